@@ -1,0 +1,127 @@
+# flipvisor: one plain Makefile. `make` builds the EFI system partition
+# tree, `make run` boots it, `make test` runs every test.
+
+VERSION   := 0.1
+BUILD     := build
+HOSTCC    ?= cc
+CC        := gcc
+LD        := ld
+NASM      := nasm
+OBJCOPY   := objcopy
+PYTHON    := python3
+
+EFI_INC   := /usr/include/efi
+EFI_LIB   := /usr/lib
+EFI_CRT0  := $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_LDS   := $(EFI_LIB)/elf_x86_64_efi.lds
+
+# The hypervisor: freestanding, position independent (an EFI image is
+# relocated by the firmware), no red zone (exceptions use the same stack),
+# general registers only (guest FPU state is never touched), frame
+# pointers kept for the exception backtrace.
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns \
+	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-strict-aliasing -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables \
+	-DEFI_FUNCTION_WRAPPER -DFLIPVISOR_VERSION='"$(VERSION)"' \
+	-I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
+	-L$(EFI_LIB)
+NASMFLAGS := -f elf64 -g -Werror
+
+HV_C := \
+	boot/efi_main.c boot/efi_file.c boot/efi_memmap.c \
+	arch/x86/gdt.c arch/x86/idt.c arch/x86/fault.c arch/x86/paging.c \
+	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmxon.c \
+	drivers/uart.c drivers/acpi.c \
+	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
+	lib/fmt.c lib/console.c lib/string.c
+HV_ASM := arch/x86/isr.asm arch/x86/entry.asm
+
+HV_OBJ := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
+ESP    := $(BUILD)/esp
+EFI    := $(ESP)/EFI/BOOT/BOOTX64.EFI
+
+.PHONY: all setup run test unit system usb pxe clean
+all: $(EFI) $(ESP)/flipvisor.cfg
+
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/%.o: %.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/flipvisor.so: $(HV_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJ) -o $@ -lefi -lgnuefi
+	@# An EFI image must be fully relocatable: refuse text relocations.
+	@! readelf -d $@ | grep -q TEXTREL
+
+$(EFI): $(BUILD)/flipvisor.so
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+$(ESP)/flipvisor.cfg: boot/flipvisor.cfg
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+# --- boot media -------------------------------------------------------
+usb: $(BUILD)/usb.img
+$(BUILD)/usb.img: all tools/mkusb.sh
+	tools/mkusb.sh $(ESP) $@
+
+pxe: all
+	rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
+	cp $(EFI) $(ESP)/flipvisor.cfg $(BUILD)/tftp/
+
+# --- host unit tests (cmocka) -----------------------------------------
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_TESTS := config fmt memmap
+unit_config_SRC := vmm/config.c lib/fmt.c
+unit_fmt_SRC    := lib/fmt.c
+unit_memmap_SRC := vmm/memmap.c
+
+define unit_rule
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(wildcard tests/unit/*.h)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  HOSTCC  $$@")
+	$$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $$(filter %.c,$$^) -o $$@ -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+unit-build: $(UNIT_BINS)
+
+# --- the two commands -------------------------------------------------
+setup:
+	@tools/setup.sh
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tools/run.py
+
+test: setup
+	@$(MAKE) --no-print-directory all usb pxe unit-build
+	@$(PYTHON) tools/test.py $(UNIT_BINS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/hv -name '*.d' 2>/dev/null)

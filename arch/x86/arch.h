@@ -1,0 +1,34 @@
+/* What the arch layer offers the rest of the hypervisor. */
+#ifndef ARCH_X86_ARCH_H
+#define ARCH_X86_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/cpu.h"
+#include "vmm/config.h"
+#include "vmm/memmap.h"
+#include "vmm/page_alloc.h"
+
+struct boot_info;
+
+/* entry.asm: continue on a new stack in fn(arg); never returns. */
+void arch_switch_stack(uint64_t stack_top, void (*fn)(struct boot_info *),
+		       struct boot_info *arg) __attribute__((noreturn));
+
+/* Our own descriptor tables and page tables, replacing the firmware's. */
+int gdt_init(struct page_alloc *pa);
+void idt_init(void);
+int paging_init(struct page_alloc *pa, const struct mm_region *map,
+		size_t n);
+
+/* Where the fault dump resolves return addresses. */
+void fault_set_image(uint64_t base, uint64_t size);
+/* Raise the CPU exception a config 'selftest' asks for. */
+void fault_selftest(enum cfg_selftest which);
+/* Print a message, a backtrace and halt. For broken invariants only. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+void cpu_report(void);
+
+#endif

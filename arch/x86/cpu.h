@@ -1,0 +1,131 @@
+/* Single x86 instructions as static inline functions. Everything that
+ * needs inline assembly outside the NASM stubs lives here. */
+#ifndef ARCH_X86_CPU_H
+#define ARCH_X86_CPU_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr"
+			 : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+#define CR0_PE          (1ull << 0)
+#define CR0_NE          (1ull << 5)
+#define CR0_WP          (1ull << 16)
+#define CR0_PG          (1ull << 31)
+#define CR4_PAE         (1ull << 5)
+#define CR4_PGE         (1ull << 7)
+#define CR4_VMXE        (1ull << 13)
+
+#define DEFINE_CR(n)                                                    \
+	static inline uint64_t read_cr##n(void)                         \
+	{                                                               \
+		uint64_t v;                                             \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_cr##n(uint64_t v)                      \
+	{                                                               \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void cpu_cli(void)   { __asm__ volatile("cli" : : : "memory"); }
+static inline void cpu_sti(void)   { __asm__ volatile("sti" : : : "memory"); }
+static inline void cpu_hlt(void)   { __asm__ volatile("hlt" : : : "memory"); }
+static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+/* Stop this CPU for good: interrupts off, then halt (an NMI may wake it). */
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" : : : "memory");
+}
+
+struct __attribute__((packed)) desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+};
+
+static inline void lidt(const struct desc_ptr *p)
+{
+	__asm__ volatile("lidt %0" : : "m"(*p));
+}
+
+static inline void ltr(uint16_t sel)
+{
+	__asm__ volatile("ltr %0" : : "r"(sel));
+}
+
+#endif

@@ -1,0 +1,59 @@
+/* The IDT: all 256 vectors go through isr.asm to trap_dispatch(). */
+#include <stdint.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/segment.h"
+#include "arch/x86/trap.h"
+#include "lib/console.h"
+
+#define GATE_INTR 0xeull        /* 64-bit interrupt gate: IF cleared */
+#define GATE_P    (1ull << 15)
+
+struct __attribute__((packed)) idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint16_t flags;         /* IST [2:0], type [11:8], DPL, P */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+};
+
+extern const uint64_t isr_stub_table[256];
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static unsigned gate_ist(unsigned v)
+{
+	switch (v) {
+	case VEC_DF:  return IST_DF;
+	case VEC_NMI: return IST_NMI;
+	case VEC_MC:  return IST_MC;
+	default:      return 0;
+	}
+}
+
+void idt_init(void)
+{
+	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = isr_stub_table[v];
+
+		idt[v] = (struct idt_gate){
+			.offset_lo  = (uint16_t)a,
+			.selector   = SEL_CODE64,
+			.flags      = (uint16_t)(gate_ist(v) | GATE_INTR << 8 | GATE_P),
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_hi  = (uint32_t)(a >> 32),
+		};
+	}
+	lidt(&p);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector < NR_EXCEPTIONS)
+		fault_dump(tf);
+	/* No device interrupts are enabled yet: one arriving is a bug
+	 * somewhere, but not a reason to stop. */
+	LOG("trap", "unexpected interrupt, vector %lu", (unsigned long)tf->vector);
+}

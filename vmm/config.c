@@ -1,0 +1,655 @@
+/* flipvisor.cfg parser (grammar and messages: docs/config.md).
+ *
+ * The file comes from a USB stick or a TFTP server, so every byte is
+ * untrusted. The parser works on a private struct config and copies it
+ * out only when the whole file is good: a bad file changes nothing. It
+ * keeps no state outside its stack frame, so it is reentrant. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "vmm/config.h"
+#include "lib/string.h"
+#include "lib/fmt.h"
+
+/* User text quoted in a message is cut to this many characters, so the
+ * longest message still fits CFG_ERR_MAX. */
+#define CFG_QUOTE_MAX 24
+
+#define CFG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum cfg_section {
+	CFG_SEC_GLOBAL,
+	CFG_SEC_VM,
+};
+
+struct cfg_parser {
+	struct config    *cfg;
+	struct cfg_error *err;
+	uint32_t          line;
+	enum cfg_section  section;
+	uint32_t          seen;    /* bit i: cfg_keys[i] set in this section */
+};
+
+struct cfg_key;
+/* Parse 'n' bytes of 'v' (non-empty, trimmed) into the section 'base'
+ * (struct config for globals, struct cfg_vm for guests). Returns 0, or
+ * -1 after cfg_fail(). Validates everything before it stores anything. */
+typedef int (*cfg_parse_fn)(struct cfg_parser *p, const struct cfg_key *k,
+			    const char *v, size_t n, void *base);
+
+struct cfg_key {
+	enum cfg_section section;
+	const char      *name;
+	cfg_parse_fn     parse;
+	size_t           offset;   /* of the field in 'base' (one-field keys) */
+	uint32_t         min, max; /* for integer keys */
+	const char      *def;      /* default, as file text; NULL: required */
+};
+
+static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
+			 const char *v, size_t n, void *base);
+static int cfg_parse_selftest(struct cfg_parser *p, const struct cfg_key *k,
+			      const char *v, size_t n, void *base);
+static int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,
+			 const char *v, size_t n, void *base);
+static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base);
+
+/* Every key the file knows. A new key is one line here (plus its parse
+ * function if no existing one fits) and one entry in docs/config.md.
+ * Required keys are checked in this order. */
+static const struct cfg_key cfg_keys[] = {
+	{ CFG_SEC_GLOBAL, "heap_mib", cfg_parse_u32,
+	  offsetof(struct config, heap_mib), CFG_HEAP_MIN_MIB, CFG_HEAP_MAX_MIB,
+	  "32" },
+	{ CFG_SEC_GLOBAL, "selftest", cfg_parse_selftest,
+	  offsetof(struct config, selftest), 0, 0, "none" },
+	{ CFG_SEC_VM, "mac", cfg_parse_mac,
+	  offsetof(struct cfg_vm, mac), 0, 0, NULL },
+	{ CFG_SEC_VM, "ipv4", cfg_parse_ipv4, 0, 0, 0, NULL },
+	{ CFG_SEC_VM, "memory_mib", cfg_parse_u32,
+	  offsetof(struct cfg_vm, memory_mib), CFG_VM_MEM_MIN_MIB,
+	  CFG_VM_MEM_MAX_MIB, "8" },
+};
+#define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
+_Static_assert(CFG_NR_KEYS <= 32, "cfg_parser.seen is a 32-bit mask");
+
+/* Indexed by enum cfg_selftest. */
+static const char *const cfg_selftest_names[] = {
+	[CFG_SELFTEST_NONE]           = "none",
+	[CFG_SELFTEST_PAGE_FAULT]     = "page_fault",
+	[CFG_SELFTEST_INVALID_OPCODE] = "invalid_opcode",
+};
+
+/* --- helpers ------------------------------------------------------- */
+
+static bool cfg_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool cfg_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool cfg_is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int cfg_hex_digit(char c)
+{
+	if (cfg_is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool cfg_equal(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+/* Copy user text for a message: cut long text with "...", and show
+ * control and non-ASCII bytes as '?' so the serial log stays readable. */
+static const char *cfg_quote(char buf[CFG_QUOTE_MAX + 1], const char *s,
+			     size_t n)
+{
+	size_t i, keep = n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX - 3 : n;
+
+	for (i = 0; i < keep; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	if (keep < n) {
+		memcpy(buf + keep, "...", 3);
+		keep += 3;
+	}
+	buf[keep] = '\0';
+	return buf;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int cfg_fail(struct cfg_parser *p, uint32_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(p->err->reason, sizeof(p->err->reason), fmt, ap);
+	va_end(ap);
+	p->err->line = line;
+	return -1;
+}
+
+/* The guest whose section is open; only valid in CFG_SEC_VM. */
+static struct cfg_vm *cfg_cur_vm(struct cfg_parser *p)
+{
+	return &p->cfg->vms[p->cfg->nr_vms - 1];
+}
+
+static void *cfg_section_base(struct cfg_parser *p)
+{
+	if (p->section == CFG_SEC_VM)
+		return cfg_cur_vm(p);
+	return p->cfg;
+}
+
+/* Decimal, no sign. Returns 0, -1 when not a number, -2 on overflow. */
+static int cfg_read_u32(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!cfg_is_digit(s[i]))
+			return -1;
+	for (i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)(s[i] - '0');
+
+		if (v > (UINT32_MAX - d) / 10)
+			return -2;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* --- value parsers ------------------------------------------------- */
+
+static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
+			 const char *v, size_t n, void *base)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	uint32_t val;
+	int rc = cfg_read_u32(v, n, &val);
+
+	if (rc == -1)
+		return cfg_fail(p, p->line,
+				"%s '%s' is malformed (want a decimal number)",
+				k->name, cfg_quote(q, v, n));
+	if (rc == -2 || val < k->min || val > k->max)
+		return cfg_fail(p, p->line, "%s %s out of range (%u..%u)",
+				k->name, cfg_quote(q, v, n), k->min, k->max);
+	*(uint32_t *)((char *)base + k->offset) = val;
+	return 0;
+}
+
+static int cfg_parse_selftest(struct cfg_parser *p, const struct cfg_key *k,
+			      const char *v, size_t n, void *base)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < CFG_ARRAY_SIZE(cfg_selftest_names); i++) {
+		if (cfg_equal(v, n, cfg_selftest_names[i])) {
+			*(enum cfg_selftest *)((char *)base + k->offset) =
+				(enum cfg_selftest)i;
+			return 0;
+		}
+	}
+	return cfg_fail(p, p->line,
+			"%s '%s' is malformed (want none, page_fault or invalid_opcode)",
+			k->name, cfg_quote(q, v, n));
+}
+
+static int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,
+			 const char *v, size_t n, void *base)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	uint8_t mac[6];
+	uint32_t i;
+	bool zero = true;
+
+	/* Exactly "xx:xx:xx:xx:xx:xx": 6 octets of 2 digits, 5 colons. */
+	if (n != 17)
+		goto malformed;
+	for (i = 0; i < 6; i++) {
+		int hi = cfg_hex_digit(v[i * 3]);
+		int lo = cfg_hex_digit(v[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && v[i * 3 + 2] != ':'))
+			goto malformed;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		zero = zero && mac[i] == 0;
+	}
+
+	/* [IEEE 802 8.2] I/G, bit 0 of octet 0, set: a group address. */
+	if (mac[0] & 1)
+		return cfg_fail(p, p->line,
+				"mac %s is multicast (low bit of first octet set)",
+				cfg_quote(q, v, n));
+	if (zero)
+		return cfg_fail(p, p->line, "mac %s is all zero",
+				cfg_quote(q, v, n));
+	/* Frames are demultiplexed by destination MAC: it must be unique. */
+	for (i = 0; i + 1 < p->cfg->nr_vms; i++) {
+		const struct cfg_vm *o = &p->cfg->vms[i];
+
+		if (memcmp(o->mac, mac, 6) == 0)
+			return cfg_fail(p, p->line,
+					"duplicate mac %02x:%02x:%02x:%02x:%02x:%02x (also in [vm %s])",
+					mac[0], mac[1], mac[2], mac[3], mac[4],
+					mac[5], o->name);
+	}
+
+	memcpy((char *)base + k->offset, mac, 6);
+	return 0;
+
+malformed:
+	return cfg_fail(p, p->line,
+			"%s '%s' is malformed (want xx:xx:xx:xx:xx:xx)",
+			k->name, cfg_quote(q, v, n));
+}
+
+enum cfg_num {
+	CFG_NUM_OK,
+	CFG_NUM_NONE,           /* no digit at all */
+	CFG_NUM_LEADING_ZERO,
+	CFG_NUM_RANGE,
+};
+
+/* One decimal field of a dotted quad or prefix, starting at v[*i]. The
+ * whole run of digits is consumed; the value saturates past 'max'. */
+static enum cfg_num cfg_read_ipv4_num(const char *v, size_t n, size_t *i,
+				      uint32_t max, uint32_t *out)
+{
+	size_t start = *i;
+	uint32_t val = 0;
+
+	while (*i < n && cfg_is_digit(v[*i])) {
+		if (val <= max)
+			val = val * 10 + (uint32_t)(v[*i] - '0');
+		(*i)++;
+	}
+	if (*i == start)
+		return CFG_NUM_NONE;
+	/* "010" could be read as octal by other tools: refuse the doubt. */
+	if (v[start] == '0' && *i - start > 1)
+		return CFG_NUM_LEADING_ZERO;
+	if (val > max)
+		return CFG_NUM_RANGE;
+	*out = val;
+	return CFG_NUM_OK;
+}
+
+static void cfg_ipv4_text(char buf[16], uint32_t a)
+{
+	fmt_snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+		     (a >> 8) & 0xff, a & 0xff);
+}
+
+static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base)
+{
+	struct cfg_vm *vm = base;
+	char q[CFG_QUOTE_MAX + 1], a_txt[16], net_txt[16];
+	uint32_t addr = 0, octet, prefix, mask, i;
+	size_t pos = 0;
+	enum cfg_num r;
+
+	cfg_quote(q, v, n);
+	for (i = 0; i < 4; i++) {
+		if (i > 0) {
+			if (pos >= n || v[pos] != '.')
+				goto malformed;
+			pos++;
+		}
+		r = cfg_read_ipv4_num(v, n, &pos, 255, &octet);
+		if (r == CFG_NUM_NONE)
+			goto malformed;
+		if (r == CFG_NUM_LEADING_ZERO)
+			goto leading_zero;
+		if (r == CFG_NUM_RANGE)
+			return cfg_fail(p, p->line,
+					"ipv4 '%s' has an octet out of range (0..255)", q);
+		addr = addr << 8 | octet;
+	}
+	if (pos == n)
+		return cfg_fail(p, p->line,
+				"ipv4 '%s' has no prefix (want a.b.c.d/prefix)", q);
+	if (v[pos] != '/')
+		goto malformed;
+	pos++;
+	r = cfg_read_ipv4_num(v, n, &pos, 32, &prefix);
+	if (r == CFG_NUM_NONE || pos != n)
+		goto malformed;
+	if (r == CFG_NUM_LEADING_ZERO)
+		goto leading_zero;
+	if (r == CFG_NUM_RANGE || prefix == 0)
+		return cfg_fail(p, p->line,
+				"ipv4 '%s' prefix out of range (1..32)", q);
+
+	cfg_ipv4_text(a_txt, addr);
+	if (addr == 0)
+		return cfg_fail(p, p->line, "ipv4 %s is unspecified", a_txt);
+	if (addr == UINT32_MAX)
+		return cfg_fail(p, p->line, "ipv4 %s is broadcast", a_txt);
+	/* [RFC 5771] 224.0.0.0/4 is multicast. */
+	if ((addr >> 28) == 0xe)
+		return cfg_fail(p, p->line, "ipv4 %s is multicast", a_txt);
+	/* [RFC 1122 3.2.1.3] 127.0.0.0/8 never leaves a host. */
+	if ((addr >> 24) == 127)
+		return cfg_fail(p, p->line, "ipv4 %s is loopback", a_txt);
+	/* [RFC 3021] /31 and /32 have no network or broadcast address. */
+	mask = UINT32_MAX << (32 - prefix);
+	if (prefix <= 30) {
+		cfg_ipv4_text(net_txt, addr & mask);
+		if ((addr & ~mask) == 0)
+			return cfg_fail(p, p->line,
+					"ipv4 %s is the network address of %s/%u",
+					a_txt, net_txt, prefix);
+		if ((addr & ~mask) == ~mask)
+			return cfg_fail(p, p->line,
+					"ipv4 %s is the broadcast address of %s/%u",
+					a_txt, net_txt, prefix);
+	}
+	for (i = 0; i + 1 < p->cfg->nr_vms; i++) {
+		const struct cfg_vm *o = &p->cfg->vms[i];
+
+		if (o->ipv4 == addr)
+			return cfg_fail(p, p->line,
+					"duplicate ipv4 %s (also in [vm %s])",
+					a_txt, o->name);
+	}
+
+	vm->ipv4 = addr;
+	vm->prefix_len = (uint8_t)prefix;
+	return 0;
+
+malformed:
+	return cfg_fail(p, p->line,
+			"%s '%s' is malformed (want a.b.c.d/prefix)", k->name, q);
+leading_zero:
+	return cfg_fail(p, p->line, "%s '%s' has a leading zero", k->name, q);
+}
+
+/* --- sections ------------------------------------------------------ */
+
+/* Give every optional key of the section just opened its default. */
+static void cfg_apply_defaults(struct cfg_parser *p)
+{
+	void *base = cfg_section_base(p);
+	size_t i;
+
+	for (i = 0; i < CFG_NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		/* The defaults are constants; test_config checks they parse. */
+		if (k->section == p->section && k->def)
+			k->parse(p, k, k->def, strlen(k->def), base);
+	}
+}
+
+/* The open section ends (a header or the end of the file): check that
+ * it got every required key. */
+static int cfg_close_section(struct cfg_parser *p)
+{
+	struct cfg_vm *vm;
+	size_t i;
+
+	if (p->section != CFG_SEC_VM)
+		return 0;
+	vm = cfg_cur_vm(p);
+	for (i = 0; i < CFG_NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->section == CFG_SEC_VM && !k->def && !(p->seen & 1u << i))
+			return cfg_fail(p, vm->line, "[vm %s] has no %s",
+					vm->name, k->name);
+	}
+	return 0;
+}
+
+static bool cfg_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > CFG_NAME_MAX || !cfg_is_alpha(s[0]))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!cfg_is_alpha(s[i]) && !cfg_is_digit(s[i]) &&
+		    s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* 's' is a trimmed, comment-free line starting with '['. */
+static int cfg_header(struct cfg_parser *p, const char *s, size_t n)
+{
+	struct config *cfg = p->cfg;
+	char q[CFG_QUOTE_MAX + 1];
+	const char *in = s + 1, *name;
+	size_t m = n - 1, len;
+	struct cfg_vm *vm;
+	uint32_t i;
+
+	if (cfg_close_section(p))
+		return -1;
+
+	/* "[" blanks? "vm" blanks name blanks? "]" */
+	if (n < 2 || s[n - 1] != ']')
+		goto bad_header;
+	m--;
+	while (m && cfg_is_blank(*in)) {
+		in++;
+		m--;
+	}
+	while (m && cfg_is_blank(in[m - 1]))
+		m--;
+	if (m < 3 || in[0] != 'v' || in[1] != 'm' || !cfg_is_blank(in[2]))
+		goto bad_header;
+	name = in + 2;
+	len = m - 2;
+	while (cfg_is_blank(*name)) {
+		name++;
+		len--;
+	}
+	if (!cfg_name_ok(name, len))
+		return cfg_fail(p, p->line,
+				"bad vm name '%s' (want 1..%u of A-Za-z0-9_-, letter first)",
+				cfg_quote(q, name, len), CFG_NAME_MAX);
+	if (cfg->nr_vms == CFG_MAX_VMS)
+		return cfg_fail(p, p->line,
+				"too many vms: [vm %s] is past the limit of %u",
+				cfg_quote(q, name, len), CFG_MAX_VMS);
+	for (i = 0; i < cfg->nr_vms; i++)
+		if (cfg_equal(name, len, cfg->vms[i].name))
+			return cfg_fail(p, p->line,
+					"duplicate vm name '%s' (also at line %u)",
+					cfg->vms[i].name, cfg->vms[i].line);
+
+	vm = &cfg->vms[cfg->nr_vms++];
+	memset(vm, 0, sizeof(*vm));
+	memcpy(vm->name, name, len);
+	vm->line = p->line;
+	p->section = CFG_SEC_VM;
+	p->seen = 0;
+	cfg_apply_defaults(p);
+	return 0;
+
+bad_header:
+	return cfg_fail(p, p->line, "bad section header '%s' (want [vm NAME])",
+			cfg_quote(q, s, n));
+}
+
+/* --- key = value --------------------------------------------------- */
+
+static const struct cfg_key *cfg_find_key(enum cfg_section sec,
+					  const char *s, size_t n, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->section == sec && cfg_equal(s, n, k->name)) {
+			*idx = i;
+			return k;
+		}
+	}
+	return NULL;
+}
+
+static int cfg_unknown_key(struct cfg_parser *p, const char *s, size_t n)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	size_t unused;
+
+	cfg_quote(q, s, n);
+	if (p->section == CFG_SEC_GLOBAL) {
+		if (cfg_find_key(CFG_SEC_VM, s, n, &unused))
+			return cfg_fail(p, p->line,
+					"unknown global key '%s' (it belongs in a [vm NAME])",
+					q);
+		return cfg_fail(p, p->line, "unknown global key '%s'", q);
+	}
+	if (cfg_find_key(CFG_SEC_GLOBAL, s, n, &unused))
+		return cfg_fail(p, p->line,
+				"unknown key '%s' in [vm %s] (a global: put it before any [vm])",
+				q, cfg_cur_vm(p)->name);
+	return cfg_fail(p, p->line, "unknown key '%s' in [vm %s]", q,
+			cfg_cur_vm(p)->name);
+}
+
+/* 's' is a trimmed, comment-free, non-empty line not starting with '['. */
+static int cfg_key_value(struct cfg_parser *p, const char *s, size_t n)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	const struct cfg_key *k;
+	size_t klen = 0, pos, idx;
+
+	while (klen < n && s[klen] != '=' && !cfg_is_blank(s[klen]))
+		klen++;
+	pos = klen;
+	while (pos < n && cfg_is_blank(s[pos]))
+		pos++;
+	if (pos == n || s[pos] != '=')
+		return cfg_fail(p, p->line, "missing '=' after '%s'",
+				cfg_quote(q, s, klen));
+	if (klen == 0)
+		return cfg_fail(p, p->line, "missing key before '='");
+	pos++;
+	while (pos < n && cfg_is_blank(s[pos]))
+		pos++;
+
+	k = cfg_find_key(p->section, s, klen, &idx);
+	if (!k)
+		return cfg_unknown_key(p, s, klen);
+	if (p->seen & 1u << idx) {
+		if (p->section == CFG_SEC_GLOBAL)
+			return cfg_fail(p, p->line, "duplicate global key '%s'",
+					k->name);
+		return cfg_fail(p, p->line, "duplicate key '%s' in [vm %s]",
+				k->name, cfg_cur_vm(p)->name);
+	}
+	if (pos == n)
+		return cfg_fail(p, p->line, "empty value for '%s'", k->name);
+	if (k->parse(p, k, s + pos, n - pos, cfg_section_base(p)))
+		return -1;
+	p->seen |= 1u << idx;
+	return 0;
+}
+
+/* One line without its '\n'. */
+static int cfg_line(struct cfg_parser *p, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n && s[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0')
+			return cfg_fail(p, p->line,
+					"nul byte in line (not a text file?)");
+	if (n > CFG_LINE_MAX)
+		return cfg_fail(p, p->line, "line longer than %u characters",
+				CFG_LINE_MAX);
+
+	/* Values never contain '#', so the first one starts a comment. */
+	for (i = 0; i < n && s[i] != '#'; i++)
+		;
+	n = i;
+	while (n && cfg_is_blank(s[n - 1]))
+		n--;
+	while (n && cfg_is_blank(*s)) {
+		s++;
+		n--;
+	}
+	if (n == 0)
+		return 0;
+	if (s[0] == '[')
+		return cfg_header(p, s, n);
+	return cfg_key_value(p, s, n);
+}
+
+/* --- interface ----------------------------------------------------- */
+
+void cfg_defaults(struct config *cfg)
+{
+	struct cfg_error scratch;
+	struct cfg_parser p = {
+		.cfg     = cfg,
+		.err     = &scratch,
+		.section = CFG_SEC_GLOBAL,
+	};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg_apply_defaults(&p);
+}
+
+int cfg_parse(const char *text, size_t len, struct config *out,
+	      struct cfg_error *err)
+{
+	struct config cfg;
+	struct cfg_parser p = {
+		.cfg     = &cfg,
+		.err     = err,
+		.section = CFG_SEC_GLOBAL,
+	};
+	size_t pos = 0;
+
+	err->line = 0;
+	err->reason[0] = '\0';
+	cfg_defaults(&cfg);
+
+	while (pos < len) {
+		size_t n = 0;
+
+		while (pos + n < len && text[pos + n] != '\n')
+			n++;
+		p.line++;
+		if (cfg_line(&p, text + pos, n))
+			return -1;
+		pos += n + 1;   /* past the '\n', or past the end */
+	}
+	if (cfg_close_section(&p))
+		return -1;
+
+	memcpy(out, &cfg, sizeof(cfg));
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* flipvisor.cfg: the line-based configuration file (docs/config.md).
+ *
+ * Pure C: no firmware, no hardware. The same file is linked into the
+ * hypervisor and into the host unit tests. Input is untrusted. */
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_VMS        16
+#define CFG_NAME_MAX       15          /* characters, not counting the NUL */
+#define CFG_ERR_MAX        96          /* reason text, NUL included */
+#define CFG_LINE_MAX       255         /* characters, not counting the newline */
+
+#define CFG_VM_MEM_MIN_MIB 2
+#define CFG_VM_MEM_MAX_MIB 1024
+#define CFG_HEAP_MIN_MIB   4
+#define CFG_HEAP_MAX_MIB   256
+
+enum cfg_selftest {
+	CFG_SELFTEST_NONE = 0,
+	CFG_SELFTEST_PAGE_FAULT,     /* touch an unmapped address after boot */
+	CFG_SELFTEST_INVALID_OPCODE, /* execute ud2 after boot */
+};
+
+struct cfg_vm {
+	char     name[CFG_NAME_MAX + 1];
+	uint8_t  mac[6];
+	uint32_t ipv4;          /* host byte order: 192.168.77.11 = 0xC0A84D0B */
+	uint8_t  prefix_len;    /* 1..32 */
+	uint32_t memory_mib;
+	uint32_t line;          /* line of the [vm NAME] header, for messages */
+};
+
+struct config {
+	/* globals */
+	uint32_t          heap_mib;   /* hypervisor's own memory, beyond guest RAM */
+	enum cfg_selftest selftest;
+	/* guests, in file order */
+	uint32_t          nr_vms;
+	struct cfg_vm     vms[CFG_MAX_VMS];
+};
+
+struct cfg_error {
+	uint32_t line;                /* 1-based; 0 when not tied to a line */
+	char     reason[CFG_ERR_MAX];
+};
+
+/* Fill 'cfg' with the built-in defaults (used when the file is absent). */
+void cfg_defaults(struct config *cfg);
+
+/* Parse 'len' bytes of 'text' (need not be NUL terminated). On success
+ * returns 0 and 'out' holds the result. On failure returns -1, fills 'err'
+ * and leaves 'out' untouched. */
+int cfg_parse(const char *text, size_t len, struct config *out,
+	      struct cfg_error *err);
+
+#endif
