@@ -91,7 +91,7 @@ pxe: all
 
 # --- host unit tests (cmocka) -----------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' \
+	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := config fmt memmap
 unit_config_SRC := vmm/config.c lib/fmt.c

@@ -15,45 +15,23 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Same text as boot/flipvisor.cfg. */
-static const char default_cfg[] =
-	"# flipvisor.cfg: read by BOOTX64.EFI from the root of the EFI system\n"
-	"# partition (or fetched next to it over TFTP). Grammar, every key and\n"
-	"# every error message: docs/config.md.\n"
-	"#\n"
-	"# An error stops the boot with \"flipvisor.cfg:LINE: reason\" on the serial\n"
-	"# port. Without this file the built-in defaults below apply and no guest\n"
-	"# runs.\n"
-	"\n"
-	"# --- globals: before the first [vm] section ------------------------\n"
-	"\n"
-	"# Memory for the hypervisor itself, beyond guest RAM, in MiB (4..256).\n"
-	"heap_mib = 32\n"
-	"\n"
-	"# Crash on purpose after boot, to check that the fault report works:\n"
-	"# none, page_fault or invalid_opcode.\n"
-	"selftest = none\n"
-	"\n"
-	"# --- guests: one [vm NAME] section each, at most 16 ----------------\n"
-	"# NAME: 1..15 of A-Z a-z 0-9 _ -, starting with a letter.\n"
-	"# mac:        required, unicast; 02:... is a locally administered range.\n"
-	"# ipv4:       required, address/prefix; unique across guests.\n"
-	"# memory_mib: guest RAM in MiB (2..1024), default 8.\n"
-	"\n"
-	"[vm alpha]\n"
-	"mac        = 02:00:00:00:00:01\n"
-	"ipv4       = 192.168.77.11/24\n"
-	"memory_mib = 8\n"
-	"\n"
-	"[vm beta]\n"
-	"mac        = 02:00:00:00:00:02\n"
-	"ipv4       = 192.168.77.12/24\n"
-	"memory_mib = 8\n"
-	"\n"
-	"[vm gamma]\n"
-	"mac        = 02:00:00:00:00:03\n"
-	"ipv4       = 192.168.77.13/24\n"
-	"memory_mib = 8\n";
+/* The default file shipped on the boot volume, read at start-up so the
+ * test checks what users actually get. */
+static char default_cfg[8192];
+
+static void load_default_cfg(void)
+{
+	FILE *f = fopen(SRCDIR "/boot/flipvisor.cfg", "rb");
+	size_t n;
+
+	if (!f) {
+		perror(SRCDIR "/boot/flipvisor.cfg");
+		exit(1);
+	}
+	n = fread(default_cfg, 1, sizeof(default_cfg) - 1, f);
+	fclose(f);
+	default_cfg[n] = '\0';
+}
 
 /* A guest section with the two required keys, for building inputs. */
 #define VM(name, n) \
@@ -793,6 +771,7 @@ int main(void)
 			.initial_state = (void *)&rejects[i],
 		};
 
+	load_default_cfg();
 	failed = cmocka_run_group_tests_name("config", accept_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("config rejections", reject_tests,
 					      NULL, NULL);
