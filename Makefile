@@ -33,7 +33,8 @@ NASMFLAGS := -f elf64 -g -Werror
 HV_C := \
 	boot/efi_main.c boot/efi_file.c boot/efi_memmap.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/fault.c arch/x86/paging.c \
-	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmxon.c \
+	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
+	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
 	drivers/uart.c drivers/acpi.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
 	lib/fmt.c lib/console.c lib/string.c
@@ -80,6 +81,66 @@ $(ESP)/flipvisor.cfg: boot/flipvisor.cfg
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
+# --- guest-stub: the tiny guest kernel (docs/guest-stub.md) ----------
+# A separate freestanding program linked at GUEST_LOAD_GPA: non-PIC, no
+# red zone (its interrupts use the same stack), general registers only.
+# guest-stub.o wraps the flat image for linking into the hypervisor.
+GUEST_DIR    := $(BUILD)/guest-stub
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns \
+	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-nostdlib -static -I.
+GUEST_LDFLAGS := -T guest-stub/guest.ld -nostdlib -static -z noexecstack \
+	--build-id=none
+GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
+	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
+	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \
+	guest-stub/mode_hypercall_flood.c
+GUEST_ASM := guest-stub/entry.asm
+# entry.o first: _start must be the image's first byte (guest.ld also
+# puts .text.entry first and checks).
+GUEST_OBJ := $(GUEST_ASM:guest-stub/%.asm=$(GUEST_DIR)/obj/%.o) \
+	$(GUEST_C:guest-stub/%.c=$(GUEST_DIR)/obj/%.o)
+
+.PHONY: guest-stub
+guest-stub: $(GUEST_DIR)/guest-stub.o
+
+$(GUEST_DIR)/obj/%.o: guest-stub/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(GUEST_DIR)/obj/%.o: guest-stub/%.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+$(GUEST_DIR)/guest-stub.elf: $(GUEST_OBJ) guest-stub/guest.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(GUEST_LDFLAGS) $(GUEST_OBJ) -o $@
+
+$(GUEST_DIR)/guest-stub.bin: $(GUEST_DIR)/guest-stub.elf
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+# Symbols _binary_build_guest_stub_guest_stub_bin_{start,end,size}, named
+# after this path (guest-stub/guest_image.h). objcopy ignores "readonly"
+# when the input is binary, so a second pass sets it, and adds the
+# .note.GNU-stack whose absence would make ld warn about an executable
+# stack when the hypervisor links this in.
+$(GUEST_DIR)/guest-stub.o: $(GUEST_DIR)/guest-stub.bin
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)$(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+		--rename-section .data=.data.guest_stub,alloc,load,readonly,data,contents \
+		$< $@
+	$(Q)$(OBJCOPY) \
+		--set-section-flags .data.guest_stub=alloc,load,readonly,data,contents \
+		--add-section .note.GNU-stack=/dev/null \
+		--set-section-flags .note.GNU-stack=contents,readonly $@
+
+-include $(shell find $(GUEST_DIR)/obj -name '*.d' 2>/dev/null)
+
 # --- boot media -------------------------------------------------------
 usb: $(BUILD)/usb.img
 $(BUILD)/usb.img: all tools/mkusb.sh
@@ -93,10 +154,12 @@ pxe: all
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config fmt memmap
-unit_config_SRC := vmm/config.c lib/fmt.c
-unit_fmt_SRC    := lib/fmt.c
-unit_memmap_SRC := vmm/memmap.c
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps
+unit_config_SRC     := vmm/config.c lib/fmt.c
+unit_fmt_SRC        := lib/fmt.c
+unit_memmap_SRC     := vmm/memmap.c
+unit_page_alloc_SRC := vmm/page_alloc.c
+unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(wildcard tests/unit/*.h)

@@ -26,6 +26,7 @@ static size_t emit_padded(fmt_sink sink, void *ctx, const struct spec *sp,
 	/* A sign or "0x" goes before zero padding but after space padding. */
 	if (c == '0' && plen) {
 		sink(ctx, prefix, plen);
+		out += plen;
 		plen = 0;
 	}
 	for (; !sp->left && pad; pad--, out++)

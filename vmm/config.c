@@ -45,35 +45,18 @@ struct cfg_key {
 	size_t           offset;   /* of the field in 'base' (one-field keys) */
 	uint32_t         min, max; /* for integer keys */
 	const char      *def;      /* default, as file text; NULL: required */
+	const char *const *names;  /* for enum keys: value i is names[i] */
+	uint32_t         nr_names;
 };
 
 static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
 			 const char *v, size_t n, void *base);
-static int cfg_parse_selftest(struct cfg_parser *p, const struct cfg_key *k,
-			      const char *v, size_t n, void *base);
+static int cfg_parse_enum(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base);
 static int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,
 			 const char *v, size_t n, void *base);
 static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
-
-/* Every key the file knows. A new key is one line here (plus its parse
- * function if no existing one fits) and one entry in docs/config.md.
- * Required keys are checked in this order. */
-static const struct cfg_key cfg_keys[] = {
-	{ CFG_SEC_GLOBAL, "heap_mib", cfg_parse_u32,
-	  offsetof(struct config, heap_mib), CFG_HEAP_MIN_MIB, CFG_HEAP_MAX_MIB,
-	  "32" },
-	{ CFG_SEC_GLOBAL, "selftest", cfg_parse_selftest,
-	  offsetof(struct config, selftest), 0, 0, "none" },
-	{ CFG_SEC_VM, "mac", cfg_parse_mac,
-	  offsetof(struct cfg_vm, mac), 0, 0, NULL },
-	{ CFG_SEC_VM, "ipv4", cfg_parse_ipv4, 0, 0, 0, NULL },
-	{ CFG_SEC_VM, "memory_mib", cfg_parse_u32,
-	  offsetof(struct cfg_vm, memory_mib), CFG_VM_MEM_MIN_MIB,
-	  CFG_VM_MEM_MAX_MIB, "8" },
-};
-#define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
-_Static_assert(CFG_NR_KEYS <= 32, "cfg_parser.seen is a 32-bit mask");
 
 /* Indexed by enum cfg_selftest. */
 static const char *const cfg_selftest_names[] = {
@@ -81,6 +64,43 @@ static const char *const cfg_selftest_names[] = {
 	[CFG_SELFTEST_PAGE_FAULT]     = "page_fault",
 	[CFG_SELFTEST_INVALID_OPCODE] = "invalid_opcode",
 };
+
+/* Indexed by enum cfg_test_mode. */
+static const char *const cfg_test_mode_names[] = {
+	[CFG_MODE_NORMAL]          = "normal",
+	[CFG_MODE_SPIN]            = "spin",
+	[CFG_MODE_BAD_MEMORY]      = "bad_memory",
+	[CFG_MODE_TRIPLE_FAULT]    = "triple_fault",
+	[CFG_MODE_HYPERCALL_FLOOD] = "hypercall_flood",
+};
+
+#define CFG_ENUM(list) .names = (list), .nr_names = CFG_ARRAY_SIZE(list)
+
+/* Every key the file knows. A new key is one line here (plus its parse
+ * function if no existing one fits) and one entry in docs/config.md.
+ * Required keys are checked in this order. */
+static const struct cfg_key cfg_keys[] = {
+	{ .section = CFG_SEC_GLOBAL, .name = "heap_mib", .parse = cfg_parse_u32,
+	  .offset = offsetof(struct config, heap_mib),
+	  .min = CFG_HEAP_MIN_MIB, .max = CFG_HEAP_MAX_MIB, .def = "32" },
+	{ .section = CFG_SEC_GLOBAL, .name = "selftest", .parse = cfg_parse_enum,
+	  .offset = offsetof(struct config, selftest), .def = "none",
+	  CFG_ENUM(cfg_selftest_names) },
+	{ .section = CFG_SEC_GLOBAL, .name = "timeslice_us",
+	  .parse = cfg_parse_u32, .offset = offsetof(struct config, timeslice_us),
+	  .min = CFG_SLICE_MIN_US, .max = CFG_SLICE_MAX_US, .def = "10000" },
+	{ .section = CFG_SEC_VM, .name = "mac", .parse = cfg_parse_mac,
+	  .offset = offsetof(struct cfg_vm, mac) },
+	{ .section = CFG_SEC_VM, .name = "ipv4", .parse = cfg_parse_ipv4 },
+	{ .section = CFG_SEC_VM, .name = "memory_mib", .parse = cfg_parse_u32,
+	  .offset = offsetof(struct cfg_vm, memory_mib),
+	  .min = CFG_VM_MEM_MIN_MIB, .max = CFG_VM_MEM_MAX_MIB, .def = "8" },
+	{ .section = CFG_SEC_VM, .name = "test_mode", .parse = cfg_parse_enum,
+	  .offset = offsetof(struct cfg_vm, test_mode), .def = "normal",
+	  CFG_ENUM(cfg_test_mode_names) },
+};
+#define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
+_Static_assert(CFG_NR_KEYS <= 32, "cfg_parser.seen is a 32-bit mask");
 
 /* --- helpers ------------------------------------------------------- */
 
@@ -199,22 +219,27 @@ static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
 	return 0;
 }
 
-static int cfg_parse_selftest(struct cfg_parser *p, const struct cfg_key *k,
-			      const char *v, size_t n, void *base)
+/* One of the words in k->names; the field is a 32-bit enum. */
+static int cfg_parse_enum(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base)
 {
-	char q[CFG_QUOTE_MAX + 1];
-	size_t i;
+	char q[CFG_QUOTE_MAX + 1], want[CFG_ERR_MAX];
+	size_t len = 0;
+	uint32_t i;
 
-	for (i = 0; i < CFG_ARRAY_SIZE(cfg_selftest_names); i++) {
-		if (cfg_equal(v, n, cfg_selftest_names[i])) {
-			*(enum cfg_selftest *)((char *)base + k->offset) =
-				(enum cfg_selftest)i;
+	for (i = 0; i < k->nr_names; i++) {
+		if (cfg_equal(v, n, k->names[i])) {
+			*(uint32_t *)((char *)base + k->offset) = i;
 			return 0;
 		}
 	}
-	return cfg_fail(p, p->line,
-			"%s '%s' is malformed (want none, page_fault or invalid_opcode)",
-			k->name, cfg_quote(q, v, n));
+	/* "want a, b or c" */
+	for (i = 0; i < k->nr_names && len < sizeof(want); i++)
+		len += fmt_snprintf(want + len, sizeof(want) - len, "%s%s",
+				    i == 0 ? "" : i + 1 == k->nr_names ? " or " : ", ",
+				    k->names[i]);
+	return cfg_fail(p, p->line, "%s '%s' is malformed (want %s)", k->name,
+			cfg_quote(q, v, n), want);
 }
 
 static int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,

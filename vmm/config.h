@@ -17,11 +17,22 @@
 #define CFG_VM_MEM_MAX_MIB 1024
 #define CFG_HEAP_MIN_MIB   4
 #define CFG_HEAP_MAX_MIB   256
+#define CFG_SLICE_MIN_US   100
+#define CFG_SLICE_MAX_US   1000000
 
 enum cfg_selftest {
 	CFG_SELFTEST_NONE = 0,
 	CFG_SELFTEST_PAGE_FAULT,     /* touch an unmapped address after boot */
 	CFG_SELFTEST_INVALID_OPCODE, /* execute ud2 after boot */
+};
+
+/* What a guest-stub VM does (hypercall_abi.h HC_MODE_*, same values). */
+enum cfg_test_mode {
+	CFG_MODE_NORMAL = 0,         /* up line, heartbeats */
+	CFG_MODE_SPIN,               /* never halts */
+	CFG_MODE_BAD_MEMORY,         /* touches memory outside its RAM */
+	CFG_MODE_TRIPLE_FAULT,
+	CFG_MODE_HYPERCALL_FLOOD,    /* garbage hypercalls */
 };
 
 struct cfg_vm {
@@ -30,13 +41,15 @@ struct cfg_vm {
 	uint32_t ipv4;          /* host byte order: 192.168.77.11 = 0xC0A84D0B */
 	uint8_t  prefix_len;    /* 1..32 */
 	uint32_t memory_mib;
+	uint32_t test_mode;     /* enum cfg_test_mode */
 	uint32_t line;          /* line of the [vm NAME] header, for messages */
 };
 
 struct config {
 	/* globals */
 	uint32_t          heap_mib;   /* hypervisor's own memory, beyond guest RAM */
-	enum cfg_selftest selftest;
+	uint32_t          selftest;   /* enum cfg_selftest */
+	uint32_t          timeslice_us; /* round-robin time slice */
 	/* guests, in file order */
 	uint32_t          nr_vms;
 	struct cfg_vm     vms[CFG_MAX_VMS];

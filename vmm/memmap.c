@@ -101,6 +101,8 @@ bool memmap_overlaps_ram(const struct mm_region *map, size_t n,
 {
 	uint64_t end = size > UINT64_MAX - base ? UINT64_MAX : base + size;
 
+	if (!size)
+		return false;
 	for (size_t i = 0; i < n; i++)
 		if (type_is_ram(map[i].type) && map[i].base < end &&
 		    base < region_end(&map[i]))

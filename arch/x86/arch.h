@@ -18,9 +18,15 @@ void arch_switch_stack(uint64_t stack_top, void (*fn)(struct boot_info *),
 
 /* Our own descriptor tables and page tables, replacing the firmware's. */
 int gdt_init(struct page_alloc *pa);
+uint64_t gdt_tss_base(void);
 void idt_init(void);
 int paging_init(struct page_alloc *pa, const struct mm_region *map,
 		size_t n);
+
+/* Interrupt handlers, by vector (32..255). */
+typedef void (*irq_handler)(uint8_t vector);
+void irq_set_handler(uint8_t vector, irq_handler fn);
+void irq_dispatch(uint8_t vector);
 
 /* Where the fault dump resolves return addresses. */
 void fault_set_image(uint64_t base, uint64_t size);

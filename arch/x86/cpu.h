@@ -67,6 +67,10 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 #define CR4_PAE         (1ull << 5)
 #define CR4_PGE         (1ull << 7)
 #define CR4_VMXE        (1ull << 13)
+#define CR0_ET          (1ull << 4)
+#define CR0_NW          (1ull << 29)
+#define CR0_CD          (1ull << 30)
+#define RFLAGS_IF       (1ull << 9)
 
 #define DEFINE_CR(n)                                                    \
 	static inline uint64_t read_cr##n(void)                         \
@@ -117,6 +121,22 @@ struct __attribute__((packed)) desc_ptr {
 	uint16_t limit;
 	uint64_t base;
 };
+
+static inline struct desc_ptr sgdt(void)
+{
+	struct desc_ptr p;
+
+	__asm__ volatile("sgdt %0" : "=m"(p));
+	return p;
+}
+
+static inline struct desc_ptr sidt(void)
+{
+	struct desc_ptr p;
+
+	__asm__ volatile("sidt %0" : "=m"(p));
+	return p;
+}
 
 static inline void lidt(const struct desc_ptr *p)
 {

@@ -80,3 +80,8 @@ int gdt_init(struct page_alloc *pa)
 	ltr(SEL_TSS);
 	return 0;
 }
+
+uint64_t gdt_tss_base(void)
+{
+	return (uint64_t)(uintptr_t)&tss;
+}

@@ -49,11 +49,31 @@ void idt_init(void)
 	lidt(&p);
 }
 
+static irq_handler irq_handlers[256];
+
+void irq_set_handler(uint8_t vector, irq_handler fn)
+{
+	irq_handlers[vector] = fn;
+}
+
+/* Both the IDT path (interrupt taken in the hypervisor, while it idles)
+ * and the VM-exit path (interrupt acknowledged on exit) end up here. */
+void irq_dispatch(uint8_t vector)
+{
+	static uint32_t unexpected;
+
+	if (irq_handlers[vector]) {
+		irq_handlers[vector](vector);
+		return;
+	}
+	/* Not a reason to stop, but worth seeing: log the first few. */
+	if (unexpected++ < 8)
+		LOG("trap", "unexpected interrupt, vector %u", vector);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	if (tf->vector < NR_EXCEPTIONS)
 		fault_dump(tf);
-	/* No device interrupts are enabled yet: one arriving is a bug
-	 * somewhere, but not a reason to stop. */
-	LOG("trap", "unexpected interrupt, vector %lu", (unsigned long)tf->vector);
+	irq_dispatch((uint8_t)tf->vector);
 }

@@ -7,6 +7,9 @@
 #define   FEATURE_CONTROL_VMX_IN_SMX    (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUT_SMX   (1ull << 2)
 #define MSR_IA32_APIC_BASE              0x01b
+#define MSR_IA32_EFER                   0xc0000080
+#define   EFER_LME                      (1ull << 8)
+#define   EFER_LMA                      (1ull << 10)
 
 #define MSR_IA32_VMX_BASIC              0x480
 #define MSR_IA32_VMX_PINBASED_CTLS      0x481

@@ -170,6 +170,26 @@ static void test_globals_only(void **state)
 	assert_int_equal(cfg.selftest, CFG_SELFTEST_NONE);
 }
 
+static void test_timeslice_and_test_mode(void **state)
+{
+	struct config cfg;
+
+	assert_parses("timeslice_us = 100\n" VM("a", 1) "test_mode = spin\n"
+		      VM("b", 2) "test_mode = hypercall_flood\n" VM("c", 3),
+		      strlen("timeslice_us = 100\n" VM("a", 1)
+			     "test_mode = spin\n" VM("b", 2)
+			     "test_mode = hypercall_flood\n" VM("c", 3)), &cfg);
+	assert_int_equal(cfg.timeslice_us, 100);
+	assert_int_equal(cfg.vms[0].test_mode, CFG_MODE_SPIN);
+	assert_int_equal(cfg.vms[1].test_mode, CFG_MODE_HYPERCALL_FLOOD);
+	assert_int_equal(cfg.vms[2].test_mode, CFG_MODE_NORMAL);
+
+	assert_parses("timeslice_us = 1000000\n", 23, &cfg);
+	assert_int_equal(cfg.timeslice_us, 1000000);
+	cfg_defaults(&cfg);
+	assert_int_equal(cfg.timeslice_us, 10000);
+}
+
 static void test_comments(void **state)
 {
 	static const char text[] =
@@ -470,6 +490,16 @@ static const struct reject rejects[] = {
 	{ "memory with unit", VM("a", 1) "memory_mib = 8M\n", 0, 4,
 	  "memory_mib '8M' is malformed" },
 
+	/* timeslice_us, test_mode */
+	{ "timeslice too small", "timeslice_us = 99\n", 0, 1,
+	  "timeslice_us 99 out of range (100..1000000)" },
+	{ "timeslice too large", "timeslice_us = 1000001\n", 0, 1,
+	  "timeslice_us 1000001 out of range (100..1000000)" },
+	{ "test_mode unknown", VM("a", 1) "test_mode = evil\n", 0, 4,
+	  "test_mode 'evil' is malformed (want normal, spin, bad_memory, "
+	  "triple_fault or hypercall_flood)" },
+	{ "test_mode as global", "test_mode = spin\n", 0, 1,
+	  "unknown global key 'test_mode'" },
 	/* selftest */
 	{ "selftest unknown", "selftest = crash\n", 0, 1,
 	  "selftest 'crash' is malformed (want none, page_fault or invalid_opcode)" },
@@ -742,6 +772,7 @@ static const struct CMUnitTest accept_tests[] = {
 	cmocka_unit_test(test_empty_file),
 	cmocka_unit_test(test_globals_only),
 	cmocka_unit_test(test_comments),
+	cmocka_unit_test(test_timeslice_and_test_mode),
 	cmocka_unit_test(test_whitespace),
 	cmocka_unit_test(test_vm_defaults_and_names),
 	cmocka_unit_test(test_number_limits),

@@ -1,0 +1,47 @@
+/* Internal interface of the VT-x backend (arch/x86/vmx/). Nothing outside
+ * this directory includes it: vmm/ sees only vmm/virt.h. */
+#ifndef ARCH_X86_VMX_VMX_H
+#define ARCH_X86_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/vmx/vmx_insn.h"
+#include "vmm/page_alloc.h"
+#include "vmm/virt.h"
+
+/* Control values computed once from the capability MSRs. */
+struct vmx_config {
+	uint32_t revision;
+	uint32_t pin, proc, proc2, exit, entry;
+	uint8_t  preempt_shift;         /* timer counts TSC >> this [SDM 3C A.6] */
+	uint64_t cr0_fixed0, cr4_fixed0;
+};
+extern struct vmx_config vmx_cfg;
+
+const char *vmx_result_name(enum vmx_result r);
+enum vmx_result vmx_root_enter(uint32_t revision, struct page_alloc *pa,
+			       uint64_t *region);
+enum vmx_result vmx_root_leave(struct page_alloc *pa, uint64_t region);
+
+struct vcpu {
+	uint64_t          vmcs;         /* physical address of the VMCS */
+	bool              launched;     /* VMRESUME from now on */
+	uint16_t          vpid;
+	uint32_t          proc;         /* current primary controls */
+	struct guest_regs regs;
+};
+
+/* Make v's VMCS the current one (VMPTRLD when it is not). */
+void vmx_vcpu_load(struct vcpu *v);
+
+/* Decode the exit that just happened into vendor-neutral terms. */
+void vmx_exit_decode(struct vcpu *v, struct vm_exit *e);
+
+uint64_t vmx_npt_eptp(const struct npt *npt);
+
+/* vmx_entry.asm */
+int vmx_enter(struct guest_regs *regs, int launched);
+void vmx_exit(void);
+
+#endif

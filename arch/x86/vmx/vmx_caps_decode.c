@@ -1,0 +1,53 @@
+/* Deciding what VT-x can do from the raw capability MSRs [SDM 3C A].
+ * Pure C, no MSR access: vmx_caps.c reads the values, the host unit
+ * tests feed made-up ones. */
+#include <stddef.h>
+
+#include "arch/x86/vmx/vmx_caps.h"
+
+/* IA32_VMX_BASIC [SDM 3C A.1] */
+#define BASIC_REVISION_MASK       0x7fffffffull
+
+/* Allowed-1 settings are the high half of a control MSR [SDM 3C A.3]. */
+#define ALLOWED1(msr)             ((uint32_t)((msr) >> 32))
+#define PIN_PREEMPTION_TIMER      (1u << 6)
+#define PROC_SECONDARY_CONTROLS   (1u << 31)
+#define PROC2_ENABLE_EPT          (1u << 1)
+#define PROC2_ENABLE_VPID         (1u << 5)
+#define PROC2_UNRESTRICTED_GUEST  (1u << 7)
+
+/* IA32_VMX_EPT_VPID_CAP [SDM 3C A.10] */
+#define EPT_CAP_WALK_4            (1ull << 6)
+#define EPT_CAP_WB                (1ull << 14)
+#define EPT_CAP_INVEPT            (1ull << 20)
+#define EPT_CAP_INVEPT_SINGLE     (1ull << 25)
+
+void vmx_caps_decode(const struct vmx_msrs *m, struct vmx_caps *c)
+{
+	uint32_t proc2 = ALLOWED1(m->procbased) & PROC_SECONDARY_CONTROLS ?
+			 ALLOWED1(m->procbased2) : 0;
+	bool ept = proc2 & PROC2_ENABLE_EPT;
+
+	c->revision = (uint32_t)(m->basic & BASIC_REVISION_MASK);
+	c->ept = ept;
+	c->vpid = proc2 & PROC2_ENABLE_VPID;
+	/* Unrestricted guest needs EPT to be of any use [SDM 3C 26.6]. */
+	c->unrestricted_guest = ept && (proc2 & PROC2_UNRESTRICTED_GUEST);
+	c->preemption_timer = ALLOWED1(m->pinbased) & PIN_PREEMPTION_TIMER;
+	c->invept_single = ept && (m->ept_vpid & EPT_CAP_INVEPT) &&
+			   (m->ept_vpid & EPT_CAP_INVEPT_SINGLE);
+	c->ept_4level = ept && (m->ept_vpid & EPT_CAP_WALK_4);
+	c->ept_wb = ept && (m->ept_vpid & EPT_CAP_WB);
+}
+
+const char *vmx_caps_missing(const struct vmx_caps *c)
+{
+	if (!c->ept)                return "EPT";
+	if (!c->vpid)               return "VPID";
+	if (!c->unrestricted_guest) return "unrestricted guest";
+	if (!c->preemption_timer)   return "preemption timer";
+	if (!c->invept_single)      return "INVEPT single-context";
+	if (!c->ept_4level)         return "4-level EPT walk";
+	if (!c->ept_wb)             return "WB EPT memory type";
+	return NULL;
+}

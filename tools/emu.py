@@ -1,0 +1,551 @@
+#!/usr/bin/env python3
+"""Boot flipvisor in an emulator and judge the run by its serial output.
+
+Two beds:
+
+  bochs  Bochs 2.7: emulates VT-x with EPT/VPID/unrestricted guest, so it is
+         the bed for everything VMX. OVMF.fd (2 MiB image), an e1000 in PCI
+         slot 1, the ESP served as a vvfat disk, COM1 to a file.
+  qemu   QEMU 7.2 q35 + OVMF 4M split images. TCG has no VT-x at all; with
+         KVM on an Intel host (nested VMX) it runs with `-cpu host`.
+         Boot media: the ESP as a vvfat disk (default), a raw FAT image on
+         a USB stick (xHCI + usb-storage), or PXE (iPXE's efi-e1000 ROM
+         fetching BOOTX64.EFI over QEMU's built-in TFTP).
+
+Every run gets a fresh private working directory holding a copy of the boot
+media (the emulators may write into what they serve, and a test may swap in
+its own flipvisor.cfg), the emulator's configuration, logs and the serial
+log. The emulator runs in its own session/process group and that group is
+always killed when the run ends, whichever way it ends.
+
+Library use:
+
+    import emu
+    r = emu.run("bochs", esp="build/esp", expect=[r"^flipvisor \\S+ booting"],
+                fail=[r"\\[panic\\]"], stop=r"^flipvisor: halted", timeout=150)
+    r.ok, r.reason, r.serial_text, r.elapsed
+
+CLI: python3 tools/emu.py bochs|qemu [--esp DIR|--usb IMG|--pxe DIR] [--kvm]
+     [--expect RE]... [--fail RE]... [--stop RE] [--timeout S] [--live]
+     [--halt RE] [--cfg FILE] [--keep] [--log PATH]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_ESP = os.path.join(ROOT, "build", "esp")
+
+OVMF_BOCHS = "/usr/share/qemu/OVMF.fd"            # 2 MiB combined image
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+BOCHS_VGABIOS = "/usr/share/bochs/VGABIOS-lgpl-latest"
+BOCHS_PLUGINS = "/usr/lib/x86_64-linux-gnu/bochs/plugins"
+
+POLL_S = 0.2          # how often the serial log is read
+GRACE_S = 3.0         # between the polite signal and SIGKILL
+
+BEDS = ("bochs", "qemu")
+
+# CSI / OSC escape sequences OVMF's serial console emits (clear screen,
+# cursor moves, "ESC[=3h" mode sets). Stripped before matching.
+_ANSI = re.compile(rb"\x1b(?:\[[0-9;=?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Za-z0-9]|[A-Za-z=>])")
+# For the live echo: the same minus SGR (colours), which a terminal shows
+# fine; clear-screen and cursor moves would wipe what was printed before.
+_ANSI_NOT_SGR = re.compile(rb"\x1b(?:\[[0-9;=?]*[A-Za-ln-z]|\][^\x07]*\x07|[()][A-Za-z0-9]|[A-Za-z=>])")
+
+
+@dataclass
+class Result:
+    ok: bool
+    reason: str
+    serial_text: str          # serial log, escape codes stripped, "\n" line ends
+    elapsed: float            # seconds from emulator start to the verdict
+    bed: str = ""             # "bochs", "qemu-tcg", "qemu-kvm"
+    matched_at: dict = field(default_factory=dict)   # pattern -> seconds
+    exit_status: object = None   # emulator exit status if it exited by itself
+    workdir: str = None          # set when the workdir was kept
+
+    def __bool__(self):
+        return self.ok
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised inside run() when SIGTERM/SIGHUP arrives (SIGINT raises the
+    ordinary KeyboardInterrupt); the emulator is killed on the way out."""
+
+
+# --------------------------------------------------------------------------
+# host capability detection
+
+def kvm_status():
+    """(usable, why): KVM can run flipvisor with VT-x only if the host CPU
+    has VMX (nested VMX when we are a guest ourselves) and /dev/kvm opens
+    read-write."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            has_vmx = any(line.startswith("flags") and "vmx" in line.split(":", 1)[1].split()
+                          for line in f)
+    except OSError as e:
+        return False, "cannot read /proc/cpuinfo: %s" % e
+    if not has_vmx:
+        return False, "host CPU has no vmx flag in /proc/cpuinfo"
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return False, "/dev/kvm does not open read-write (%s)" % e.strerror
+    os.close(fd)
+    return True, "host CPU has vmx and /dev/kvm opens read-write"
+
+
+def kvm_usable():
+    return kvm_status()[0]
+
+
+def bochs_display():
+    """Bochs display library: 'term' (Debian package bochs-term) when its
+    plugin is installed, else 'rfb' with no wait for a viewer (it listens on
+    a TCP port from 5900 up, otherwise harmless)."""
+    if os.path.exists(os.path.join(BOCHS_PLUGINS, "libbx_term_gui.so")):
+        return "term"
+    return 'rfb, options="timeout=0"'
+
+
+# --------------------------------------------------------------------------
+# emulator configurations
+
+def bochsrc_text(workdir, disk_dir, serial, bochsrc_lines=()):
+    lines = [
+        "megs: 512",
+        "cpu: model=corei7_skylake_x, count=1, ips=200000000, reset_on_triple_fault=0",
+        "romimage: file=%s, address=0xffe00000" % OVMF_BOCHS,
+        "vgaromimage: file=%s" % BOCHS_VGABIOS,
+        "display_library: %s" % bochs_display(),
+        "pci: enabled=1, chipset=i440fx, slot1=e1000",
+        "ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14",
+        "ata0-master: type=disk, path=%s, mode=vvfat, journal=%s.redolog" % (disk_dir, disk_dir),
+        "boot: disk",
+        "com1: enabled=1, mode=file, dev=%s" % serial,
+        # slot1=e1000 needs the device section; 'null' is a NIC with no
+        # wire (tests that need one pass an ethmod=tuntap line instead).
+        "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null, ethdev=%s" % os.path.join(workdir, "eth"),
+        "sound: driver=dummy",
+        "clock: sync=none, time0=946684800",
+        "log: %s" % os.path.join(workdir, "bochs.log"),
+        "panic: action=fatal",
+        "error: action=report",
+    ]
+    # Caller lines replace the line with the same key, or are appended.
+    for extra in bochsrc_lines:
+        key = extra.split(":", 1)[0].strip()
+        for i, line in enumerate(lines):
+            if line.split(":", 1)[0].strip() == key:
+                lines[i] = extra
+                break
+        else:
+            lines.append(extra)
+    return "\n".join(lines) + "\n"
+
+
+def qemu_argv(workdir, serial, accel, esp=None, usb=None, pxe=None, qemu_args=()):
+    vars_copy = os.path.join(workdir, "OVMF_VARS_4M.fd")
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    argv = ["qemu-system-x86_64", "-machine", "q35", "-m", "512M"]
+    if accel == "kvm":
+        argv += ["-accel", "kvm", "-cpu", "host"]
+    else:
+        argv += ["-accel", "tcg", "-cpu", "max"]
+    argv += [
+        "-drive", "if=pflash,format=raw,unit=0,file=%s,readonly=on" % OVMF_CODE,
+        "-drive", "if=pflash,format=raw,unit=1,file=%s" % vars_copy,
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-display", "none", "-monitor", "none", "-parallel", "none",
+        "-serial", "file:%s" % serial,
+        "-no-reboot",
+    ]
+    if usb:
+        argv += ["-device", "qemu-xhci,id=xhci",
+                 "-drive", "if=none,id=stick,format=raw,file=%s" % usb,
+                 "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0"]
+    elif pxe:
+        argv += ["-netdev", "user,id=n0,tftp=%s,bootfile=BOOTX64.EFI" % pxe,
+                 "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56,bootindex=0"]
+    else:
+        argv += ["-drive", "format=raw,file=fat:rw:%s" % esp]
+    if not pxe:
+        argv += ["-nic", "none"]   # no default NIC, so no stray PXE attempts
+    argv += list(qemu_args)
+    return argv
+
+
+# --------------------------------------------------------------------------
+# process handling
+
+def _exited(pid):
+    """True once the child has exited; it stays a zombie (not reaped), so
+    its process group id cannot be reused while we still signal it."""
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return info is not None
+
+
+def _killpg(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_emulator(proc, bed):
+    """Stop an emulator started with start_new_session=True: the polite
+    signal to its process group (Bochs ignores SIGTERM, it takes SIGHUP;
+    QEMU takes SIGTERM), SIGKILL after a grace period, and a final SIGKILL
+    sweep of the group before the leader is reaped."""
+    if proc is None:
+        return
+    pgid = proc.pid      # session leader: pgid == pid
+    if not _exited(proc.pid):
+        _killpg(pgid, signal.SIGHUP if bed == "bochs" else signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_S
+        while time.monotonic() < deadline and not _exited(proc.pid):
+            time.sleep(0.05)
+    _killpg(pgid, signal.SIGKILL)     # leader still unreaped: pgid is ours
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class _Signals:
+    """While a run is under way turn SIGTERM/SIGHUP into an exception (so
+    the finally clause kills the emulator); SIGINT already raises
+    KeyboardInterrupt. Only possible from the main thread."""
+    SIGS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __enter__(self):
+        self.old = {}
+        if threading.current_thread() is threading.main_thread():
+            for s in self.SIGS:
+                self.old[s] = signal.signal(s, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise Interrupted("signal %d" % signum)
+
+    def __exit__(self, *exc):
+        for s, h in self.old.items():
+            signal.signal(s, h)
+        return False
+
+
+# --------------------------------------------------------------------------
+# the run
+
+def clean_serial(raw):
+    """Serial bytes -> text for matching: escape sequences dropped, CRLF
+    and stray CR turned into plain line ends."""
+    text = _ANSI.sub(b"", raw).decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _prepare_media(workdir, esp, usb, pxe, cfg_text):
+    """Private copies of the boot media, cfg_text swapped in."""
+    if usb:
+        if not os.path.isfile(usb):
+            raise FileNotFoundError("USB image %s does not exist (make usb)" % usb)
+        img = os.path.join(workdir, "usb.img")
+        shutil.copyfile(usb, img)
+        if cfg_text is not None:
+            cfg = os.path.join(workdir, "flipvisor.cfg")
+            with open(cfg, "w") as f:
+                f.write(cfg_text)
+            env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+            subprocess.run(["mcopy", "-o", "-i", img, cfg, "::/flipvisor.cfg"],
+                           check=True, env=env, stdout=subprocess.DEVNULL)
+        return dict(usb=img)
+    src = pxe or esp
+    kind = "PXE directory" if pxe else "ESP directory"
+    if not os.path.isdir(src):
+        raise FileNotFoundError("%s %s does not exist (make%s)" % (kind, src, " pxe" if pxe else ""))
+    copy = os.path.join(workdir, "tftp" if pxe else "esp")
+    shutil.copytree(src, copy, symlinks=False)
+    if cfg_text is not None:
+        with open(os.path.join(copy, "flipvisor.cfg"), "w") as f:
+            f.write(cfg_text)
+    return dict(pxe=copy) if pxe else dict(esp=copy)
+
+
+def _compile(patterns, what):
+    out = []
+    for p in patterns or ():
+        try:
+            out.append((p, re.compile(p, re.MULTILINE)))
+        except re.error as e:
+            raise ValueError("bad %s regex %r: %s" % (what, p, e))
+    return out
+
+
+def _emulator_note(workdir, bed, status):
+    """A short hint from the emulator's own logs for an early exit."""
+    hint = ""
+    for name in ("bochs.log", "emulator.out"):
+        path = os.path.join(workdir, name)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()[-20000:].decode("utf-8", "replace")
+        except OSError:
+            continue
+        m = re.findall(r">>PANIC<<.*", data)
+        if m:
+            hint = m[-1].strip()
+            break
+        if name == "emulator.out" and bed != "bochs":
+            tail = [l for l in clean_serial(data.encode()).splitlines() if l.strip()]
+            if tail:
+                hint = tail[-1].strip()
+    if bed != "bochs" and isinstance(status, int) and status & 1 and status > 1:
+        hint = ("isa-debug-exit value 0x%x" % (status >> 1)) + ("; " + hint if hint else "")
+    return hint
+
+
+def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
+        timeout=60, live=False, cfg_text=None, log_path=None, keep=None,
+        accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None):
+    """Boot and judge. Returns a Result.
+
+    expect:  regexes (re.MULTILINE) that must all match the serial text.
+    fail:    regexes any of which fails the run at once.
+    stop:    an extra regex that must also match before the run passes
+             (e.g. the final "halted" line), or None.
+    halt:    a regex that means "the output is over" (e.g. the final
+             "halted" line): once it (or stop) has matched while some
+             expect has not, the run fails at once instead of waiting
+             for the timeout. It is not itself required.
+    With no expect and no stop the run never passes: it goes on until the
+    timeout (None: forever), the emulator's exit or an interrupt.
+    accel:   QEMU only: "kvm", "tcg" or "auto" (kvm when kvm_usable()).
+    keep:    keep the workdir (default: env FLIPVISOR_KEEP=1).
+    out:     stream for live echo (default sys.stdout).
+    """
+    if bed not in BEDS:
+        raise ValueError("unknown bed %r (one of %s)" % (bed, ", ".join(BEDS)))
+    if sum(x is not None for x in (esp, usb, pxe)) > 1:
+        raise ValueError("give at most one of esp, usb, pxe")
+    if bed == "bochs" and (usb or pxe):
+        raise ValueError("the bochs bed boots only an ESP directory")
+    if esp is None and usb is None and pxe is None:
+        esp = DEFAULT_ESP
+    expects = _compile(expect, "expect")
+    fails = _compile(fail, "fail")
+    stops = _compile([stop] if stop else [], "stop")
+    ends = stops + _compile([halt] if halt else [], "halt")
+    if keep is None:
+        keep = os.environ.get("FLIPVISOR_KEEP", "") not in ("", "0")
+    if bed == "qemu":
+        if accel == "auto":
+            accel = "kvm" if kvm_usable() else "tcg"
+        if accel not in ("kvm", "tcg"):
+            raise ValueError("accel must be kvm, tcg or auto")
+        bed_name = "qemu-" + accel
+    else:
+        bed_name = "bochs"
+    out = out or sys.stdout
+
+    workdir = tempfile.mkdtemp(prefix="flipvisor-%s-" % bed)
+    serial = os.path.join(workdir, "serial.log")
+    proc = None
+    start = time.monotonic()
+    raw = b""
+    matched_at = {}
+    status = None
+    verdict = None
+    try:
+        with _Signals():
+            media = _prepare_media(workdir, os.path.abspath(esp) if esp else None,
+                                   os.path.abspath(usb) if usb else None,
+                                   os.path.abspath(pxe) if pxe else None, cfg_text)
+            env = dict(os.environ)
+            if bed == "bochs":
+                with open(os.path.join(workdir, "bochsrc"), "w") as f:
+                    f.write(bochsrc_text(workdir, media["esp"], serial, bochsrc_lines))
+                with open(os.path.join(workdir, "dbg.rc"), "w") as f:
+                    f.write("c\nquit\n")
+                argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "dbg.rc"]
+                env["TERM"] = "dumb"
+            else:
+                argv = qemu_argv(workdir, serial, accel, qemu_args=qemu_args, **media)
+                env["TMPDIR"] = workdir    # vvfat's rw overlay lands here
+            with open(os.path.join(workdir, "cmdline.txt"), "w") as f:
+                f.write(" ".join(argv) + "\n")
+            with open(os.path.join(workdir, "emulator.out"), "wb") as eout, \
+                    open(os.devnull, "rb") as devnull:
+                start = time.monotonic()
+                proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=devnull,
+                                        stdout=eout, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+            pos = 0
+            pending = b""      # an escape sequence cut by a read, for live
+            while True:
+                # Decide on "exited" before the last read, so a marker
+                # written just before the exit is still seen.
+                gone = _exited(proc.pid)
+                try:
+                    with open(serial, "rb") as f:
+                        f.seek(pos)
+                        chunk = f.read()
+                except FileNotFoundError:
+                    chunk = b""
+                now = time.monotonic() - start
+                if chunk:
+                    pos += len(chunk)
+                    raw += chunk
+                    if live:
+                        pending = _echo(out, pending + chunk)
+                    text = clean_serial(raw)
+                    for p, rx in fails:
+                        if rx.search(text):
+                            m = rx.search(text)
+                            verdict = (False, "fail pattern %r matched: %r"
+                                       % (p, _line_of(text, m.start())))
+                            break
+                    if verdict:
+                        break
+                    for p, rx in expects + stops:
+                        if p not in matched_at and rx.search(text):
+                            matched_at[p] = round(now, 2)
+                    if (expects or stops) and all(p in matched_at for p, _ in expects + stops):
+                        verdict = (True, "all %d expected pattern(s) matched" % (len(expects) + len(stops)))
+                        break
+                    ended = [p for p, rx in ends if rx.search(text)]
+                    if ended:
+                        missing = [p for p, _ in expects + stops if p not in matched_at]
+                        verdict = (False, "output ended (%r matched) but never matched: %s" % (
+                            ended[0], ", ".join(repr(p) for p in missing)))
+                        break
+                if gone:
+                    _killpg(proc.pid, signal.SIGKILL)   # any child it left
+                    status = proc.wait()
+                    missing = [p for p, _ in expects + stops if p not in matched_at]
+                    note = _emulator_note(workdir, bed, status)
+                    verdict = (False, "%s exited (status %s) before success%s%s" % (
+                        bed, status,
+                        "; never matched: " + ", ".join(repr(p) for p in missing) if missing else "",
+                        " [%s]" % note if note else ""))
+                    break
+                if timeout is not None and now >= timeout:
+                    missing = [p for p, _ in expects + stops if p not in matched_at]
+                    verdict = (False, "timeout after %g s%s" % (
+                        timeout, "; never matched: " + ", ".join(repr(p) for p in missing)
+                        if missing else ""))
+                    break
+                time.sleep(POLL_S)
+    finally:
+        stop_emulator(proc, bed)
+        if log_path:
+            try:
+                d = os.path.dirname(os.path.abspath(log_path))
+                os.makedirs(d, exist_ok=True)
+                if os.path.exists(serial):
+                    shutil.copyfile(serial, log_path)
+                else:
+                    open(log_path, "wb").close()
+            except OSError as e:
+                print("emu: cannot save serial log to %s: %s" % (log_path, e), file=sys.stderr)
+        if keep:
+            print("emu: kept workdir %s" % workdir, file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    elapsed = time.monotonic() - start
+    ok, reason = verdict
+    return Result(ok=ok, reason=reason, serial_text=clean_serial(raw), elapsed=round(elapsed, 2),
+                  bed=bed_name, matched_at=matched_at, exit_status=status,
+                  workdir=workdir if keep else None)
+
+
+def _echo(out, data):
+    """Write serial bytes to the terminal without screen-clearing escapes;
+    returns a trailing incomplete escape sequence to prepend next time."""
+    keep = b""
+    esc = data.rfind(b"\x1b")
+    if esc >= 0 and len(data) - esc < 32 and not _ANSI.match(data, esc):
+        data, keep = data[:esc], data[esc:]
+    data = _ANSI_NOT_SGR.sub(b"", data)
+    if hasattr(out, "buffer"):
+        out.flush()
+        out.buffer.write(data)
+        out.buffer.flush()
+    else:
+        out.write(data.decode("utf-8", "replace"))
+        out.flush()
+    return keep
+
+
+def _line_of(text, index):
+    a = text.rfind("\n", 0, index) + 1
+    b = text.find("\n", index)
+    return text[a:b if b >= 0 else len(text)].strip()
+
+
+# --------------------------------------------------------------------------
+# CLI
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="emu.py", description="Boot flipvisor in an emulator, judge it by serial output.")
+    ap.add_argument("bed", choices=BEDS)
+    media = ap.add_mutually_exclusive_group()
+    media.add_argument("--esp", metavar="DIR", help="ESP directory (default build/esp)")
+    media.add_argument("--usb", metavar="IMG", help="raw FAT image on a USB stick (qemu)")
+    media.add_argument("--pxe", metavar="DIR", help="TFTP directory holding BOOTX64.EFI (qemu)")
+    acc = ap.add_mutually_exclusive_group()
+    acc.add_argument("--kvm", action="store_true", help="qemu: use KVM (-cpu host)")
+    acc.add_argument("--tcg", action="store_true", help="qemu: use TCG even if KVM is usable")
+    ap.add_argument("--expect", action="append", default=[], metavar="RE")
+    ap.add_argument("--fail", action="append", default=[], metavar="RE")
+    ap.add_argument("--stop", metavar="RE", help="must match too; the output ends there")
+    ap.add_argument("--halt", metavar="RE", help="the output ends here: fail at once if expects are missing")
+    ap.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    ap.add_argument("--live", action="store_true", help="echo serial output as it arrives")
+    ap.add_argument("--cfg", metavar="FILE", help="use FILE as flipvisor.cfg")
+    ap.add_argument("--keep", action="store_true", help="keep the working directory")
+    ap.add_argument("--log", metavar="PATH", help="save the serial log here")
+    a = ap.parse_args(argv)
+
+    cfg_text = None
+    if a.cfg:
+        with open(a.cfg) as f:
+            cfg_text = f.read()
+    accel = "kvm" if a.kvm else "tcg" if a.tcg else "auto"
+    try:
+        r = run(a.bed, esp=a.esp, usb=a.usb, pxe=a.pxe, expect=a.expect, fail=a.fail,
+                stop=a.stop, halt=a.halt, timeout=a.timeout, live=a.live, cfg_text=cfg_text,
+                log_path=a.log, keep=a.keep or None, accel=accel)
+    except KeyboardInterrupt:
+        print("\nemu: interrupted; emulator stopped", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError) as e:
+        print("emu: %s" % e, file=sys.stderr)
+        return 2
+    if a.live:
+        print()
+    print("%s: %s on %s after %.1f s: %s" % ("PASS" if r.ok else "FAIL", a.bed, r.bed, r.elapsed, r.reason))
+    for p, t in r.matched_at.items():
+        print("  %6.2f s  %s" % (t, p))
+    return 0 if r.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

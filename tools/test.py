@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""`make test`: cmocka unit binaries first, then the system tests.
+
+Usage: python3 tools/test.py [--unit-only|--system-only] [--list] [UNIT_BINARY...]
+
+Unit binaries are run as they are and their output passed through; test
+cases are counted from cmocka's summary lines
+    [  PASSED  ] N test(s).
+    [  FAILED  ] N test(s), listed below:
+A binary that exits non-zero (crash, sanitizer abort, ...) without reporting
+a failed test, or prints no summary at all, counts as one failed test.
+
+System tests live in tests/system/test_*.py. Each module defines a list
+TESTS; every entry is a dict (or any object with those attributes) whose
+keys are a name plus the keyword arguments of tools/emu.py's run():
+
+    dict(name="qemu_tcg_no_vtx",          # unique, [A-Za-z0-9_.-]+
+         bed="qemu",                      # "bochs" or "qemu"
+         accel="tcg",                     # qemu only: "tcg", "kvm", "auto" (default)
+         esp="build/esp",                 # boot media, one of esp= / usb= / pxe=,
+                                          #   relative to the repo root (default esp)
+         cfg_text="heap_mib = 32\\n",      # replaces flipvisor.cfg (optional)
+         expect=[r"^flipvisor \\S+ booting"],   # all must match (re.MULTILINE)
+         fail=[r"\\[panic\\]"],            # any match fails the test at once
+         stop=r"^flipvisor: halted",      # must match too (optional)
+         halt=r"^flipvisor: halted",      # output over: fail now if an expect
+                                          #   is missing (this is the default;
+                                          #   halt=None waits for the timeout)
+         timeout=60,                      # seconds (default 60)
+         skip=None,                       # or a string: the reason to skip
+         doc="what it checks")            # optional, for humans
+
+Optional emu.run() extras: bochsrc_lines=[...] (bochsrc lines replacing the
+ones with the same key), qemu_args=[...] (appended to QEMU's command line).
+Tests run one at a time in file order. Each serial log is saved as
+build/test-logs/NAME.serial.log. Env FLIPVISOR_TESTS=REGEX selects the unit
+binaries (by file name) and system tests (by name) it matches.
+
+The last line printed is "N passed, M failed" (", K skipped" when K > 0);
+the exit status is 1 if anything failed or nothing ran, else 0.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import emu  # noqa: E402
+
+SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
+LOG_DIR = os.path.join(ROOT, "build", "test-logs")
+UNIT_TIMEOUT = 300
+TAIL_LINES = 40
+HALT = r"^flipvisor: halted"     # default "output is over" marker
+
+TEST_KEYS = {"name", "bed", "accel", "esp", "usb", "pxe", "cfg_text", "expect",
+             "fail", "stop", "halt", "timeout", "skip", "doc", "bochsrc_lines", "qemu_args"}
+RUN_KEYS = TEST_KEYS - {"name", "skip", "doc"}
+
+PASSED_RE = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.MULTILINE)
+FAILED_RE = re.compile(r"^\[  FAILED  \] (\d+) test\(s\), listed below:", re.MULTILINE)
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+# --------------------------------------------------------------------------
+# unit tests
+
+def run_unit(path):
+    """Run one cmocka binary, passing its output through. -> (passed, failed)"""
+    name = os.path.basename(path)
+    say("unit: %s" % name)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="STDOUT")
+    try:
+        proc = subprocess.Popen([os.path.abspath(path)], cwd=ROOT, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as e:
+        say("unit: %s ... FAIL: cannot run: %s" % (name, e))
+        return 0, 1
+    timed_out = []
+
+    def watchdog():
+        timed_out.append(True)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    timer = threading.Timer(UNIT_TIMEOUT, watchdog)
+    timer.start()
+    out = []
+    try:
+        for line in iter(proc.stdout.readline, b""):
+            sys.stdout.buffer.write(line)
+            sys.stdout.buffer.flush()
+            out.append(line.decode("utf-8", "replace"))
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+    text = "".join(out)
+    passed = sum(int(n) for n in PASSED_RE.findall(text))
+    failed = sum(int(n) for n in FAILED_RE.findall(text))
+    why = ""
+    if timed_out:
+        why = "killed after %d s" % UNIT_TIMEOUT
+    elif rc < 0:
+        why = "died of signal %d" % -rc
+    elif rc != 0 and failed == 0:
+        why = "exit status %d without a failed test reported" % rc
+    elif passed == 0 and failed == 0:
+        why = "no cmocka summary line"
+    if why and failed == 0:
+        failed = 1
+    say("unit: %s ... %d passed, %d failed%s" % (name, passed, failed, " (%s)" % why if why else ""))
+    return passed, failed
+
+
+# --------------------------------------------------------------------------
+# system tests
+
+def _as_dict(t):
+    if isinstance(t, dict):
+        return dict(t)
+    return {k: v for k, v in vars(t).items() if not k.startswith("_")}
+
+
+def load_system_tests():
+    """-> (tests, errors): tests as dicts in file order, errors as
+    (name, message) for modules or entries that cannot be used."""
+    tests, errors, seen = [], [], set()
+    if not os.path.isdir(SYSTEM_DIR):
+        return tests, errors
+    for fn in sorted(os.listdir(SYSTEM_DIR)):
+        if not (fn.startswith("test_") and fn.endswith(".py")):
+            continue
+        path = os.path.join(SYSTEM_DIR, fn)
+        modname = "flipvisor_system_" + fn[:-3]
+        try:
+            spec = importlib.util.spec_from_file_location(modname, path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            entries = list(getattr(mod, "TESTS"))
+        except Exception as e:  # a broken module is a failed test, not a crash
+            errors.append((fn, "cannot load: %s: %s" % (type(e).__name__, e)))
+            continue
+        for i, entry in enumerate(entries):
+            t = _as_dict(entry)
+            name = t.get("name") or "%s[%d]" % (fn, i)
+            bad = sorted(set(t) - TEST_KEYS)
+            if bad:
+                errors.append((name, "%s: unknown key(s) %s" % (fn, ", ".join(bad))))
+                continue
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", str(t.get("name", ""))):
+                errors.append((name, "%s: entry %d needs a name of [A-Za-z0-9_.-]" % (fn, i)))
+                continue
+            if t.get("bed") not in emu.BEDS:
+                errors.append((name, "%s: bed must be one of %s" % (fn, ", ".join(emu.BEDS))))
+                continue
+            if name in seen:
+                errors.append((name, "%s: duplicate test name" % fn))
+                continue
+            seen.add(name)
+            t["_file"] = fn
+            tests.append(t)
+    return tests, errors
+
+
+def _tail(text, n):
+    lines = text.rstrip("\n").split("\n") if text.strip() else []
+    return lines[-n:]
+
+
+def run_system(t):
+    """-> "pass" | "fail" | "skip" """
+    name = t["name"]
+    sys.stdout.write("system: %s ... " % name)
+    sys.stdout.flush()
+    if t.get("skip"):
+        say("SKIP: %s" % t["skip"])
+        return "skip"
+    kw = {k: v for k, v in t.items() if k in RUN_KEYS}
+    for media in ("esp", "usb", "pxe"):
+        if kw.get(media):
+            kw[media] = os.path.join(ROOT, kw[media])
+    kw.setdefault("timeout", 60)
+    kw.setdefault("halt", HALT)
+    if isinstance(kw.get("expect"), str):
+        kw["expect"] = [kw["expect"]]
+    if isinstance(kw.get("fail"), str):
+        kw["fail"] = [kw["fail"]]
+    log_path = os.path.join(LOG_DIR, name + ".serial.log")
+    try:
+        os.unlink(log_path)
+    except FileNotFoundError:
+        pass
+    try:
+        r = emu.run(log_path=log_path, **kw)
+    except (ValueError, FileNotFoundError, OSError, TypeError) as e:
+        say("FAIL: %s" % e)
+        return "fail"
+    if r.ok:
+        say("PASS (%.1f s)" % r.elapsed)
+        return "pass"
+    say("FAIL: %s (%s, %.1f s)" % (r.reason, r.bed, r.elapsed))
+    tail = _tail(r.serial_text, TAIL_LINES)
+    if tail:
+        say("  --- last %d serial lines (%s) ---" % (len(tail), os.path.relpath(log_path, ROOT)))
+        for line in tail:
+            say("  | " + line)
+    else:
+        say("  (no serial output)")
+    return "fail"
+
+
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="test.py", description="Run flipvisor's unit and system tests.")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--unit-only", action="store_true")
+    only.add_argument("--system-only", action="store_true")
+    ap.add_argument("--list", action="store_true", help="list the system tests and exit")
+    ap.add_argument("units", nargs="*", metavar="UNIT_BINARY")
+    a = ap.parse_args(argv)
+
+    sel = os.environ.get("FLIPVISOR_TESTS", "")
+    try:
+        sel_re = re.compile(sel) if sel else None
+    except re.error as e:
+        print("test: bad FLIPVISOR_TESTS regex %r: %s" % (sel, e), file=sys.stderr)
+        return 2
+
+    def selected(name):
+        return sel_re is None or sel_re.search(name) is not None
+
+    tests, errors = ([], []) if a.unit_only else load_system_tests()
+    if a.list:
+        for t in tests:
+            say("%-20s %-6s %-5s %s" % (t["name"], t["bed"], t.get("accel", "auto") if t["bed"] == "qemu" else "",
+                                        t["_file"]))
+        for name, msg in errors:
+            say("%-20s BROKEN: %s" % (name, msg))
+        return 0
+
+    passed = failed = skipped = 0
+    try:
+        if not a.system_only:
+            for u in a.units:
+                if not selected(os.path.basename(u)):
+                    continue
+                p, f = run_unit(u)
+                passed += p
+                failed += f
+        if not a.unit_only:
+            for name, msg in errors:
+                if selected(name):
+                    say("system: %s ... FAIL: %s" % (name, msg))
+                    failed += 1
+            os.makedirs(LOG_DIR, exist_ok=True)
+            for t in tests:
+                if not selected(t["name"]):
+                    continue
+                v = run_system(t)
+                if v == "pass":
+                    passed += 1
+                elif v == "fail":
+                    failed += 1
+                else:
+                    skipped += 1
+    except KeyboardInterrupt:
+        say("\ntest: interrupted (emulator stopped)")
+        say("%d passed, %d failed" % (passed, failed + 1))
+        return 130
+
+    if passed + failed == 0:
+        say("test: no test ran%s" % (" (FLIPVISOR_TESTS=%r matched nothing)" % sel if sel else ""))
+    say("%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if skipped else ""))
+    return 1 if failed or passed + failed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

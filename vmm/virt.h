@@ -1,0 +1,108 @@
+/* The seam between the vmm core and a hardware virtualization backend.
+ * arch/x86/vmx/ implements it for Intel VT-x with EPT; an AMD-V backend
+ * with nested paging can implement the same functions in arch/x86/svm/
+ * without any change to vmm/. Nothing here names a VMCS field, an exit
+ * reason number or a page-table bit. */
+#ifndef VMM_VIRT_H
+#define VMM_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/page_alloc.h"
+
+struct vcpu;            /* backend-private: a VMCS and its bookkeeping */
+struct npt;             /* backend-private: a nested page table (EPT) */
+
+/* The guest's general registers that the hardware does not keep for us.
+ * The backend's entry stub relies on this order. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* The 64-bit state a guest starts in (docs/hypercalls.md "Entry state"). */
+struct vcpu_entry {
+	uint64_t rip, rsp, rdi;
+	uint64_t cr3;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t code_sel, data_sel;
+};
+
+/* Why the guest stopped running, in vendor-neutral terms. */
+enum exit_kind {
+	EXIT_CPUID,
+	EXIT_HLT,
+	EXIT_IO,
+	EXIT_HYPERCALL,
+	EXIT_MSR,               /* RDMSR or WRMSR */
+	EXIT_NPT_VIOLATION,     /* guest-physical address not mapped or not allowed */
+	EXIT_TRIPLE_FAULT,
+	EXIT_EXT_INTR,          /* a host interrupt arrived; vector acknowledged */
+	EXIT_TIMESLICE,         /* the time budget given to vcpu_run ran out */
+	EXIT_IRQ_WINDOW,        /* the guest can now take an interrupt */
+	EXIT_ENTRY_FAILED,      /* the guest state was refused at entry */
+	EXIT_OTHER,             /* anything else: 'raw' names it */
+};
+
+struct vm_exit {
+	enum exit_kind kind;
+	uint64_t       rip;
+	uint32_t       raw;     /* the backend's own exit code, for logs */
+	uint64_t       qual;    /* the backend's qualification, for logs */
+	union {
+		struct { uint16_t port; uint8_t size; bool in, string; } io;
+		struct { uint64_t gpa; bool read, write, exec; } npt;
+		struct { bool write; uint32_t msr; } msr;
+		uint8_t vector;         /* EXIT_EXT_INTR */
+	};
+};
+
+/* --- the backend as a whole -------------------------------------------- */
+/* Turn virtualization on for this CPU; false (with a log line) if it
+ * cannot be. */
+bool virt_start(struct page_alloc *pa);
+const char *virt_name(void);
+
+/* --- nested page tables ------------------------------------------------ */
+#define NPT_R 1u
+#define NPT_W 2u
+#define NPT_X 4u
+
+struct npt *npt_create(struct page_alloc *pa);
+void npt_destroy(struct npt *npt);
+/* Each of these validates first and changes nothing when it fails
+ * (negative result). A change that needs the hardware's cached
+ * translations invalidated has been invalidated when the call returns. */
+int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+	    unsigned perm);
+int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
+int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm);
+int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm);
+
+/* --- virtual CPUs ------------------------------------------------------ */
+struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
+			 uint16_t id, const struct vcpu_entry *entry);
+void vcpu_destroy(struct vcpu *v, struct page_alloc *pa);
+
+/* Run the guest until its next exit, or until 'budget' TSC ticks have
+ * passed (then EXIT_TIMESLICE). */
+void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *exit);
+
+struct guest_regs *vcpu_regs(struct vcpu *v);
+/* Step over the instruction that caused the last exit. */
+void vcpu_skip_insn(struct vcpu *v);
+
+/* Interrupt delivery: whether the guest can take an external interrupt
+ * right now; make one pending for the next entry; ask for an
+ * EXIT_IRQ_WINDOW as soon as it can. */
+bool vcpu_can_take_irq(struct vcpu *v);
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			   uint32_t error);
+void vcpu_want_irq_window(struct vcpu *v, bool on);
+/* Whether an event is already queued for the next entry. */
+bool vcpu_event_pending(struct vcpu *v);
+
+#endif
