@@ -35,10 +35,15 @@ HV_C := \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/fault.c arch/x86/paging.c \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
-	drivers/uart.c drivers/acpi.c \
+	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
+	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/vmx/ept.c \
+	arch/x86/guest_boot.c \
+	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
+	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
+	vmm/vuart.c vmm/cpuid.c \
 	lib/fmt.c lib/console.c lib/string.c
-HV_ASM := arch/x86/isr.asm arch/x86/entry.asm
+HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm
 
 HV_OBJ := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 ESP    := $(BUILD)/esp
@@ -64,9 +69,13 @@ $(BUILD)/hv/%.o: %.asm
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
-$(BUILD)/flipvisor.so: $(HV_OBJ)
+# The guest-stub image is linked in as data (guest-stub/guest_image.h).
+GUEST_IMAGE_OBJ := $(BUILD)/guest-stub/guest-stub.o
+
+$(BUILD)/flipvisor.so: $(HV_OBJ) $(GUEST_IMAGE_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJ) -o $@ -lefi -lgnuefi
+	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJ) $(GUEST_IMAGE_OBJ) -o $@ \
+		-lefi -lgnuefi
 	@# An EFI image must be fully relocatable: refuse text relocations.
 	@! readelf -d $@ | grep -q TEXTREL
 
@@ -154,12 +163,13 @@ pxe: all
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
+unit_ept_SRC        := arch/x86/vmx/ept.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(wildcard tests/unit/*.h)

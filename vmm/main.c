@@ -3,9 +3,17 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/vmx/vmx_caps.h"
 #include "drivers/acpi.h"
+#include "drivers/lapic.h"
+#include "drivers/pit.h"
 #include "drivers/uart.h"
 #include "lib/console.h"
 #include "vmm/boot_info.h"
+#include "vmm/sched.h"
+#include "vmm/vm.h"
+
+#define TSC_CALIBRATE_MS 10
+
+static struct vm vms[CFG_MAX_VMS];
 
 #define MIB (1024ull * 1024)
 
@@ -20,6 +28,39 @@ static void report_memory(const struct boot_info *bi)
 	    (unsigned long)(bi->pages.nfree * PAGE_SIZE / MIB),
 	    (unsigned long)memmap_ram_top(bi->map, bi->map_len),
 	    (unsigned long)bi->map_len);
+}
+
+static void lapic_timer_irq(uint8_t vector)
+{
+	lapic_eoi();    /* it only wakes the idle loop */
+}
+
+/* Start every configured VM and schedule them; returns only when there
+ * is nothing to run. */
+static void run_guests(struct boot_info *bi)
+{
+	uint64_t tsc_per_ms = pit_measure_tsc(TSC_CALIBRATE_MS) / TSC_CALIBRATE_MS;
+	uint32_t n = 0;
+
+	LOG("time", "TSC %lu kHz (measured against the PIT)",
+	    (unsigned long)tsc_per_ms);
+	lapic_init(tsc_per_ms);
+	irq_set_handler(LAPIC_VEC_TIMER, lapic_timer_irq);
+
+	if (!bi->cfg_ok || !bi->cfg.nr_vms) {
+		LOG("vm", "no guests to start");
+		return;
+	}
+	if (!virt_start(&bi->pages))
+		return;
+	for (uint32_t i = 0; i < bi->cfg.nr_vms; i++)
+		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &bi->pages))
+			n++;
+	if (!n)
+		return;
+	LOG("sched", "%u VM(s), round robin, %u us slices", n,
+	    bi->cfg.timeslice_us);
+	sched_run(vms, n, tsc_per_ms * bi->cfg.timeslice_us / 1000, tsc_per_ms);
 }
 
 void hv_main(struct boot_info *bi)
@@ -45,8 +86,8 @@ void hv_main(struct boot_info *bi)
 		LOG("vmx", "no usable VT-x on this CPU: flipvisor needs Intel VT-x "
 		    "with EPT; run it under Bochs (make run picks it) or QEMU "
 		    "with nested KVM on an Intel host (-accel kvm -cpu host)");
-	else
-		vmx_selftest_on_off(&caps, &bi->pages);
+	else if (vmx_selftest_on_off(&caps, &bi->pages))
+		run_guests(bi);
 
 	kprintf("flipvisor: halted\n");
 	uart_drain();

@@ -24,7 +24,6 @@ TESTS = [
                  r"\[vmx\] 4-level EPT walk: yes",
                  r"\[vmx\] WB EPT memory type: yes",
                  r"\[vmx\] VMXON ok, VMXOFF ok"],
-         stop=HALTED,
          fail=[PANIC + r"|no usable VT-x"],
          timeout=150),
 

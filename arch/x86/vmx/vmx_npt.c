@@ -1,0 +1,121 @@
+/* Nested page tables on VT-x: the pure EPT code (ept.c) over the
+ * hypervisor's page allocator, and the one place that runs INVEPT. Every
+ * change that needs the processor's cached translations dropped is
+ * followed by a single-context INVEPT before the call returns, so no
+ * caller can forget it [SDM 3C 29.4.3.1]. */
+#include "arch/x86/arch.h"
+#include "arch/x86/vmx/ept.h"
+#include "arch/x86/vmx/vmx.h"
+
+struct npt {
+	struct ept         ept;
+	struct page_alloc *pa;
+};
+
+static uint64_t npt_alloc_table(void *ctx)
+{
+	return page_alloc(ctx, 1, PAGE_SIZE);
+}
+
+static void npt_free_table(void *ctx, uint64_t hpa)
+{
+	if (page_free(ctx, hpa, 1))
+		panic("EPT table 0x%lx freed twice", (unsigned long)hpa);
+}
+
+/* The hypervisor identity-maps all RAM: a table's HPA is its address. */
+static uint64_t *npt_table(void *ctx, uint64_t hpa)
+{
+	return (uint64_t *)(uintptr_t)hpa;
+}
+
+static void npt_write(void *ctx, uint64_t *slot, uint64_t val)
+{
+	*(volatile uint64_t *)slot = val;       /* one 64-bit store */
+}
+
+static void npt_flush(struct npt *npt)
+{
+	enum vmx_result r = invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&npt->ept));
+
+	if (r != VMX_OK)
+		panic("INVEPT single-context 0x%lx failed: %s",
+		      (unsigned long)ept_eptp(&npt->ept), vmx_result_name(r));
+}
+
+struct npt *npt_create(struct page_alloc *pa)
+{
+	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
+	struct npt *npt = (struct npt *)(uintptr_t)page;
+	struct ept_mem mem = {
+		.ctx = pa,
+		.alloc_table = npt_alloc_table,
+		.free_table = npt_free_table,
+		.table = npt_table,
+		.write = npt_write,
+	};
+
+	if (!page)
+		return NULL;
+	npt->pa = pa;
+	if (ept_init(&npt->ept, &mem)) {
+		page_free(pa, page, 1);
+		return NULL;
+	}
+	/* The root page may have served an earlier EPT: drop anything the
+	 * CPU still caches under this EPTP. */
+	npt_flush(npt);
+	return npt;
+}
+
+void npt_destroy(struct npt *npt)
+{
+	npt_flush(npt);
+	ept_destroy(&npt->ept);
+	page_free(npt->pa, (uint64_t)(uintptr_t)npt, 1);
+}
+
+uint64_t vmx_npt_eptp(const struct npt *npt)
+{
+	return ept_eptp(&npt->ept);
+}
+
+/* NPT_R/W/X and EPT_PERM_R/W/X are the same bits. */
+_Static_assert(NPT_R == EPT_PERM_R && NPT_W == EPT_PERM_W &&
+	       NPT_X == EPT_PERM_X, "NPT and EPT permission bits differ");
+
+int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+	    unsigned perm)
+{
+	bool flush = false;
+	int r = ept_map(&npt->ept, gpa, hpa, size, perm, &flush);
+
+	if (flush)
+		npt_flush(npt);
+	return r;
+}
+
+int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	bool flush = false;
+	int r = ept_unmap(&npt->ept, gpa, size, &flush);
+
+	if (flush)
+		npt_flush(npt);
+	return r;
+}
+
+int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
+{
+	bool flush = false;
+	int r = ept_protect(&npt->ept, gpa, size, perm, &flush);
+
+	if (flush)
+		npt_flush(npt);
+	return r;
+}
+
+int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
+{
+	return ept_lookup(&npt->ept, gpa, hpa, perm, NULL);
+}

@@ -1,0 +1,272 @@
+/* A virtual CPU on VT-x: one VMCS, set up for a 64-bit guest that starts
+ * in the documented entry state, and the calls that run it and deliver
+ * events into it. */
+#include "arch/x86/arch.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/segment.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "lib/console.h"
+#include "lib/string.h"
+
+/* Segment access rights in the VMCS format [SDM 3C 25.4.1, Table 25-2]. */
+#define AR_CODE64       0xa09b  /* execute/read, accessed, S, P, L, G */
+#define AR_DATA         0xc093  /* read/write, accessed, S, P, D/B, G */
+#define AR_TSS_BUSY     0x008b  /* 64-bit busy TSS, P */
+#define AR_UNUSABLE     0x10000
+
+static struct vcpu *current_vcpu;
+
+void vmx_vcpu_load(struct vcpu *v)
+{
+	enum vmx_result r;
+
+	if (current_vcpu == v)
+		return;
+	r = vmptrld(v->vmcs);
+	if (r != VMX_OK)
+		panic("VMPTRLD 0x%lx failed: %s", (unsigned long)v->vmcs,
+		      vmx_result_name(r));
+	current_vcpu = v;
+}
+
+static void setup_controls(struct vcpu *v, struct npt *npt)
+{
+	v->proc = vmx_cfg.proc;
+	vmcs_write32(VMCS_PIN_BASED_CTLS, vmx_cfg.pin);
+	vmcs_write32(VMCS_PROC_BASED_CTLS, v->proc);
+	vmcs_write32(VMCS_PROC_BASED_CTLS2, vmx_cfg.proc2);
+	vmcs_write32(VMCS_EXIT_CTLS, vmx_cfg.exit);
+	vmcs_write32(VMCS_ENTRY_CTLS, vmx_cfg.entry);
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);     /* the guest's own business */
+	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write16(VMCS_VPID, v->vpid);
+	vmcs_write64(VMCS_EPT_POINTER, vmx_npt_eptp(npt));
+
+	/* The guest may not clear the CR0/CR4 bits VMX operation needs:
+	 * owning them makes such a write exit [SDM 3C 25.6.6]. It reads
+	 * CR4.VMXE as 0 through the shadow. */
+	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK,
+		    vmx_cfg.cr0_fixed0 | CR0_CD | CR0_NW);
+	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0);
+}
+
+/* Host state: what the CPU loads on every VM exit [SDM 3C 25.5, 29.5]. */
+static void setup_host(void)
+{
+	struct desc_ptr gdt = sgdt(), idt = sidt();
+
+	vmcs_writel(VMCS_HOST_CR0, read_cr0());
+	vmcs_writel(VMCS_HOST_CR3, read_cr3());
+	vmcs_writel(VMCS_HOST_CR4, read_cr4());
+	vmcs_write16(VMCS_HOST_CS_SEL, SEL_CODE64);
+	vmcs_write16(VMCS_HOST_SS_SEL, SEL_DATA);
+	vmcs_write16(VMCS_HOST_DS_SEL, SEL_DATA);
+	vmcs_write16(VMCS_HOST_ES_SEL, SEL_DATA);
+	vmcs_write16(VMCS_HOST_FS_SEL, SEL_DATA);
+	vmcs_write16(VMCS_HOST_GS_SEL, SEL_DATA);
+	vmcs_write16(VMCS_HOST_TR_SEL, SEL_TSS);
+	vmcs_writel(VMCS_HOST_FS_BASE, 0);
+	vmcs_writel(VMCS_HOST_GS_BASE, 0);
+	vmcs_writel(VMCS_HOST_TR_BASE, gdt_tss_base());
+	vmcs_writel(VMCS_HOST_GDTR_BASE, gdt.base);
+	vmcs_writel(VMCS_HOST_IDTR_BASE, idt.base);
+	vmcs_write32(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_writel(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_writel(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write64(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmcs_writel(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit);
+	/* HOST_RSP is written by vmx_enter on every entry. */
+}
+
+#define GUEST_SEG(seg, sel, ar)                                         \
+	do {                                                            \
+		vmcs_write16(VMCS_GUEST_##seg##_SEL, sel);              \
+		vmcs_writel(VMCS_GUEST_##seg##_BASE, 0);                \
+		vmcs_write32(VMCS_GUEST_##seg##_LIMIT, 0xffffffff);     \
+		vmcs_write32(VMCS_GUEST_##seg##_AR, ar);                \
+	} while (0)
+
+/* Guest state: the documented 64-bit entry state [SDM 3C 25.4, and the
+ * checks of 27.3.1 it must pass]. */
+static void setup_guest(const struct vcpu_entry *e)
+{
+	uint64_t cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	uint64_t cr4 = CR4_PAE;
+
+	vmcs_writel(VMCS_GUEST_CR0, cr0 | vmx_cfg.cr0_fixed0);
+	vmcs_writel(VMCS_CR0_READ_SHADOW, cr0);
+	vmcs_writel(VMCS_GUEST_CR3, e->cr3);
+	vmcs_writel(VMCS_GUEST_CR4, cr4 | vmx_cfg.cr4_fixed0);
+	vmcs_writel(VMCS_CR4_READ_SHADOW, cr4);
+	vmcs_writel(VMCS_GUEST_DR7, 0x400);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
+	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+
+	GUEST_SEG(CS, e->code_sel, AR_CODE64);
+	GUEST_SEG(SS, e->data_sel, AR_DATA);
+	GUEST_SEG(DS, e->data_sel, AR_DATA);
+	GUEST_SEG(ES, e->data_sel, AR_DATA);
+	GUEST_SEG(FS, e->data_sel, AR_DATA);
+	GUEST_SEG(GS, e->data_sel, AR_DATA);
+	GUEST_SEG(LDTR, 0, AR_UNUSABLE);
+	/* No TSS in the guest's GDT, but the CPU insists on a usable busy
+	 * TSS in TR [SDM 3C 27.3.1.2]; the guest never loads it. */
+	GUEST_SEG(TR, 0, AR_TSS_BUSY);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0x67);
+
+	vmcs_writel(VMCS_GUEST_GDTR_BASE, e->gdt_base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, e->gdt_limit);
+	vmcs_writel(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0);
+
+	vmcs_writel(VMCS_GUEST_RIP, e->rip);
+	vmcs_writel(VMCS_GUEST_RSP, e->rsp);
+	vmcs_writel(VMCS_GUEST_RFLAGS, 0x2);    /* bit 1 is always set */
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmcs_writel(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_writel(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write64(VMCS_VMCS_LINK_POINTER, ~0ull);
+}
+
+struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
+			 uint16_t id, const struct vcpu_entry *entry)
+{
+	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
+	uint64_t vmcs = page_alloc(pa, 1, PAGE_SIZE);
+	struct vcpu *v = (struct vcpu *)(uintptr_t)page;
+	enum vmx_result r;
+
+	if (!page || !vmcs) {
+		if (page)
+			page_free(pa, page, 1);
+		return NULL;
+	}
+	v->vmcs = vmcs;
+	v->vpid = id + 1;               /* VPID 0 is the host's */
+	v->regs.rdi = entry->rdi;
+	/* A VMCS region starts with the revision identifier and must be
+	 * cleared before first use [SDM 3C 25.2, 25.11.3]. */
+	*(volatile uint32_t *)(uintptr_t)vmcs = vmx_cfg.revision;
+	r = vmclear(vmcs);
+	if (r != VMX_OK)
+		panic("VMCLEAR 0x%lx failed: %s", (unsigned long)vmcs,
+		      vmx_result_name(r));
+	vmx_vcpu_load(v);
+	setup_controls(v, npt);
+	setup_host();
+	setup_guest(entry);
+	return v;
+}
+
+void vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
+{
+	if (current_vcpu == v)
+		current_vcpu = NULL;
+	vmclear(v->vmcs);
+	page_free(pa, v->vmcs, 1);
+	page_free(pa, (uint64_t)(uintptr_t)v, 1);
+}
+
+void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
+{
+	uint64_t ticks = budget >> vmx_cfg.preempt_shift;
+	int rc;
+
+	vmx_vcpu_load(v);
+	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu :
+		     (uint32_t)ticks);
+	rc = vmx_enter(&v->regs, v->launched);
+	if (rc) {
+		/* VMLAUNCH/VMRESUME itself failed: the VM-instruction error
+		 * says why [SDM 3C 31.4] (7: bad control fields, 8: bad host
+		 * state). */
+		uint64_t err = 0;
+
+		if (rc == 2)
+			vmx_vmread(VMCS_VM_INSN_ERROR, &err);
+		memset(e, 0, sizeof(*e));
+		e->kind = EXIT_ENTRY_FAILED;
+		e->raw = (uint32_t)err;
+		LOG("vmx", "%s failed: %s, VM-instruction error %lu",
+		    v->launched ? "VMRESUME" : "VMLAUNCH",
+		    rc == 2 ? "VMfailValid" : "VMfailInvalid",
+		    (unsigned long)err);
+		return;
+	}
+	v->launched = true;
+	vmx_exit_decode(v, e);
+}
+
+struct guest_regs *vcpu_regs(struct vcpu *v)
+{
+	return &v->regs;
+}
+
+void vcpu_skip_insn(struct vcpu *v)
+{
+	uint32_t intr;
+
+	vmx_vcpu_load(v);
+	vmcs_writel(VMCS_GUEST_RIP, vmcs_readl(VMCS_GUEST_RIP) +
+		    vmcs_read32(VMCS_EXIT_INSN_LEN));
+	/* The skipped instruction ends any STI or MOV SS shadow. */
+	intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+			     intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+bool vcpu_event_pending(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	return vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+}
+
+/* An external interrupt can be injected when RFLAGS.IF is set and no STI
+ * or MOV SS shadow blocks it [SDM 3C 27.3.1.5]. */
+bool vcpu_can_take_irq(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	return (vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+		 (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+	       !vcpu_event_pending(v);
+}
+
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	vmx_vcpu_load(v);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID |
+		     INTR_TYPE_EXT_INTR << INTR_INFO_TYPE_SHIFT | vector);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			   uint32_t error)
+{
+	vmx_vcpu_load(v);
+	if (has_error)
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR, error);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID |
+		     INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT |
+		     (has_error ? INTR_INFO_ERROR_VALID : 0) | vector);
+}
+
+void vcpu_want_irq_window(struct vcpu *v, bool on)
+{
+	uint32_t proc = on ? v->proc | PROC_INTR_WINDOW_EXITING :
+			     v->proc & ~PROC_INTR_WINDOW_EXITING;
+
+	if (proc == v->proc)
+		return;
+	vmx_vcpu_load(v);
+	v->proc = proc;
+	vmcs_write32(VMCS_PROC_BASED_CTLS, proc);
+}

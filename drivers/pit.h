@@ -1,0 +1,11 @@
+/* The 8254 PIT, used once at boot to measure the TSC and LAPIC timer. */
+#ifndef DRIVERS_PIT_H
+#define DRIVERS_PIT_H
+
+#include <stdint.h>
+
+/* Busy-wait 'ms' milliseconds (1..50) on PIT channel 2; returns the TSC
+ * ticks that passed. */
+uint64_t pit_measure_tsc(uint32_t ms);
+
+#endif

@@ -1,0 +1,86 @@
+/* Single instructions the guest needs, as static inline functions. */
+#ifndef GUEST_CPU_H
+#define GUEST_CPU_H
+
+#include <stdint.h>
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_pause(void)
+{
+	__asm__ volatile("pause");
+}
+
+static inline void cli(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline void sti(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+/* STI delays interrupts by one instruction, so none can slip in between
+ * the two and leave HLT waiting for an interrupt already taken
+ * [SDM 2B STI]. Returns with interrupts enabled. */
+static inline void sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt" : : : "memory");
+}
+
+static inline void lidt(const struct desc_ptr *p)
+{
+	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline void ud2(void)
+{
+	__asm__ volatile("ud2");
+}
+
+/* Interrupts off, then halt for good. */
+static inline __attribute__((noreturn)) void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" : : : "memory");
+}
+
+#endif

@@ -1,0 +1,61 @@
+/* VMCALL wrappers for the guest ABI in vmm/hypercall_abi.h: number in
+ * RAX, arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX; every other
+ * register is preserved. The "memory" clobber orders the call against
+ * the buffers the hypervisor reads or fills. Virtual addresses equal
+ * guest-physical ones (identity map), so a pointer is passed as its GPA. */
+#ifndef GUEST_HYPERCALL_H
+#define GUEST_HYPERCALL_H
+
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+
+static inline int64_t hc_call6(uint64_t nr, uint64_t a0, uint64_t a1,
+			       uint64_t a2, uint64_t a3, uint64_t a4,
+			       uint64_t a5)
+{
+	register uint64_t r10 __asm__("r10") = a3;
+	register uint64_t r8 __asm__("r8") = a4;
+	register uint64_t r9 __asm__("r9") = a5;
+	int64_t ret;
+
+	__asm__ volatile("vmcall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2),
+			   "r"(r10), "r"(r8), "r"(r9)
+			 : "memory");
+	return ret;
+}
+
+static inline int64_t hc_call(uint64_t nr, uint64_t a0, uint64_t a1,
+			      uint64_t a2)
+{
+	return hc_call6(nr, a0, a1, a2, 0, 0, 0);
+}
+
+static inline int64_t hc_get_identity(struct hc_identity *id)
+{
+	return hc_call(HC_GET_IDENTITY, (uint64_t)id, 0, 0);
+}
+
+static inline int64_t hc_console_write(const char *s, uint64_t len)
+{
+	return hc_call(HC_CONSOLE_WRITE, (uint64_t)s, len, 0);
+}
+
+static inline int64_t hc_yield(void)
+{
+	return hc_call(HC_YIELD, 0, 0, 0);
+}
+
+static inline int64_t hc_set_timer(uint64_t tsc_delay)
+{
+	return hc_call(HC_SET_TIMER, tsc_delay, 0, 0);
+}
+
+static inline int64_t hc_test(uint64_t op, uint64_t a, uint64_t b)
+{
+	return hc_call(HC_TEST, op, a, b);
+}
+
+#endif

@@ -1,0 +1,43 @@
+/* HC_MODE_NORMAL: ask for one kick interrupt, then a heartbeat every
+ * 250 ms from the one-shot hypervisor timer, sleeping in between. */
+#include <stdint.h>
+
+#include "guest-stub/cpu.h"
+#include "guest-stub/hypercall.h"
+#include "guest-stub/idt.h"
+#include "guest-stub/modes.h"
+#include "guest-stub/print.h"
+
+#define HEARTBEAT_MS     250
+#define REPORT_HEARTBEAT 4      /* the heartbeat that reports the kick count */
+
+void mode_normal(const struct hc_identity *id)
+{
+	int64_t r = hc_test(HC_TEST_KICK, GUEST_VEC_KICK, 0);
+
+	if (r < 0)
+		print("HC_TEST_KICK refused: error %ld\n", r);
+
+	/* Interrupts stay off except inside sti_hlt(), so a timer interrupt
+	 * cannot arrive between reading the count and halting. */
+	cli();
+	for (uint64_t n = 1;; n++) {
+		uint64_t seen = idt_irq_count(HC_VEC_TIMER);
+
+		r = hc_set_timer(id->tsc_per_ms * HEARTBEAT_MS);
+		if (r < 0) {
+			print("HC_SET_TIMER refused: error %ld\n", r);
+			halt_forever();
+		}
+		/* A kick wakes HLT too: sleep until the timer has fired. */
+		while (idt_irq_count(HC_VEC_TIMER) == seen) {
+			sti_hlt();
+			cli();
+		}
+		uint64_t kicks = idt_irq_count(GUEST_VEC_KICK);
+
+		print("heartbeat %lu irqs=%lu\n", n, kicks);
+		if (n == REPORT_HEARTBEAT)
+			hc_test(HC_TEST_REPORT, HC_KEY_IRQ_COUNT, kicks);
+	}
+}

@@ -1,0 +1,14 @@
+/* One function per HC_MODE_*: what the guest does after its "up" line.
+ * None of them returns. */
+#ifndef GUEST_MODES_H
+#define GUEST_MODES_H
+
+#include "vmm/hypercall_abi.h"
+
+__attribute__((noreturn)) void mode_normal(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_spin(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_bad_memory(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_triple_fault(void);
+__attribute__((noreturn)) void mode_hypercall_flood(const struct hc_identity *id);
+
+#endif

@@ -1,0 +1,64 @@
+"""System tests of the VT-x core in Bochs: several guest-stub VMs side by
+side, misbehaving guests stopped or refused while the others carry on,
+virtual interrupts counted exactly once, and preemption of guests that
+never halt.
+
+Guest lines on the serial port are prefixed with the VM's name by the
+hypervisor's virtual UART, so "alpha: up ..." can only come from alpha.
+"""
+
+PANIC = r"\[panic\]|EXCEPTION"
+
+
+def vm(name, n, mode=None):
+    """A [vm NAME] section with MAC 02:00:00:00:00:0n, IP 192.168.77.1n."""
+    text = (f"[vm {name}]\nmac = 02:00:00:00:00:{n:02x}\n"
+            f"ipv4 = 192.168.77.{10 + n}/24\n")
+    return text + (f"test_mode = {mode}\n" if mode else "")
+
+
+TESTS = [
+    dict(name="vmm_three_vms", bed="bochs", esp="build/esp",
+         doc="the default flipvisor.cfg starts three VMs; each reports its "
+             "own MAC and IP, keeps a heartbeat, and counts the one "
+             "virtual interrupt it asked for exactly once",
+         expect=[r"^alpha: up mac=02:00:00:00:00:01 ip=192\.168\.77\.11$",
+                 r"^beta: up mac=02:00:00:00:00:02 ip=192\.168\.77\.12$",
+                 r"^gamma: up mac=02:00:00:00:00:03 ip=192\.168\.77\.13$",
+                 r"^\[test\] alpha: irq_count=1$",
+                 r"^\[test\] beta: irq_count=1$",
+                 r"^\[test\] gamma: irq_count=1$",
+                 r"^alpha: heartbeat 5 ",
+                 r"^beta: heartbeat 5 ",
+                 r"^gamma: heartbeat 5 "],
+         fail=[PANIC, r"irq_count=(0|[2-9]|\d\d)", r"irqs=[02-9]",
+               r"stopped", r"refused hypercall"],
+         timeout=150),
+
+    dict(name="vmm_misbehaving_guests", bed="bochs", esp="build/esp",
+         doc="a wild write outside guest RAM and a triple fault each stop "
+             "just that VM with one line; a flood of garbage hypercalls is "
+             "refused and counted; two good VMs keep their heartbeats",
+         cfg_text=(vm("good1", 1) + vm("wild", 2, "bad_memory") +
+                   vm("tf", 3, "triple_fault") +
+                   vm("flood", 4, "hypercall_flood") + vm("good2", 5)),
+         expect=[r"^\[vm\] wild stopped: EPT violation at GPA 0x40000000 \(w\)",
+                 r"^\[vm\] tf stopped: triple fault at RIP 0x",
+                 r"^\[hc\] flood: refused hypercall .* 1024 refused so far",
+                 r"^flood: garbage calls \d+ all refused",
+                 r"^good1: heartbeat 8 irqs=1",
+                 r"^good2: heartbeat 8 irqs=1"],
+         fail=[PANIC, r"still running after", r"garbage call accepted",
+               r"good\d stopped", r"flood stopped"],
+         timeout=200),
+
+    dict(name="vmm_preemption", bed="bochs", esp="build/esp",
+         doc="two VMs that never halt both make progress: the preemption "
+             "timer interleaves them",
+         cfg_text=vm("spin1", 1, "spin") + vm("spin2", 2, "spin"),
+         expect=[r"^spin1: progress 6$", r"^spin2: progress 6$",
+                 r"^\[test\] spin1: progress=6$",
+                 r"^\[test\] spin2: progress=6$"],
+         fail=[PANIC, r"stopped"],
+         timeout=150),
+]

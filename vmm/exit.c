@@ -1,0 +1,114 @@
+/* VM-exit handling, in vendor-neutral terms (vmm/virt.h). A guest can
+ * cause any of these; none of them may stop the hypervisor. What the
+ * hypervisor does not expect stops that one VM, with one log line. */
+#include "arch/x86/arch.h"
+#include "lib/console.h"
+#include "vmm/cpuid.h"
+#include "vmm/exit.h"
+#include "vmm/hypercall.h"
+
+#define VEC_GP 13
+
+static void handle_cpuid(struct vm *vm)
+{
+	struct guest_regs *r = vcpu_regs(vm->vcpu);
+	uint32_t out[4];
+
+	cpuid_guest((uint32_t)r->rax, (uint32_t)r->rcx, out);
+	r->rax = out[0];
+	r->rbx = out[1];
+	r->rcx = out[2];
+	r->rdx = out[3];
+	vcpu_skip_insn(vm->vcpu);
+}
+
+/* Port I/O: the virtual UART, or nothing. Reads of unclaimed ports give
+ * all ones (an empty ISA bus), writes vanish; both are counted. String
+ * I/O (INS/OUTS) is not emulated: it stops the VM. */
+static bool handle_io(struct vm *vm, const struct vm_exit *e)
+{
+	struct guest_regs *r = vcpu_regs(vm->vcpu);
+	uint64_t mask = e->io.size == 4 ? 0xffffffffull :
+			(1ull << (8 * e->io.size)) - 1;
+	uint64_t val = 0;
+
+	if (e->io.string) {
+		vm_stop(vm, "string I/O on port 0x%x at RIP 0x%lx is not "
+			"emulated", e->io.port, (unsigned long)e->rip);
+		return false;
+	}
+	if (vuart_claims(e->io.port) && e->io.size == 1) {
+		val = vuart_io(&vm->uart, e->io.port, e->io.in, (uint8_t)r->rax);
+	} else if (e->io.in) {
+		val = mask;
+		vm->stats.io_unclaimed_in++;
+	} else {
+		vm->stats.io_unclaimed_out++;
+	}
+	/* IN writes AL/AX/EAX; a 32-bit IN zeroes the upper half of RAX
+	 * [SDM 1 3.4.1.1]. */
+	if (e->io.in)
+		r->rax = e->io.size == 4 ? val & mask : (r->rax & ~mask) | (val & mask);
+	vcpu_skip_insn(vm->vcpu);
+	return true;
+}
+
+enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
+			     uint64_t now, uint64_t tsc_per_ms)
+{
+	vm->stats.exits++;
+	switch (e->kind) {
+	case EXIT_CPUID:
+		handle_cpuid(vm);
+		return EXIT_RESUME;
+	case EXIT_HLT:
+		vcpu_skip_insn(vm->vcpu);
+		/* An interrupt already pending ends the halt at once. */
+		if (!(vm->pending[0] | vm->pending[1] | vm->pending[2] |
+		      vm->pending[3])) {
+			vm->state = VM_HALTED;
+			return EXIT_RESCHEDULE;
+		}
+		return EXIT_RESUME;
+	case EXIT_IO:
+		return handle_io(vm, e) ? EXIT_RESUME : EXIT_RESCHEDULE;
+	case EXIT_HYPERCALL:
+		vcpu_skip_insn(vm->vcpu);
+		return hypercall(vm, now, tsc_per_ms) ? EXIT_RESCHEDULE :
+							EXIT_RESUME;
+	case EXIT_MSR:
+		/* No guest reaches a host MSR: #GP, as for an MSR that does
+		 * not exist [SDM 2B RDMSR, WRMSR]. */
+		vm->stats.msr_refused++;
+		vcpu_inject_exception(vm->vcpu, VEC_GP, true, 0);
+		return EXIT_RESUME;
+	case EXIT_EXT_INTR:
+		irq_dispatch(e->vector);
+		return EXIT_RESUME;
+	case EXIT_TIMESLICE:
+		return EXIT_RESCHEDULE;
+	case EXIT_IRQ_WINDOW:
+		return EXIT_RESUME;     /* virq_deliver injects on the way in */
+	case EXIT_NPT_VIOLATION:
+		vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s), outside its "
+			"%lu MiB of RAM, RIP 0x%lx", (unsigned long)e->npt.gpa,
+			e->npt.read ? "r" : "", e->npt.write ? "w" : "",
+			e->npt.exec ? "x" : "",
+			(unsigned long)(vm->ram_bytes >> 20),
+			(unsigned long)e->rip);
+		return EXIT_RESCHEDULE;
+	case EXIT_TRIPLE_FAULT:
+		vm_stop(vm, "triple fault at RIP 0x%lx", (unsigned long)e->rip);
+		return EXIT_RESCHEDULE;
+	case EXIT_ENTRY_FAILED:
+		vm_stop(vm, "VM entry failed: exit reason %u, qualification "
+			"0x%lx", e->raw, (unsigned long)e->qual);
+		return EXIT_RESCHEDULE;
+	case EXIT_OTHER:
+		break;
+	}
+	vm_stop(vm, "unexpected exit (%s reason %u, qualification 0x%lx) at "
+		"RIP 0x%lx", virt_name(), e->raw, (unsigned long)e->qual,
+		(unsigned long)e->rip);
+	return EXIT_RESCHEDULE;
+}

@@ -1,0 +1,119 @@
+/* Hypercalls (docs/hypercalls.md). Each handler checks every argument
+ * before it changes anything; a refused call returns a negative HC_E*,
+ * is counted, and leaves all state as it was. */
+#include "lib/console.h"
+#include "lib/string.h"
+#include "vmm/hypercall.h"
+#include "vmm/hypercall_abi.h"
+
+#define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */
+
+struct hc_args {
+	uint64_t nr, a0, a1, a2;
+	uint64_t now, tsc_per_ms;
+	bool     yield;
+};
+
+static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
+{
+	struct hc_identity *id = vm_guest_ptr(vm, a->a0, sizeof(*id));
+	const struct cfg_vm *c = vm->cfg;
+
+	if (!id)
+		return -HC_E_FAULT;
+	memset(id, 0, sizeof(*id));
+	id->vm_id = vm->id;
+	id->test_mode = c->test_mode;
+	memcpy(id->name, c->name, sizeof(c->name) < HC_NAME_MAX ?
+	       sizeof(c->name) : HC_NAME_MAX);
+	id->name[HC_NAME_MAX - 1] = '\0';
+	memcpy(id->mac, c->mac, 6);
+	id->prefix_len = c->prefix_len;
+	id->ipv4 = c->ipv4;
+	id->ram_bytes = vm->ram_bytes;
+	id->tsc_per_ms = a->tsc_per_ms;
+	return 0;
+}
+
+static int64_t hc_console_write(struct vm *vm, struct hc_args *a)
+{
+	const char *s;
+
+	if (a->a1 > HC_CONSOLE_MAX)
+		return -HC_E_INVAL;
+	s = vm_guest_ptr(vm, a->a0, a->a1);
+	if (!s)
+		return -HC_E_FAULT;
+	vuart_write(&vm->uart, s, a->a1);
+	return (int64_t)a->a1;
+}
+
+static int64_t hc_set_timer(struct vm *vm, struct hc_args *a)
+{
+	if (a->a0 > HC_TIMER_MAX_MS * a->tsc_per_ms)
+		return -HC_E_INVAL;
+	vm->timer_deadline = a->a0 ? a->now + a->a0 : 0;
+	return 0;
+}
+
+static int64_t hc_test(struct vm *vm, struct hc_args *a)
+{
+	switch (a->a0) {
+	case HC_TEST_REPORT:
+		if (a->a1 == HC_KEY_IRQ_COUNT)
+			LOG("test", "%s: irq_count=%lu", vm->cfg->name,
+			    (unsigned long)a->a2);
+		else if (a->a1 == HC_KEY_PROGRESS)
+			LOG("test", "%s: progress=%lu", vm->cfg->name,
+			    (unsigned long)a->a2);
+		else
+			return -HC_E_INVAL;
+		return 0;
+	case HC_TEST_KICK:
+		if (a->a1 < HC_VEC_MIN || a->a1 > 255)
+			return -HC_E_INVAL;
+		vm->kick_vector = (uint8_t)a->a1;
+		vm->kick_deadline = a->now + KICK_DELAY_MS * a->tsc_per_ms;
+		return 0;
+	default:
+		return -HC_E_NOSYS;
+	}
+}
+
+static const char *const error_names[] = {
+	[HC_E_NOSYS] = "HC_E_NOSYS",
+	[HC_E_INVAL] = "HC_E_INVAL",
+	[HC_E_FAULT] = "HC_E_FAULT",
+};
+
+bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
+{
+	struct guest_regs *r = vcpu_regs(vm->vcpu);
+	struct hc_args a = { r->rax, r->rdi, r->rsi, r->rdx, now, tsc_per_ms,
+			     false };
+	int64_t ret;
+
+	vm->stats.hypercalls++;
+	switch (a.nr) {
+	case HC_GET_IDENTITY:  ret = hc_get_identity(vm, &a); break;
+	case HC_CONSOLE_WRITE: ret = hc_console_write(vm, &a); break;
+	case HC_YIELD:         ret = 0; a.yield = true; break;
+	case HC_SET_TIMER:     ret = hc_set_timer(vm, &a); break;
+	case HC_TEST:          ret = hc_test(vm, &a); break;
+	default:               ret = -HC_E_NOSYS; break;
+	}
+	if (ret < 0) {
+		uint64_t n = ++vm->stats.hypercall_errors;
+
+		/* Count every refusal; log the 1st, 2nd, 4th, 8th ... so a
+		 * flood stays visible without drowning the console. */
+		if (!(n & (n - 1)))
+			LOG("hc", "%s: refused hypercall %lu (args 0x%lx 0x%lx): "
+			    "%s; %lu refused so far", vm->cfg->name,
+			    (unsigned long)a.nr, (unsigned long)a.a0,
+			    (unsigned long)a.a1, error_names[-ret],
+			    (unsigned long)n);
+	}
+	r->rax = (uint64_t)ret;
+	return a.yield;
+}

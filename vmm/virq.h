@@ -1,0 +1,19 @@
+/* Virtual interrupts: a vector made pending for a VM is injected at the
+ * first entry where the guest can take it. */
+#ifndef VMM_VIRQ_H
+#define VMM_VIRQ_H
+
+#include <stdint.h>
+
+#include "vmm/vm.h"
+
+/* Make 'vector' (32..255) pending for 'vm' and wake it from HLT. Like a
+ * real interrupt request register, a vector already pending stays one
+ * interrupt. */
+void virq_raise(struct vm *vm, uint8_t vector);
+
+/* Before each entry: inject the highest pending vector if the guest can
+ * take it now, or ask for an interrupt-window exit. */
+void virq_deliver(struct vm *vm);
+
+#endif

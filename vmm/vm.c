@@ -1,0 +1,87 @@
+/* Building a VM from its [vm NAME] section. */
+#include <stdarg.h>
+
+#include "arch/x86/guest_boot.h"
+#include "guest-stub/guest_image.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmm/hypercall_abi.h"
+#include "vmm/vm.h"
+
+#define MIB   (1ull << 20)
+#define SZ_2M (2 * MIB)
+
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->ram_bytes || len > vm->ram_bytes - gpa)
+		return NULL;
+	return (void *)(uintptr_t)(vm->ram_hpa + gpa);
+}
+
+int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
+	      struct page_alloc *pa)
+{
+	const uint8_t *img = _binary_build_guest_stub_guest_stub_bin_start;
+	uint64_t img_len = (uint64_t)(_binary_build_guest_stub_guest_stub_bin_end - img);
+	struct vcpu_entry entry;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->cfg = cfg;
+	vm->ram_bytes = (uint64_t)cfg->memory_mib * MIB;
+	vuart_init(&vm->uart, cfg->name);
+
+	if (img_len > GUEST_IMAGE_MAX ||
+	    GUEST_LOAD_GPA + img_len > vm->ram_bytes) {
+		LOG("vm", "%s: guest image (%lu bytes) does not fit", cfg->name,
+		    (unsigned long)img_len);
+		return -1;
+	}
+	/* 2 MiB-aligned host RAM lets the EPT use 2 MiB entries. */
+	vm->ram_hpa = page_alloc(pa, vm->ram_bytes / PAGE_SIZE, SZ_2M);
+	if (!vm->ram_hpa)
+		goto err_nomem;
+	vm->npt = npt_create(pa);
+	if (!vm->npt)
+		goto err_ram;
+	/* Guest RAM at GPA 0, write-back; nothing else of the host. */
+	if (npt_map(vm->npt, 0, vm->ram_hpa, vm->ram_bytes,
+		    NPT_R | NPT_W | NPT_X))
+		goto err_npt;
+
+	memcpy((void *)(uintptr_t)(vm->ram_hpa + GUEST_LOAD_GPA), img, img_len);
+	guest_boot_build((uint8_t *)(uintptr_t)vm->ram_hpa, vm->ram_bytes,
+			 &entry);
+	vm->vcpu = vcpu_create(pa, vm->npt, (uint16_t)id, &entry);
+	if (!vm->vcpu)
+		goto err_npt;
+	vm->state = VM_RUNNABLE;
+	LOG("vm", "%s: %u MiB at host 0x%lx, image %lu bytes, %s",
+	    cfg->name, cfg->memory_mib, (unsigned long)vm->ram_hpa,
+	    (unsigned long)img_len, virt_name());
+	return 0;
+
+err_npt:
+	npt_destroy(vm->npt);
+err_ram:
+	page_free(pa, vm->ram_hpa, vm->ram_bytes / PAGE_SIZE);
+err_nomem:
+	LOG("vm", "%s: out of memory (raise heap_mib)", cfg->name);
+	vm->state = VM_STOPPED;
+	return -1;
+}
+
+void vm_stop(struct vm *vm, const char *fmt, ...)
+{
+	char why[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (vm->uart.len)
+		vuart_write(&vm->uart, "\n", 1);
+	vm->state = VM_STOPPED;
+	LOG("vm", "%s stopped: %s", vm->cfg->name, why);
+}

@@ -1,0 +1,60 @@
+/* A virtual machine: one guest-stub with its RAM, its nested page table,
+ * one vCPU and its virtual devices. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/config.h"
+#include "vmm/page_alloc.h"
+#include "vmm/virt.h"
+#include "vmm/vuart.h"
+
+enum vm_state {
+	VM_RUNNABLE,
+	VM_HALTED,      /* in HLT: waits for a virtual interrupt */
+	VM_STOPPED,     /* for good: a fault, or a misbehaviour */
+};
+
+/* Everything a guest can make the hypervisor count. */
+struct vm_stats {
+	uint64_t exits;
+	uint64_t hypercalls;
+	uint64_t hypercall_errors;
+	uint64_t io_unclaimed_in;       /* reads of ports nobody emulates */
+	uint64_t io_unclaimed_out;
+	uint64_t msr_refused;
+	uint64_t irqs_injected;
+};
+
+struct vm {
+	uint32_t             id;
+	const struct cfg_vm *cfg;
+	enum vm_state        state;
+	uint64_t             ram_hpa;   /* contiguous, 2 MiB aligned */
+	uint64_t             ram_bytes;
+	struct npt          *npt;
+	struct vcpu         *vcpu;
+	uint64_t             pending[4];        /* virtual IRR: vectors 0..255 */
+	uint64_t             timer_deadline;    /* TSC; 0 = none (HC_SET_TIMER) */
+	uint64_t             kick_deadline;     /* TSC; 0 = none (HC_TEST_KICK) */
+	uint8_t              kick_vector;
+	struct vuart         uart;
+	struct vm_stats      stats;
+};
+
+/* Build a VM from its config: RAM, nested page table, guest image and
+ * entry state, vCPU. Returns 0, or -1 with a log line and nothing kept. */
+int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
+	      struct page_alloc *pa);
+
+/* Stop a VM for good, with one log line naming the reason. */
+void vm_stop(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A pointer to 'len' bytes of guest RAM at 'gpa', or NULL when any of
+ * them lies outside the guest's RAM. */
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+#endif
