@@ -41,7 +41,7 @@ HV_C := \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
-	vmm/vuart.c vmm/cpuid.c \
+	vmm/vuart.c vmm/cpuid.c vmm/isolation.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm
 
@@ -78,6 +78,9 @@ $(BUILD)/flipvisor.so: $(HV_OBJ) $(GUEST_IMAGE_OBJ)
 		-lefi -lgnuefi
 	@# An EFI image must be fully relocatable: refuse text relocations.
 	@! readelf -d $@ | grep -q TEXTREL
+	@# Guests' x87/SSE state stays in the registers while the hypervisor
+	@# runs: our own code must never use them (fxsave/fxrstor aside).
+	@! objdump -d $(HV_OBJ) | grep -E 'xmm|ymm|zmm' | grep -vE 'fxsave|fxrstor'
 
 $(EFI): $(BUILD)/flipvisor.so
 	@mkdir -p $(dir $@)
@@ -105,7 +108,7 @@ GUEST_LDFLAGS := -T guest-stub/guest.ld -nostdlib -static -z noexecstack \
 GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
 	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
 	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \
-	guest-stub/mode_hypercall_flood.c
+	guest-stub/mode_hypercall_flood.c guest-stub/mode_fpu_probe.c
 GUEST_ASM := guest-stub/entry.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
 # puts .text.entry first and checks).
@@ -163,6 +166,9 @@ pxe: all
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
+# Any header change rebuilds the tests: they are small.
+UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
+	tests/unit/*.h)
 UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -172,7 +178,7 @@ unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_ept_SRC        := arch/x86/vmx/ept.c
 
 define unit_rule
-$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(wildcard tests/unit/*.h)
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  HOSTCC  $$@")
 	$$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $$(filter %.c,$$^) -o $$@ -lcmocka

@@ -51,6 +51,8 @@ void guest_main(uint64_t ram_bytes)
 		mode_triple_fault();
 	case HC_MODE_HYPERCALL_FLOOD:
 		mode_hypercall_flood(id);
+	case HC_MODE_FPU_PROBE:
+		mode_fpu_probe(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

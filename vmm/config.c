@@ -72,6 +72,7 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_BAD_MEMORY]      = "bad_memory",
 	[CFG_MODE_TRIPLE_FAULT]    = "triple_fault",
 	[CFG_MODE_HYPERCALL_FLOOD] = "hypercall_flood",
+	[CFG_MODE_FPU_PROBE]       = "fpu_probe",
 };
 
 #define CFG_ENUM(list) .names = (list), .nr_names = CFG_ARRAY_SIZE(list)

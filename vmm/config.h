@@ -10,7 +10,7 @@
 
 #define CFG_MAX_VMS        16
 #define CFG_NAME_MAX       15          /* characters, not counting the NUL */
-#define CFG_ERR_MAX        96          /* reason text, NUL included */
+#define CFG_ERR_MAX        160         /* reason text, NUL included */
 #define CFG_LINE_MAX       255         /* characters, not counting the newline */
 
 #define CFG_VM_MEM_MIN_MIB 2
@@ -33,6 +33,7 @@ enum cfg_test_mode {
 	CFG_MODE_BAD_MEMORY,         /* touches memory outside its RAM */
 	CFG_MODE_TRIPLE_FAULT,
 	CFG_MODE_HYPERCALL_FLOOD,    /* garbage hypercalls */
+	CFG_MODE_FPU_PROBE,          /* checks x87/SSE state is its own */
 };
 
 struct cfg_vm {

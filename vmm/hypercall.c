@@ -8,6 +8,15 @@
 
 #define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */
 
+/* The config's test_mode values are the ABI's HC_MODE_* values. */
+_Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
+	       CFG_MODE_SPIN == HC_MODE_SPIN &&
+	       CFG_MODE_BAD_MEMORY == HC_MODE_BAD_MEMORY &&
+	       CFG_MODE_TRIPLE_FAULT == HC_MODE_TRIPLE_FAULT &&
+	       CFG_MODE_HYPERCALL_FLOOD == HC_MODE_HYPERCALL_FLOOD &&
+	       CFG_MODE_FPU_PROBE == HC_MODE_FPU_PROBE,
+	       "test_mode values differ between config.h and the ABI");
+
 struct hc_args {
 	uint64_t nr, a0, a1, a2;
 	uint64_t now, tsc_per_ms;

@@ -48,6 +48,7 @@
 #define HC_MODE_BAD_MEMORY      2  /* writes outside its RAM */
 #define HC_MODE_TRIPLE_FAULT    3  /* faults with no IDT */
 #define HC_MODE_HYPERCALL_FLOOD 4  /* garbage hypercalls, as fast as it can */
+#define HC_MODE_FPU_PROBE       5  /* never halts; checks its SSE registers keep their values */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

@@ -8,6 +8,7 @@
 #include "drivers/uart.h"
 #include "lib/console.h"
 #include "vmm/boot_info.h"
+#include "vmm/isolation.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 
@@ -58,6 +59,7 @@ static void run_guests(struct boot_info *bi)
 			n++;
 	if (!n)
 		return;
+	isolation_check(vms, n);
 	LOG("sched", "%u VM(s), round robin, %u us slices", n,
 	    bi->cfg.timeslice_us);
 	sched_run(vms, n, tsc_per_ms * bi->cfg.timeslice_us / 1000, tsc_per_ms);

@@ -80,6 +80,11 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
 int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm);
 int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm);
+/* Every mapping, in rising GPA order, for invariant checks. */
+void npt_for_each_leaf(struct npt *npt,
+		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				  uint64_t size, unsigned perm),
+		       void *arg);
 
 /* --- virtual CPUs ------------------------------------------------------ */
 struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,

@@ -67,6 +67,12 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 #define CR4_PAE         (1ull << 5)
 #define CR4_PGE         (1ull << 7)
 #define CR4_VMXE        (1ull << 13)
+#define CR4_TSD         (1ull << 2)
+#define CR4_DE          (1ull << 3)
+#define CR4_PSE         (1ull << 4)
+#define CR4_PCE         (1ull << 8)
+#define CR4_OSFXSR      (1ull << 9)
+#define CR4_OSXMMEXCPT  (1ull << 10)
 #define CR0_ET          (1ull << 4)
 #define CR0_NW          (1ull << 29)
 #define CR0_CD          (1ull << 30)
@@ -115,6 +121,26 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt" : : : "memory");
+}
+
+/* x87/SSE state as FXSAVE lays it out [SDM 1 10.5.1]. */
+struct fxsave_area {
+	uint16_t fcw, fsw;
+	uint8_t  ftw, reserved0;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint32_t mxcsr, mxcsr_mask;
+	uint8_t  regs[416];
+} __attribute__((aligned(16)));
+
+static inline void fxsave(struct fxsave_area *a)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*a));
+}
+
+static inline void fxrstor(const struct fxsave_area *a)
+{
+	__asm__ volatile("fxrstor64 %0" : : "m"(*a));
 }
 
 struct __attribute__((packed)) desc_ptr {

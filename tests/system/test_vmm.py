@@ -61,4 +61,14 @@ TESTS = [
                  r"^\[test\] spin2: progress=6$"],
          fail=[PANIC, r"stopped"],
          timeout=150),
+
+    dict(name="vmm_fpu_isolation", bed="bochs", esp="build/esp",
+         doc="two never-halting VMs keep different values in SSE registers "
+             "across 1 ms preemptions: x87/SSE state is switched between "
+             "VMs, so neither sees the other's",
+         cfg_text=("timeslice_us = 1000\n" + vm("fpu1", 1, "fpu_probe") +
+                   vm("fpu2", 2, "fpu_probe")),
+         expect=[r"^fpu1: fpu ok 6$", r"^fpu2: fpu ok 6$"],
+         fail=[PANIC, r"stopped", r"CORRUPTED"],
+         timeout=150),
 ]

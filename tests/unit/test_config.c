@@ -497,7 +497,7 @@ static const struct reject rejects[] = {
 	  "timeslice_us 1000001 out of range (100..1000000)" },
 	{ "test_mode unknown", VM("a", 1) "test_mode = evil\n", 0, 4,
 	  "test_mode 'evil' is malformed (want normal, spin, bad_memory, "
-	  "triple_fault or hypercall_flood)" },
+	  "triple_fault, hypercall_flood or fpu_probe)" },
 	{ "test_mode as global", "test_mode = spin\n", 0, 1,
 	  "unknown global key 'test_mode'" },
 	/* selftest */

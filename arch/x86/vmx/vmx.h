@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "vmm/page_alloc.h"
 #include "vmm/virt.h"
@@ -30,6 +31,7 @@ struct vcpu {
 	uint16_t          vpid;
 	uint32_t          proc;         /* current primary controls */
 	struct guest_regs regs;
+	struct fxsave_area fpu;         /* x87/SSE state while another VM runs */
 };
 
 /* Make v's VMCS the current one (VMPTRLD when it is not). */

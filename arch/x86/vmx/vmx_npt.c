@@ -119,3 +119,11 @@ int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
 	return ept_lookup(&npt->ept, gpa, hpa, perm, NULL);
 }
+
+void npt_for_each_leaf(struct npt *npt,
+		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				  uint64_t size, unsigned perm),
+		       void *arg)
+{
+	ept_for_each_leaf(&npt->ept, fn, arg);
+}

@@ -15,7 +15,22 @@
 #define AR_TSS_BUSY     0x008b  /* 64-bit busy TSS, P */
 #define AR_UNUSABLE     0x10000
 
+/* CR4 bits a guest may set and clear itself; writes to any other bit
+ * exit (and, being unexpected, stop the VM). OSXSAVE stays ours: only
+ * x87/SSE state is switched between guests, so AVX state must not
+ * exist in them. */
+#define CR4_GUEST_OWNED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | \
+			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+
+/* The FPU default state FNINIT establishes, as an FXRSTOR image. */
+#define FCW_DEFAULT    0x037f
+#define MXCSR_DEFAULT  0x1f80
+
 static struct vcpu *current_vcpu;
+/* Whose x87/SSE state the registers hold. The hypervisor itself never
+ * touches them (built with -mgeneral-regs-only; the Makefile checks), so
+ * a guest's state only has to move when another guest runs. */
+static struct vcpu *fpu_owner;
 
 void vmx_vcpu_load(struct vcpu *v)
 {
@@ -52,7 +67,7 @@ static void setup_controls(struct vcpu *v, struct npt *npt)
 	 * CR4.VMXE as 0 through the shadow. */
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK,
 		    vmx_cfg.cr0_fixed0 | CR0_CD | CR0_NW);
-	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0);
+	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, ~CR4_GUEST_OWNED);
 }
 
 /* Host state: what the CPU loads on every VM exit [SDM 3C 25.5, 29.5]. */
@@ -152,6 +167,8 @@ struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
 	v->vmcs = vmcs;
 	v->vpid = id + 1;               /* VPID 0 is the host's */
 	v->regs.rdi = entry->rdi;
+	v->fpu.fcw = FCW_DEFAULT;
+	v->fpu.mxcsr = MXCSR_DEFAULT;
 	/* A VMCS region starts with the revision identifier and must be
 	 * cleared before first use [SDM 3C 25.2, 25.11.3]. */
 	*(volatile uint32_t *)(uintptr_t)vmcs = vmx_cfg.revision;
@@ -170,6 +187,8 @@ void vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 {
 	if (current_vcpu == v)
 		current_vcpu = NULL;
+	if (fpu_owner == v)
+		fpu_owner = NULL;
 	vmclear(v->vmcs);
 	page_free(pa, v->vmcs, 1);
 	page_free(pa, (uint64_t)(uintptr_t)v, 1);
@@ -181,6 +200,12 @@ void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	int rc;
 
 	vmx_vcpu_load(v);
+	if (fpu_owner != v) {
+		if (fpu_owner)
+			fxsave(&fpu_owner->fpu);
+		fxrstor(&v->fpu);
+		fpu_owner = v;
+	}
 	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu :
 		     (uint32_t)ticks);
 	rc = vmx_enter(&v->regs, v->launched);
