@@ -522,6 +522,8 @@ def main(argv=None):
     ap.add_argument("--cfg", metavar="FILE", help="use FILE as flipvisor.cfg")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
     ap.add_argument("--log", metavar="PATH", help="save the serial log here")
+    ap.add_argument("--gdb", action="store_true",
+                    help="qemu: start paused with a gdb stub on tcp::1234 (-s -S)")
     a = ap.parse_args(argv)
 
     cfg_text = None
@@ -532,7 +534,8 @@ def main(argv=None):
     try:
         r = run(a.bed, esp=a.esp, usb=a.usb, pxe=a.pxe, expect=a.expect, fail=a.fail,
                 stop=a.stop, halt=a.halt, timeout=a.timeout, live=a.live, cfg_text=cfg_text,
-                log_path=a.log, keep=a.keep or None, accel=accel)
+                log_path=a.log, keep=a.keep or None, accel=accel,
+                qemu_args=("-s", "-S") if a.gdb else ())
     except KeyboardInterrupt:
         print("\nemu: interrupted; emulator stopped", file=sys.stderr)
         return 130

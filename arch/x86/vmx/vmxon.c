@@ -1,4 +1,4 @@
-/* Entering and leaving VMX operation [SDM 3C 24.7, 24.11.5]. */
+/* Entering and leaving VMX operation [SDM 3C 24.7, 25.11.5]. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmx.h"
