@@ -11,9 +11,10 @@
 ;   - RFLAGS = 0x2: interrupts off.
 ;   - RIP = GUEST_LOAD_GPA = _start, the first byte of the flat image.
 ;   - RSP = top of RAM, 16-byte aligned; RDI = ram_bytes.
-;   - Nothing else: no SSE state (the C code is built general-registers
-;     only), and .bss holds whatever RAM held, since only the file's bytes
-;     are copied in.
+;   - x87/SSE at FNINIT defaults, CR4.OSFXSR clear (the C code is built
+;     general-registers only; fpu_probe turns SSE on itself).
+;   - .bss holds whatever RAM held, since only the file's bytes are copied
+;     in: _start zeroes it.
 bits 64
 default rel
 

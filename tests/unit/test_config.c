@@ -122,9 +122,10 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.heap_mib, 32);
 	assert_int_equal(cfg.selftest, CFG_SELFTEST_NONE);
 	assert_int_equal(cfg.nr_vms, 3);
-	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 24);
-	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 29);
-	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 34);
+	assert_int_equal(cfg.timeslice_us, 10000);
+	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 28);
+	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 33);
+	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 38);
 }
 
 /* The same file saved by a Windows editor. */

@@ -39,6 +39,7 @@ uint64_t vmcs_read_checked(enum vmcs_field f);
 
 #define PROC2_ENABLE_EPT            (1u << 1)
 #define PROC2_ENABLE_VPID           (1u << 5)
+#define PROC2_UNRESTRICTED_GUEST    (1u << 7)
 
 /* VM-exit controls [SDM 3C 25.7.1]. */
 #define EXIT_HOST_ADDR_SPACE_SIZE   (1u << 9)

@@ -2,6 +2,7 @@
  * What the MSR values mean is decided in vmx_caps_decode.c. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_caps.h"
 #include "lib/console.h"
 
@@ -9,11 +10,6 @@
 
 /* The bits that say which capability MSRs exist [SDM 3C A.1, A.3];
  * vmx_caps_decode.c has the ones that say what they allow. */
-#define BASIC_TRUE_CTLS           (1ull << 55)
-#define ALLOWED1(msr)             ((uint32_t)((msr) >> 32))
-#define PROC_SECONDARY_CONTROLS   (1u << 31)
-#define PROC2_ENABLE_EPT          (1u << 1)
-#define PROC2_ENABLE_VPID         (1u << 5)
 
 static void read_msrs(struct vmx_msrs *m)
 {

@@ -5,6 +5,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Capability MSR layout [SDM 3C Appendix A]. */
+#define BASIC_REVISION_MASK       0x7fffffffull  /* IA32_VMX_BASIC[30:0] */
+#define BASIC_TRUE_CTLS           (1ull << 55)   /* TRUE_* MSRs exist */
+#define MISC_PREEMPT_SHIFT_MASK   0x1full        /* IA32_VMX_MISC[4:0] */
+/* A control MSR: low half must-be-1 bits, high half may-be-1 [A.3]. */
+#define ALLOWED0(msr)             ((uint32_t)(msr))
+#define ALLOWED1(msr)             ((uint32_t)((msr) >> 32))
+/* IA32_VMX_EPT_VPID_CAP [A.10] */
+#define EPT_CAP_WALK_4            (1ull << 6)
+#define EPT_CAP_WB                (1ull << 14)
+#define EPT_CAP_INVEPT            (1ull << 20)
+#define EPT_CAP_INVEPT_SINGLE     (1ull << 25)
+
 /* The raw MSR values the decision is made from. */
 struct vmx_msrs {
 	uint64_t basic;         /* IA32_VMX_BASIC */

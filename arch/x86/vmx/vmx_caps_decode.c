@@ -3,24 +3,8 @@
  * tests feed made-up ones. */
 #include <stddef.h>
 
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_caps.h"
-
-/* IA32_VMX_BASIC [SDM 3C A.1] */
-#define BASIC_REVISION_MASK       0x7fffffffull
-
-/* Allowed-1 settings are the high half of a control MSR [SDM 3C A.3]. */
-#define ALLOWED1(msr)             ((uint32_t)((msr) >> 32))
-#define PIN_PREEMPTION_TIMER      (1u << 6)
-#define PROC_SECONDARY_CONTROLS   (1u << 31)
-#define PROC2_ENABLE_EPT          (1u << 1)
-#define PROC2_ENABLE_VPID         (1u << 5)
-#define PROC2_UNRESTRICTED_GUEST  (1u << 7)
-
-/* IA32_VMX_EPT_VPID_CAP [SDM 3C A.10] */
-#define EPT_CAP_WALK_4            (1ull << 6)
-#define EPT_CAP_WB                (1ull << 14)
-#define EPT_CAP_INVEPT            (1ull << 20)
-#define EPT_CAP_INVEPT_SINGLE     (1ull << 25)
 
 void vmx_caps_decode(const struct vmx_msrs *m, struct vmx_caps *c)
 {

@@ -5,11 +5,9 @@
 #include "arch/x86/msr.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_caps.h"
 #include "lib/console.h"
 
-#define BASIC_REVISION_MASK 0x7fffffffull
-#define BASIC_TRUE_CTLS     (1ull << 55)
-#define MISC_PREEMPT_SHIFT  0x1full
 
 struct vmx_config vmx_cfg;
 
@@ -20,7 +18,7 @@ static bool adjust(const char *what, uint32_t msr, uint32_t want,
 		   uint32_t *out)
 {
 	uint64_t v = rdmsr(msr);
-	uint32_t must = (uint32_t)v, may = (uint32_t)(v >> 32);
+	uint32_t must = ALLOWED0(v), may = ALLOWED1(v);
 
 	*out = (want | must) & may;
 	if ((*out & want) != want) {
@@ -31,6 +29,15 @@ static bool adjust(const char *what, uint32_t msr, uint32_t want,
 	return true;
 }
 
+/* A control we set and clear per entry rather than once. */
+static bool allowed(const char *what, uint32_t msr, uint32_t bit)
+{
+	if (ALLOWED1(rdmsr(msr)) & bit)
+		return true;
+	LOG("vmx", "%s controls: bit 0x%x is not allowed", what, bit);
+	return false;
+}
+
 static bool compute_controls(void)
 {
 	uint64_t basic = rdmsr(MSR_IA32_VMX_BASIC);
@@ -38,7 +45,7 @@ static bool compute_controls(void)
 	struct vmx_config *c = &vmx_cfg;
 
 	c->revision = (uint32_t)(basic & BASIC_REVISION_MASK);
-	c->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & MISC_PREEMPT_SHIFT;
+	c->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & MISC_PREEMPT_SHIFT_MASK;
 	c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 
@@ -51,6 +58,8 @@ static bool compute_controls(void)
 			  MSR_IA32_VMX_PROCBASED_CTLS,
 		      PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
 		      PROC_SECONDARY_CONTROLS, &c->proc) &&
+	       allowed("processor-based", tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			   MSR_IA32_VMX_PROCBASED_CTLS, PROC_INTR_WINDOW_EXITING) &&
 	       adjust("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
 		      PROC2_ENABLE_EPT | PROC2_ENABLE_VPID, &c->proc2) &&
 	       adjust("VM-exit", tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
