@@ -39,9 +39,12 @@ HV_C := \
 	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/vmx/ept.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
+	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
-	vmm/vuart.c vmm/cpuid.c vmm/isolation.c \
+	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
+	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
+	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm
 
@@ -105,10 +108,15 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-nostdlib -static -I.
 GUEST_LDFLAGS := -T guest-stub/guest.ld -nostdlib -static -z noexecstack \
 	--build-id=none
+# The network stack and ring: pure C, also built into test_guest_net.
+GUEST_NET_C := guest-stub/net_eth.c guest-stub/net_arp.c \
+	guest-stub/net_ipv4.c guest-stub/net_icmp.c guest-stub/net_udp.c \
+	guest-stub/net_csum.c guest-stub/net_ring.c
 GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
 	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
 	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \
-	guest-stub/mode_hypercall_flood.c guest-stub/mode_fpu_probe.c
+	guest-stub/mode_hypercall_flood.c guest-stub/mode_fpu_probe.c \
+	guest-stub/mode_net_hoard.c guest-stub/net_dev.c $(GUEST_NET_C)
 GUEST_ASM := guest-stub/entry.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
 # puts .text.entry first and checks).
@@ -169,13 +177,16 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept guest_net netpath
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_ept_SRC        := arch/x86/vmx/ept.c
+unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
+unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
+	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)

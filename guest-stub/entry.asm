@@ -62,6 +62,8 @@ isr_%1:
 %assign v v + 1
 %endrep
 	STUB 32				; 0x20, HC_VEC_TIMER
+	STUB 48				; 0x30, HC_VEC_NET_RX
+	STUB 49				; 0x31, HC_VEC_NET_RECLAIM
 	STUB 64				; 0x40, the vector main.c asks HC_TEST_KICK for
 
 ; The CPU aligned RSP to 16 before pushing its 5 qwords [SDM 3A 6.14.2];
@@ -106,6 +108,8 @@ isr_stubs:
 %assign v v + 1
 %endrep
 	dq	32, isr_32
+	dq	48, isr_48
+	dq	49, isr_49
 	dq	64, isr_64
 isr_stub_count:
 	dq	($ - isr_stubs) / 16

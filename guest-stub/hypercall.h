@@ -58,4 +58,24 @@ static inline int64_t hc_test(uint64_t op, uint64_t a, uint64_t b)
 	return hc_call(HC_TEST, op, a, b);
 }
 
+static inline int64_t hc_net_setup(struct net_rx_ring *ring)
+{
+	return hc_call(HC_NET_SETUP, (uint64_t)ring, 0, 0);
+}
+
+static inline int64_t hc_net_release(const uint16_t *slots, uint64_t n)
+{
+	return hc_call(HC_NET_RELEASE, (uint64_t)slots, n, 0);
+}
+
+static inline int64_t hc_net_send(const void *frame, uint64_t len)
+{
+	return hc_call(HC_NET_SEND, (uint64_t)frame, len, 0);
+}
+
+static inline int64_t hc_net_stats(struct hc_net_stats *st)
+{
+	return hc_call(HC_NET_STATS, (uint64_t)st, 0, 0);
+}
+
 #endif

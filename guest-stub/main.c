@@ -53,6 +53,8 @@ void guest_main(uint64_t ram_bytes)
 		mode_hypercall_flood(id);
 	case HC_MODE_FPU_PROBE:
 		mode_fpu_probe(id);
+	case HC_MODE_NET_HOARD:
+		mode_net_hoard(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -1,15 +1,20 @@
-/* HC_MODE_NORMAL: ask for one kick interrupt, then a heartbeat every
- * 250 ms from the one-shot hypervisor timer, sleeping in between. */
+/* HC_MODE_NORMAL: ask for one kick interrupt, set up the network if
+ * there is one, then a heartbeat every 250 ms from the one-shot
+ * hypervisor timer, sleeping in between and answering frames on every
+ * wake-up. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest-stub/cpu.h"
 #include "guest-stub/hypercall.h"
 #include "guest-stub/idt.h"
 #include "guest-stub/modes.h"
+#include "guest-stub/net_dev.h"
 #include "guest-stub/print.h"
 
 #define HEARTBEAT_MS     250
 #define REPORT_HEARTBEAT 4      /* the heartbeat that reports the kick count */
+#define NET_SUMMARY_EVERY 4     /* heartbeats between counter lines */
 
 void mode_normal(const struct hc_identity *id)
 {
@@ -17,9 +22,11 @@ void mode_normal(const struct hc_identity *id)
 
 	if (r < 0)
 		print("HC_TEST_KICK refused: error %ld\n", r);
+	bool net = net_dev_setup(id);
 
-	/* Interrupts stay off except inside sti_hlt(), so a timer interrupt
-	 * cannot arrive between reading the count and halting. */
+	/* Interrupts stay off except inside sti_hlt(), so no interrupt can
+	 * arrive between looking at the timer count or the ring and
+	 * halting: it stays pending and ends the HLT. */
 	cli();
 	for (uint64_t n = 1;; n++) {
 		uint64_t seen = idt_irq_count(HC_VEC_TIMER);
@@ -29,8 +36,13 @@ void mode_normal(const struct hc_identity *id)
 			print("HC_SET_TIMER refused: error %ld\n", r);
 			halt_forever();
 		}
-		/* A kick wakes HLT too: sleep until the timer has fired. */
-		while (idt_irq_count(HC_VEC_TIMER) == seen) {
+		/* Receive and reclaim interrupts wake HLT too: serve the ring
+		 * on every wake-up, then sleep until the timer has fired. */
+		for (;;) {
+			if (net)
+				net_dev_poll();
+			if (idt_irq_count(HC_VEC_TIMER) != seen)
+				break;
 			sti_hlt();
 			cli();
 		}
@@ -39,5 +51,7 @@ void mode_normal(const struct hc_identity *id)
 		print("heartbeat %lu irqs=%lu\n", n, kicks);
 		if (n == REPORT_HEARTBEAT)
 			hc_test(HC_TEST_REPORT, HC_KEY_IRQ_COUNT, kicks);
+		if (net && n % NET_SUMMARY_EVERY == 0)
+			net_dev_summary();
 	}
 }

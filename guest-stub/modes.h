@@ -11,5 +11,6 @@ __attribute__((noreturn)) void mode_bad_memory(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_triple_fault(void);
 __attribute__((noreturn)) void mode_hypercall_flood(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_fpu_probe(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_net_hoard(const struct hc_identity *id);
 
 #endif

@@ -25,9 +25,26 @@ Library use:
                 fail=[r"\\[panic\\]"], stop=r"^flipvisor: halted", timeout=150)
     r.ok, r.reason, r.serial_text, r.elapsed
 
+With a wire (Bochs only): netns=True runs Bochs inside a private network
+namespace (tools/netns.py) with the e1000 on a TAP device there, brings the
+TAP up with tap_addr once Bochs has made it, and, once the serial output
+matches 'ready', calls during(net) with a handle for talking to the NIC
+from that namespace. The run passes only if during() returns (its value
+lands in Result.during_result) and the expects match; an exception from it
+fails the run. The namespace, the TAP and every process in it are gone
+when run() returns.
+
+    def during(net):                 # net: NetHandle
+        rc, out = net.exec(["ping", "-c", "3", "192.168.77.11"], timeout=10)
+        s = net.socket()             # AF_PACKET raw socket, in the namespace
+        s.bind((net.tap, 0))
+        assert net.wait_serial(r"\[e1000\] rx len=", timeout=20)
+    r = emu.run("bochs", netns=True, ready=r"selftest: listening",
+                during=during, expect=[...], timeout=300)
+
 CLI: python3 tools/emu.py bochs|qemu [--esp DIR|--usb IMG|--pxe DIR] [--kvm]
      [--expect RE]... [--fail RE]... [--stop RE] [--timeout S] [--live]
-     [--halt RE] [--cfg FILE] [--keep] [--log PATH]
+     [--halt RE] [--cfg FILE] [--keep] [--log PATH] [--netns [--tap-addr A/N]]
 """
 
 import argparse
@@ -35,12 +52,16 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netns as netns_mod  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_ESP = os.path.join(ROOT, "build", "esp")
@@ -55,6 +76,9 @@ POLL_S = 0.2          # how often the serial log is read
 GRACE_S = 3.0         # between the polite signal and SIGKILL
 
 BEDS = ("bochs", "qemu")
+
+NIC_MAC = "52:54:00:12:34:56"     # the e1000's MAC in every bochsrc
+TAP_ADDR = netns_mod.DEFAULT_ADDR # the namespace's side of the wire
 
 # CSI / OSC escape sequences OVMF's serial console emits (clear screen,
 # cursor moves, "ESC[=3h" mode sets). Stripped before matching.
@@ -74,6 +98,7 @@ class Result:
     matched_at: dict = field(default_factory=dict)   # pattern -> seconds
     exit_status: object = None   # emulator exit status if it exited by itself
     workdir: str = None          # set when the workdir was kept
+    during_result: object = None # what during() returned (netns runs)
 
     def __bool__(self):
         return self.ok
@@ -137,7 +162,7 @@ def bochsrc_text(workdir, disk_dir, serial, bochsrc_lines=()):
         "com1: enabled=1, mode=file, dev=%s" % serial,
         # slot1=e1000 needs the device section; 'null' is a NIC with no
         # wire (tests that need one pass an ethmod=tuntap line instead).
-        "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null, ethdev=%s" % os.path.join(workdir, "eth"),
+        "e1000: enabled=1, mac=%s, ethmod=null, ethdev=%s" % (NIC_MAC, os.path.join(workdir, "eth")),
         "sound: driver=dummy",
         "clock: sync=none, time0=946684800",
         "log: %s" % os.path.join(workdir, "bochs.log"),
@@ -320,9 +345,57 @@ def _emulator_note(workdir, bed, status):
     return hint
 
 
+class NetHandle:
+    """What during() gets in a netns run: the wire's far end.
+
+    ns      the network namespace's name (ip netns exec NS ...)
+    tap     the TAP device in it, up, with addr on it
+    addr    the namespace's address, e.g. "192.168.77.1/24"
+    mac     the e1000's MAC
+    netns   the tools/netns.py Netns object
+    """
+
+    def __init__(self, ns, serial_path):
+        self.netns = ns
+        self.ns = ns.name
+        self.tap = ns.tap
+        self.addr = ns.addr
+        self.mac = NIC_MAC
+        self._serial = serial_path
+
+    def exec(self, argv, timeout=10, input=None):
+        """Run argv in the namespace: (returncode, stdout + stderr);
+        returncode None when it was killed at the timeout."""
+        return self.netns.exec(argv, timeout=timeout, input=input)
+
+    def socket(self, family=socket.AF_PACKET, type=socket.SOCK_RAW, proto=0):
+        """A socket created inside the namespace (default: raw frames)."""
+        return self.netns.socket(family, type, proto)
+
+    def serial(self):
+        """The serial output so far, cleaned as for matching."""
+        try:
+            with open(self._serial, "rb") as f:
+                return clean_serial(f.read())
+        except FileNotFoundError:
+            return ""
+
+    def wait_serial(self, regex, timeout=30.0, start=0):
+        """Wait until regex (re.MULTILINE) matches the serial text from
+        offset 'start' on; the match, or None at the timeout."""
+        rx = re.compile(regex, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.serial(), start)
+            if m or time.monotonic() >= deadline:
+                return m
+            time.sleep(POLL_S / 2)
+
+
 def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
         timeout=60, live=False, cfg_text=None, log_path=None, keep=None,
-        accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None):
+        accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None,
+        netns=False, tap_addr=TAP_ADDR, ready=None, during=None):
     """Boot and judge. Returns a Result.
 
     expect:  regexes (re.MULTILINE) that must all match the serial text.
@@ -338,6 +411,11 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     accel:   QEMU only: "kvm", "tcg" or "auto" (kvm when kvm_usable()).
     keep:    keep the workdir (default: env FLIPVISOR_KEEP=1).
     out:     stream for live echo (default sys.stdout).
+    netns:   Bochs only: the e1000 on a TAP in a private namespace (above).
+    tap_addr: the namespace's address on the TAP.
+    ready:   regex; during() runs once it matches (None: once the TAP is up).
+    during:  callable(NetHandle), run once, in this thread; the run goes
+             on being judged when it returns.
     """
     if bed not in BEDS:
         raise ValueError("unknown bed %r (one of %s)" % (bed, ", ".join(BEDS)))
@@ -347,6 +425,11 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
         raise ValueError("the bochs bed boots only an ESP directory")
     if esp is None and usb is None and pxe is None:
         esp = DEFAULT_ESP
+    if netns and bed != "bochs":
+        raise ValueError("netns: only the bochs bed has a TAP mode here")
+    if (during or ready) and not netns:
+        raise ValueError("during/ready need netns=True")
+    readys = _compile([ready] if ready else [], "ready")
     expects = _compile(expect, "expect")
     fails = _compile(fail, "fail")
     stops = _compile([stop] if stop else [], "stop")
@@ -371,8 +454,17 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     matched_at = {}
     status = None
     verdict = None
+    ns = None
+    tap_up = False
+    during_done = during is None
+    during_result = None
     try:
         with _Signals():
+            if netns:
+                ns = netns_mod.Netns(addr=tap_addr, handle_signals=False)
+                ns.__enter__()
+                bochsrc_lines = ["e1000: enabled=1, mac=%s, ethmod=tuntap, "
+                                 "ethdev=/dev/net/tun:%s" % (NIC_MAC, ns.tap)] + list(bochsrc_lines)
             media = _prepare_media(workdir, os.path.abspath(esp) if esp else None,
                                    os.path.abspath(usb) if usb else None,
                                    os.path.abspath(pxe) if pxe else None, cfg_text)
@@ -387,6 +479,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
             else:
                 argv = qemu_argv(workdir, serial, accel, qemu_args=qemu_args, **media)
                 env["TMPDIR"] = workdir    # vvfat's rw overlay lands here
+            if ns:
+                argv = ns.argv(argv)
             with open(os.path.join(workdir, "cmdline.txt"), "w") as f:
                 f.write(" ".join(argv) + "\n")
             with open(os.path.join(workdir, "emulator.out"), "wb") as eout, \
@@ -426,7 +520,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                     for p, rx in expects + stops:
                         if p not in matched_at and rx.search(text):
                             matched_at[p] = round(now, 2)
-                    if (expects or stops) and all(p in matched_at for p, _ in expects + stops):
+                    if (expects or stops) and during_done and \
+                            all(p in matched_at for p, _ in expects + stops):
                         verdict = (True, "all %d expected pattern(s) matched" % (len(expects) + len(stops)))
                         break
                     ended = [p for p, rx in ends if rx.search(text)]
@@ -435,6 +530,24 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                         verdict = (False, "output ended (%r matched) but never matched: %s" % (
                             ended[0], ", ".join(repr(p) for p in missing)))
                         break
+                if ns and not tap_up and not gone and ns.has_link(ns.tap):
+                    ns.link_up(ns.tap)
+                    tap_up = True
+                    matched_at["<tap up>"] = round(now, 2)
+                    if live:
+                        print("\nemu: e1000 on TAP %s in namespace %s (%s); try: ip netns "
+                              "exec %s ping 192.168.77.11" % (ns.tap, ns.name, ns.addr, ns.name),
+                              file=sys.stderr)
+                if not during_done and tap_up and not gone and \
+                        (not readys or readys[0][1].search(clean_serial(raw))):
+                    try:
+                        during_result = during(NetHandle(ns, serial))
+                    except Exception as e:
+                        verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
+                        break
+                    during_done = True
+                    matched_at["<during done>"] = round(time.monotonic() - start, 2)
+                    continue       # judge the output it produced meanwhile
                 if gone:
                     _killpg(proc.pid, signal.SIGKILL)   # any child it left
                     status = proc.wait()
@@ -454,6 +567,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                 time.sleep(POLL_S)
     finally:
         stop_emulator(proc, bed)
+        if ns:
+            ns.close()      # after the emulator: the namespace and the TAP go
         if log_path:
             try:
                 d = os.path.dirname(os.path.abspath(log_path))
@@ -473,7 +588,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     ok, reason = verdict
     return Result(ok=ok, reason=reason, serial_text=clean_serial(raw), elapsed=round(elapsed, 2),
                   bed=bed_name, matched_at=matched_at, exit_status=status,
-                  workdir=workdir if keep else None)
+                  workdir=workdir if keep else None, during_result=during_result)
 
 
 def _echo(out, data):
@@ -522,6 +637,10 @@ def main(argv=None):
     ap.add_argument("--cfg", metavar="FILE", help="use FILE as flipvisor.cfg")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
     ap.add_argument("--log", metavar="PATH", help="save the serial log here")
+    ap.add_argument("--netns", action="store_true",
+                    help="bochs: e1000 on a TAP in a private network namespace")
+    ap.add_argument("--tap-addr", default=TAP_ADDR, metavar="A/N",
+                    help="the namespace's address on the TAP (default %(default)s)")
     ap.add_argument("--gdb", action="store_true",
                     help="qemu: start paused with a gdb stub on tcp::1234 (-s -S)")
     a = ap.parse_args(argv)
@@ -535,7 +654,7 @@ def main(argv=None):
         r = run(a.bed, esp=a.esp, usb=a.usb, pxe=a.pxe, expect=a.expect, fail=a.fail,
                 stop=a.stop, halt=a.halt, timeout=a.timeout, live=a.live, cfg_text=cfg_text,
                 log_path=a.log, keep=a.keep or None, accel=accel,
-                qemu_args=("-s", "-S") if a.gdb else ())
+                qemu_args=("-s", "-S") if a.gdb else (), netns=a.netns, tap_addr=a.tap_addr)
     except KeyboardInterrupt:
         print("\nemu: interrupted; emulator stopped", file=sys.stderr)
         return 130

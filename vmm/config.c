@@ -73,7 +73,10 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_TRIPLE_FAULT]    = "triple_fault",
 	[CFG_MODE_HYPERCALL_FLOOD] = "hypercall_flood",
 	[CFG_MODE_FPU_PROBE]       = "fpu_probe",
+	[CFG_MODE_NET_HOARD]       = "net_hoard",
 };
+
+static const char *const cfg_bool_names[] = { "no", "yes" };
 
 #define CFG_ENUM(list) .names = (list), .nr_names = CFG_ARRAY_SIZE(list)
 
@@ -90,6 +93,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_GLOBAL, .name = "timeslice_us",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, timeslice_us),
 	  .min = CFG_SLICE_MIN_US, .max = CFG_SLICE_MAX_US, .def = "10000" },
+	{ .section = CFG_SEC_GLOBAL, .name = "pool_frames",
+	  .parse = cfg_parse_u32, .offset = offsetof(struct config, pool_frames),
+	  .min = CFG_POOL_MIN, .max = CFG_POOL_MAX, .def = "256" },
+	{ .section = CFG_SEC_GLOBAL, .name = "reclaim_ms",
+	  .parse = cfg_parse_u32, .offset = offsetof(struct config, reclaim_ms),
+	  .min = 1, .max = CFG_RECLAIM_MAX_MS, .def = "100" },
 	{ .section = CFG_SEC_VM, .name = "mac", .parse = cfg_parse_mac,
 	  .offset = offsetof(struct cfg_vm, mac) },
 	{ .section = CFG_SEC_VM, .name = "ipv4", .parse = cfg_parse_ipv4 },
@@ -99,6 +108,15 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_VM, .name = "test_mode", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct cfg_vm, test_mode), .def = "normal",
 	  CFG_ENUM(cfg_test_mode_names) },
+	{ .section = CFG_SEC_VM, .name = "rx_slots", .parse = cfg_parse_u32,
+	  .offset = offsetof(struct cfg_vm, rx_slots),
+	  .min = 1, .max = CFG_SLOTS_MAX, .def = "64" },
+	{ .section = CFG_SEC_VM, .name = "quota_frames", .parse = cfg_parse_u32,
+	  .offset = offsetof(struct cfg_vm, quota_frames),
+	  .min = 1, .max = CFG_SLOTS_MAX, .def = "32" },
+	{ .section = CFG_SEC_VM, .name = "promiscuous", .parse = cfg_parse_enum,
+	  .offset = offsetof(struct cfg_vm, promiscuous), .def = "no",
+	  CFG_ENUM(cfg_bool_names) },
 };
 #define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
 _Static_assert(CFG_NR_KEYS <= 32, "cfg_parser.seen is a 32-bit mask");
@@ -448,6 +466,11 @@ static int cfg_close_section(struct cfg_parser *p)
 			return cfg_fail(p, vm->line, "[vm %s] has no %s",
 					vm->name, k->name);
 	}
+	/* A quota beyond the window could never be reached. */
+	if (vm->quota_frames > vm->rx_slots)
+		return cfg_fail(p, vm->line, "[vm %s] quota_frames %u exceeds "
+				"rx_slots %u", vm->name, vm->quota_frames,
+				vm->rx_slots);
 	return 0;
 }
 

@@ -19,6 +19,10 @@
 #define CFG_HEAP_MAX_MIB   256
 #define CFG_SLICE_MIN_US   100
 #define CFG_SLICE_MAX_US   1000000
+#define CFG_POOL_MIN       16
+#define CFG_POOL_MAX       4096
+#define CFG_RECLAIM_MAX_MS 10000
+#define CFG_SLOTS_MAX      512     /* NET_RX_SLOTS_MAX */
 
 enum cfg_selftest {
 	CFG_SELFTEST_NONE = 0,
@@ -34,6 +38,7 @@ enum cfg_test_mode {
 	CFG_MODE_TRIPLE_FAULT,
 	CFG_MODE_HYPERCALL_FLOOD,    /* garbage hypercalls */
 	CFG_MODE_FPU_PROBE,          /* checks x87/SSE state is its own */
+	CFG_MODE_NET_HOARD,          /* never releases receive slots */
 };
 
 struct cfg_vm {
@@ -43,6 +48,9 @@ struct cfg_vm {
 	uint8_t  prefix_len;    /* 1..32 */
 	uint32_t memory_mib;
 	uint32_t test_mode;     /* enum cfg_test_mode */
+	uint32_t rx_slots;      /* receive window size, in 4 KiB slots */
+	uint32_t quota_frames;  /* most frames it may hold; more are dropped */
+	uint32_t promiscuous;   /* 1: also gets unicast for unknown MACs */
 	uint32_t line;          /* line of the [vm NAME] header, for messages */
 };
 
@@ -51,6 +59,8 @@ struct config {
 	uint32_t          heap_mib;   /* hypervisor's own memory, beyond guest RAM */
 	uint32_t          selftest;   /* enum cfg_selftest */
 	uint32_t          timeslice_us; /* round-robin time slice */
+	uint32_t          pool_frames;  /* receive frame pool size */
+	uint32_t          reclaim_ms;   /* grace after a reclaim interrupt */
 	/* guests, in file order */
 	uint32_t          nr_vms;
 	struct cfg_vm     vms[CFG_MAX_VMS];

@@ -6,6 +6,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
+#include "vmm/net.h"
 
 #define VEC_GP 13
 
@@ -89,7 +90,17 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		return EXIT_RESCHEDULE;
 	case EXIT_IRQ_WINDOW:
 		return EXIT_RESUME;     /* virq_deliver injects on the way in */
-	case EXIT_NPT_VIOLATION:
+	case EXIT_NPT_VIOLATION: {
+		char why[112];
+
+		if (net_window_fault(vm, e->npt.gpa, why, sizeof(why))) {
+			vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s): %s, RIP "
+				"0x%lx", (unsigned long)e->npt.gpa,
+				e->npt.read ? "r" : "", e->npt.write ? "w" : "",
+				e->npt.exec ? "x" : "", why,
+				(unsigned long)e->rip);
+			return EXIT_RESCHEDULE;
+		}
 		vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s), outside its "
 			"%lu MiB of RAM, RIP 0x%lx", (unsigned long)e->npt.gpa,
 			e->npt.read ? "r" : "", e->npt.write ? "w" : "",
@@ -97,6 +108,7 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 			(unsigned long)(vm->ram_bytes >> 20),
 			(unsigned long)e->rip);
 		return EXIT_RESCHEDULE;
+	}
 	case EXIT_TRIPLE_FAULT:
 		vm_stop(vm, "triple fault at RIP 0x%lx", (unsigned long)e->rip);
 		return EXIT_RESCHEDULE;

@@ -5,6 +5,7 @@
 #include "lib/string.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/net.h"
 
 #define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */
 
@@ -14,7 +15,8 @@ _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
 	       CFG_MODE_BAD_MEMORY == HC_MODE_BAD_MEMORY &&
 	       CFG_MODE_TRIPLE_FAULT == HC_MODE_TRIPLE_FAULT &&
 	       CFG_MODE_HYPERCALL_FLOOD == HC_MODE_HYPERCALL_FLOOD &&
-	       CFG_MODE_FPU_PROBE == HC_MODE_FPU_PROBE,
+	       CFG_MODE_FPU_PROBE == HC_MODE_FPU_PROBE &&
+	       CFG_MODE_NET_HOARD == HC_MODE_NET_HOARD,
 	       "test_mode values differ between config.h and the ABI");
 
 struct hc_args {
@@ -93,7 +95,10 @@ static const char *const error_names[] = {
 	[HC_E_NOSYS] = "HC_E_NOSYS",
 	[HC_E_INVAL] = "HC_E_INVAL",
 	[HC_E_FAULT] = "HC_E_FAULT",
+	[HC_E_STATE] = "HC_E_STATE",
+	[HC_E_NODEV] = "HC_E_NODEV",
 };
+#define NR_ERRORS (sizeof(error_names) / sizeof(error_names[0]))
 
 bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 {
@@ -109,9 +114,16 @@ bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 	case HC_YIELD:         ret = 0; a.yield = true; break;
 	case HC_SET_TIMER:     ret = hc_set_timer(vm, &a); break;
 	case HC_TEST:          ret = hc_test(vm, &a); break;
+	case HC_NET_SETUP:
+	case HC_NET_RELEASE:
+	case HC_NET_SEND:
+	case HC_NET_STATS:
+		ret = net_hypercall(vm, a.nr, a.a0, a.a1, now);
+		break;
 	default:               ret = -HC_E_NOSYS; break;
 	}
-	if (ret < 0) {
+	/* "No NIC here" is an answer, not a misbehaving guest. */
+	if (ret < 0 && ret != -HC_E_NODEV) {
 		uint64_t n = ++vm->stats.hypercall_errors;
 
 		/* Count every refusal; log the 1st, 2nd, 4th, 8th ... so a
@@ -120,7 +132,8 @@ bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 			LOG("hc", "%s: refused hypercall %lu (args 0x%lx 0x%lx): "
 			    "%s; %lu refused so far", vm->cfg->name,
 			    (unsigned long)a.nr, (unsigned long)a.a0,
-			    (unsigned long)a.a1, error_names[-ret],
+			    (unsigned long)a.a1,
+			    -ret < (int64_t)NR_ERRORS ? error_names[-ret] : "?",
 			    (unsigned long)n);
 	}
 	r->rax = (uint64_t)ret;

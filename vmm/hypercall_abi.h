@@ -18,7 +18,11 @@
 #define HC_YIELD          3   /* give up the rest of the time slice */
 #define HC_SET_TIMER      4   /* RDI = delay in TSC ticks, 0 cancels; fires HC_VEC_TIMER once */
 #define HC_TEST           5   /* RDI = HC_TEST_* operation, RSI/RDX its arguments */
-#define HC_NR             6   /* first unused number */
+#define HC_NET_SETUP      6   /* RDI = GPA of the receive ring page (4 KiB aligned) */
+#define HC_NET_RELEASE    7   /* RDI = GPA of a u16 array of slots, RSI = count (<= HC_NET_BATCH) */
+#define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length (14..1514) */
+#define HC_NET_STATS      9   /* RDI = GPA of struct hc_net_stats to fill */
+#define HC_NR             10  /* first unused number */
 
 /* HC_TEST operations: hooks for the system tests. */
 #define HC_TEST_REPORT    1   /* RSI = key (HC_KEY_*), RDX = value: logged as "[test] NAME: key=value" */
@@ -31,12 +35,16 @@
 #define HC_E_NOSYS        1   /* unknown hypercall number or operation */
 #define HC_E_INVAL        2   /* an argument out of range */
 #define HC_E_FAULT        3   /* a buffer not wholly inside the guest's RAM */
+#define HC_E_STATE        4   /* not now: e.g. a slot that is not delivered to you */
+#define HC_E_NODEV        5   /* no NIC, or HC_NET_SETUP not called yet */
 
 #define HC_CONSOLE_MAX    256
 #define HC_TIMER_MAX_MS   60000  /* HC_SET_TIMER: a longer delay is HC_E_INVAL */
 
 /* --- vectors the hypervisor injects ------------------------------------- */
 #define HC_VEC_TIMER      0x20   /* HC_SET_TIMER expired */
+#define HC_VEC_NET_RX     0x30   /* frames were added to the receive ring */
+#define HC_VEC_NET_RECLAIM 0x31  /* the pool runs low: release every slot you are done with */
 #define HC_VEC_MIN        0x21   /* lowest vector HC_TEST_KICK accepts (not the timer's) */
 
 /* --- identity ------------------------------------------------------------ */
@@ -49,6 +57,7 @@
 #define HC_MODE_TRIPLE_FAULT    3  /* faults with no IDT */
 #define HC_MODE_HYPERCALL_FLOOD 4  /* garbage hypercalls, as fast as it can */
 #define HC_MODE_FPU_PROBE       5  /* never halts; checks its SSE registers keep their values */
+#define HC_MODE_NET_HOARD       6  /* answers nothing, never releases a slot (quota, revocation) */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */
@@ -60,6 +69,49 @@ struct hc_identity {
 	uint32_t ipv4;              /* host byte order */
 	uint64_t ram_bytes;
 	uint64_t tsc_per_ms;        /* for HC_SET_TIMER; an estimate */
+} __attribute__((packed));
+
+/* --- networking (docs/datapath.md) ------------------------------------- */
+/* The receive window: NET_RX_SLOTS_MAX 4 KiB slots from this GPA. A slot
+ * is not present in the EPT until a frame is delivered into it; then it is
+ * mapped read-only, the frame's first byte at the slot's first byte. */
+#define NET_RX_WINDOW_GPA 0x80000000ull
+#define NET_RX_SLOTS_MAX  512
+#define NET_SLOT_SIZE     4096
+#define HC_NET_BATCH      64     /* slots per HC_NET_RELEASE */
+#define NET_FRAME_MIN     14
+#define NET_FRAME_MAX     1514
+
+/* Entry flags */
+#define NET_RX_F_BCAST    0x0001 /* broadcast or multicast: shared read-only with other VMs */
+#define NET_RX_F_LOCAL    0x0002 /* sent by another VM on this host */
+
+/* The receive ring: one page of guest RAM registered with HC_NET_SETUP.
+ * The hypervisor writes entries and advances 'prod'; the guest reads them
+ * and advances 'cons'. Both are free-running: entry i is ent[i % NET_RX_RING]
+ * and the ring is full when prod - cons == NET_RX_RING. A power of two,
+ * so the index stays continuous when the counters wrap at 2^32. */
+#define NET_RX_RING       256
+
+struct net_rx_entry {
+	uint16_t slot;               /* window slot: GPA NET_RX_WINDOW_GPA + slot * 4096 */
+	uint16_t len;                /* frame length in bytes, FCS stripped */
+	uint16_t flags;              /* NET_RX_F_* */
+	uint16_t reserved;
+} __attribute__((packed));
+
+struct net_rx_ring {
+	uint32_t prod;               /* written by the hypervisor only */
+	uint32_t cons;               /* written by the guest only */
+	uint32_t nr_slots;           /* the VM's rx_slots, filled in by HC_NET_SETUP */
+	uint32_t reserved;
+	struct net_rx_entry ent[NET_RX_RING];
+} __attribute__((packed));
+
+struct hc_net_stats {                /* HC_NET_STATS: this VM's counters */
+	uint64_t rx_frames, rx_bytes, rx_bcast, released, revoked;
+	uint64_t rx_drop_quota, rx_drop_ring, tx_frames, tx_bytes, tx_drop;
+	uint64_t tx_spoofed, held;   /* held: slots delivered, not yet released */
 } __attribute__((packed));
 
 /* --- the state a guest starts in (docs/hypercalls.md, "Entry state") ---- */

@@ -9,6 +9,7 @@
 #include "lib/console.h"
 #include "vmm/boot_info.h"
 #include "vmm/isolation.h"
+#include "vmm/net.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 
@@ -59,6 +60,7 @@ static void run_guests(struct boot_info *bi)
 			n++;
 	if (!n)
 		return;
+	net_start(&bi->pages, &bi->cfg, vms, n, tsc_per_ms);
 	isolation_check(vms, n);
 	LOG("sched", "%u VM(s), round robin, %u us slices", n,
 	    bi->cfg.timeslice_us);

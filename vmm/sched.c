@@ -9,6 +9,7 @@
 #include "lib/console.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/net.h"
 #include "vmm/sched.h"
 #include "vmm/virq.h"
 
@@ -74,11 +75,15 @@ static bool any_alive(const struct vm *vms, uint32_t n)
  * "sti; hlt" lets no interrupt slip in between the two. */
 static void idle(const struct vm *vms, uint32_t n, uint64_t now)
 {
-	uint64_t next = next_deadline(vms, n);
+	uint64_t next = next_deadline(vms, n), wait = next ? next - now : 0;
+	uint64_t limit = net_idle_limit(now);
 
 	if (next && next <= now)
 		return;
-	lapic_timer_oneshot(next ? next - now : 0);
+	/* With a NIC, wake up to poll it even if its interrupt never comes. */
+	if (limit && (!wait || limit < wait))
+		wait = limit;
+	lapic_timer_oneshot(wait);
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 
@@ -100,8 +105,11 @@ static void run_slice(struct vm *vms, uint32_t n, struct vm *vm,
 		vcpu_run(vm->vcpu, budget < MIN_BUDGET ? MIN_BUDGET : budget, &e);
 		now = rdtsc();
 		if (exit_handle(vm, &e, now, tsc_per_ms) == EXIT_RESCHEDULE &&
-		    e.kind != EXIT_TIMESLICE)
+		    e.kind != EXIT_TIMESLICE) {
+			net_poll(now);
 			break;
+		}
+		net_poll(now);
 		timers_poll(vms, n, now);
 	}
 	timers_poll(vms, n, rdtsc());
@@ -120,11 +128,13 @@ void sched_run(struct vm *vms, uint32_t n, uint64_t slice, uint64_t tsc_per_ms)
 		}
 		if (!any_alive(vms, n)) {
 			LOG("sched", "every VM has stopped");
+			net_print_stats();
 			kprintf("flipvisor: halted\n");
 			uart_drain();
 			cpu_halt_forever();
 		}
 		idle(vms, n, rdtsc());
+		net_poll(rdtsc());
 		timers_poll(vms, n, rdtsc());
 	}
 }

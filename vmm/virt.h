@@ -79,6 +79,13 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm);
 int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
 int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm);
+/* Like npt_unmap, but the invalidation waits for npt_sync(), so a batch
+ * of unmaps costs one INVEPT. A VM is never entered with one pending:
+ * vcpu_run() syncs its table first. Callers must sync before they reuse
+ * the frames they unmapped. */
+int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
+/* Run the invalidation a deferred unmap left due; true if one ran. */
+bool npt_sync(struct npt *npt);
 int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm);
 /* Every mapping, in rising GPA order, for invariant checks. */
 void npt_for_each_leaf(struct npt *npt,

@@ -189,6 +189,23 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.timeslice_us, 1000000);
 	cfg_defaults(&cfg);
 	assert_int_equal(cfg.timeslice_us, 10000);
+	assert_int_equal(cfg.pool_frames, 256);
+	assert_int_equal(cfg.reclaim_ms, 100);
+
+	assert_parses("pool_frames = 16\nreclaim_ms = 10000\n" VM("a", 1)
+		      "rx_slots = 512\nquota_frames = 512\npromiscuous = yes\n"
+		      VM("b", 2),
+		      strlen("pool_frames = 16\nreclaim_ms = 10000\n" VM("a", 1)
+			     "rx_slots = 512\nquota_frames = 512\n"
+			     "promiscuous = yes\n" VM("b", 2)), &cfg);
+	assert_int_equal(cfg.pool_frames, 16);
+	assert_int_equal(cfg.reclaim_ms, 10000);
+	assert_int_equal(cfg.vms[0].rx_slots, 512);
+	assert_int_equal(cfg.vms[0].quota_frames, 512);
+	assert_int_equal(cfg.vms[0].promiscuous, 1);
+	assert_int_equal(cfg.vms[1].rx_slots, 64);
+	assert_int_equal(cfg.vms[1].quota_frames, 32);
+	assert_int_equal(cfg.vms[1].promiscuous, 0);
 }
 
 static void test_comments(void **state)
@@ -498,7 +515,23 @@ static const struct reject rejects[] = {
 	  "timeslice_us 1000001 out of range (100..1000000)" },
 	{ "test_mode unknown", VM("a", 1) "test_mode = evil\n", 0, 4,
 	  "test_mode 'evil' is malformed (want normal, spin, bad_memory, "
-	  "triple_fault, hypercall_flood or fpu_probe)" },
+	  "triple_fault, hypercall_flood, fpu_probe or net_hoard)" },
+	{ "quota over window", VM("a", 1) "rx_slots = 8\nquota_frames = 9\n", 0, 1,
+	  "[vm a] quota_frames 9 exceeds rx_slots 8" },
+	{ "quota over default window", VM("a", 1) "quota_frames = 65\n", 0, 1,
+	  "[vm a] quota_frames 65 exceeds rx_slots 64" },
+	{ "rx_slots zero", VM("a", 1) "rx_slots = 0\n", 0, 4,
+	  "rx_slots 0 out of range (1..512)" },
+	{ "rx_slots too many", VM("a", 1) "rx_slots = 513\n", 0, 4,
+	  "rx_slots 513 out of range (1..512)" },
+	{ "promiscuous bad", VM("a", 1) "promiscuous = maybe\n", 0, 4,
+	  "promiscuous 'maybe' is malformed (want no or yes)" },
+	{ "pool too small", "pool_frames = 15\n", 0, 1,
+	  "pool_frames 15 out of range (16..4096)" },
+	{ "pool too large", "pool_frames = 4097\n", 0, 1,
+	  "pool_frames 4097 out of range (16..4096)" },
+	{ "reclaim zero", "reclaim_ms = 0\n", 0, 1,
+	  "reclaim_ms 0 out of range (1..10000)" },
 	{ "test_mode as global", "test_mode = spin\n", 0, 1,
 	  "unknown global key 'test_mode'" },
 	/* selftest */

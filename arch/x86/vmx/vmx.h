@@ -30,6 +30,7 @@ struct vcpu {
 	bool              launched;     /* VMRESUME from now on */
 	uint16_t          vpid;
 	uint32_t          proc;         /* current primary controls */
+	struct npt       *npt;          /* synced before every entry */
 	struct guest_regs regs;
 	struct fxsave_area fpu;         /* x87/SSE state while another VM runs */
 };

@@ -10,6 +10,7 @@
 struct npt {
 	struct ept         ept;
 	struct page_alloc *pa;
+	bool               flush_due;   /* a deferred unmap awaits INVEPT */
 };
 
 static uint64_t npt_alloc_table(void *ctx)
@@ -36,8 +37,10 @@ static void npt_write(void *ctx, uint64_t *slot, uint64_t val)
 
 static void npt_flush(struct npt *npt)
 {
-	enum vmx_result r = invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&npt->ept));
+	enum vmx_result r;
 
+	npt->flush_due = false;
+	r = invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&npt->ept));
 	if (r != VMX_OK)
 		panic("INVEPT single-context 0x%lx failed: %s",
 		      (unsigned long)ept_eptp(&npt->ept), vmx_result_name(r));
@@ -103,6 +106,23 @@ int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 	if (flush)
 		npt_flush(npt);
 	return r;
+}
+
+int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	bool flush = false;
+	int r = ept_unmap(&npt->ept, gpa, size, &flush);
+
+	npt->flush_due |= flush;
+	return r;
+}
+
+bool npt_sync(struct npt *npt)
+{
+	if (!npt->flush_due)
+		return false;
+	npt_flush(npt);
+	return true;
 }
 
 int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)

@@ -165,6 +165,7 @@ struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
 		return NULL;
 	}
 	v->vmcs = vmcs;
+	v->npt = npt;
 	v->vpid = id + 1;               /* VPID 0 is the host's */
 	v->regs.rdi = entry->rdi;
 	v->fpu.fcw = FCW_DEFAULT;
@@ -200,6 +201,7 @@ void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	int rc;
 
 	vmx_vcpu_load(v);
+	npt_sync(v->npt);               /* no entry on a stale translation */
 	if (fpu_owner != v) {
 		if (fpu_owner)
 			fxsave(&fpu_owner->fpu);

@@ -1,0 +1,146 @@
+/* The 8254x gigabit NIC (e1000), owned by the hypervisor: its registers
+ * are never mapped into a VM.
+ *
+ * Receive buffers belong to the caller: it posts page-aligned 4 KiB
+ * frames by physical address, the NIC DMAs at most E1000_RX_BUF_SIZE
+ * bytes into each, and e1000_rx_poll() hands every one back exactly once,
+ * in ring order. Transmit buffers belong to the driver: e1000_tx()
+ * copies the frame in. Both rings count with free-running producer and
+ * consumer indices; a ring of n descriptors holds at most n - 1.
+ *
+ * One NIC, one CPU: no call may race another (the interrupt handler
+ * only reads ICR and sets a flag). */
+#ifndef DRIVERS_E1000_H
+#define DRIVERS_E1000_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/e1000_regs.h"
+#include "vmm/page_alloc.h"
+
+#define E1000_RX_BUF_SIZE   2048     /* RCTL.BSIZE: the most DMA'd per frame */
+#define E1000_TX_BUF_SIZE   2048     /* driver-owned, one per descriptor */
+#define E1000_RING_MIN      8        /* RDLEN/TDLEN: multiples of 128 bytes */
+#define E1000_RING_MAX      4096     /* ring sizes: a power of two in between */
+#define E1000_ETH_ZLEN      60       /* shortest frame on the wire, no FCS */
+#define E1000_TX_MAX_LEN    1518     /* 1514 + an 802.1Q tag */
+
+/* Hand 'hpa', 'len' bytes received, back to the caller. 'status' and
+ * 'errors' are the descriptor's [8254x 3.2.3]; use e1000_rx_good(). */
+typedef void (*e1000_rx_fn)(void *ctx, uint64_t hpa, uint16_t len,
+			    uint8_t status, uint8_t errors);
+
+/* A frame fit to deliver: whole in one buffer (EOP; the driver clears
+ * EOP on every piece of a frame that spans descriptors, the last one
+ * included) and without errors. Anything else: drop it, recycle hpa. */
+static inline bool e1000_rx_good(uint8_t status, uint8_t errors)
+{
+	return (status & E1000_RXD_STAT_EOP) && !errors;
+}
+
+struct e1000_stats {
+	/* the NIC's own counters, accumulated (they clear on read) */
+	uint64_t crcerrs;       /* CRC errors */
+	uint64_t mpc;           /* missed: receive FIFO full */
+	uint64_t rnbc;          /* no receive descriptor free */
+	uint64_t rlec;          /* length errors */
+	uint64_t gprc, gptc;    /* good frames received / transmitted */
+	/* the driver's */
+	uint64_t rx_frames;     /* descriptors handed back by e1000_rx_poll */
+	uint64_t rx_errors;     /* ... of which not e1000_rx_good() */
+	uint64_t rx_overruns;   /* ICR.RXO seen */
+	uint64_t tx_frames;
+	uint64_t tx_ring_full;  /* e1000_tx() refused: no descriptor free */
+	uint64_t irqs;          /* interrupts with a cause of ours */
+	uint64_t link_changes;  /* ICR.LSC seen */
+};
+
+/* Interrupt routes for e1000_irq_enable(). */
+enum e1000_irq_route {
+	E1000_IRQ_AUTO,         /* I/O APIC if one answers, else the 8259 */
+	E1000_IRQ_IOAPIC,       /* pin = PCI interrupt line, level, active low */
+	E1000_IRQ_8259,         /* IRQ = interrupt line, level in the ELCR */
+};
+
+/* Find the first supported NIC, reset it, read its MAC, set up a receive
+ * ring of 'rx_count' and a transmit ring of 'tx_count' descriptors
+ * (powers of two, E1000_RING_MIN..E1000_RING_MAX) and enable both units:
+ * broadcast and multicast accepted, unicast to the NIC's own MAC only
+ * until e1000_set_filter(). Nothing is posted yet. One log line per step.
+ * 0, or -1 with the reason logged ("no e1000 found" included: the
+ * hypervisor then runs without a network). */
+int e1000_init(struct page_alloc *pa, uint32_t rx_count, uint32_t tx_count);
+
+/* Whether e1000_init() succeeded. */
+bool e1000_present(void);
+
+/* The MAC from RAL/RAH[0], or else the EEPROM. */
+void e1000_mac(uint8_t mac[6]);
+
+/* Queue the page at 'hpa' (4 KiB aligned) for receive; the NIC sees it
+ * after e1000_rx_flush(). false when rx_count - 1 are in flight. */
+bool e1000_rx_post(uint64_t hpa);
+
+/* Hand everything posted since the last flush to the NIC: one barrier,
+ * one tail write [8254x 3.2.6]. */
+void e1000_rx_flush(void);
+
+/* Buffers posted and not yet handed back. */
+uint32_t e1000_rx_in_flight(void);
+
+/* Hand up to 'budget' completed buffers, in ring order, to 'fn'; each
+ * descriptor is cleared and the buffer is the caller's again. Returns
+ * how many were handed back. */
+uint32_t e1000_rx_poll(e1000_rx_fn fn, void *ctx, uint32_t budget);
+
+/* Copy a 'len'-byte frame (1..E1000_TX_MAX_LEN, no FCS: the NIC appends
+ * it) into the next transmit buffer, zero-padded to E1000_ETH_ZLEN, and
+ * start it. false when the ring is still full after reclaiming finished
+ * descriptors. A bad 'len' is a caller bug and panics. */
+bool e1000_tx(const uint8_t *data, uint16_t len);
+
+/* Accept unicast for 'macs' (n of them) through the receive address
+ * registers, each written and read back. When an entry does not stick
+ * (Bochs keeps only RAL/RAH[0..3]), n > E1000_RA_COUNT or 'promisc' is
+ * set, the NIC goes unicast promiscuous (RCTL.UPE) instead and the
+ * reason is logged. Broadcast (BAM) and all multicast (MPE) always pass:
+ * the software demux sorts them. true when the hardware filter is exact,
+ * false when unicast promiscuous. */
+bool e1000_set_filter(const uint8_t (*macs)[6], uint32_t n, bool promisc);
+
+/* Route the NIC's INTx to 'vector' and unmask RXT0, RXO, RXDMT0, LSC and
+ * TXDW. The handler reads ICR (which clears it and lowers the line),
+ * notes receive work for e1000_irq_pending() and sends the EOI (so
+ * lapic_init() must have run). Interrupts reach the handler while the
+ * CPU has IF set or through a VM exit (irq_dispatch). Returns
+ * the vector in use (with the 8259 it is PIC_VEC_BASE + line, whatever
+ * 'vector' says), or -1: then keep polling, which always works. */
+int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route);
+
+/* Mask the NIC's interrupts again (IMC). */
+void e1000_irq_disable(void);
+
+/* Test and clear: an interrupt reported receive work (RXT0, RXO or
+ * RXDMT0) since the last call. */
+bool e1000_irq_pending(void);
+
+/* Link up, speed in Mb/s and duplex from STATUS [8254x 13.4.2]. */
+bool e1000_link(uint32_t *mbps, bool *full_duplex);
+
+/* Fold the NIC's clear-on-read counters into the running totals and
+ * copy them out. */
+void e1000_stats(struct e1000_stats *out);
+
+/* Bring-up check without the data path: init, post 16 pages, filter on
+ * the NIC's own MAC plus 'macs' (at most 15), interrupts on (vector
+ * 0x40, after lapic_init()), announce 192.168.77.254 with a gratuitous
+ * ARP (again every second), and log every frame that arrives for
+ * 'listen_ms' (TSC-timed, busy) as "[e1000] rx len=N dst=.. src=..
+ * type=0x....", then as long again in unicast promiscuous mode, then the
+ * counters ("[e1000] selftest done: ..."). Leaves the NIC reset and the
+ * driver down: e1000_init() again to use it. For boot tests only. */
+void e1000_selftest(struct page_alloc *pa, const uint8_t (*macs)[6],
+		    uint32_t n, uint32_t listen_ms);
+
+#endif

@@ -1,0 +1,28 @@
+/* The I/O APIC: routes a device's interrupt pin to a vector on a local
+ * APIC [82093AA 3.2.4]. Without ACPI tables (Bochs + OVMF publish none)
+ * it sits at the PC default address, with ISA IRQ n on pin n. */
+#ifndef DRIVERS_IOAPIC_H
+#define DRIVERS_IOAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IOAPIC_DEFAULT_BASE 0xfec00000ull
+
+/* Redirection entry flags [82093AA 3.2.4] */
+#define IOAPIC_ACTIVE_LOW   (1u << 13)  /* polarity: 1 = low active */
+#define IOAPIC_LEVEL        (1u << 15)  /* trigger mode: 1 = level */
+
+/* Use the I/O APIC at 'base' and mask all its pins. -1 when nothing
+ * answers there. */
+int ioapic_init(uint64_t base);
+
+/* Deliver 'pin' as 'vector' (fixed delivery, physical destination) to
+ * the local APIC 'apic_id', with IOAPIC_* 'flags', unmasked. -1 before
+ * ioapic_init() or for a pin the I/O APIC does not have. */
+int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
+		 uint8_t apic_id);
+
+void ioapic_mask(uint8_t pin);
+
+#endif

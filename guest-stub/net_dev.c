@@ -1,0 +1,172 @@
+/* The paravirtual NIC driver: the glue between the hypervisor's receive
+ * path (vmm/hypercall_abi.h, docs/datapath.md) and the pure parts,
+ * net_ring.c and the protocol files. Here are the page-table entry for
+ * the receive window, the hypercalls and the console lines. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest-stub/cpu.h"
+#include "guest-stub/hypercall.h"
+#include "guest-stub/idt.h"
+#include "guest-stub/net.h"
+#include "guest-stub/net_dev.h"
+#include "guest-stub/net_ring.h"
+#include "guest-stub/print.h"
+
+/* 4-level paging entries [SDM 3A 4.5, Tables 4-14 to 4-18]. */
+#define PTE_P           (1ull << 0)
+#define PTE_RW          (1ull << 1)
+#define PTE_PS          (1ull << 7)         /* in a PDE: maps a 2 MiB page */
+#define PTE_ADDR        0x000ffffffffff000ull
+#define PML4_INDEX(a)   (((a) >> 39) & 0x1ff)
+#define PDPT_INDEX(a)   (((a) >> 30) & 0x1ff)
+#define PD_INDEX(a)     (((a) >> 21) & 0x1ff)
+#define PAGE_2M         0x200000ull
+
+#define WINDOW_BYTES    ((uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE)
+#define WINDOW_PAGES    ((WINDOW_BYTES + PAGE_2M - 1) / PAGE_2M)
+
+/* The entry code maps RAM (< 1 GiB) through PDPT entry 0 and the
+ * bad-memory mode uses entry 1: the window needs an entry of its own. */
+_Static_assert(NET_RX_WINDOW_GPA % (1ull << 30) == 0 &&
+	       PDPT_INDEX(NET_RX_WINDOW_GPA) >= 2 &&
+	       PML4_INDEX(NET_RX_WINDOW_GPA) == 0 && WINDOW_PAGES <= 512,
+	       "the receive window does not fit one PD of its own");
+_Static_assert(sizeof(struct net_rx_ring) <= NET_SLOT_SIZE,
+	       "the receive ring is larger than a page");
+
+static uint64_t window_pd[512] __attribute__((aligned(4096)));
+
+/* The ring has a page to itself: the hypervisor may treat all of it as
+ * shared. */
+static union {
+	struct net_rx_ring ring;
+	uint8_t            page[NET_SLOT_SIZE];
+} ring_page __attribute__((aligned(4096)));
+
+static uint8_t tx_buf[NET_FRAME_MAX] __attribute__((aligned(64)));
+
+static struct net_rx rx;
+static struct net_id me;
+static struct net_counters cnt;
+static uint64_t release_refused, reclaim_seen;
+static bool ring_told;
+
+/* Errors are printed on their 1st, 2nd, 4th, 8th ... occurrence. */
+static bool worth_a_line(uint64_t n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+/* Identity map the window read-only with 2 MiB pages: the hypervisor
+ * maps each delivered slot read-only in the EPT, and a write through a
+ * read-only PDE faults in the guest before it reaches the EPT. Making an
+ * entry present needs no invalidation [SDM 3A 4.10.4.3]. */
+static void window_map(void)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & PTE_ADDR);
+	uint64_t *pdpt = (uint64_t *)(pml4[PML4_INDEX(NET_RX_WINDOW_GPA)] &
+				      PTE_ADDR);
+
+	for (uint64_t i = 0; i < WINDOW_PAGES; i++)
+		window_pd[PD_INDEX(NET_RX_WINDOW_GPA) + i] =
+			(NET_RX_WINDOW_GPA + i * PAGE_2M) | PTE_PS | PTE_P;
+	pdpt[PDPT_INDEX(NET_RX_WINDOW_GPA)] = (uint64_t)window_pd | PTE_RW |
+					      PTE_P;
+}
+
+static void dev_frame(void *ctx, const uint8_t *data, uint16_t len,
+		      uint16_t flags)
+{
+	size_t n;
+	enum net_verdict v = net_input(&me, data, len, tx_buf, &n);
+
+	(void)ctx;
+	(void)flags;
+	net_count(&cnt, v);
+	if (!net_is_reply(v))
+		return;
+	int64_t r = hc_net_send(tx_buf, n);
+
+	if (r < 0 && worth_a_line(++cnt.tx_err))
+		print("net: HC_NET_SEND refused: error %ld; %lu so far\n", r,
+		      cnt.tx_err);
+}
+
+static int64_t dev_release(void *ctx, const uint16_t *slots, uint32_t n)
+{
+	int64_t r = hc_net_release(slots, n);
+
+	(void)ctx;
+	if (r < 0 && worth_a_line(++release_refused))
+		print("net: HC_NET_RELEASE of %u refused: error %ld; %lu so far\n",
+		      n, r, release_refused);
+	return r;
+}
+
+bool net_dev_setup(const struct hc_identity *id)
+{
+	static const struct net_rx_ops ops = {
+		.frame = dev_frame, .release = dev_release,
+	};
+
+	for (unsigned i = 0; i < 6; i++)
+		me.mac[i] = id->mac[i];
+	me.prefix_len = id->prefix_len;
+	me.ipv4 = id->ipv4;
+
+	/* The ring is in .bss, zeroed: prod and cons start at 0. */
+	int64_t r = hc_net_setup(&ring_page.ring);
+
+	/* NOSYS: a hypervisor from before networking. */
+	if (r == -HC_E_NODEV || r == -HC_E_NOSYS) {
+		print("net: no network\n");
+		return false;
+	}
+	if (r < 0) {
+		print("net: HC_NET_SETUP refused: error %ld\n", r);
+		return false;
+	}
+	window_map();
+	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
+		    &ops);
+	reclaim_seen = idt_irq_count(HC_VEC_NET_RECLAIM);
+	print("net: up slots=%u\n", rx.nr_slots);
+	return true;
+}
+
+void net_dev_poll(void)
+{
+	uint64_t reclaims = idt_irq_count(HC_VEC_NET_RECLAIM);
+
+	/* A reclaim asks for every slot we are done with: a pass releases
+	 * every slot it reads, so it is the answer to both vectors. */
+	net_rx_poll(&rx);
+	if (rx.st.ring_errors && !ring_told) {
+		ring_told = true;
+		print("net: ring broken: prod %u cons %u\n",
+		      ((volatile struct net_rx_ring *)&ring_page.ring)->prod,
+		      rx.cons);
+	}
+	if (reclaims != reclaim_seen) {
+		reclaim_seen = reclaims;
+		if (worth_a_line(reclaims))
+			print("net: reclaim %lu: holding %u\n", reclaims,
+			      rx.held);
+	}
+}
+
+void net_dev_summary(void)
+{
+	/* Entries that never reached the stack are frames too, dropped. */
+	uint64_t bad = rx.st.bad_slot + rx.st.bad_len;
+
+	print("net rx=%lu arp=%lu icmp=%lu udp=%lu drop=%lu held=%u\n",
+	      cnt.rx + bad, cnt.arp, cnt.icmp, cnt.udp, cnt.drop + bad,
+	      rx.held);
+}
+
+uint32_t net_dev_pending(void)
+{
+	return net_rx_pending(&rx);
+}

@@ -1,0 +1,27 @@
+/* The paravirtual NIC: the receive window mapped into our page tables, a
+ * receive ring registered with HC_NET_SETUP, replies sent with
+ * HC_NET_SEND. docs/guest-stub.md, "Networking". */
+#ifndef GUEST_NET_DEV_H
+#define GUEST_NET_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+
+/* Calls HC_NET_SETUP, once. False when there is no network: the
+ * hypervisor has no NIC or does not know the call ("net: no network"),
+ * or refused it; then no other net call may be made. */
+bool net_dev_setup(const struct hc_identity *id);
+
+/* Take every frame in the ring, answer it, release its slot, and note a
+ * reclaim interrupt. Call with interrupts off, on every wake-up. */
+void net_dev_poll(void);
+
+/* The counters line: "net rx=R arp=A icmp=I udp=U drop=D held=H". */
+void net_dev_summary(void);
+
+/* Ring entries produced and not consumed; the ring is not touched. */
+uint32_t net_dev_pending(void);
+
+#endif

@@ -1,0 +1,105 @@
+/* The receive ring, guest side. The hypervisor writes entries, then
+ * advances prod; we read prod, then the entries, then advance cons.
+ * Both indices run freely; entry i is ent[i % NET_RX_RING]
+ * (vmm/hypercall_abi.h). The ring page is shared with the hypervisor, so
+ * each entry is read once into locals and checked there: a slot is read
+ * only if it is inside our window and its length is a frame's. */
+#include <stdint.h>
+
+#include "guest-stub/net_ring.h"
+
+/* The ring as the other side may change it. */
+#define RING(rx) ((volatile struct net_rx_ring *)(rx)->ring)
+
+void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
+		 const uint8_t *window, const struct net_rx_ops *ops)
+{
+	uint8_t *p = (uint8_t *)rx;
+
+	for (uint64_t i = 0; i < sizeof(*rx); i++)
+		p[i] = 0;
+	rx->ring = ring;
+	rx->window = window;
+	rx->ops.ctx = ops->ctx;
+	rx->ops.frame = ops->frame;
+	rx->ops.release = ops->release;
+	/* The window we map holds NET_RX_SLOTS_MAX slots, whatever the
+	 * hypervisor says. */
+	uint32_t n = RING(rx)->nr_slots;
+
+	rx->nr_slots = n < NET_RX_SLOTS_MAX ? n : NET_RX_SLOTS_MAX;
+}
+
+uint32_t net_rx_pending(const struct net_rx *rx)
+{
+	return RING(rx)->prod - rx->cons;
+}
+
+/* Give back every slot in done[]. A batch with one slot the hypervisor
+ * will not take fails whole and changes nothing (validate, then
+ * perform), so on failure the slots go back one at a time and only the
+ * refused ones are lost. No error is transient: a refused slot is not
+ * retried, or it would be refused forever. */
+static void rx_release(struct net_rx *rx)
+{
+	if (rx->held == 0)
+		return;
+	rx->st.release_calls++;
+	if (rx->ops.release(rx->ops.ctx, rx->done, rx->held) >= 0) {
+		rx->st.released += rx->held;
+	} else if (rx->held == 1) {
+		rx->st.release_errors++;
+	} else {
+		for (uint32_t i = 0; i < rx->held; i++) {
+			rx->st.release_calls++;
+			if (rx->ops.release(rx->ops.ctx, &rx->done[i], 1) >= 0)
+				rx->st.released++;
+			else
+				rx->st.release_errors++;
+		}
+	}
+	rx->held = 0;
+}
+
+uint32_t net_rx_poll(struct net_rx *rx)
+{
+	volatile struct net_rx_ring *ring = RING(rx);
+	uint32_t n = ring->prod - rx->cons;
+
+	/* Entries are read after prod. x86 keeps loads in order [SDM 3A
+	 * 9.2.2]; the fence keeps the compiler from reordering them. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* More than a ring's worth: the producer is broken, and the entries
+	 * mean nothing. Take none. */
+	if (n > NET_RX_RING) {
+		rx->st.ring_errors++;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t e = rx->cons % NET_RX_RING;
+		uint16_t slot = ring->ent[e].slot;
+		uint16_t len = ring->ent[e].len;
+		uint16_t flags = ring->ent[e].flags;
+
+		rx->st.entries++;
+		if (slot >= rx->nr_slots) {
+			rx->st.bad_slot++;      /* not ours to read or release */
+		} else {
+			if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX)
+				rx->ops.frame(rx->ops.ctx,
+					      rx->window + (uint64_t)slot * NET_SLOT_SIZE,
+					      len, flags);
+			else
+				rx->st.bad_len++;
+			rx->done[rx->held++] = slot;
+			if (rx->held == HC_NET_BATCH)
+				rx_release(rx);
+		}
+		rx->cons++;
+		/* The entry is read before the hypervisor may reuse it. */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		ring->cons = rx->cons;
+	}
+	rx_release(rx);
+	return n;
+}

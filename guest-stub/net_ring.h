@@ -1,0 +1,58 @@
+/* The guest's side of the receive ring (vmm/hypercall_abi.h, struct
+ * net_rx_ring): take entries, check them, hand valid frames on, and give
+ * the slots back in batches. Pure C: the hypercalls and the frame handler
+ * come in through struct net_rx_ops, so tests/unit/test_guest_net.c runs
+ * it on the host against a fake ring and window. */
+#ifndef GUEST_NET_RING_H
+#define GUEST_NET_RING_H
+
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+
+struct net_rx_ops {
+	void *ctx;
+	/* A frame of 'len' bytes (NET_FRAME_MIN..NET_FRAME_MAX) at 'data',
+	 * readable until the next release. */
+	void (*frame)(void *ctx, const uint8_t *data, uint16_t len,
+		      uint16_t flags);
+	/* HC_NET_RELEASE of 'n' (1..HC_NET_BATCH) slots: its result. */
+	int64_t (*release)(void *ctx, const uint16_t *slots, uint32_t n);
+};
+
+struct net_rx_stats {
+	uint64_t entries;       /* taken from the ring */
+	uint64_t bad_slot;      /* slot past nr_slots: not read, not released */
+	uint64_t bad_len;       /* length out of range: not read, released */
+	uint64_t ring_errors;   /* passes that found prod more than a ring ahead */
+	uint64_t released;      /* slots the hypervisor took back */
+	uint64_t release_errors;        /* slots it refused */
+	uint64_t release_calls;
+};
+
+struct net_rx {
+	struct net_rx_ring *ring;
+	const uint8_t      *window;     /* slot 0's first byte */
+	struct net_rx_ops   ops;
+	uint32_t            cons;       /* ours; ring->cons is a copy for the hypervisor */
+	uint32_t            nr_slots;   /* at most NET_RX_SLOTS_MAX */
+	uint32_t            held;       /* slots in done[], read and not yet released */
+	uint16_t            done[HC_NET_BATCH];
+	struct net_rx_stats st;
+};
+
+/* After a successful HC_NET_SETUP of 'ring'. The guest zeroed the ring
+ * before registering it, so cons starts at 0. */
+void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
+		 const uint8_t *window, const struct net_rx_ops *ops);
+
+/* One pass: read prod once, handle every entry up to it, advance cons,
+ * and release every slot read, HC_NET_BATCH at a time. Returns the
+ * number of entries taken. Leaves held == 0 unless a release failed in
+ * a way worth retrying (never, today: see net_ring.c). */
+uint32_t net_rx_poll(struct net_rx *rx);
+
+/* Entries the hypervisor has produced beyond our cons. */
+uint32_t net_rx_pending(const struct net_rx *rx);
+
+#endif

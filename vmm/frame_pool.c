@@ -1,0 +1,227 @@
+/* The frame pool: N pinned host pages, each in exactly one state
+ * (docs/datapath.md, "The pool"), the hpa -> frame index the receive
+ * path looks completions up in, the scrub, and the NIC refill. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/string.h"
+#include "vmm/hypercall_abi.h"
+#include "vmm/netpath.h"
+
+_Static_assert((NP_HPA_BUCKETS & (NP_HPA_BUCKETS - 1)) == 0,
+	       "the hpa index masks with NP_HPA_BUCKETS - 1");
+_Static_assert(NP_HPA_BUCKETS >= 2 * NP_MAX_FRAMES,
+	       "the hpa index stays at most half full");
+_Static_assert(NP_MAX_FRAMES < NP_NO_FRAME, "frame indices fit a u16");
+_Static_assert(NP_MAX_VMS <= 16, "holders is a u16 bit set");
+_Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "hist[] holds a state");
+
+static uint32_t hpa_bucket(uint64_t hpa)
+{
+	/* Fibonacci hashing of the page number: frames are usually
+	 * consecutive pages, which this spreads over the table. */
+	return (uint32_t)(((hpa >> 12) * 0x9e3779b97f4a7c15ull) >> 32) &
+	       (NP_HPA_BUCKETS - 1);
+}
+
+uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
+{
+	uint32_t b = hpa_bucket(hpa);
+
+	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
+		uint16_t fi = np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
+
+		if (fi == NP_NO_FRAME)
+			return NP_NO_FRAME;
+		if (np->frame[fi].hpa == hpa)
+			return fi;
+	}
+	return NP_NO_FRAME;
+}
+
+/* false if 'hpa' is already in the index. */
+static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
+{
+	uint32_t b = hpa_bucket(hpa);
+
+	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
+		uint16_t *e = &np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
+
+		if (*e == NP_NO_FRAME) {
+			*e = fi;
+			return true;
+		}
+		if (np->frame[*e].hpa == hpa)
+			return false;
+	}
+	return false;
+}
+
+int np_init(struct netpath *np, const struct netpath_ops *ops,
+	    const uint64_t *frame_hpas, uint32_t n, uint32_t low_watermark,
+	    uint64_t reclaim_ticks)
+{
+	if (!np || !ops || !frame_hpas || !n || n > NP_MAX_FRAMES)
+		return -1;
+	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
+	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (frame_hpas[i] % NET_SLOT_SIZE)
+			return -1;
+
+	memset(np, 0, sizeof(*np));
+	memset(np->hpa_index, 0xff, sizeof(np->hpa_index));
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		memset(np->vm[v].slot_frame, 0xff,
+		       sizeof(np->vm[v].slot_frame));
+	np->ops = *ops;
+	np->nr_frames = n;
+	np->low_watermark = low_watermark;
+	np->reclaim_ticks = reclaim_ticks;
+	for (uint32_t i = 0; i < n; i++) {
+		struct np_frame *f = &np->frame[i];
+
+		f->hpa = frame_hpas[i];
+		if (!hpa_insert(np, f->hpa, (uint16_t)i)) {
+			memset(np, 0, sizeof(*np));
+			return -1;
+		}
+	}
+
+	/* FREE means zero: whatever the allocator left in the pages, no
+	 * guest will ever see it. */
+	for (uint32_t i = 0; i < n; i++) {
+		struct np_frame *f = &np->frame[i];
+
+		memset(np->ops.page(np->ops.ctx, f->hpa), 0, NET_SLOT_SIZE);
+		f->state = FRAME_FREE;
+		memset(f->hist, NP_HIST_NONE, sizeof(f->hist));
+		f->hist[0] = FRAME_FREE;
+		f->hist_pos = 1;
+		f->next = i + 1 < n ? (uint16_t)(i + 1) : NP_NO_FRAME;
+	}
+	np->free_head = 0;
+	np->count[FRAME_FREE] = n;
+	np_checked(np);
+	return 0;
+}
+
+/* Every state change goes through here: the counts follow it and the
+ * frame's history records it for a panic report. */
+void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s)
+{
+	struct np_frame *f = &np->frame[fi];
+
+	if (f->state == s)
+		return;
+	np->count[f->state]--;
+	np->count[s]++;
+	f->state = (uint8_t)s;
+	f->hist[f->hist_pos] = (uint8_t)s;
+	f->hist_pos = (uint8_t)((f->hist_pos + 1) % NP_HIST);
+}
+
+/* A FREE frame off the free list, for a VM-to-VM copy. It stays FREE
+ * until np_deliver maps it or np_pool_put takes it back. */
+uint32_t np_pool_take(struct netpath *np)
+{
+	uint32_t fi = np->free_head;
+
+	if (fi == NP_NO_FRAME)
+		return NP_NO_FRAME;
+	np->free_head = np->frame[fi].next;
+	np->frame[fi].next = NP_NO_FRAME;
+	return fi;
+}
+
+/* Scrub a frame nobody maps any more and put it on the free list. The
+ * scrub rule: a frame mapped only read-only can hold non-zero bytes only
+ * where something wrote into it, the NIC's DMA or our VM-to-VM copy, and
+ * scrub_len counts exactly those; a frame a guest could write may be
+ * dirty anywhere, so all of it. The caller has run the INVEPT that
+ * followed the frame's last unmap: no guest can still read it. */
+void np_pool_put(struct netpath *np, uint32_t fi)
+{
+	struct np_frame *f = &np->frame[fi];
+	uint32_t n = f->writable ? NET_SLOT_SIZE : f->scrub_len;
+
+	if (f->holders) {
+		np->ops.panic(np->ops.ctx, "pool_put: frame still held", fi);
+		return;
+	}
+	if (n > NET_SLOT_SIZE)
+		n = NET_SLOT_SIZE;
+	memset(np->ops.page(np->ops.ctx, f->hpa), 0, n);
+	np->st.bytes_scrubbed += n;
+	f->scrub_len = 0;
+	f->len = 0;
+	f->writable = false;
+	np_frame_set(np, fi, FRAME_FREE);
+	f->next = np->free_head;
+	np->free_head = (uint16_t)fi;
+}
+
+/* The receive descriptors must only ever point at frames no EPT maps
+ * [issue 4, part 2]: refill posts from the free list only, and checks. */
+uint32_t np_pool_refill(struct netpath *np)
+{
+	uint32_t posted = 0;
+
+	while (np->count[FRAME_FREE] > np->tx_reserve) {
+		uint32_t fi = np->free_head;
+		struct np_frame *f;
+
+		if (fi == NP_NO_FRAME) {
+			np->ops.panic(np->ops.ctx,
+				      "refill: free list shorter than count",
+				      NP_NO_FRAME);
+			break;
+		}
+		f = &np->frame[fi];
+		if (f->state != FRAME_FREE || f->holders || f->writable) {
+			np->ops.panic(np->ops.ctx,
+				      "refill: free list frame mapped or busy", fi);
+			break;
+		}
+		if (!np->ops.post(np->ops.ctx, f->hpa))
+			break;
+		np->free_head = f->next;
+		f->next = NP_NO_FRAME;
+		np_frame_set(np, fi, FRAME_POSTED);
+		posted++;
+	}
+	return posted;
+}
+
+uint32_t np_refill(struct netpath *np)
+{
+	uint32_t posted = np_pool_refill(np);
+
+	np_checked(np);
+	return posted;
+}
+
+void np_counts(const struct netpath *np, uint32_t counts[FRAME_NR_STATES])
+{
+	memcpy(counts, np->count, sizeof(np->count));
+}
+
+uint32_t np_frame_history(const struct netpath *np, uint32_t frame,
+			  uint8_t out[NP_HIST])
+{
+	const struct np_frame *f;
+	uint32_t n = 0;
+
+	if (frame >= np->nr_frames)
+		return 0;
+	f = &np->frame[frame];
+	for (uint32_t i = 0; i < NP_HIST; i++) {
+		uint8_t s = f->hist[(f->hist_pos + i) % NP_HIST];
+
+		if (s != NP_HIST_NONE)
+			out[n++] = s;
+	}
+	return n;
+}

@@ -1,0 +1,318 @@
+/* Networking glue: struct netpath_ops over the nested page tables, the
+ * virtual interrupts and the e1000; the network hypercalls, each of
+ * which copies what the guest named into hypervisor memory before it
+ * looks at it, so the guest cannot change it underneath. */
+#include "arch/x86/arch.h"
+#include "drivers/e1000.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmm/net.h"
+#include "vmm/netpath.h"
+#include "vmm/virq.h"
+
+#define NIC_RX_DESCS      128
+#define NIC_TX_DESCS      64
+#define RX_BUDGET         64     /* descriptors per poll */
+#define STATS_EVERY_MS    5000
+#define POLL_FALLBACK_MS  2      /* idle wake-up when NIC interrupts fail */
+#define NET_VEC_NIC       0x50   /* host vector for the e1000 (I/O APIC route) */
+
+struct net {
+	struct netpath *np;
+	struct vm      *vms;
+	uint32_t        nr_vms;
+	uint64_t        tsc_per_ms;
+	uint64_t        next_stats;
+	bool            up;
+};
+
+static struct net net;
+
+static uint64_t slot_gpa(uint16_t slot)
+{
+	return NET_RX_WINDOW_GPA + (uint64_t)slot * NET_SLOT_SIZE;
+}
+
+/* --- struct netpath_ops --------------------------------------------------- */
+
+static int op_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
+{
+	return npt_map(net.vms[vm].npt, slot_gpa(slot), hpa, NET_SLOT_SIZE,
+		       NPT_R);
+}
+
+static int op_unmap(void *ctx, uint32_t vm, uint16_t slot)
+{
+	return npt_unmap_deferred(net.vms[vm].npt, slot_gpa(slot),
+				  NET_SLOT_SIZE);
+}
+
+static void op_flush(void *ctx, uint32_t vm)
+{
+	npt_sync(net.vms[vm].npt);
+}
+
+static void op_notify(void *ctx, uint32_t vm, uint8_t vector)
+{
+	virq_raise(&net.vms[vm], vector);
+}
+
+static uint8_t *op_page(void *ctx, uint64_t hpa)
+{
+	return (uint8_t *)(uintptr_t)hpa;       /* identity-mapped */
+}
+
+static bool op_post(void *ctx, uint64_t hpa)
+{
+	return e1000_rx_post(hpa);
+}
+
+static bool op_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
+{
+	return e1000_tx(data, len);
+}
+
+static void op_panic(void *ctx, const char *msg, uint32_t frame)
+{
+	const struct np_frame *f = frame < net.np->nr_frames ?
+				   &net.np->frame[frame] : NULL;
+
+	if (!f)
+		panic("netpath: %s", msg);
+	panic("netpath: %s: frame %u at 0x%lx, state %u, holders 0x%x, "
+	      "history %u %u %u %u %u %u %u %u (oldest first from %u)", msg,
+	      frame, (unsigned long)f->hpa, f->state, f->holders,
+	      f->hist[0], f->hist[1], f->hist[2], f->hist[3], f->hist[4],
+	      f->hist[5], f->hist[6], f->hist[7], f->hist_pos);
+}
+
+static const struct netpath_ops ops = {
+	.map = op_map, .unmap = op_unmap, .flush = op_flush,
+	.notify = op_notify, .page = op_page, .post = op_post,
+	.wire_tx = op_wire_tx, .panic = op_panic,
+};
+
+/* --- start-up ----------------------------------------------------------- */
+
+bool net_up(void)
+{
+	return net.up;
+}
+
+bool net_start(struct page_alloc *pa, const struct config *cfg,
+	       struct vm *vms, uint32_t n, uint64_t tsc_per_ms)
+{
+	uint8_t macs[NP_MAX_VMS][6];
+	uint64_t *hpas;
+	uint32_t pages = (sizeof(struct netpath) + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint32_t list_pages = (cfg->pool_frames * 8 + PAGE_SIZE - 1) / PAGE_SIZE;
+	bool promisc = false;
+	int vec;
+
+	if (e1000_init(pa, NIC_RX_DESCS, NIC_TX_DESCS))
+		return false;
+	net.np = (struct netpath *)(uintptr_t)page_alloc(pa, pages, PAGE_SIZE);
+	hpas = (uint64_t *)(uintptr_t)page_alloc(pa, list_pages, PAGE_SIZE);
+	if (!net.np || !hpas)
+		goto err_nomem;
+	/* The pool: pinned host pages, never mapped anywhere until a frame
+	 * in them is delivered. */
+	for (uint32_t i = 0; i < cfg->pool_frames; i++) {
+		hpas[i] = page_alloc(pa, 1, PAGE_SIZE);
+		if (!hpas[i])
+			goto err_nomem;
+	}
+	net.vms = vms;
+	net.nr_vms = n;
+	net.tsc_per_ms = tsc_per_ms;
+	if (np_init(net.np, &ops, hpas, cfg->pool_frames,
+		    cfg->pool_frames / 4, cfg->reclaim_ms * tsc_per_ms))
+		panic("np_init refused a pool of %u frames", cfg->pool_frames);
+	net.np->check = true;           /* every invariant, every transition */
+	net.np->tx_reserve = cfg->pool_frames / 8;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cfg_vm *c = vms[i].cfg;
+
+		if (np_add_vm(net.np, i, c->mac, (uint16_t)c->rx_slots,
+			      (uint16_t)c->quota_frames, c->promiscuous))
+			panic("np_add_vm refused %s", c->name);
+		memcpy(macs[i], c->mac, 6);
+		promisc |= c->promiscuous;
+	}
+	e1000_set_filter((const uint8_t (*)[6])macs, n, promisc);
+	np_refill(net.np);
+	e1000_rx_flush();
+	vec = e1000_irq_enable(NET_VEC_NIC, E1000_IRQ_AUTO);
+	LOG("net", "pool of %u frames (%u KiB), %s; %u VM(s) on the wire",
+	    cfg->pool_frames, cfg->pool_frames * 4,
+	    vec < 0 ? "polling only" : "interrupt-driven, polled on every exit",
+	    n);
+	net.next_stats = 0;
+	net.up = true;
+	return true;
+
+err_nomem:
+	LOG("net", "out of memory for a pool of %u frames (raise heap_mib)",
+	    cfg->pool_frames);
+	return false;
+}
+
+/* --- the hot path -------------------------------------------------------- */
+
+static void rx_one(void *ctx, uint64_t hpa, uint16_t len, uint8_t status,
+		   uint8_t errors)
+{
+	np_rx(net.np, hpa, e1000_rx_good(status, errors) ? len : NP_RX_LEN_BAD,
+	      *(const uint64_t *)ctx);
+}
+
+void net_poll(uint64_t now)
+{
+	if (!net.up)
+		return;
+	e1000_irq_pending();            /* polled anyway: just clear it */
+	if (e1000_rx_poll(rx_one, &now, RX_BUDGET))
+		np_rx_end(net.np, now);
+	np_tick(net.np, now);
+	/* Every refill since the last poll goes to the NIC in one tail write. */
+	e1000_rx_flush();
+	if (now >= net.next_stats) {
+		if (net.next_stats)
+			net_print_stats();
+		net.next_stats = now + STATS_EVERY_MS * net.tsc_per_ms;
+	}
+}
+
+uint64_t net_idle_limit(uint64_t now)
+{
+	return net.up ? POLL_FALLBACK_MS * net.tsc_per_ms : 0;
+}
+
+/* --- hypercalls ---------------------------------------------------------- */
+
+static int64_t hc_setup(struct vm *vm, uint64_t gpa)
+{
+	void *ring;
+
+	/* The ring is a page of the VM's own RAM; the receive window is not
+	 * RAM, so a ring can never sit on a pool frame other VMs map. */
+	if (gpa % PAGE_SIZE)
+		return -HC_E_INVAL;
+	ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
+	if (!ring)
+		return -HC_E_FAULT;
+	return np_setup(net.np, vm->id, ring);
+}
+
+static int64_t hc_release(struct vm *vm, uint64_t gpa, uint64_t count,
+			  uint64_t now)
+{
+	uint16_t slots[HC_NET_BATCH];
+	const void *src;
+
+	if (!count || count > HC_NET_BATCH)
+		return -HC_E_INVAL;
+	src = vm_guest_ptr(vm, gpa, count * sizeof(uint16_t));
+	if (!src)
+		return -HC_E_FAULT;
+	memcpy(slots, src, count * sizeof(uint16_t));   /* then it can't change */
+	return np_release(net.np, vm->id, slots, (uint32_t)count, now);
+}
+
+static int64_t hc_send(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t now)
+{
+	static uint8_t frame[NET_FRAME_MAX];
+	const void *src;
+
+	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
+		return -HC_E_INVAL;
+	src = vm_guest_ptr(vm, gpa, len);
+	if (!src)
+		return -HC_E_FAULT;
+	memcpy(frame, src, len);
+	return np_tx(net.np, vm->id, frame, (uint16_t)len, now);
+}
+
+static int64_t hc_stats(struct vm *vm, uint64_t gpa)
+{
+	struct hc_net_stats *out = vm_guest_ptr(vm, gpa, sizeof(*out));
+
+	if (!out)
+		return -HC_E_FAULT;
+	return np_vm_stats(net.np, vm->id, out);
+}
+
+int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
+		      uint64_t now)
+{
+	int64_t r;
+
+	if (!net.up)
+		return -HC_E_NODEV;
+	switch (nr) {
+	case HC_NET_SETUP:   r = hc_setup(vm, a0); break;
+	case HC_NET_RELEASE: r = hc_release(vm, a0, a1, now); break;
+	case HC_NET_SEND:    r = hc_send(vm, a0, a1, now); break;
+	case HC_NET_STATS:   r = hc_stats(vm, a0); break;
+	default:             return -HC_E_NOSYS;
+	}
+	e1000_rx_flush();
+	return r;
+}
+
+bool net_window_fault(struct vm *vm, uint64_t gpa, char *why, uint32_t len)
+{
+	uint64_t slot;
+
+	if (gpa < NET_RX_WINDOW_GPA ||
+	    gpa >= NET_RX_WINDOW_GPA + NET_RX_SLOTS_MAX * NET_SLOT_SIZE)
+		return false;
+	slot = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
+	fmt_snprintf(why, len, "touched receive slot %lu, which holds no frame "
+		     "for it (never delivered, released or revoked)",
+		     (unsigned long)slot);
+	return true;
+}
+
+/* --- statistics ---------------------------------------------------------- */
+
+void net_print_stats(void)
+{
+	uint32_t c[FRAME_NR_STATES];
+	struct e1000_stats e;
+	const struct np_stats *g;
+
+	if (!net.up)
+		return;
+	g = &net.np->st;
+	np_counts(net.np, c);
+	e1000_stats(&e);
+	LOG("stats", "%-8s %8s %8s %6s %8s %7s %6s %6s %6s %6s %5s",
+	    "vm", "rx", "rx_bytes", "bcast", "released", "revoked", "quota",
+	    "ring", "tx", "txdrop", "spoof");
+	for (uint32_t i = 0; i < net.nr_vms; i++) {
+		const struct np_vm_stats *s = &net.np->vm[i].st;
+
+		LOG("stats", "%-8s %8lu %8lu %6lu %8lu %7lu %6lu %6lu %6lu %6lu %5lu",
+		    net.vms[i].cfg->name, (unsigned long)s->rx_frames,
+		    (unsigned long)s->rx_bytes, (unsigned long)s->rx_bcast,
+		    (unsigned long)s->released, (unsigned long)s->revoked,
+		    (unsigned long)s->rx_drop_quota,
+		    (unsigned long)s->rx_drop_ring, (unsigned long)s->tx_frames,
+		    (unsigned long)s->tx_drop, (unsigned long)s->tx_spoofed);
+	}
+	LOG("stats", "pool: free %u posted %u delivered %u reclaiming %u; "
+	    "reclaims %lu revoked %lu invepts %lu scrubbed %lu B; drops: "
+	    "unknown %lu bad_len %lu no_vm %lu",
+	    c[FRAME_FREE], c[FRAME_POSTED], c[FRAME_DELIVERED],
+	    c[FRAME_RECLAIMING], (unsigned long)g->reclaim_events,
+	    (unsigned long)g->revocations, (unsigned long)g->invepts,
+	    (unsigned long)g->bytes_scrubbed, (unsigned long)g->rx_drop_unknown,
+	    (unsigned long)g->rx_drop_bad_len, (unsigned long)g->rx_drop_no_vm);
+	LOG("stats", "nic: rx %lu (errors %lu) tx %lu (ring full %lu) crc %lu "
+	    "missed %lu no_desc %lu irqs %lu", (unsigned long)e.rx_frames,
+	    (unsigned long)e.rx_errors, (unsigned long)e.tx_frames,
+	    (unsigned long)e.tx_ring_full, (unsigned long)e.crcerrs,
+	    (unsigned long)e.mpc, (unsigned long)e.rnbc, (unsigned long)e.irqs);
+}

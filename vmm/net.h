@@ -1,0 +1,38 @@
+/* The hypervisor's side of networking: the zero-copy data path
+ * (vmm/netpath.c) wired to the e1000, the VMs' nested page tables and
+ * their virtual interrupts, and the network hypercalls. */
+#ifndef VMM_NET_H
+#define VMM_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/config.h"
+#include "vmm/page_alloc.h"
+#include "vmm/vm.h"
+
+/* Bring up the NIC and the frame pool for these VMs. false: no network
+ * (no NIC, or no memory); the VMs run without it. */
+bool net_start(struct page_alloc *pa, const struct config *cfg,
+	       struct vm *vms, uint32_t n, uint64_t tsc_per_ms);
+bool net_up(void);
+
+/* Receive what the NIC has, deliver it, refill, revoke overdue slots.
+ * Cheap when there is nothing to do: called after every VM exit. */
+void net_poll(uint64_t now);
+/* The longest the CPU may sleep before net_poll must run again (TSC
+ * ticks), 0 for "until an interrupt". */
+uint64_t net_idle_limit(uint64_t now);
+
+/* HC_NET_*: validated here, result for RAX. */
+int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
+		      uint64_t now);
+
+/* A guest touched its receive window: is 'gpa' in it? Then say which
+ * slot and why it is not mapped into 'why'. */
+bool net_window_fault(struct vm *vm, uint64_t gpa, char *why, uint32_t len);
+
+/* Print the statistics table (per VM, pool, NIC). */
+void net_print_stats(void);
+
+#endif

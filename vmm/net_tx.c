@@ -1,0 +1,91 @@
+/* Transmit and VM to VM (docs/datapath.md, "Transmit and VM to VM"). The
+ * caller has copied the guest's frame into hypervisor memory, so nothing
+ * here can change under us. A frame for another VM on this host goes
+ * through the pool like a received one and never touches the wire; a
+ * group frame goes to the wire and to every other VM; the sender never
+ * gets its own frame back. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/string.h"
+#include "vmm/hypercall_abi.h"
+#include "vmm/netpath.h"
+
+#define ETH_SRC 6       /* source MAC offset [IEEE 802.3 3.1.1] */
+
+/* Copy the frame into a FREE pool frame and deliver it to 'targets'. A
+ * frame copied in holds exactly 'len' written bytes: that is its
+ * scrub_len. false: no FREE frame. */
+static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
+		     uint16_t targets, uint16_t flags)
+{
+	uint32_t fi = np_pool_take(np);
+	struct np_frame *f;
+
+	if (fi == NP_NO_FRAME)
+		return false;
+	f = &np->frame[fi];
+	memcpy(np->ops.page(np->ops.ctx, f->hpa), frame, len);
+	f->len = len;
+	f->scrub_len = len;
+	np_deliver(np, fi, targets, flags | NET_RX_F_LOCAL);
+	return true;
+}
+
+int np_tx(struct netpath *np, uint32_t vm, const uint8_t *frame,
+	  uint16_t len, uint64_t now)
+{
+	struct np_vm *v;
+	struct np_dest d;
+	bool to_wire, sent = false, lost = false;
+
+	if (vm >= NP_MAX_VMS || !np->vm[vm].present || !frame)
+		return -HC_E_INVAL;
+	v = &np->vm[vm];
+	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX) {
+		v->st.tx_drop++;
+		return -HC_E_INVAL;
+	}
+	if (memcmp(frame + ETH_SRC, v->mac, 6) != 0) {
+		v->st.tx_spoofed++;
+		return -HC_E_INVAL;
+	}
+	np_demux(np, frame, &d);
+	if (d.kind == NP_DEST_VM && d.vm == vm) {
+		/* No loopback: the guest's own stack handles its own MAC. */
+		v->st.tx_drop++;
+		return -HC_E_INVAL;
+	}
+	d.targets &= (uint16_t)~(1u << vm);
+	to_wire = d.kind != NP_DEST_VM;
+
+	if (to_wire) {
+		if (np->ops.wire_tx(np->ops.ctx, frame, len)) {
+			np->st.tx_wire++;
+			sent = true;
+		} else {
+			lost = true;
+		}
+	}
+	if (d.targets) {
+		if (tx_local(np, frame, len, d.targets, d.flags)) {
+			v->st.tx_local++;
+			np->st.tx_local++;
+			sent = true;
+		} else {
+			lost = true;
+		}
+	}
+	/* One drop per frame that missed a destination: the wire, or the
+	 * local VMs for want of a FREE frame. */
+	if (lost)
+		v->st.tx_drop++;
+	if (sent) {
+		v->st.tx_frames++;
+		v->st.tx_bytes += len;
+	}
+	np_batch_end(np, now);
+	np_checked(np);
+	return sent ? 0 : -HC_E_STATE;
+}
