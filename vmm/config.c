@@ -57,6 +57,8 @@ static int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,
 			 const char *v, size_t n, void *base);
 static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
+static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base);
 
 /* Indexed by enum cfg_selftest. */
 static const char *const cfg_selftest_names[] = {
@@ -114,6 +116,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_VM, .name = "quota_frames", .parse = cfg_parse_u32,
 	  .offset = offsetof(struct cfg_vm, quota_frames),
 	  .min = 1, .max = CFG_SLOTS_MAX, .def = "32" },
+	{ .section = CFG_SEC_VM, .name = "ping", .parse = cfg_parse_ping,
+	  .offset = offsetof(struct cfg_vm, ping_ipv4), .def = "0.0.0.0" },
 	{ .section = CFG_SEC_VM, .name = "promiscuous", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct cfg_vm, promiscuous), .def = "no",
 	  CFG_ENUM(cfg_bool_names) },
@@ -347,32 +351,63 @@ static void cfg_ipv4_text(char buf[16], uint32_t a)
 		     (a >> 8) & 0xff, a & 0xff);
 }
 
+/* a.b.c.d, each octet 0..255 in plain decimal: the first bad octet's
+ * verdict, or CFG_NUM_OK with *pos just past the address. */
+static enum cfg_num cfg_read_quad(const char *v, size_t n, size_t *pos,
+				  uint32_t *addr)
+{
+	uint32_t octet;
+	enum cfg_num r;
+
+	*addr = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i > 0) {
+			if (*pos >= n || v[*pos] != '.')
+				return CFG_NUM_NONE;
+			(*pos)++;
+		}
+		r = cfg_read_ipv4_num(v, n, pos, 255, &octet);
+		if (r != CFG_NUM_OK)
+			return r;
+		*addr = *addr << 8 | octet;
+	}
+	return CFG_NUM_OK;
+}
+
+/* ping: an address this VM's guest-stub pings (VM-to-VM tests). Plain
+ * a.b.c.d, no prefix; 0.0.0.0 means none. */
+static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
+			  const char *v, size_t n, void *base)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	uint32_t addr;
+	size_t pos = 0;
+
+	if (cfg_read_quad(v, n, &pos, &addr) != CFG_NUM_OK || pos != n)
+		return cfg_fail(p, p->line, "%s '%s' is malformed (want a.b.c.d)",
+				k->name, cfg_quote(q, v, n));
+	*(uint32_t *)((char *)base + k->offset) = addr;
+	return 0;
+}
+
 static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base)
 {
 	struct cfg_vm *vm = base;
 	char q[CFG_QUOTE_MAX + 1], a_txt[16], net_txt[16];
-	uint32_t addr = 0, octet, prefix, mask, i;
+	uint32_t addr = 0, prefix, mask, i;
 	size_t pos = 0;
 	enum cfg_num r;
 
 	cfg_quote(q, v, n);
-	for (i = 0; i < 4; i++) {
-		if (i > 0) {
-			if (pos >= n || v[pos] != '.')
-				goto malformed;
-			pos++;
-		}
-		r = cfg_read_ipv4_num(v, n, &pos, 255, &octet);
-		if (r == CFG_NUM_NONE)
-			goto malformed;
-		if (r == CFG_NUM_LEADING_ZERO)
-			goto leading_zero;
-		if (r == CFG_NUM_RANGE)
-			return cfg_fail(p, p->line,
-					"ipv4 '%s' has an octet out of range (0..255)", q);
-		addr = addr << 8 | octet;
-	}
+	r = cfg_read_quad(v, n, &pos, &addr);
+	if (r == CFG_NUM_NONE)
+		goto malformed;
+	if (r == CFG_NUM_LEADING_ZERO)
+		goto leading_zero;
+	if (r == CFG_NUM_RANGE)
+		return cfg_fail(p, p->line,
+				"ipv4 '%s' has an octet out of range (0..255)", q);
 	if (pos == n)
 		return cfg_fail(p, p->line,
 				"ipv4 '%s' has no prefix (want a.b.c.d/prefix)", q);

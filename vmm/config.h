@@ -51,6 +51,7 @@ struct cfg_vm {
 	uint32_t rx_slots;      /* receive window size, in 4 KiB slots */
 	uint32_t quota_frames;  /* most frames it may hold; more are dropped */
 	uint32_t promiscuous;   /* 1: also gets unicast for unknown MACs */
+	uint32_t ping_ipv4;     /* guest-stub pings this address; 0: none */
 	uint32_t line;          /* line of the [vm NAME] header, for messages */
 };
 

@@ -43,6 +43,7 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 	id->ipv4 = c->ipv4;
 	id->ram_bytes = vm->ram_bytes;
 	id->tsc_per_ms = a->tsc_per_ms;
+	id->ping_ipv4 = c->ping_ipv4;
 	return 0;
 }
 

@@ -69,6 +69,7 @@ struct hc_identity {
 	uint32_t ipv4;              /* host byte order */
 	uint64_t ram_bytes;
 	uint64_t tsc_per_ms;        /* for HC_SET_TIMER; an estimate */
+	uint32_t ping_ipv4;         /* config 'ping': an address to ping; 0 none */
 } __attribute__((packed));
 
 /* --- networking (docs/datapath.md) ------------------------------------- */

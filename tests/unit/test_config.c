@@ -206,6 +206,11 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.vms[1].rx_slots, 64);
 	assert_int_equal(cfg.vms[1].quota_frames, 32);
 	assert_int_equal(cfg.vms[1].promiscuous, 0);
+	assert_int_equal(cfg.vms[1].ping_ipv4, 0);
+
+	assert_parses(VM("a", 1) "ping = 10.0.0.2\n", strlen(VM("a", 1)
+		      "ping = 10.0.0.2\n"), &cfg);
+	assert_int_equal(cfg.vms[0].ping_ipv4, IPV4(10, 0, 0, 2));
 }
 
 static void test_comments(void **state)
@@ -530,6 +535,10 @@ static const struct reject rejects[] = {
 	  "pool_frames 15 out of range (16..4096)" },
 	{ "pool too large", "pool_frames = 4097\n", 0, 1,
 	  "pool_frames 4097 out of range (16..4096)" },
+	{ "ping with prefix", VM("a", 1) "ping = 10.0.0.2/24\n", 0, 4,
+	  "ping '10.0.0.2/24' is malformed (want a.b.c.d)" },
+	{ "ping octet", VM("a", 1) "ping = 10.0.0.256\n", 0, 4,
+	  "ping '10.0.0.256' is malformed (want a.b.c.d)" },
 	{ "reclaim zero", "reclaim_ms = 0\n", 0, 1,
 	  "reclaim_ms 0 out of range (1..10000)" },
 	{ "test_mode as global", "test_mode = spin\n", 0, 1,
