@@ -62,6 +62,7 @@ struct config {
 	uint32_t          timeslice_us; /* round-robin time slice */
 	uint32_t          pool_frames;  /* receive frame pool size */
 	uint32_t          reclaim_ms;   /* grace after a reclaim interrupt */
+	uint32_t          stats_ms;     /* statistics table period */
 	/* guests, in file order */
 	uint32_t          nr_vms;
 	struct cfg_vm     vms[CFG_MAX_VMS];

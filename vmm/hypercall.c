@@ -68,18 +68,22 @@ static int64_t hc_set_timer(struct vm *vm, struct hc_args *a)
 	return 0;
 }
 
+static const char *const key_names[HC_KEY_NR] = {
+	[HC_KEY_IRQ_COUNT] = "irq_count",
+	[HC_KEY_PROGRESS]  = "progress",
+	[HC_KEY_PING_OK]   = "ping_ok",
+	[HC_KEY_DIRTY]     = "dirty",
+	[HC_KEY_NET_RX]    = "net_rx",
+};
+
 static int64_t hc_test(struct vm *vm, struct hc_args *a)
 {
 	switch (a->a0) {
 	case HC_TEST_REPORT:
-		if (a->a1 == HC_KEY_IRQ_COUNT)
-			LOG("test", "%s: irq_count=%lu", vm->cfg->name,
-			    (unsigned long)a->a2);
-		else if (a->a1 == HC_KEY_PROGRESS)
-			LOG("test", "%s: progress=%lu", vm->cfg->name,
-			    (unsigned long)a->a2);
-		else
+		if (a->a1 == 0 || a->a1 >= HC_KEY_NR)
 			return -HC_E_INVAL;
+		LOG("test", "%s: %s=%lu", vm->cfg->name, key_names[a->a1],
+		    (unsigned long)a->a2);
 		return 0;
 	case HC_TEST_KICK:
 		if (a->a1 < HC_VEC_MIN || a->a1 > 255)

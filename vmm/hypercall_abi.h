@@ -30,6 +30,10 @@
 
 #define HC_KEY_IRQ_COUNT  1   /* value: how many HC_TEST_KICK interrupts arrived */
 #define HC_KEY_PROGRESS   2   /* value: a loop counter of a guest that never halts */
+#define HC_KEY_PING_OK    3   /* value: echo replies received from the 'ping' peer */
+#define HC_KEY_DIRTY      4   /* value: received frames with a non-zero byte past their length */
+#define HC_KEY_NET_RX     5   /* value: frames taken from the receive ring */
+#define HC_KEY_NR         6
 
 /* --- error codes (returned negated in RAX) ------------------------------ */
 #define HC_E_NOSYS        1   /* unknown hypercall number or operation */

@@ -14,7 +14,6 @@
 #define NIC_RX_DESCS      128
 #define NIC_TX_DESCS      64
 #define RX_BUDGET         64     /* descriptors per poll */
-#define STATS_EVERY_MS    5000
 #define POLL_FALLBACK_MS  2      /* idle wake-up when NIC interrupts fail */
 #define NET_VEC_NIC       0x50   /* host vector for the e1000 (I/O APIC route) */
 
@@ -24,6 +23,7 @@ struct net {
 	uint32_t        nr_vms;
 	uint64_t        tsc_per_ms;
 	uint64_t        next_stats;
+	uint64_t        stats_ticks;
 	bool            up;
 };
 
@@ -126,6 +126,7 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	net.vms = vms;
 	net.nr_vms = n;
 	net.tsc_per_ms = tsc_per_ms;
+	net.stats_ticks = cfg->stats_ms * tsc_per_ms;
 	if (np_init(net.np, &ops, hpas, cfg->pool_frames,
 		    cfg->pool_frames / 4, cfg->reclaim_ms * tsc_per_ms))
 		panic("np_init refused a pool of %u frames", cfg->pool_frames);
@@ -180,7 +181,7 @@ void net_poll(uint64_t now)
 	if (now >= net.next_stats) {
 		if (net.next_stats)
 			net_print_stats();
-		net.next_stats = now + STATS_EVERY_MS * net.tsc_per_ms;
+		net.next_stats = now + net.stats_ticks;
 	}
 }
 

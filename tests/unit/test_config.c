@@ -539,6 +539,8 @@ static const struct reject rejects[] = {
 	  "ping '10.0.0.2/24' is malformed (want a.b.c.d)" },
 	{ "ping octet", VM("a", 1) "ping = 10.0.0.256\n", 0, 4,
 	  "ping '10.0.0.256' is malformed (want a.b.c.d)" },
+	{ "stats too often", "stats_ms = 99\n", 0, 1,
+	  "stats_ms 99 out of range (100..3600000)" },
 	{ "reclaim zero", "reclaim_ms = 0\n", 0, 1,
 	  "reclaim_ms 0 out of range (1..10000)" },
 	{ "test_mode as global", "test_mode = spin\n", 0, 1,
