@@ -132,15 +132,4 @@ bool e1000_link(uint32_t *mbps, bool *full_duplex);
  * copy them out. */
 void e1000_stats(struct e1000_stats *out);
 
-/* Bring-up check without the data path: init, post 16 pages, filter on
- * the NIC's own MAC plus 'macs' (at most 15), interrupts on (vector
- * 0x40, after lapic_init()), announce 192.168.77.254 with a gratuitous
- * ARP (again every second), and log every frame that arrives for
- * 'listen_ms' (TSC-timed, busy) as "[e1000] rx len=N dst=.. src=..
- * type=0x....", then as long again in unicast promiscuous mode, then the
- * counters ("[e1000] selftest done: ..."). Leaves the NIC reset and the
- * driver down: e1000_init() again to use it. For boot tests only. */
-void e1000_selftest(struct page_alloc *pa, const uint8_t (*macs)[6],
-		    uint32_t n, uint32_t listen_ms);
-
 #endif

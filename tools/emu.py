@@ -395,7 +395,8 @@ class NetHandle:
 def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
         timeout=60, live=False, cfg_text=None, log_path=None, keep=None,
         accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None,
-        netns=False, tap_addr=TAP_ADDR, ready=None, during=None):
+        netns=False, tap_addr=TAP_ADDR, ready=None, during=None,
+        during_background=False):
     """Boot and judge. Returns a Result.
 
     expect:  regexes (re.MULTILINE) that must all match the serial text.
@@ -416,6 +417,9 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     ready:   regex; during() runs once it matches (None: once the TAP is up).
     during:  callable(NetHandle), run once, in this thread; the run goes
              on being judged when it returns.
+    during_background: run during() in a thread instead, while the serial
+             output goes on being echoed and judged; when it returns the
+             run passes if every expect has matched (none needed).
     """
     if bed not in BEDS:
         raise ValueError("unknown bed %r (one of %s)" % (bed, ", ".join(BEDS)))
@@ -458,6 +462,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     tap_up = False
     during_done = during is None
     during_result = None
+    bg = {}                 # during_background: thread, result, error
     try:
         with _Signals():
             if netns:
@@ -538,8 +543,31 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                         print("\nemu: e1000 on TAP %s in namespace %s (%s); try: ip netns "
                               "exec %s ping 192.168.77.11" % (ns.tap, ns.name, ns.addr, ns.name),
                               file=sys.stderr)
-                if not during_done and tap_up and not gone and \
+                if bg.get("thread") and not bg["thread"].is_alive():
+                    if "error" in bg:
+                        e = bg["error"]
+                        verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
+                        break
+                    during_result = bg.get("result")
+                    during_done = True
+                    bg.clear()
+                    missing = [p for p, _ in expects + stops if p not in matched_at]
+                    if not missing:
+                        verdict = (True, "during() done; all %d expected pattern(s) "
+                                   "matched" % (len(expects) + len(stops)))
+                        break
+                    continue
+                if not during_done and not bg and tap_up and not gone and \
                         (not readys or readys[0][1].search(clean_serial(raw))):
+                    if during_background:
+                        def _bg(h=NetHandle(ns, serial)):
+                            try:
+                                bg["result"] = during(h)
+                            except Exception as e:   # reported by the loop
+                                bg["error"] = e
+                        bg["thread"] = threading.Thread(target=_bg, daemon=True)
+                        bg["thread"].start()
+                        continue
                     try:
                         during_result = during(NetHandle(ns, serial))
                     except Exception as e:

@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """`make run`: boot build/esp in the best bed available, serial output live
-on the terminal, until Ctrl-C (or --timeout S); the emulator is then killed.
+on the terminal, and show the VMs answering on the network.
+
+In Bochs the e1000 sits on a TAP device in a private network namespace.
+Once every VM is up, the demo drives a short burst of traffic at each VM
+from that namespace: ping, UDP echo on port 7, and a broadcast ARP. The
+hypervisor's statistics table scrolls by as it goes, then a summary is
+printed and the emulator stops. With --stay it keeps running after the
+burst, until Ctrl-C, so you can ping the VMs by hand from the namespace
+(the command is printed). --timeout S stops it after S seconds.
 
 Best bed: QEMU with KVM when KVM can run VT-x guests here (host CPU with vmx,
 /dev/kvm read-write), else Bochs, which emulates VT-x (slow: OVMF alone
@@ -10,7 +18,10 @@ has no VT-x at all.
 
 import argparse
 import os
+import random
+import socket
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -31,6 +42,69 @@ def choose_bed(forced):
     return "bochs", "auto", "no KVM (%s); Bochs emulates VT-x" % why
 
 
+# The default flipvisor.cfg's VMs (boot/flipvisor.cfg), and the demo's
+# settings: the statistics every second instead of every five.
+DEMO_VMS = [("alpha", "192.168.77.11"), ("beta", "192.168.77.12"),
+            ("gamma", "192.168.77.13")]
+
+
+def demo_cfg(esp):
+    with open(os.path.join(esp, "flipvisor.cfg")) as f:
+        text = f.read()
+    return "stats_ms = 1000\n" + text
+
+
+def udp_echo(net, ip, sizes):
+    """Send each payload size to ip:7 from the namespace; count the
+    replies that come back intact."""
+    s = net.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2.0)
+    ok = 0
+    try:
+        for n in sizes:
+            data = bytes(random.getrandbits(8) for _ in range(n))
+            for _ in range(3):
+                s.sendto(data, (ip, 7))
+                try:
+                    reply, src = s.recvfrom(2048)
+                except socket.timeout:
+                    continue
+                if reply == data and src == (ip, 7):
+                    ok += 1
+                    break
+    finally:
+        s.close()
+    return ok
+
+
+def burst(net, stay):
+    """Traffic at every VM from the namespace; returns summary lines."""
+    lines = []
+    # A broadcast ARP for every VM: flush the neighbour cache, then the
+    # pings below must resolve each MAC again.
+    net.exec(["ip", "neigh", "flush", "dev", net.tap])
+    for name, ip in DEMO_VMS:
+        rc, out = net.exec(["ping", "-c", "3", "-i", "0.3", "-W", "2", ip], timeout=20)
+        got = [l for l in out.splitlines() if "packets transmitted" in l]
+        sizes = [18, 64, 512, 1472]
+        ok = udp_echo(net, ip, sizes)
+        rc2, neigh = net.exec(["ip", "neigh", "show", ip])
+        mac = neigh.split("lladdr")[1].split()[0] if "lladdr" in neigh else "unresolved"
+        lines.append("demo: %-6s %s  ARP %s  ping: %s  UDP echo: %d/%d intact" % (
+            name, ip, mac, got[0].strip() if got else "no answer", ok, len(sizes)))
+    time.sleep(2.5)      # one more statistics table after the burst
+    for l in lines:
+        print(l, flush=True)
+    if stay:
+        print("demo: still running. From another terminal, as root:\n"
+              "        ip netns exec %s ping 192.168.77.11\n"
+              "      Ctrl-C stops the emulator and removes the namespace."
+              % net.ns, flush=True)
+        while True:
+            time.sleep(3600)
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--bed", choices=emu.BEDS, help="force a bed")
@@ -39,6 +113,10 @@ def main(argv=None):
     ap.add_argument("--cfg", metavar="FILE", help="use FILE as flipvisor.cfg")
     ap.add_argument("--keep", action="store_true", help="keep the emulator's working directory")
     ap.add_argument("--log", metavar="PATH", help="also save the serial log here")
+    ap.add_argument("--stay", action="store_true",
+                    help="keep running after the traffic burst, to ping the VMs by hand")
+    ap.add_argument("--no-net", action="store_true",
+                    help="no TAP, no traffic: just boot and show the console")
     a = ap.parse_args(argv)
 
     if not os.path.isfile(os.path.join(a.esp, "EFI", "BOOT", "BOOTX64.EFI")):
@@ -50,17 +128,34 @@ def main(argv=None):
             cfg_text = f.read()
 
     bed, accel, why = choose_bed(a.bed)
+    demo = bed == "bochs" and not a.no_net
+    if demo and os.geteuid() != 0:
+        print("run: the network demo needs root (a network namespace and a TAP); "
+              "running without it (--no-net)", flush=True)
+        demo = False
+    if demo and not a.cfg:
+        cfg_text = demo_cfg(a.esp)
     label = bed if bed == "bochs" else "qemu+" + accel
     print("run: bed %s (%s); Ctrl-C stops it" % (label, why), flush=True)
     try:
-        r = emu.run(bed, esp=a.esp, accel=accel, expect=[], stop=None, timeout=a.timeout,
-                    live=True, cfg_text=cfg_text, log_path=a.log, keep=a.keep or None)
+        if demo:
+            r = emu.run(bed, esp=a.esp, accel=accel, expect=[], stop=None,
+                        timeout=a.timeout, live=True, cfg_text=cfg_text,
+                        log_path=a.log, keep=a.keep or None, netns=True,
+                        ready=r"^gamma: net: up", during=lambda net: burst(net, a.stay),
+                        during_background=True, halt=None)
+        else:
+            r = emu.run(bed, esp=a.esp, accel=accel, expect=[], stop=None, timeout=a.timeout,
+                        live=True, cfg_text=cfg_text, log_path=a.log, keep=a.keep or None)
     except KeyboardInterrupt:
         print("\nrun: stopped, emulator killed", flush=True)
         return 0
     except (ValueError, FileNotFoundError) as e:
         print("run: %s" % e, file=sys.stderr)
         return 2
+    if demo and r.during_result is not None:
+        print("\nrun: demo done, emulator stopped, namespace removed", flush=True)
+        return 0
     if r.exit_status is None:
         print("\nrun: --timeout %g s reached, emulator stopped" % a.timeout, flush=True)
     else:

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential gnu-efi nasm binutils qemu-system-x86 ovmf ipxe-qemu \
-libcmocka-dev bochs bochs-term bochsbios vgabios mtools dosfstools iproute2 python3 \
+libcmocka-dev bochs bochs-term bochsbios vgabios mtools dosfstools iproute2 iputils-ping python3 \
 gnuplot-nox"
 
 missing=""
