@@ -111,7 +111,7 @@ GUEST_LDFLAGS := -T guest-stub/guest.ld -nostdlib -static -z noexecstack \
 # The network stack and ring: pure C, also built into test_guest_net.
 GUEST_NET_C := guest-stub/net_eth.c guest-stub/net_arp.c \
 	guest-stub/net_ipv4.c guest-stub/net_icmp.c guest-stub/net_udp.c \
-	guest-stub/net_csum.c guest-stub/net_ring.c
+	guest-stub/net_csum.c guest-stub/net_ring.c guest-stub/net_ping.c
 GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
 	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
 	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \

@@ -1,7 +1,8 @@
 /* HC_MODE_NORMAL: ask for one kick interrupt, set up the network if
  * there is one, then a heartbeat every 250 ms from the one-shot
  * hypervisor timer, sleeping in between and answering frames on every
- * wake-up. */
+ * wake-up. Each heartbeat period starts with one ping request when the
+ * VM has a 'ping' peer. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,7 +15,7 @@
 
 #define HEARTBEAT_MS     250
 #define REPORT_HEARTBEAT 4      /* the heartbeat that reports the kick count */
-#define NET_SUMMARY_EVERY 4     /* heartbeats between counter lines */
+#define NET_SUMMARY_EVERY 4     /* heartbeats between counter lines and net reports */
 
 void mode_normal(const struct hc_identity *id)
 {
@@ -31,6 +32,8 @@ void mode_normal(const struct hc_identity *id)
 	for (uint64_t n = 1;; n++) {
 		uint64_t seen = idt_irq_count(HC_VEC_TIMER);
 
+		if (net)
+			net_dev_ping();
 		r = hc_set_timer(id->tsc_per_ms * HEARTBEAT_MS);
 		if (r < 0) {
 			print("HC_SET_TIMER refused: error %ld\n", r);
@@ -51,7 +54,9 @@ void mode_normal(const struct hc_identity *id)
 		print("heartbeat %lu irqs=%lu\n", n, kicks);
 		if (n == REPORT_HEARTBEAT)
 			hc_test(HC_TEST_REPORT, HC_KEY_IRQ_COUNT, kicks);
-		if (net && n % NET_SUMMARY_EVERY == 0)
+		if (net && n % NET_SUMMARY_EVERY == 0) {
 			net_dev_summary();
+			net_dev_report();
+		}
 	}
 }

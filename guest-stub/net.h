@@ -1,11 +1,13 @@
 /* The guest's network stack: Ethernet II, ARP, IPv4, ICMP echo and UDP
- * echo, as pure functions of (identity, frame) -> (verdict, reply). They
- * touch no hardware and keep no state, so tests/unit/test_guest_net.c
- * runs the same files on the host. net_dev.c feeds them frames from the
- * receive window and sends the replies. */
+ * echo, as pure functions of (identity, frame) -> (verdict, reply), and
+ * a ping of one peer. They touch no hardware and keep no state but the
+ * ping's, which the caller owns, so tests/unit/test_guest_net.c runs the
+ * same files on the host. net_dev.c feeds them frames from the receive
+ * window and sends the replies and requests. */
 #ifndef GUEST_NET_H
 #define GUEST_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,10 +51,50 @@ static inline int net_is_reply(enum net_verdict v)
 enum net_verdict net_input(const struct net_id *id, const uint8_t *frame,
 			   size_t len, uint8_t *reply, size_t *reply_len);
 
+/* Pinging one peer (the config key 'ping'): ARP for its MAC until a
+ * reply comes, then one echo request at a time, each answered at most
+ * once. net_ping.c. */
+#define NET_PING_ID     0x4656  /* 'FV': the echo identifier */
+#define NET_PING_DATA   56      /* echo payload bytes; byte i is NET_PING_BYTE(i) */
+#define NET_PING_BYTE(i) ((uint8_t)(0x10 + (i)))
+
+struct net_ping {
+	uint32_t peer;          /* host byte order; 0: no peer */
+	bool     resolved;      /* peer_mac is valid */
+	bool     answered;      /* the request with 'seq' has had its reply */
+	uint8_t  peer_mac[6];
+	uint16_t seq;           /* of the last echo request sent */
+	uint64_t replies;       /* matching echo replies */
+};
+
+enum net_ping_event {
+	NET_PING_NONE,          /* nothing for the ping */
+	NET_PING_RESOLVED,      /* the peer's ARP reply: peer_mac learnt */
+	NET_PING_REPLY,         /* the echo reply to the last request */
+};
+
+void net_ping_init(struct net_ping *p, uint32_t peer);
+
+/* The next request to send: an ARP request for the peer while it is
+ * unresolved, else an echo request with the next sequence number. Writes
+ * it to 'out' (room for NET_FRAME_MAX bytes) and returns its length, or
+ * 0 when there is no peer. */
+size_t net_ping_request(struct net_ping *p, const struct net_id *id,
+			uint8_t *out);
+
+/* Look at a received frame ('len' bytes, all readable): an ARP reply
+ * from the peer's address resolves it, once; an echo reply from it with
+ * our identifier, the last request's sequence number and its payload
+ * counts, once. Anything else changes nothing. */
+enum net_ping_event net_ping_input(struct net_ping *p, const struct net_id *id,
+				   const uint8_t *frame, size_t len);
+
 /* Per-protocol counters. Every frame taken from the ring counts once in
  * rx and once in exactly one of arp, icmp, udp and drop, so
- * rx == arp + icmp + udp + drop. tx_err counts replies the hypervisor
- * refused to send (they still count as answered). */
+ * rx == arp + icmp + udp + drop (the ping's replies are in drop: the
+ * stack answers nothing for them). tx_err counts frames the hypervisor
+ * refused to send: replies (they still count as answered) and the
+ * ping's requests. */
 struct net_counters {
 	uint64_t rx, arp, icmp, udp, drop, tx_err;
 };

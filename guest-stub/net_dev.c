@@ -1,7 +1,8 @@
 /* The paravirtual NIC driver: the glue between the hypervisor's receive
  * path (vmm/hypercall_abi.h, docs/datapath.md) and the pure parts,
- * net_ring.c and the protocol files. Here are the page-table entry for
- * the receive window, the hypercalls and the console lines. */
+ * net_ring.c, the protocol files and net_ping.c. Here are the page-table
+ * entry for the receive window, the hypercalls, the test reports and the
+ * console lines. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +23,8 @@
 #define PDPT_INDEX(a)   (((a) >> 30) & 0x1ff)
 #define PD_INDEX(a)     (((a) >> 21) & 0x1ff)
 #define PAGE_2M         0x200000ull
+
+#define PING_REPLY_LINES 3       /* "reply seq=" lines, then silence */
 
 #define WINDOW_BYTES    ((uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE)
 #define WINDOW_PAGES    ((WINDOW_BYTES + PAGE_2M - 1) / PAGE_2M)
@@ -49,6 +52,7 @@ static uint8_t tx_buf[NET_FRAME_MAX] __attribute__((aligned(64)));
 static struct net_rx rx;
 static struct net_id me;
 static struct net_counters cnt;
+static struct net_ping ping;
 static uint64_t release_refused, reclaim_seen;
 static bool ring_told;
 
@@ -75,6 +79,38 @@ static void window_map(void)
 					      PTE_P;
 }
 
+/* An IPv4 address in host byte order, for "%u.%u.%u.%u". */
+#define IPV4_OCTETS(a) \
+	((a) >> 24) & 0xff, ((a) >> 16) & 0xff, ((a) >> 8) & 0xff, (a) & 0xff
+
+static void dev_send(size_t n)
+{
+	int64_t r = hc_net_send(tx_buf, n);
+
+	if (r < 0 && worth_a_line(++cnt.tx_err))
+		print("net: HC_NET_SEND refused: error %ld; %lu so far\n", r,
+		      cnt.tx_err);
+}
+
+static void dev_ping_input(const uint8_t *data, uint16_t len)
+{
+	const uint8_t *m = ping.peer_mac;
+
+	switch (net_ping_input(&ping, &me, data, len)) {
+	case NET_PING_RESOLVED:
+		print("ping %u.%u.%u.%u: resolved %02x:%02x:%02x:%02x:%02x:%02x\n",
+		      IPV4_OCTETS(ping.peer), m[0], m[1], m[2], m[3], m[4], m[5]);
+		break;
+	case NET_PING_REPLY:
+		if (ping.replies <= PING_REPLY_LINES)
+			print("ping %u.%u.%u.%u: reply seq=%u\n",
+			      IPV4_OCTETS(ping.peer), ping.seq);
+		break;
+	case NET_PING_NONE:
+		break;
+	}
+}
+
 static void dev_frame(void *ctx, const uint8_t *data, uint16_t len,
 		      uint16_t flags)
 {
@@ -84,13 +120,12 @@ static void dev_frame(void *ctx, const uint8_t *data, uint16_t len,
 	(void)ctx;
 	(void)flags;
 	net_count(&cnt, v);
-	if (!net_is_reply(v))
-		return;
-	int64_t r = hc_net_send(tx_buf, n);
-
-	if (r < 0 && worth_a_line(++cnt.tx_err))
-		print("net: HC_NET_SEND refused: error %ld; %lu so far\n", r,
-		      cnt.tx_err);
+	/* ARP and echo replies are drops to the stack: the ping looks at
+	 * every frame itself. */
+	if (ping.peer)
+		dev_ping_input(data, len);
+	if (net_is_reply(v))
+		dev_send(n);
 }
 
 static int64_t dev_release(void *ctx, const uint16_t *slots, uint32_t n)
@@ -131,6 +166,7 @@ bool net_dev_setup(const struct hc_identity *id)
 	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
 		    &ops);
 	reclaim_seen = idt_irq_count(HC_VEC_NET_RECLAIM);
+	net_ping_init(&ping, id->ping_ipv4);
 	print("net: up slots=%u\n", rx.nr_slots);
 	return true;
 }
@@ -161,9 +197,25 @@ void net_dev_summary(void)
 	/* Entries that never reached the stack are frames too, dropped. */
 	uint64_t bad = rx.st.bad_slot + rx.st.bad_len;
 
-	print("net rx=%lu arp=%lu icmp=%lu udp=%lu drop=%lu held=%u\n",
+	print("net rx=%lu arp=%lu icmp=%lu udp=%lu drop=%lu held=%u dirty=%lu\n",
 	      cnt.rx + bad, cnt.arp, cnt.icmp, cnt.udp, cnt.drop + bad,
-	      rx.held);
+	      rx.held, rx.st.dirty);
+}
+
+void net_dev_report(void)
+{
+	if (ping.peer)
+		hc_test(HC_TEST_REPORT, HC_KEY_PING_OK, ping.replies);
+	hc_test(HC_TEST_REPORT, HC_KEY_DIRTY, rx.st.dirty);
+	hc_test(HC_TEST_REPORT, HC_KEY_NET_RX, rx.st.entries);
+}
+
+void net_dev_ping(void)
+{
+	size_t n = net_ping_request(&ping, &me, tx_buf);
+
+	if (n)
+		dev_send(n);
 }
 
 uint32_t net_dev_pending(void)

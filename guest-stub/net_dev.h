@@ -18,8 +18,16 @@ bool net_dev_setup(const struct hc_identity *id);
  * reclaim interrupt. Call with interrupts off, on every wake-up. */
 void net_dev_poll(void);
 
-/* The counters line: "net rx=R arp=A icmp=I udp=U drop=D held=H". */
+/* The counters line: "net rx=R arp=A icmp=I udp=U drop=D held=H dirty=Y". */
 void net_dev_summary(void);
+
+/* HC_TEST_REPORT of the ping's replies (with a 'ping' peer only), of
+ * the dirty frames and of the frames taken from the ring. */
+void net_dev_report(void);
+
+/* With a 'ping' peer: send it one ARP request while its MAC is unknown,
+ * else one echo request. Call once per heartbeat, with interrupts off. */
+void net_dev_ping(void);
 
 /* Ring entries produced and not consumed; the ring is not touched. */
 uint32_t net_dev_pending(void);

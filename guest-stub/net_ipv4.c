@@ -3,6 +3,7 @@
  * in a fresh 20-byte header. Options are accepted and not copied into
  * replies (RFC 1122 3.2.2.6 asks for route and timestamp options in
  * echo replies as a SHOULD only). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +30,11 @@ static int ipv4_bad_source(const struct net_id *id, uint32_t src)
 	return 0;
 }
 
-/* The reply's header at 'ip', for 'len' bytes of transport data to
- * 'dst'. DF is set and ID is 0, which RFC 6864 4.1 allows for atomic
- * datagrams: a reply is never larger than its request. */
-static void ipv4_header(uint8_t *ip, const struct net_id *id, uint32_t dst,
-			uint8_t proto, size_t len)
+/* DF is set and ID is 0, which RFC 6864 4.1 allows for atomic
+ * datagrams: a reply is never larger than its request, and the ping's
+ * echo request is 84 bytes. */
+void net_ipv4_header(uint8_t *ip, const struct net_id *id, uint32_t dst,
+		     uint8_t proto, size_t len)
 {
 	ip[IP_VHL] = IP_VERSION << 4 | IP_HLEN / 4;
 	ip[IP_TOS] = 0;
@@ -48,40 +49,56 @@ static void ipv4_header(uint8_t *ip, const struct net_id *id, uint32_t dst,
 	put_be16(ip + IP_CSUM, net_csum_fold(net_csum_add(0, ip, IP_HLEN)));
 }
 
-enum net_verdict net_ipv4_input(const struct net_id *id, const uint8_t *frame,
-				size_t len, uint8_t *reply, size_t *reply_len)
+static bool ipv4_drop(enum net_verdict *why, enum net_verdict v)
+{
+	*why = v;
+	return false;
+}
+
+bool net_ipv4_accept(const struct net_id *id, const uint8_t *frame,
+		     size_t len, struct net_ip_pkt *pkt, enum net_verdict *why)
 {
 	if (len < ETH_HLEN + IP_HLEN)
-		return NET_DROP_RUNT;
+		return ipv4_drop(why, NET_DROP_RUNT);
 	const uint8_t *ip = frame + ETH_HLEN;
 	size_t avail = len - ETH_HLEN;          /* may include Ethernet padding */
 	size_t hlen = (size_t)(ip[IP_VHL] & 0xf) * 4;
 	size_t total = get_be16(ip + IP_TOTLEN);
 
 	if (ip[IP_VHL] >> 4 != IP_VERSION || hlen < IP_HLEN || total < hlen)
-		return NET_DROP_MALFORMED;
+		return ipv4_drop(why, NET_DROP_MALFORMED);
 	if (hlen > avail || total > avail)
-		return NET_DROP_RUNT;
+		return ipv4_drop(why, NET_DROP_RUNT);
 	if (net_csum_fold(net_csum_add(0, ip, hlen)) != 0)
-		return NET_DROP_CHECKSUM;
+		return ipv4_drop(why, NET_DROP_CHECKSUM);
 	if (get_be16(ip + IP_FRAG) & (IP_FRAG_MF | IP_FRAG_OFFSET))
-		return NET_DROP_FRAGMENT;
+		return ipv4_drop(why, NET_DROP_FRAGMENT);
 
-	struct net_ip_pkt pkt = {
+	*pkt = (struct net_ip_pkt){
 		.src = get_be32(ip + IP_SRC), .dst = get_be32(ip + IP_DST),
-		.data = ip + hlen, .len = total - hlen,
+		.proto = ip[IP_PROTO], .data = ip + hlen, .len = total - hlen,
 	};
 
-	if (pkt.dst != id->ipv4)
-		return NET_DROP_NOT_OURS;
-	if (ipv4_bad_source(id, pkt.src))
-		return NET_DROP_BAD_SOURCE;
+	if (pkt->dst != id->ipv4)
+		return ipv4_drop(why, NET_DROP_NOT_OURS);
+	if (ipv4_bad_source(id, pkt->src))
+		return ipv4_drop(why, NET_DROP_BAD_SOURCE);
+	return true;
+}
+
+enum net_verdict net_ipv4_input(const struct net_id *id, const uint8_t *frame,
+				size_t len, uint8_t *reply, size_t *reply_len)
+{
+	struct net_ip_pkt pkt;
+	enum net_verdict v;
+
+	if (!net_ipv4_accept(id, frame, len, &pkt, &v))
+		return v;
 
 	uint8_t *out = reply + ETH_HLEN + IP_HLEN;
 	size_t n = 0;
-	enum net_verdict v;
 
-	switch (ip[IP_PROTO]) {
+	switch (pkt.proto) {
 	case IP_PROTO_ICMP:
 		v = net_icmp_input(&pkt, out, &n);
 		break;
@@ -94,7 +111,7 @@ enum net_verdict net_ipv4_input(const struct net_id *id, const uint8_t *frame,
 	if (!net_is_reply(v))
 		return v;
 	net_eth_header(reply, id, frame + ETH_SRC, ETH_P_IPV4);
-	ipv4_header(reply + ETH_HLEN, id, pkt.src, ip[IP_PROTO], n);
+	net_ipv4_header(reply + ETH_HLEN, id, pkt.src, pkt.proto, n);
 	*reply_len = ETH_HLEN + IP_HLEN + n;
 	return v;
 }

@@ -4,6 +4,7 @@
  * (vmm/hypercall_abi.h). The ring page is shared with the hypervisor, so
  * each entry is read once into locals and checked there: a slot is read
  * only if it is inside our window and its length is a frame's. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest-stub/net_ring.h"
@@ -33,6 +34,27 @@ void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
 uint32_t net_rx_pending(const struct net_rx *rx)
 {
 	return RING(rx)->prod - rx->cons;
+}
+
+/* A 64-bit load that may alias the frame's bytes. */
+typedef uint64_t __attribute__((may_alias)) rx_word;
+
+/* The scrub rule (docs/datapath.md): a delivered slot holds its frame's
+ * len bytes and zeros, whatever frame the page held before. The NIC may
+ * write only its 2 KiB buffer, but a stale byte anywhere is a leak, so
+ * the whole page is checked: bytes up to an 8-byte boundary, then
+ * aligned words (the page is 4 KiB aligned). */
+bool net_rx_tail_clean(const uint8_t *page, uint32_t len)
+{
+	uint32_t i = len;
+
+	for (; i < NET_SLOT_SIZE && i % sizeof(rx_word); i++)
+		if (page[i])
+			return false;
+	for (; i < NET_SLOT_SIZE; i += sizeof(rx_word))
+		if (*(const rx_word *)(page + i))
+			return false;
+	return true;
 }
 
 /* Give back every slot in done[]. A batch with one slot the hypervisor
@@ -85,12 +107,16 @@ uint32_t net_rx_poll(struct net_rx *rx)
 		if (slot >= rx->nr_slots) {
 			rx->st.bad_slot++;      /* not ours to read or release */
 		} else {
-			if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX)
-				rx->ops.frame(rx->ops.ctx,
-					      rx->window + (uint64_t)slot * NET_SLOT_SIZE,
-					      len, flags);
-			else
+			const uint8_t *page = rx->window +
+					      (uint64_t)slot * NET_SLOT_SIZE;
+
+			if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
+				if (!net_rx_tail_clean(page, len))
+					rx->st.dirty++;
+				rx->ops.frame(rx->ops.ctx, page, len, flags);
+			} else {
 				rx->st.bad_len++;
+			}
 			rx->done[rx->held++] = slot;
 			if (rx->held == HC_NET_BATCH)
 				rx_release(rx);

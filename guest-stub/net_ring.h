@@ -6,6 +6,7 @@
 #ifndef GUEST_NET_RING_H
 #define GUEST_NET_RING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
@@ -24,6 +25,7 @@ struct net_rx_stats {
 	uint64_t entries;       /* taken from the ring */
 	uint64_t bad_slot;      /* slot past nr_slots: not read, not released */
 	uint64_t bad_len;       /* length out of range: not read, released */
+	uint64_t dirty;         /* frames whose slot has a non-zero byte past their length */
 	uint64_t ring_errors;   /* passes that found prod more than a ring ahead */
 	uint64_t released;      /* slots the hypervisor took back */
 	uint64_t release_errors;        /* slots it refused */
@@ -54,5 +56,10 @@ uint32_t net_rx_poll(struct net_rx *rx);
 
 /* Entries the hypervisor has produced beyond our cons. */
 uint32_t net_rx_pending(const struct net_rx *rx);
+
+/* True when every byte of the slot page at 'page' (4 KiB aligned) from
+ * offset 'len' to its end is zero. net_rx_poll() counts the frames for
+ * which it is false in st.dirty and hands them on all the same. */
+bool net_rx_tail_clean(const uint8_t *page, uint32_t len);
 
 #endif

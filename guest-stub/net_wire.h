@@ -6,6 +6,7 @@
 #ifndef GUEST_NET_WIRE_H
 #define GUEST_NET_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,8 @@
 #define ICMP_TYPE       0
 #define ICMP_CODE       1
 #define ICMP_CSUM       2
+#define ICMP_ID         4
+#define ICMP_SEQ        6
 #define ICMP_HLEN       8       /* type, code, checksum, identifier, sequence */
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO       8
@@ -139,9 +142,21 @@ void net_eth_header(uint8_t *reply, const struct net_id *id,
 struct net_ip_pkt {
 	uint32_t       src;     /* host byte order */
 	uint32_t       dst;
+	uint8_t        proto;   /* IP_PROTO_* */
 	const uint8_t *data;    /* the transport header and payload */
 	size_t         len;     /* from the total length, not the frame's */
 };
+
+/* net_ipv4.c: the checks every IPv4 packet passes before its transport
+ * layer sees it (valid, unfragmented, to our address, from a source we
+ * may answer). True and '*pkt' filled, or false and the drop in '*why'. */
+bool net_ipv4_accept(const struct net_id *id, const uint8_t *frame,
+		     size_t len, struct net_ip_pkt *pkt, enum net_verdict *why);
+
+/* net_ipv4.c: a 20-byte IPv4 header at 'ip' from us to 'dst', for 'len'
+ * bytes of 'proto' data, checksum included. */
+void net_ipv4_header(uint8_t *ip, const struct net_id *id, uint32_t dst,
+		     uint8_t proto, size_t len);
 
 /* The transport layers write their reply (header and payload) at 'out',
  * which has room for IP_MAXPACKET - IP_HLEN bytes, and its length to

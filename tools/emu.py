@@ -353,6 +353,7 @@ class NetHandle:
     addr    the namespace's address, e.g. "192.168.77.1/24"
     mac     the e1000's MAC
     netns   the tools/netns.py Netns object
+    workdir the run's private working directory (bochs.log is there)
     """
 
     def __init__(self, ns, serial_path):
@@ -362,6 +363,7 @@ class NetHandle:
         self.addr = ns.addr
         self.mac = NIC_MAC
         self._serial = serial_path
+        self.workdir = os.path.dirname(serial_path)
 
     def exec(self, argv, timeout=10, input=None):
         """Run argv in the namespace: (returncode, stdout + stderr);
@@ -377,6 +379,14 @@ class NetHandle:
         try:
             with open(self._serial, "rb") as f:
                 return clean_serial(f.read())
+        except FileNotFoundError:
+            return ""
+
+    def emulator_log(self):
+        """The emulator's own log so far (Bochs: bochs.log), or ""."""
+        try:
+            with open(os.path.join(self.workdir, "bochs.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
 

@@ -32,6 +32,11 @@ keys are a name plus the keyword arguments of tools/emu.py's run():
 
 Optional emu.run() extras: bochsrc_lines=[...] (bochsrc lines replacing the
 ones with the same key), qemu_args=[...] (appended to QEMU's command line).
+Bochs tests with a wire: netns=True (the e1000 on a TAP in a private
+network namespace), tap_addr="A/N" (the namespace's address), ready=REGEX
+and during=callable(net): called with an emu.NetHandle once the serial
+output matches ready; an exception from it fails the test with its
+message (tests/system/test_net.py).
 Tests run one at a time in file order. Each serial log is saved as
 build/test-logs/NAME.serial.log. Env FLIPVISOR_TESTS=REGEX selects the unit
 binaries (by file name) and system tests (by name) it matches.
@@ -63,7 +68,8 @@ TAIL_LINES = 40
 HALT = r"^flipvisor: halted"     # default "output is over" marker
 
 TEST_KEYS = {"name", "bed", "accel", "esp", "usb", "pxe", "cfg_text", "expect",
-             "fail", "stop", "halt", "timeout", "skip", "doc", "bochsrc_lines", "qemu_args"}
+             "fail", "stop", "halt", "timeout", "skip", "doc", "bochsrc_lines", "qemu_args",
+             "netns", "tap_addr", "ready", "during"}
 RUN_KEYS = TEST_KEYS - {"name", "skip", "doc"}
 
 PASSED_RE = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.", re.MULTILINE)

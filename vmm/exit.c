@@ -93,7 +93,8 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 	case EXIT_NPT_VIOLATION: {
 		char why[112];
 
-		if (net_window_fault(vm, e->npt.gpa, why, sizeof(why))) {
+		if (net_window_fault(vm, e->npt.gpa, e->npt.write, why,
+				     sizeof(why))) {
 			vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s): %s, RIP "
 				"0x%lx", (unsigned long)e->npt.gpa,
 				e->npt.read ? "r" : "", e->npt.write ? "w" : "",

@@ -40,7 +40,7 @@
 #define HC_E_INVAL        2   /* an argument out of range */
 #define HC_E_FAULT        3   /* a buffer not wholly inside the guest's RAM */
 #define HC_E_STATE        4   /* not now: e.g. a slot that is not delivered to you */
-#define HC_E_NODEV        5   /* no NIC, or HC_NET_SETUP not called yet */
+#define HC_E_NODEV        5   /* no network: no usable NIC, or no memory for the pool */
 
 #define HC_CONSOLE_MAX    256
 #define HC_TIMER_MAX_MS   60000  /* HC_SET_TIMER: a longer delay is HC_E_INVAL */

@@ -262,17 +262,25 @@ int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 	return r;
 }
 
-bool net_window_fault(struct vm *vm, uint64_t gpa, char *why, uint32_t len)
+bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
+		      uint32_t len)
 {
 	uint64_t slot;
+	bool held;
 
 	if (gpa < NET_RX_WINDOW_GPA ||
 	    gpa >= NET_RX_WINDOW_GPA + NET_RX_SLOTS_MAX * NET_SLOT_SIZE)
 		return false;
 	slot = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
-	fmt_snprintf(why, len, "touched receive slot %lu, which holds no frame "
-		     "for it (never delivered, released or revoked)",
-		     (unsigned long)slot);
+	held = net.up && slot < net.np->vm[vm->id].nr_slots &&
+	       net.np->vm[vm->id].slot_frame[slot] != NP_NO_FRAME;
+	if (held && write)
+		fmt_snprintf(why, len, "wrote to receive slot %lu, which is "
+			     "read-only", (unsigned long)slot);
+	else
+		fmt_snprintf(why, len, "touched receive slot %lu, which holds no "
+			     "frame for it (never delivered, released or "
+			     "revoked)", (unsigned long)slot);
 	return true;
 }
 

@@ -28,9 +28,10 @@ uint64_t net_idle_limit(uint64_t now);
 int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 		      uint64_t now);
 
-/* A guest touched its receive window: is 'gpa' in it? Then say which
- * slot and why it is not mapped into 'why'. */
-bool net_window_fault(struct vm *vm, uint64_t gpa, char *why, uint32_t len);
+/* An EPT violation at 'gpa': if it is in the receive window, say which
+ * slot and what was wrong into 'why' and return true. */
+bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
+		      uint32_t len);
 
 /* Print the statistics table (per VM, pool, NIC). */
 void net_print_stats(void);

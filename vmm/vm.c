@@ -74,7 +74,7 @@ err_nomem:
 
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
-	char why[128];
+	char why[224];
 	va_list ap;
 
 	va_start(ap, fmt);

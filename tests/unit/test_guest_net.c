@@ -1,5 +1,6 @@
-/* Host tests for the guest's network stack (guest-stub/net_*.c) and its
- * side of the receive ring (guest-stub/net_ring.c). Frames are built
+/* Host tests for the guest's network stack (guest-stub/net_*.c), its
+ * ping (net_ping.c) and its side of the receive ring (net_ring.c, with
+ * the check that a slot holds nothing past its frame). Frames are built
  * here independently of the stack, each copied into a heap block of
  * exactly its length so that ASan catches any read past it, and every
  * reply is checked field by field with a checksum written separately
@@ -884,10 +885,12 @@ static int ring_teardown(void **state)
 	return 0;
 }
 
-/* After every pass: nothing held, every slot given back. */
+/* After every pass: nothing held, every slot given back, and no slot
+ * with a stale byte past its frame. */
 static void check_nothing_held(void)
 {
 	assert_int_equal(hv.rx->held, 0);
+	assert_int_equal(hv.rx->st.dirty, 0);
 	for (unsigned s = 0; s < FAKE_SLOTS; s++)
 		assert_false(hv.delivered[s]);
 	assert_int_equal(hv.ring->cons, hv.rx->cons);
@@ -1102,6 +1105,23 @@ static void test_ring_release_refused(void **state)
 	assert_int_equal(hv.rx->held, 0);
 }
 
+/* A slot with a non-zero byte past its frame is counted, and the frame
+ * is handed on and released all the same. */
+static void test_ring_dirty(void **state)
+{
+	produce(3, 60, 0);
+	hv.window[3 * NET_SLOT_SIZE + 60] = 0xab;
+	produce(4, 61, 0);
+	hv.window[4 * NET_SLOT_SIZE + NET_SLOT_SIZE - 1] = 1;
+	produce(5, 100, 0);
+	hv.window[5 * NET_SLOT_SIZE + 99] = 0xff;       /* inside the frame */
+	assert_int_equal(net_rx_poll(hv.rx), 3);
+	assert_int_equal(hv.nseen, 3);
+	assert_int_equal(hv.rx->st.dirty, 2);
+	assert_int_equal(hv.rx->st.released, 3);
+	assert_int_equal(hv.rx->held, 0);
+}
+
 /* The whole driver path on the host: frames from the ring through the
  * stack, counters adding up. */
 struct e2e {
@@ -1160,6 +1180,363 @@ static void test_ring_with_stack(void **state)
 	check_nothing_held();
 }
 
+/* --- the tail check ------------------------------------------------------ */
+
+static uint8_t *zero_page(void)
+{
+	uint8_t *page = aligned_alloc(NET_SLOT_SIZE, NET_SLOT_SIZE);
+
+	assert_non_null(page);
+	memset(page, 0, NET_SLOT_SIZE);
+	return page;
+}
+
+static void test_tail_clean_page(void **state)
+{
+	uint8_t *page = zero_page();
+	static const uint32_t lens[] = { 0, 14, 60, 61, 64, 1514, 2048, 4095,
+					 4096 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++)
+		assert_true(net_rx_tail_clean(page, lens[i]));
+	/* The frame's own bytes are its business. */
+	memset(page, 0xff, 1514);
+	assert_true(net_rx_tail_clean(page, 1514));
+	free(page);
+}
+
+static void test_tail_byte_at_len(void **state)
+{
+	uint8_t *page = zero_page();
+	static const uint32_t lens[] = { 14, 60, 61, 63, 64, 65, 1513, 1514 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+		page[lens[i]] = 0x01;
+		assert_false(net_rx_tail_clean(page, lens[i]));
+		assert_true(net_rx_tail_clean(page, lens[i] + 1));
+		page[lens[i]] = 0;
+	}
+	free(page);
+}
+
+static void test_tail_byte_at_end(void **state)
+{
+	uint8_t *page = zero_page();
+
+	page[NET_SLOT_SIZE - 1] = 0x80;
+	assert_false(net_rx_tail_clean(page, 60));
+	assert_false(net_rx_tail_clean(page, 1514));
+	assert_false(net_rx_tail_clean(page, NET_SLOT_SIZE - 1));
+	assert_true(net_rx_tail_clean(page, NET_SLOT_SIZE));
+	free(page);
+}
+
+/* One non-zero byte at k, every length: dirty exactly when k >= len,
+ * through both the byte and the word loop. */
+static void test_tail_every_length(void **state)
+{
+	uint8_t *page = zero_page();
+	static const uint32_t at[] = { 0, 7, 8, 9, 60, 1514, 2047, 2048, 4088,
+				       4094, 4095 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(at); i++) {
+		page[at[i]] = (uint8_t)(1u << (i % 8));
+		for (uint32_t len = 0; len <= NET_SLOT_SIZE; len++)
+			assert_int_equal(net_rx_tail_clean(page, len),
+					 at[i] < len);
+		page[at[i]] = 0;
+	}
+	free(page);
+}
+
+/* --- the ping ------------------------------------------------------------- */
+
+/* The peer, 192.168.77.1 at peer_mac, answering with the stack. */
+static const struct net_id peer = {
+	.mac = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee }, .prefix_len = 24,
+	.ipv4 = PEER_IP,
+};
+
+/* The payload the ping sends, written out here independently. */
+static void ping_payload(uint8_t *d)
+{
+	for (unsigned i = 0; i < 56; i++)
+		d[i] = (uint8_t)(0x10 + i);
+}
+
+/* net_ping_input() on a heap copy of exactly 'len' bytes, for ASan. */
+static enum net_ping_event ping_in(struct net_ping *p, const uint8_t *frame,
+				   size_t len)
+{
+	uint8_t *in = malloc(len ? len : 1);
+
+	assert_non_null(in);
+	memcpy(in, frame, len);
+	enum net_ping_event e = net_ping_input(p, &me, in, len);
+
+	assert_memory_equal(in, frame, len);
+	free(in);
+	return e;
+}
+
+/* An ICMP message of type 'type' from 'src' to us. */
+static size_t ping_reply_frame(uint8_t *f, uint32_t src, unsigned type,
+			       unsigned id, unsigned seq, const uint8_t *d,
+			       size_t n)
+{
+	uint8_t m[FRAME_MAX];
+
+	return ip_frame(f, our_mac, src, OUR_IP, 1, m,
+			icmp_msg(m, type, id, seq, d, n), NULL);
+}
+
+static void ping_resolve(struct net_ping *p)
+{
+	uint8_t f[64];
+	size_t len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
+
+	assert_int_equal(ping_in(p, f, len), NET_PING_RESOLVED);
+}
+
+static void test_ping_no_peer(void **state)
+{
+	struct net_ping p;
+	uint8_t f[64], out[NET_FRAME_MAX];
+	size_t len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
+
+	net_ping_init(&p, 0);
+	assert_int_equal(net_ping_request(&p, &me, out), 0);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	assert_false(p.resolved);
+}
+
+static void test_ping_arp_request_bytes(void **state)
+{
+	struct net_ping p;
+	uint8_t out[NET_FRAME_MAX];
+	static const uint8_t want[60] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,     /* broadcast */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x01,     /* from us */
+		0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 0x06, 0x04,
+		0x00, 0x01,                             /* request */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x01,     /* sha: us */
+		192, 168, 77, 11,                       /* spa: us */
+		0, 0, 0, 0, 0, 0,                       /* tha: unknown */
+		192, 168, 77, 1,                        /* tpa: the peer */
+		/* 18 bytes of padding, zero */
+	};
+
+	net_ping_init(&p, PEER_IP);
+	memset(out, SENTINEL, sizeof(out));
+	assert_int_equal(net_ping_request(&p, &me, out), sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	/* Until a reply comes, every request is the same ARP request. */
+	memset(out, SENTINEL, sizeof(out));
+	assert_int_equal(net_ping_request(&p, &me, out), sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(p.seq, 0);
+	/* The peer's stack answers it, and that answer resolves it. */
+	uint8_t reply[NET_FRAME_MAX];
+	size_t n;
+
+	assert_int_equal(net_input(&peer, out, sizeof(want), reply, &n),
+			 NET_ARP_REPLY);
+	assert_int_equal(ping_in(&p, reply, n), NET_PING_RESOLVED);
+	assert_memory_equal(p.peer_mac, peer_mac, 6);
+}
+
+/* Only an ARP reply from the peer's address, to ours, unicast to our
+ * MAC, with a station's MAC in it, resolves the peer; only once. */
+static void test_ping_arp_reply_learning(void **state)
+{
+	struct net_ping p;
+	uint8_t f[64];
+	size_t len;
+	static const uint8_t group[6] = { 0x03, 0, 0, 0, 0, 0x09 };
+
+	net_ping_init(&p, PEER_IP);
+	/* Another sender's reply, or another's about the peer's MAC. */
+	len = arp_frame(f, our_mac, 2, other_mac, OTHER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = arp_frame(f, our_mac, 2, peer_mac, OTHER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* The peer, but a request, or a reply to someone else. */
+	len = arp_frame(f, our_mac, 1, peer_mac, PEER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OTHER_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* Broadcast (gratuitous) or to another MAC. */
+	len = arp_frame(f, bcast_mac, 2, peer_mac, PEER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = arp_frame(f, other_mac, 2, peer_mac, PEER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* A MAC no frame may go to, in the sender field. */
+	len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
+	memcpy(f + 14 + 8, group, 6);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	memcpy(f + 14 + 8, zero_mac, 6);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	memcpy(f + 14 + 8, our_mac, 6);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* Wrong types or lengths. */
+	for (unsigned field = 0; field < 4; field++) {
+		static const unsigned at[] = { 14 + 1, 14 + 2, 14 + 4, 14 + 5 };
+
+		len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
+		f[at[field]] ^= 0x10;
+		assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	}
+	/* Every truncation of the right reply. */
+	len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
+	for (size_t l = 0; l < len; l++)
+		assert_int_equal(ping_in(&p, f, l), NET_PING_NONE);
+	assert_false(p.resolved);
+	assert_int_equal(p.replies, 0);
+
+	/* The peer's reply, padded as on the wire. */
+	memset(f + len, 0, 60 - len);
+	assert_int_equal(ping_in(&p, f, 60), NET_PING_RESOLVED);
+	assert_true(p.resolved);
+	assert_memory_equal(p.peer_mac, peer_mac, 6);
+	/* The first answer stands. */
+	len = arp_frame(f, our_mac, 2, other_mac, PEER_IP, OUR_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	assert_memory_equal(p.peer_mac, peer_mac, 6);
+	/* Our own stack still drops ARP replies. */
+	assert_int_equal(run(f, len).v, NET_DROP_UNSUPPORTED);
+}
+
+static void test_ping_echo_request_bytes(void **state)
+{
+	struct net_ping p;
+	uint8_t out[NET_FRAME_MAX], d[56];
+
+	ping_payload(d);
+	net_ping_init(&p, PEER_IP);
+	ping_resolve(&p);
+	for (unsigned seq = 1; seq <= 3; seq++) {
+		memset(out, SENTINEL, sizeof(out));
+		assert_int_equal(net_ping_request(&p, &me, out), 14 + 20 + 64);
+		const uint8_t *ip = out + 14, *m = ip + 20;
+
+		assert_memory_equal(out, peer_mac, 6);
+		assert_memory_equal(out + 6, our_mac, 6);
+		assert_int_equal(r16(out + 12), 0x0800);
+		assert_int_equal(ip[0], 0x45);
+		assert_int_equal(r16(ip + 2), 84);
+		assert_int_equal(ip[8], 64);
+		assert_int_equal(ip[9], 1);
+		assert_int_equal(r32(ip + 12), OUR_IP);
+		assert_int_equal(r32(ip + 16), PEER_IP);
+		assert_true(ref_ok(0, ip, 20));
+		assert_int_equal(m[0], 8);              /* echo request */
+		assert_int_equal(m[1], 0);
+		assert_int_equal(r16(m + 4), 0x4656);
+		assert_int_equal(r16(m + 6), seq);
+		assert_memory_equal(m + 8, d, 56);
+		assert_true(ref_ok(0, m, 64));
+		assert_int_equal(out[14 + 20 + 64], SENTINEL);
+	}
+}
+
+/* The peer's stack answers our request; the answer counts once. */
+static void test_ping_echo_round_trip(void **state)
+{
+	struct net_ping p;
+	uint8_t out[NET_FRAME_MAX], reply[NET_FRAME_MAX];
+	size_t n, len;
+
+	net_ping_init(&p, PEER_IP);
+	ping_resolve(&p);
+	for (unsigned seq = 1; seq <= 5; seq++) {
+		len = net_ping_request(&p, &me, out);
+		assert_int_equal(net_input(&peer, out, len, reply, &n),
+				 NET_ICMP_REPLY);
+		assert_int_equal(ping_in(&p, reply, n), NET_PING_REPLY);
+		assert_int_equal(p.replies, seq);
+		/* A duplicate is not a second reply. */
+		assert_int_equal(ping_in(&p, reply, n), NET_PING_NONE);
+		assert_int_equal(p.replies, seq);
+		/* Our own stack drops echo replies, as before. */
+		assert_int_equal(run(reply, n).v, NET_DROP_UNSUPPORTED);
+	}
+}
+
+/* Identifier, sequence number, payload, source and type must all be
+ * the last request's; nothing else counts. */
+static void test_ping_echo_reply_matching(void **state)
+{
+	struct net_ping p;
+	uint8_t f[FRAME_MAX], out[NET_FRAME_MAX], d[64];
+	size_t len;
+
+	ping_payload(d);
+	net_ping_init(&p, PEER_IP);
+	ping_resolve(&p);
+	/* Before any request, even a perfect reply is unsolicited. */
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 0, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 1, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+
+	net_ping_request(&p, &me, out);                 /* seq 1 */
+	net_ping_request(&p, &me, out);                 /* seq 2 */
+	assert_int_equal(p.seq, 2);
+	/* Wrong identifier; an older or a future sequence number. */
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4657, 2, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 1, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 3, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* Payload: one byte changed (checksum right), shorter, longer. */
+	for (unsigned i = 0; i < 56; i += 11) {
+		d[i] ^= 0x20;
+		len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 56);
+		assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+		d[i] ^= 0x20;
+	}
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 55);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	d[56] = 0x10 + 56;
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 57);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* From another address; an echo request instead of a reply. */
+	len = ping_reply_frame(f, OTHER_IP, 0, 0x4656, 2, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 8, 0x4656, 2, d, 56);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* To another address or MAC; a bad ICMP or IPv4 checksum. */
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 56);
+	w32(f + 14 + 16, OTHER_IP);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 56);
+	memcpy(f, other_mac, 6);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	memcpy(f, bcast_mac, 6);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 56);
+	f[len - 1] ^= 1;
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	struct ip_opts o = { .bad_csum = true };
+	uint8_t m[128];
+
+	len = ip_frame(f, our_mac, PEER_IP, OUR_IP, 1, m,
+		       icmp_msg(m, 0, 0x4656, 2, d, 56), &o);
+	assert_int_equal(ping_in(&p, f, len), NET_PING_NONE);
+	/* Every truncation of the right reply. */
+	len = ping_reply_frame(f, PEER_IP, 0, 0x4656, 2, d, 56);
+	for (size_t l = 0; l < len; l++)
+		assert_int_equal(ping_in(&p, f, l), NET_PING_NONE);
+	assert_int_equal(p.replies, 0);
+
+	/* The right one, Ethernet padding and all. */
+	memset(f + len, 0x5a, 8);
+	assert_int_equal(ping_in(&p, f, len + 8), NET_PING_REPLY);
+	assert_int_equal(p.replies, 1);
+}
+
 #define RING_TEST(f) cmocka_unit_test_setup_teardown(f, ring_setup, ring_teardown)
 
 int main(void)
@@ -1197,7 +1574,18 @@ int main(void)
 		RING_TEST(test_ring_overrun),
 		RING_TEST(test_ring_prod_read_once),
 		RING_TEST(test_ring_release_refused),
+		RING_TEST(test_ring_dirty),
 		RING_TEST(test_ring_with_stack),
+		cmocka_unit_test(test_tail_clean_page),
+		cmocka_unit_test(test_tail_byte_at_len),
+		cmocka_unit_test(test_tail_byte_at_end),
+		cmocka_unit_test(test_tail_every_length),
+		cmocka_unit_test(test_ping_no_peer),
+		cmocka_unit_test(test_ping_arp_request_bytes),
+		cmocka_unit_test(test_ping_arp_reply_learning),
+		cmocka_unit_test(test_ping_echo_request_bytes),
+		cmocka_unit_test(test_ping_echo_round_trip),
+		cmocka_unit_test(test_ping_echo_reply_matching),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

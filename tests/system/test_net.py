@@ -1,0 +1,815 @@
+"""System tests of the zero-copy network path in Bochs (issue 4, part 12).
+
+Every test boots three guest-stub VMs (alpha, beta, gamma: MACs
+02:00:00:00:00:0{1,2,3}, addresses 192.168.77.1{1,2,3}/24) with the
+e1000 on a TAP device inside a private network namespace
+(tools/emu.py netns=True; the namespace is 192.168.77.1/24). Once the
+guests are up, a during() callback drives traffic from the namespace,
+with the namespace's own Linux stack or with raw frames
+(tools/nettraffic.py on an AF_PACKET socket), and judges the result by
+the replies on the wire, by the guests' console lines and by the
+hypervisor's statistics table, printed every emulated second
+(stats_ms = 1000):
+
+    [stats] vm             rx rx_bytes  bcast released revoked  quota   ring     tx txdrop spoof
+    [stats] alpha           8     6410      1        8       0      0      0      3      0     0
+    [stats] pool: free 4 posted 28 delivered 0 reclaiming 0; reclaims 2 revoked 0 invepts 130 scrubbed 18344 B; drops: unknown 0 bad_len 0 no_vm 0
+    [stats] nic: rx 205 (errors 0) tx 8 (ring full 0) crc 0 missed 0 no_desc 0 irqs 137
+
+What the bed does to frames before the NIC sees them (Bochs 2.7,
+measured; see also ../shared/TESTBED.md):
+
+- Bochs's tuntap module reads one frame from the TAP per 1000 emulated
+  microseconds. When the e1000 has no free receive descriptor at that
+  moment (the hypervisor's pool is all delivered), Bochs drops the frame
+  and logs "device not ready to receive data" in bochs.log: neither the
+  NIC nor the hypervisor can count it. The tests count those lines, so
+  the accounting stays exact: frames written to the TAP = NIC rx +
+  Bochs's drops + frames the NIC's receive filter refused.
+- Runts: Linux refuses to send a frame shorter than the 14-byte Ethernet
+  header on an AF_PACKET socket (EINVAL). Longer runts go out as they
+  are; Bochs pads them to 60 bytes before the NIC ("packet too short").
+  So a runt is never a drop in this bed: it is delivered as a 60-byte
+  frame to the VM its destination MAC names. A 42-byte ICMP echo request
+  (no data) is answered.
+- Oversized frames (longer than 1514 bytes): with the TAP's MTU at 1500
+  Linux refuses them at send time (EMSGSIZE). With a larger MTU they are
+  sent, and Bochs's tuntap reads them into a 1514-byte buffer: the NIC
+  receives their first 1514 bytes. The hypervisor then delivers a
+  1514-byte frame to the right VM, whose stack drops it (the IPv4 total
+  length is longer than the frame).
+- Unknown unicast: with three VMs all MACs fit Bochs's four working
+  receive-address registers, so the hypervisor programs an exact filter
+  ("[e1000] receive filter: 3 unicast MAC(s) exact") and the NIC refuses
+  frames for other MACs in hardware: they are neither delivered nor
+  counted by the hypervisor. The test checks that no VM got them and the
+  NIC's rx count left them out. (With unicast promiscuous mode they
+  would be counted in the pool line's "unknown".)
+- Multicast is accepted by the NIC (MPE) and, like broadcast, mapped into
+  every VM.
+
+Every test also checks frame conservation in every pool line
+(free + posted + delivered + reclaiming = pool_frames) and fails on
+"[panic]" (the hypervisor checks its invariants after every transition).
+"""
+
+import json
+import os
+import random
+import re
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "tools"))
+import nettraffic as nt  # noqa: E402
+
+PANIC = r"\[panic\]|EXCEPTION"
+NS_IP = "192.168.77.1"
+VMS = ("alpha", "beta", "gamma")
+STATS_MS = 1000
+
+
+def vm_mac(name):
+    return "02:00:00:00:00:%02x" % (VMS.index(name) + 1)
+
+
+def vm_ip(name):
+    return "192.168.77.%d" % (11 + VMS.index(name))
+
+
+def vm(name, **keys):
+    """A [vm NAME] section for one of alpha, beta, gamma, plus keys."""
+    text = "[vm %s]\nmac = %s\nipv4 = %s/24\n" % (name, vm_mac(name), vm_ip(name))
+    return text + "".join("%s = %s\n" % kv for kv in keys.items())
+
+
+def config(pool_frames=None, reclaim_ms=None, **per_vm):
+    """Globals (stats_ms = 1000 always), then alpha, beta, gamma with
+    per_vm[name] = dict of keys."""
+    g = "stats_ms = %d\n" % STATS_MS
+    if pool_frames is not None:
+        g += "pool_frames = %d\n" % pool_frames
+    if reclaim_ms is not None:
+        g += "reclaim_ms = %d\n" % reclaim_ms
+    return g + "".join(vm(n, **per_vm.get(n, {})) for n in VMS)
+
+
+class Fail(AssertionError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# the hypervisor's statistics table
+
+class Table:
+    """One complete [stats] table: vm[name][column], pool[key], nic[key];
+    end: offset in the serial text just past it; text: its lines."""
+
+    def __init__(self):
+        self.vm, self.pool, self.nic, self.end, self.lines = {}, {}, {}, 0, []
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+    def key(self):
+        """What must not change while nothing happens on the wire."""
+        return (tuple(sorted((n, tuple(sorted(r.items()))) for n, r in self.vm.items())),
+                self.nic.get("rx"), self.nic.get("tx"), self.pool.get("unknown"),
+                self.pool.get("bad_len"), self.pool.get("no_vm"), self.pool.get("revoked"))
+
+    def accounted(self, name):
+        """Frames the hypervisor delivered to or dropped for VM name."""
+        r = self.vm[name]
+        return r["rx"] + r["quota"] + r["ring"]
+
+
+_LINE = re.compile(r"^\[stats\] (.*)$", re.MULTILINE)
+
+
+def parse_tables(text, start=0):
+    """Every complete table that starts at or after offset 'start'."""
+    out, cur, cols = [], None, None
+    for m in _LINE.finditer(text, start):
+        body = m.group(1)
+        words = body.split()
+        if words[:2] == ["vm", "rx"]:
+            cur, cols = Table(), words[1:]
+            cur.lines.append(m.group(0))
+            continue
+        if cur is None:
+            continue
+        cur.lines.append(m.group(0))
+        if body.startswith("pool:"):
+            cur.pool = {k: int(v) for k, v in re.findall(r"([a-z_]+):? (\d+)", body)}
+        elif body.startswith("nic:"):
+            d = {k: int(v) for k, v in re.findall(r"([a-z_]+) (\d+)", body)}
+            d["rx_errors"] = d.pop("errors", 0)
+            d["tx_ring_full"] = d.pop("full", 0)
+            cur.nic = d
+            cur.end = m.end()
+            if cur.pool and cur.vm:
+                out.append(cur)
+            cur = None
+        elif len(words) == len(cols) + 1 and all(w.isdigit() for w in words[1:]):
+            cur.vm[words[0]] = dict(zip(cols, map(int, words[1:])))
+        else:
+            cur = None      # not a table we understand: skip it
+    return out
+
+
+def conservation_problems(text, pool_frames):
+    """Pool lines whose four counts do not add up to pool_frames."""
+    bad = []
+    for m in re.finditer(r"^\[stats\] pool: free (\d+) posted (\d+) delivered (\d+) "
+                         r"reclaiming (\d+);.*$", text, re.MULTILINE):
+        if sum(int(x) for x in m.groups()) != pool_frames:
+            bad.append(m.group(0))
+    return bad
+
+
+def no_panic(net):
+    m = re.search(r"^.*(\[panic\]|EXCEPTION).*$", net.serial(), re.MULTILINE)
+    if m:
+        raise Fail("the hypervisor panicked: %s" % m.group(0))
+
+
+def next_table(net, start, timeout=20.0):
+    """The first complete table after serial offset 'start'."""
+    deadline = time.monotonic() + timeout
+    while True:
+        t = parse_tables(net.serial(), start)
+        if t:
+            return t[0]
+        no_panic(net)
+        if time.monotonic() >= deadline:
+            raise Fail("no complete [stats] table within %g s after offset %d" % (timeout, start))
+        time.sleep(0.1)
+
+
+def settled_table(net, start=None, timeout=45.0):
+    """Wait until two tables in a row after 'start' (default: now) agree
+    on every counter that traffic moves: everything sent has been taken
+    and counted. Returns the later one."""
+    start = len(net.serial()) if start is None else start
+    deadline = time.monotonic() + timeout
+    prev = next_table(net, start, timeout)
+    while True:
+        t = next_table(net, prev.end, max(1.0, deadline - time.monotonic()))
+        if t.key() == prev.key():
+            return t
+        if time.monotonic() >= deadline:
+            raise Fail("statistics still moving after %g s:\n%s\n%s" % (timeout, prev.text, t.text))
+        prev = t
+
+
+def guest_net_line(net, name, start):
+    """The last 'net rx=...' counters line of VM name after 'start'."""
+    rx = re.compile(r"^%s: net rx=(\d+) arp=(\d+) icmp=(\d+) udp=(\d+) drop=(\d+) held=(\d+)"
+                    r"(?: dirty=(\d+))?$" % name, re.MULTILINE)
+    ms = list(rx.finditer(net.serial(), start))
+    if not ms:
+        return None
+    g = ms[-1].groups()
+    keys = ("rx", "arp", "icmp", "udp", "drop", "held", "dirty")
+    return {k: int(v) for k, v in zip(keys, g) if v is not None}
+
+
+def wait_guest_net_lines(net, start, timeout=30.0):
+    """Wait for a counters line from every VM after 'start'."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = {n: guest_net_line(net, n, start) for n in VMS}
+        if all(lines.values()):
+            return lines
+        if time.monotonic() >= deadline:
+            raise Fail("no 'net rx=' line after offset %d from %s" % (
+                start, ", ".join(n for n, l in lines.items() if not l)))
+        time.sleep(0.2)
+
+
+# --------------------------------------------------------------------------
+# the bed
+
+def wait_up(net, names=VMS, timeout=60.0):
+    for n in names:
+        if not net.wait_serial(r"^%s: net: up slots=\d+$" % n, timeout=timeout):
+            raise Fail("%s never printed 'net: up'" % n)
+
+
+def bochs_drops(net):
+    """Frames Bochs took from the TAP and threw away because the NIC had
+    no free receive descriptor (never seen by the NIC)."""
+    return net.emulator_log().count("device not ready to receive data")
+
+
+def tap_counters(net):
+    """The TAP's own counters, from the namespace's side: tx = frames the
+    namespace wrote towards Bochs."""
+    rc, out = net.exec(["ip", "-s", "-j", "link", "show", "dev", net.tap])
+    if rc != 0:
+        raise Fail("ip -s link show %s: %s" % (net.tap, out))
+    st = json.loads(out)[0]["stats64"]
+    return dict(tx=st["tx"]["packets"], tx_dropped=st["tx"]["dropped"],
+                rx=st["rx"]["packets"], rx_dropped=st["rx"]["dropped"])
+
+
+def filter_exact(net):
+    return re.search(r"^\[e1000\] receive filter: \d+ unicast MAC\(s\) exact$",
+                     net.serial(), re.MULTILINE) is not None
+
+
+def problems_report(title, problems, *tables):
+    msg = "%s:\n  - %s" % (title, "\n  - ".join(problems))
+    for t in tables:
+        if t is not None:
+            msg += "\n" + t.text
+    return msg
+
+
+# --------------------------------------------------------------------------
+# (a) the namespace's own network stack
+
+UDP_SIZES = [18, 64, 512, 1024, 1472]
+
+
+def during_stack(net):
+    """Ping, ARP and UDP echo from the namespace's Linux stack."""
+    t0 = time.monotonic()
+    wait_up(net)
+    rng = random.Random(0x5eed)
+    problems = []
+
+    # ping -c 3, retried for loss; 3 replies wanted in at most 3 runs.
+    for n in VMS:
+        got, runs = 0, []
+        for _ in range(3):
+            rc, out = net.exec(["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", vm_ip(n)],
+                               timeout=20)
+            m = re.search(r"(\d+) received", out or "")
+            got += int(m.group(1)) if m else 0
+            runs.append(out.strip().splitlines()[-2:] if out else ["(no output)"])
+            if got >= 3:
+                break
+        if got < 3:
+            problems.append("ping %s: %d replies in %d runs: %s" % (vm_ip(n), got, len(runs), runs))
+
+    # ARP: each VM's MAC as configured.
+    rc, out = net.exec(["ip", "-j", "neigh", "show", "dev", net.tap])
+    neigh = {e.get("dst"): e for e in json.loads(out or "[]")} if rc == 0 else {}
+    for n in VMS:
+        e = neigh.get(vm_ip(n))
+        if not e:
+            problems.append("ip neigh: no entry for %s (%s)" % (vm_ip(n), out.strip()))
+        elif e.get("lladdr") != vm_mac(n):
+            problems.append("ip neigh: %s is at %s, configured %s" % (vm_ip(n), e.get("lladdr"),
+                                                                      vm_mac(n)))
+        elif set(e.get("state", [])) & {"FAILED", "INCOMPLETE"}:
+            problems.append("ip neigh: %s state %s" % (vm_ip(n), e.get("state")))
+
+    # UDP echo, port 7, from a socket of the namespace's stack.
+    s = net.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((NS_IP, 0))
+    sizes = UDP_SIZES + sorted(rng.randrange(19, 1472) for _ in range(4))
+    echoed = 0
+    try:
+        for n in VMS:
+            sent = {}          # payload -> size, every datagram sent to n
+            for size in sizes:
+                data = nt.payload(size, rng)
+                sent[data] = size
+                ok = False
+                for attempt in range(3):
+                    s.sendto(data, (vm_ip(n), 7))
+                    deadline = time.monotonic() + 2.0
+                    while time.monotonic() < deadline:
+                        s.settimeout(max(0.01, deadline - time.monotonic()))
+                        try:
+                            reply, addr = s.recvfrom(4096)
+                        except socket.timeout:
+                            break
+                        if addr != (vm_ip(n), 7):
+                            problems.append("UDP echo %s size %d: a reply from %s:%d" % (
+                                vm_ip(n), size, addr[0], addr[1]))
+                            continue
+                        if reply == data:
+                            ok = True
+                            break
+                        if reply not in sent:     # a late duplicate is harmless
+                            problems.append("UDP echo %s size %d: a reply of %d bytes matching "
+                                            "nothing sent" % (vm_ip(n), size, len(reply)))
+                    if ok:
+                        break
+                if ok:
+                    echoed += 1
+                else:
+                    problems.append("UDP echo %s size %d: no intact reply in 3 tries"
+                                    % (vm_ip(n), size))
+    finally:
+        s.close()
+
+    t = settled_table(net)
+    bad = conservation_problems(net.serial(), 32 * 8)
+    problems += ["conservation broken: " + b for b in bad]
+    for n in VMS:
+        r = t.vm.get(n)
+        if not r or r["rx"] < 3 + len(sizes) or r["tx"] < 3 + len(sizes):
+            problems.append("%s: rx/tx in the table below %d" % (n, 3 + len(sizes)))
+    no_panic(net)
+    if problems:
+        raise Fail(problems_report("net_stack", problems, t))
+    return "pings ok, %d UDP echoes intact, %.1f s" % (echoed, time.monotonic() - t0)
+
+
+# --------------------------------------------------------------------------
+# (b) raw frames: every frame delivered to exactly the right VMs or counted
+
+INJECT_POOL = 32
+UNKNOWN_MACS = ("02:00:00:00:00:77", "02:00:00:01:00:01")
+MCAST_MAC = "01:00:5e:00:00:fb"       # IPv4 multicast 224.0.0.251
+OVERSIZE = 1600
+PACE_S = 0.004
+
+
+def delivered_len(n):
+    """What the NIC delivers for an n-byte frame sent on the TAP."""
+    return min(max(n, 60), 1514)
+
+
+def during_inject(net):
+    t0 = time.monotonic()
+    wait_up(net)
+    rng = random.Random(0xb0b)
+    problems = []
+    w = nt.Wire(net.socket(), net.tap)
+    exact = filter_exact(net)
+
+    # Oversized frames need a TAP MTU above 1500 (see the module doc).
+    refused = {}
+    e = w.try_send(nt.sized_udp_frame(OVERSIZE, vm_mac("alpha"), dst_ip=vm_ip("alpha")))
+    refused["oversize at MTU 1500"] = repr(e)
+    rc, out = net.exec(["ip", "link", "set", "dev", net.tap, "mtu", "2000"])
+    if rc != 0:
+        raise Fail("cannot raise the TAP's MTU: %s" % out)
+    e = w.try_send(b"\x02\0\0\0\0\x01\x02\0\0\0")         # 10 bytes: below a header
+    refused["10-byte runt"] = repr(e)
+    if e is None:
+        problems.append("a 10-byte frame was accepted by the kernel; the accounting "
+                        "below assumes it is refused")
+    if refused["oversize at MTU 1500"] == "None":
+        problems.append("a %d-byte frame went out at MTU 1500" % OVERSIZE)
+    w.drain()
+
+    table0 = settled_table(net)
+    drops0 = bochs_drops(net)
+    tap0 = tap_counters(net)
+    start = len(net.serial())
+
+    # ---- phase 1: interleaved, paced well under the bed's ceiling -------
+    uni = {n: [] for n in VMS}        # lengths of unicast frames per VM, as sent
+    group = []                        # broadcast and multicast lengths
+    unknown = 0
+    echoes = {}                       # (ident, seq) -> (vm, data)
+    frames = []
+    for rnd in range(8):
+        batch = []
+        for n in VMS:
+            ident = 0x100 + VMS.index(n)
+            data = nt.payload(rng.randrange(16, 400), rng)
+            batch.append((n, nt.icmp_echo_frame(vm_mac(n), nt.TESTER_MAC, nt.TESTER_IP,
+                                                vm_ip(n), ident, rnd, data)))
+            echoes[(ident, rnd)] = (n, data)
+            runt_ident = 0x200 + VMS.index(n)     # a 42-byte echo: answered
+            batch.append((n, nt.icmp_echo_frame(vm_mac(n), nt.TESTER_MAC, nt.TESTER_IP,
+                                                vm_ip(n), runt_ident, rnd, b"", pad=False)))
+            echoes[(runt_ident, rnd)] = (n, b"")
+            batch.append((n, nt.sized_udp_frame(rng.randrange(60, 1515), vm_mac(n),
+                                                dst_ip=vm_ip(n))))
+            batch.append((n, nt.eth(vm_mac(n), nt.TESTER_MAC, 0x88b5,
+                                    bytes([rnd + 1]) * 6, pad=False)))   # 20-byte runt
+            batch.append((n, nt.sized_udp_frame(OVERSIZE, vm_mac(n), dst_ip=vm_ip(n))))
+        batch.append(("*", nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, "192.168.77.250")))
+        batch.append(("*", nt.udp_frame(MCAST_MAC, nt.TESTER_MAC, nt.TESTER_IP, "224.0.0.251",
+                                        5353, 5353, nt.payload(30, rng))))
+        for mac in UNKNOWN_MACS:
+            batch.append(("?", nt.sized_udp_frame(rng.randrange(60, 600), mac)))
+        rng.shuffle(batch)
+        frames += batch
+    seen = []
+    for who, f in frames:
+        w.send(f)
+        if who == "*":
+            group.append(len(f))
+        elif who == "?":
+            unknown += 1
+        else:
+            uni[who].append(len(f))
+        time.sleep(PACE_S)
+        seen += w.drain()
+
+    table1 = settled_table(net)
+    seen += w.drain()
+    drops1 = bochs_drops(net) - drops0
+    tap1 = tap_counters(net)
+    sent1 = len(frames)
+
+    # The wire: tx counted by the TAP = what we sent; what Bochs dropped.
+    if tap1["tx"] - tap0["tx"] != sent1 or tap1["tx_dropped"] != tap0["tx_dropped"]:
+        problems.append("TAP counted %d frames out (%d dropped), we sent %d" % (
+            tap1["tx"] - tap0["tx"], tap1["tx_dropped"] - tap0["tx_dropped"], sent1))
+    nic_rx = table1.nic["rx"] - table0.nic["rx"]
+    reach = sent1 - (unknown if exact else 0) - drops1
+    if nic_rx != reach:
+        problems.append("phase 1: the NIC received %d frames; sent %d, %d to unknown MACs "
+                        "(filtered by the NIC: %s), %d dropped by Bochs: expected %d" % (
+                            nic_rx, sent1, unknown, exact, drops1, reach))
+    for n in VMS:
+        want = len(uni[n]) + len(group)
+        got = table1.accounted(n) - table0.accounted(n)
+        bc = table1.vm[n]["bcast"] - table0.vm[n]["bcast"]
+        nbytes = table1.vm[n]["rx_bytes"] - table0.vm[n]["rx_bytes"]
+        want_bytes = sum(map(delivered_len, uni[n] + group))
+        if not (want - drops1 <= got <= want):
+            problems.append("phase 1: %s: delivered+dropped %d, sent to it %d (%d unicast, %d "
+                            "group; Bochs dropped %d in all)" % (n, got, want, len(uni[n]),
+                                                                 len(group), drops1))
+        if drops1 == 0 and (bc != len(group) or nbytes != want_bytes):
+            problems.append("phase 1: %s: %d group frames and %d bytes delivered, want %d and "
+                            "%d" % (n, bc, nbytes, len(group), want_bytes))
+    for k in ("unknown", "bad_len", "no_vm"):
+        d = table1.pool[k] - table0.pool[k]
+        want = unknown - 0 if (k == "unknown" and not exact) else 0
+        if k == "unknown" and not exact:
+            ok = unknown - drops1 <= d <= unknown
+        else:
+            ok = d == want
+        if not ok:
+            problems.append("phase 1: pool drops %s went up by %d" % (k, d))
+
+    # Replies: every echo answered once, by the VM it was sent to, intact;
+    # nothing else came from the VMs (unknown MACs, group frames, discard
+    # datagrams and runts of other types are all dropped silently).
+    answered = {}
+    for p in seen:
+        if p.pkttype == nt.PACKET_OUTGOING:
+            continue
+        if p.icmp_type == nt.ICMP_ECHO_REPLY and (p.icmp_id, p.icmp_seq) in echoes:
+            n, data = echoes[(p.icmp_id, p.icmp_seq)]
+            if (p.src, p.ip_src, p.dst, p.ip_dst) != (vm_mac(n), vm_ip(n), nt.TESTER_MAC,
+                                                      nt.TESTER_IP):
+                problems.append("echo for %s answered as %s" % (n, nt.describe(p)))
+            elif p.icmp_data != data or not p.icmp_ok or not p.ip_ok:
+                problems.append("echo for %s: bad reply %s" % (n, nt.describe(p)))
+            answered[(p.icmp_id, p.icmp_seq)] = answered.get((p.icmp_id, p.icmp_seq), 0) + 1
+        else:
+            problems.append("unexpected frame from the NIC: %s" % nt.describe(p))
+    dup = [k for k, c in answered.items() if c > 1]
+    missing = [k for k in echoes if k not in answered]
+    if dup:
+        problems.append("echoes answered more than once: %s" % dup)
+    if len(missing) > drops1:
+        problems.append("%d echo requests never answered (Bochs dropped only %d frames): %s" % (
+            len(missing), drops1, missing[:10]))
+
+    # The guests saw what the hypervisor delivered, and hold nothing.
+    lines = wait_guest_net_lines(net, table1.end)
+    for n in VMS:
+        g, r = lines[n], table1.vm[n]
+        if g["rx"] != r["rx"] or g["held"] != 0:
+            problems.append("%s: its stack took %d frames (held %d), the hypervisor delivered "
+                            "%d" % (n, g["rx"], g["held"], r["rx"]))
+        if r["released"] != r["rx"]:
+            problems.append("%s: released %d of %d" % (n, r["released"], r["rx"]))
+
+    # ---- phase 2: bursts larger than the pool -------------------------
+    bursts = [("beta", [nt.sized_udp_frame(60, vm_mac("beta"), dst_ip=vm_ip("beta"),
+                                           sport=41000 + i) for i in range(200)]),
+              ("*", [nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, "192.168.77.%d" % (100 + i))
+                     for i in range(100)])]
+    before = table1
+    for target, burst in bursts:
+        d0 = bochs_drops(net)
+        for f in burst:
+            w.send(f)
+        after = settled_table(net)
+        w.drain()
+        d = bochs_drops(net) - d0
+        nic_rx = after.nic["rx"] - before.nic["rx"]
+        what = "burst of %d to %s" % (len(burst), "every VM" if target == "*" else target)
+        if nic_rx != len(burst) - d:
+            problems.append("%s: the NIC received %d, sent %d, Bochs dropped %d" % (
+                what, nic_rx, len(burst), d))
+        for n in VMS:
+            got = after.accounted(n) - before.accounted(n)
+            want = nic_rx if target in ("*", n) else 0
+            if got != want:
+                problems.append("%s: %s delivered+dropped %d, want %d (NIC rx %d)" % (
+                    what, n, got, want, nic_rx))
+            if target == "*" and after.vm[n]["bcast"] - before.vm[n]["bcast"] != \
+                    after.vm[n]["rx"] - before.vm[n]["rx"]:
+                problems.append("%s: %s got non-broadcast frames" % (what, n))
+        for k in ("unknown", "bad_len"):
+            if after.pool[k] != before.pool[k]:
+                problems.append("%s: pool drops %s moved" % (what, k))
+        print("  %s: NIC %d, Bochs dropped %d; %s" % (
+            what, nic_rx, d, ", ".join("%s rx %d quota %d ring %d" % (
+                n, after.vm[n]["rx"] - before.vm[n]["rx"],
+                after.vm[n]["quota"] - before.vm[n]["quota"],
+                after.vm[n]["ring"] - before.vm[n]["ring"]) for n in VMS)), flush=True)
+        before = after
+
+    # ---- the whole run ----------------------------------------------------
+    end = before
+    tap2 = tap_counters(net)
+    total_drops = bochs_drops(net)
+    if tap2["tx"] - tap2["tx_dropped"] != end.nic["rx"] + total_drops + (unknown if exact else 0):
+        problems.append("over the run: the TAP sent %d (%d dropped), the NIC received %d, "
+                        "Bochs dropped %d, the NIC filtered %d" % (
+                            tap2["tx"], tap2["tx_dropped"], end.nic["rx"], total_drops,
+                            unknown if exact else 0))
+    bad = conservation_problems(net.serial(), INJECT_POOL)
+    problems += ["conservation broken: " + b for b in bad]
+    for n in VMS:
+        if end.vm[n]["released"] + end.vm[n]["revoked"] != end.vm[n]["rx"]:
+            problems.append("%s holds frames at the end: %s" % (n, end.vm[n]))
+    if end.pool["delivered"] or end.pool["reclaiming"]:
+        problems.append("frames still delivered/reclaiming at the end")
+    no_panic(net)
+    w.close()
+    if problems:
+        raise Fail(problems_report("net_inject (refused at send: %s)" % refused, problems,
+                                   table0, table1, end))
+    return ("%d frames interleaved (%d unknown-MAC, %d group), 2 bursts; Bochs dropped %d; "
+            "%.1f s" % (sent1, unknown, len(group), total_drops, time.monotonic() - t0))
+
+
+# --------------------------------------------------------------------------
+# (c) a VM that never releases
+
+HOARD_POOL = 32
+
+
+def during_hoard(net):
+    t0 = time.monotonic()
+    wait_up(net)
+    if not net.wait_serial(r"^beta: hoarding receive slots$", timeout=30):
+        raise Fail("beta never started hoarding")
+    rng = random.Random(0xh0 if False else 0x40a4d)
+    problems = []
+    w = nt.Wire(net.socket(), net.tap)
+    start = len(net.serial())
+    pings = {n: [0, 0] for n in ("alpha", "gamma")}     # answered, asked
+    sent_beta = sent_bcast = 0
+    for rnd in range(6):
+        # A burst at beta (and broadcasts, which beta takes too) ...
+        for i in range(60):
+            w.send(nt.sized_udp_frame(rng.randrange(60, 1000), vm_mac("beta"),
+                                      dst_ip=vm_ip("beta")))
+            sent_beta += 1
+            if i % 4 == 0:
+                w.send(nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, "192.168.77.%d" %
+                                            (100 + i)))
+                sent_bcast += 1
+        # ... while alpha and gamma must keep answering.
+        for n in pings:
+            ok, pr = nt.echo_ping(w, vm_mac(n), vm_ip(n), count=3, size=rng.randrange(8, 600),
+                                  timeout=1.5, retries=3, rng=rng)
+            pings[n][0] += ok
+            pings[n][1] += 3
+            problems += ["round %d: %s: %s" % (rnd, n, p) for p in pr]
+        no_panic(net)
+    t = settled_table(net)
+    b = t.vm["beta"]
+    if b["quota"] == 0:
+        problems.append("beta was never held to its quota (quota drops 0)")
+    if b["revoked"] == 0:
+        problems.append("beta was never revoked (revoked 0)")
+    if t.pool["reclaims"] == 0:
+        problems.append("no reclaim event in the pool line")
+    if b["released"] != 0:
+        problems.append("beta, which never releases, has released %d" % b["released"])
+    if b["rx"] - b["revoked"] > 8:
+        problems.append("beta holds %d frames, quota 8" % (b["rx"] - b["revoked"]))
+    for n in pings:
+        r = t.vm[n]
+        if r["quota"] or r["ring"]:
+            problems.append("%s had drops: quota %d ring %d" % (n, r["quota"], r["ring"]))
+    if b["revoked"] and not re.search(r"^beta: hoard: ignoring reclaim$", net.serial(),
+                                      re.MULTILINE):
+        problems.append("beta was revoked without a reclaim interrupt it noticed")
+    problems += ["conservation broken: " + x for x in conservation_problems(net.serial(),
+                                                                            HOARD_POOL)]
+    no_panic(net)
+    w.close()
+    if problems:
+        raise Fail(problems_report("net_hoard (sent beta %d unicast, %d broadcasts; echo "
+                                   "answered %s; Bochs dropped %d)" % (
+                                       sent_beta, sent_bcast, pings, bochs_drops(net)),
+                                   problems, t))
+    return ("beta: quota drops %d, revoked %d; reclaims %d; alpha/gamma answered %s; %.1f s" % (
+        b["quota"], b["revoked"], t.pool["reclaims"], pings, time.monotonic() - t0))
+
+
+# --------------------------------------------------------------------------
+# (d) VM to VM: alpha pings beta through the hypervisor
+
+def during_vm_to_vm(net):
+    t0 = time.monotonic()
+    w = nt.Wire(net.socket(), net.tap)     # from the start: watch the wire
+    seen = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            p = w.recv(0.2)
+            if p is not None:
+                seen.append(p)
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    problems = []
+    try:
+        wait_up(net)
+        m = net.wait_serial(r"^\[test\] alpha: ping_ok=([3-9]|[1-9]\d+)$", timeout=120)
+        if not m:
+            problems.append("no '[test] alpha: ping_ok=N' with N >= 3 in 120 s (last: %s)" %
+                            re.findall(r"^\[test\] alpha: ping_ok=\d+$", net.serial(),
+                                       re.MULTILINE)[-1:])
+        if not re.search(r"^alpha: ping 192\.168\.77\.12: reply seq=\d+$", net.serial(),
+                         re.MULTILINE):
+            problems.append("no 'alpha: ping 192.168.77.12: reply seq=' line")
+        t = settled_table(net) if not problems else next_table(net, len(net.serial()))
+    finally:
+        stop.set()
+        th.join()
+        w.close()
+    ips = {vm_ip("alpha"), vm_ip("beta")}
+    on_wire = [p for p in seen if p.icmp_type in (nt.ICMP_ECHO, nt.ICMP_ECHO_REPLY) and
+               {p.ip_src, p.ip_dst} == ips]
+    if on_wire:
+        problems.append("%d ICMP echo frames between .11 and .12 on the wire, e.g. %s" % (
+            len(on_wire), nt.describe(on_wire[0])))
+    other = [p for p in seen if p.arp_op is None and not on_wire]
+    if t.vm["alpha"]["tx"] < 3 or t.vm["beta"]["rx"] < 3:
+        problems.append("alpha tx %d, beta rx %d: fewer than 3 frames each way" % (
+            t.vm["alpha"]["tx"], t.vm["beta"]["rx"]))
+    problems += ["conservation broken: " + x for x in conservation_problems(net.serial(), 256)]
+    no_panic(net)
+    if problems:
+        raise Fail(problems_report("net_vm_to_vm (%d frames seen on the wire: %s)" % (
+            len(seen), "; ".join(nt.describe(p) for p in seen[:8])), problems, t))
+    return ("%s; %d frames on the wire, none of them an echo between the VMs (%d non-ARP); "
+            "%.1f s" % (m.group(0), len(seen), len(other), time.monotonic() - t0))
+
+
+# --------------------------------------------------------------------------
+# (e) scrub: a short frame after a long one shows only zeros past its end
+
+SCRUB_POOL = 16
+SCRUB_ROUNDS = 36
+LONG, SHORT = 1400, 60
+
+
+def during_scrub(net):
+    t0 = time.monotonic()
+    wait_up(net)
+    problems = []
+    w = nt.Wire(net.socket(), net.tap)
+    base = settled_table(net)
+    rx = {n: base.vm[n]["rx"] for n in VMS}
+    scrubbed0 = base.pool["scrubbed"]
+    nbytes = 0
+    last = base
+    for i in range(SCRUB_ROUNDS):
+        a, b = VMS[i % 3], VMS[(i + 1) % 3]
+        # Long, non-zero from its first payload byte to its last.
+        w.send(nt.sized_udp_frame(LONG, vm_mac(a), dst_ip=vm_ip(a), fill=0xa5 + i % 16))
+        rx[a] += 1
+        nbytes += LONG
+        # Wait until a has released it, as the statistics say.
+        deadline = time.monotonic() + 20
+        while True:
+            t = next_table(net, last.end, timeout=20)
+            last = t
+            if t.vm[a]["released"] >= rx[a]:
+                break
+            if time.monotonic() >= deadline:
+                raise Fail(problems_report("round %d: %s never released the long frame "
+                                           "(rx wanted %d)" % (i, a, rx[a]), [], t))
+        w.send(nt.sized_udp_frame(SHORT, vm_mac(b), dst_ip=vm_ip(b), fill=0x11))
+        rx[b] += 1
+        nbytes += SHORT
+        w.drain()
+    end = settled_table(net)
+    after = end.end
+    # A report from each VM made after the last frame was taken.
+    for n in VMS:
+        m = net.wait_serial(r"^\[test\] %s: dirty=(\d+)$" % n, timeout=30, start=after)
+        if not m:
+            problems.append("no '[test] %s: dirty=N' report after the traffic" % n)
+        elif m.group(1) != "0":
+            problems.append(m.group(0))
+    for m in re.finditer(r"^.*dirty=[1-9].*$", net.serial(), re.MULTILINE):
+        problems.append("dirty frames reported: %s" % m.group(0))
+    for n in VMS:
+        if end.vm[n]["rx"] != rx[n] or end.vm[n]["released"] != rx[n]:
+            problems.append("%s: rx %d released %d, sent %d" % (
+                n, end.vm[n]["rx"], end.vm[n]["released"], rx[n]))
+    if end.pool["scrubbed"] - scrubbed0 < nbytes:
+        problems.append("scrubbed %d bytes for %d bytes of frames" % (
+            end.pool["scrubbed"] - scrubbed0, nbytes))
+    problems += ["conservation broken: " + x for x in conservation_problems(net.serial(),
+                                                                            SCRUB_POOL)]
+    no_panic(net)
+    w.close()
+    if problems:
+        raise Fail(problems_report("net_scrub (Bochs dropped %d)" % bochs_drops(net),
+                                   problems, base, end))
+    return "%d long/short pairs, every VM dirty=0; %.1f s" % (SCRUB_ROUNDS,
+                                                             time.monotonic() - t0)
+
+
+# --------------------------------------------------------------------------
+
+def _net_test(name, doc, during, cfg_text, timeout=240, expect=(), fail=()):
+    return dict(name=name, bed="bochs", esp="build/esp", doc=doc, cfg_text=cfg_text,
+                netns=True, ready=r"^gamma: net: up slots=", during=during,
+                expect=[r"^\[stats\] pool: "] + list(expect),
+                fail=[PANIC, r"\bstopped\b"] + list(fail), timeout=timeout)
+
+
+TESTS = [
+    _net_test("net_stack",
+              "the namespace's Linux stack pings each VM, resolves each VM's configured MAC "
+              "by ARP, and gets UDP echoes of 18..1472 random bytes back intact from the "
+              "right VM",
+              during_stack, config(), timeout=180),
+
+    _net_test("net_inject",
+              "raw frames: interleaved unicast, broadcast, multicast, unknown-MAC, runt and "
+              "oversized frames, then bursts larger than the pool: every frame that reached "
+              "the NIC is delivered to exactly the right VMs or counted as a drop; "
+              "conservation holds",
+              during_inject, config(pool_frames=INJECT_POOL), timeout=240),
+
+    _net_test("net_hoard",
+              "beta never releases (quota 8, 16 slots, pool 32, reclaim 50 ms): it is held "
+              "to its quota and revoked while alpha and gamma keep answering",
+              during_hoard,
+              config(pool_frames=HOARD_POOL, reclaim_ms=50,
+                     beta=dict(test_mode="net_hoard", quota_frames=8, rx_slots=16)),
+              timeout=240, fail=[r"alpha: .*refused", r"gamma: .*refused"]),
+
+    _net_test("net_vm_to_vm",
+              "alpha pings beta (config 'ping'): replies come back through the hypervisor "
+              "and no echo between them appears on the wire",
+              during_vm_to_vm, config(alpha=dict(ping="192.168.77.12")), timeout=200),
+
+    _net_test("net_scrub",
+              "with a 16-frame pool, a short frame delivered after a long one to another VM "
+              "shows only zero bytes past its length: every VM reports dirty=0",
+              during_scrub, config(pool_frames=SCRUB_POOL), timeout=240,
+              fail=[r"dirty=[1-9]"]),
+]
