@@ -582,6 +582,12 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                         during_result = during(NetHandle(ns, serial))
                     except Exception as e:
                         verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
+                        try:    # what the run printed meanwhile, for the report
+                            with open(serial, "rb") as f:
+                                f.seek(pos)
+                                raw += f.read()
+                        except FileNotFoundError:
+                            pass
                         break
                     during_done = True
                     matched_at["<during done>"] = round(time.monotonic() - start, 2)

@@ -35,7 +35,6 @@ intact; burst sends UDP datagrams to the discard port (9).
 """
 
 import argparse
-import os
 import random
 import select
 import socket

@@ -223,6 +223,8 @@ def run_system(t):
         return "fail"
     if r.ok:
         say("PASS (%.1f s)" % r.elapsed)
+        if r.during_result is not None:
+            say("  during: %s" % (r.during_result,))
         return "pass"
     say("FAIL: %s (%s, %.1f s)" % (r.reason, r.bed, r.elapsed))
     tail = _tail(r.serial_text, TAIL_LINES)

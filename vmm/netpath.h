@@ -71,6 +71,7 @@ struct np_vm {
 	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
 	uint32_t          prod;         /* our ring->prod: the guest's is never read */
 	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
+	bool              at_quota;     /* a frame was dropped over its quota */
 	uint64_t          reclaim_deadline;   /* 0: no reclaim outstanding */
 	struct np_vm_stats st;
 };

@@ -1,6 +1,7 @@
 /* Reclaim by virtual interrupt: when the pool runs low, the VMs holding
- * the most frames are asked to release (HC_VEC_NET_RECLAIM); one that
- * has released nothing by the deadline has its oldest slots revoked
+ * the most frames are asked to release (HC_VEC_NET_RECLAIM), and so is a
+ * VM that has frames dropped because it sits at its quota; one that has
+ * released nothing by the deadline has its oldest slots revoked
  * (docs/datapath.md, "Release, reclaim, revocation"). */
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,12 +10,33 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/netpath.h"
 
-/* Below the watermark, ask every VM that holds at least the mean of the
- * VMs holding any (so always the heaviest) and was not asked already. */
+static void ask(struct netpath *np, uint32_t i, uint64_t now)
+{
+	struct np_vm *v = &np->vm[i];
+
+	np->ops.notify(np->ops.ctx, i, HC_VEC_NET_RECLAIM);
+	/* 0 means none outstanding: a deadline at tick 0 is tick 1. */
+	v->reclaim_deadline = now + np->reclaim_ticks;
+	if (!v->reclaim_deadline)
+		v->reclaim_deadline = 1;
+	np->st.reclaim_events++;
+}
+
+/* A VM at its quota that still gets traffic holds frames it may be done
+ * with: ask, whatever the pool's level. Below the watermark, also ask
+ * every VM that holds at least the mean of the VMs holding any (so
+ * always the heaviest). None is asked twice before it answers. */
 void np_reclaim_ask(struct netpath *np, uint64_t now)
 {
 	uint64_t sum = 0, holding = 0;
 
+	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+		struct np_vm *v = &np->vm[i];
+
+		if (v->at_quota && v->present && !v->reclaim_deadline)
+			ask(np, i, now);
+		v->at_quota = false;
+	}
 	if (np->count[FRAME_FREE] + np->count[FRAME_POSTED] >= np->low_watermark)
 		return;
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
@@ -30,12 +52,7 @@ void np_reclaim_ask(struct netpath *np, uint64_t now)
 		if (!v->present || !v->held || v->held * holding < sum ||
 		    v->reclaim_deadline)
 			continue;
-		np->ops.notify(np->ops.ctx, i, HC_VEC_NET_RECLAIM);
-		/* 0 means none outstanding: a deadline at tick 0 is tick 1. */
-		v->reclaim_deadline = now + np->reclaim_ticks;
-		if (!v->reclaim_deadline)
-			v->reclaim_deadline = 1;
-		np->st.reclaim_events++;
+		ask(np, i, now);
 	}
 }
 

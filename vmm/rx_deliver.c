@@ -96,6 +96,7 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		}
 		if (v->held >= v->quota) {
 			v->st.rx_drop_quota++;
+			v->at_quota = true;     /* np_reclaim_ask asks it back */
 			continue;
 		}
 		if (!ring_room(v)) {

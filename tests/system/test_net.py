@@ -70,6 +70,7 @@ PANIC = r"\[panic\]|EXCEPTION"
 NS_IP = "192.168.77.1"
 VMS = ("alpha", "beta", "gamma")
 STATS_MS = 1000
+DEFAULT_POOL = 256      # pool_frames when the config does not say
 
 
 def vm_mac(name):
@@ -352,7 +353,7 @@ def during_stack(net):
         s.close()
 
     t = settled_table(net)
-    bad = conservation_problems(net.serial(), 32 * 8)
+    bad = conservation_problems(net.serial(), DEFAULT_POOL)
     problems += ["conservation broken: " + b for b in bad]
     for n in VMS:
         r = t.vm.get(n)
@@ -380,6 +381,25 @@ def delivered_len(n):
 
 
 def during_inject(net):
+    """Counted drops here are the hypervisor's: per VM 'quota' and 'ring'
+    (its copy refused), in the pool line 'unknown', 'bad_len', 'no_vm'.
+    Bochs's own drops (bochs.log) and the NIC's filter are outside it and
+    are accounted for from bochs.log and the filter mode (module doc).
+
+    Before the accounting starts: a frame shorter than a header and an
+    oversized one at MTU 1500, which the kernel refuses (reported in the
+    result); then the TAP's MTU goes to 2000 so oversized frames reach
+    Bochs. Phase 1 sends 8 shuffled rounds, each with, for every VM: an
+    ICMP echo with random data, a 42-byte echo runt, a UDP datagram to the
+    discard port of 60..1514 bytes, a 20-byte runt of an unknown
+    EtherType and a 1600-byte datagram; plus an ARP broadcast, a
+    multicast datagram and two frames for unknown MACs; 4 ms apart. It
+    checks the NIC's rx count, each VM's delivered+dropped count, group
+    count and bytes, the pool's drops, that every echo was answered once
+    by its VM with its data and nothing else came back, and that each
+    guest's stack took what the hypervisor delivered. Phase 2 sends 200
+    frames back to back to beta, then 100 broadcasts: each VM's
+    delivered+dropped frames must equal what the NIC received for it."""
     t0 = time.monotonic()
     wait_up(net)
     rng = random.Random(0xb0b)
@@ -396,17 +416,11 @@ def during_inject(net):
         raise Fail("cannot raise the TAP's MTU: %s" % out)
     e = w.try_send(b"\x02\0\0\0\0\x01\x02\0\0\0")         # 10 bytes: below a header
     refused["10-byte runt"] = repr(e)
-    if e is None:
-        problems.append("a 10-byte frame was accepted by the kernel; the accounting "
-                        "below assumes it is refused")
-    if refused["oversize at MTU 1500"] == "None":
-        problems.append("a %d-byte frame went out at MTU 1500" % OVERSIZE)
-    w.drain()
+    w.drain()     # whatever went out is in the settled table below
 
     table0 = settled_table(net)
     drops0 = bochs_drops(net)
     tap0 = tap_counters(net)
-    start = len(net.serial())
 
     # ---- phase 1: interleaved, paced well under the bed's ceiling -------
     uni = {n: [] for n in VMS}        # lengths of unicast frames per VM, as sent
@@ -460,12 +474,15 @@ def during_inject(net):
     if tap1["tx"] - tap0["tx"] != sent1 or tap1["tx_dropped"] != tap0["tx_dropped"]:
         problems.append("TAP counted %d frames out (%d dropped), we sent %d" % (
             tap1["tx"] - tap0["tx"], tap1["tx_dropped"] - tap0["tx_dropped"], sent1))
+    # Bochs drops before the NIC's filter, so a frame for an unknown MAC
+    # may be among its drops: then the filter did not see it.
     nic_rx = table1.nic["rx"] - table0.nic["rx"]
-    reach = sent1 - (unknown if exact else 0) - drops1
-    if nic_rx != reach:
+    lo = sent1 - drops1 - (unknown if exact else 0)
+    hi = lo + (min(drops1, unknown) if exact else 0)
+    if not lo <= nic_rx <= hi:
         problems.append("phase 1: the NIC received %d frames; sent %d, %d to unknown MACs "
-                        "(filtered by the NIC: %s), %d dropped by Bochs: expected %d" % (
-                            nic_rx, sent1, unknown, exact, drops1, reach))
+                        "(filtered by the NIC: %s), %d dropped by Bochs: expected %d..%d" % (
+                            nic_rx, sent1, unknown, exact, drops1, lo, hi))
     for n in VMS:
         want = len(uni[n]) + len(group)
         got = table1.accounted(n) - table0.accounted(n)
@@ -481,11 +498,10 @@ def during_inject(net):
                             "%d" % (n, bc, nbytes, len(group), want_bytes))
     for k in ("unknown", "bad_len", "no_vm"):
         d = table1.pool[k] - table0.pool[k]
-        want = unknown - 0 if (k == "unknown" and not exact) else 0
-        if k == "unknown" and not exact:
+        if k == "unknown" and not exact:    # unicast promiscuous: counted here
             ok = unknown - drops1 <= d <= unknown
         else:
-            ok = d == want
+            ok = d == 0
         if not ok:
             problems.append("phase 1: pool drops %s went up by %d" % (k, d))
 
@@ -530,6 +546,7 @@ def during_inject(net):
               ("*", [nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, "192.168.77.%d" % (100 + i))
                      for i in range(100)])]
     before = table1
+    burst_notes = []
     for target, burst in bursts:
         d0 = bochs_drops(net)
         for f in burst:
@@ -554,22 +571,25 @@ def during_inject(net):
         for k in ("unknown", "bad_len"):
             if after.pool[k] != before.pool[k]:
                 problems.append("%s: pool drops %s moved" % (what, k))
-        print("  %s: NIC %d, Bochs dropped %d; %s" % (
+        burst_notes.append("%s: NIC %d, Bochs dropped %d, %s" % (
             what, nic_rx, d, ", ".join("%s rx %d quota %d ring %d" % (
                 n, after.vm[n]["rx"] - before.vm[n]["rx"],
                 after.vm[n]["quota"] - before.vm[n]["quota"],
-                after.vm[n]["ring"] - before.vm[n]["ring"]) for n in VMS)), flush=True)
+                after.vm[n]["ring"] - before.vm[n]["ring"]) for n in VMS)))
         before = after
 
     # ---- the whole run ----------------------------------------------------
     end = before
     tap2 = tap_counters(net)
     total_drops = bochs_drops(net)
-    if tap2["tx"] - tap2["tx_dropped"] != end.nic["rx"] + total_drops + (unknown if exact else 0):
+    filtered = unknown if exact else 0
+    out = tap2["tx"] - tap2["tx_dropped"]
+    if not end.nic["rx"] + total_drops + filtered - min(total_drops, filtered) <= out <= \
+            end.nic["rx"] + total_drops + filtered:
         problems.append("over the run: the TAP sent %d (%d dropped), the NIC received %d, "
-                        "Bochs dropped %d, the NIC filtered %d" % (
+                        "Bochs dropped %d, the NIC filtered up to %d" % (
                             tap2["tx"], tap2["tx_dropped"], end.nic["rx"], total_drops,
-                            unknown if exact else 0))
+                            filtered))
     bad = conservation_problems(net.serial(), INJECT_POOL)
     problems += ["conservation broken: " + b for b in bad]
     for n in VMS:
@@ -580,16 +600,21 @@ def during_inject(net):
     no_panic(net)
     w.close()
     if problems:
-        raise Fail(problems_report("net_inject (refused at send: %s)" % refused, problems,
-                                   table0, table1, end))
-    return ("%d frames interleaved (%d unknown-MAC, %d group), 2 bursts; Bochs dropped %d; "
-            "%.1f s" % (sent1, unknown, len(group), total_drops, time.monotonic() - t0))
+        raise Fail(problems_report("net_inject (refused at send: %s; %s)" % (
+            refused, "; ".join(burst_notes)), problems, table0, table1, end))
+    return ("%d frames interleaved (%d unknown-MAC, %d group); %s; Bochs dropped %d in all; "
+            "at send time: %s; %.1f s" % (
+                sent1, unknown, len(group), "; ".join(burst_notes), total_drops,
+                ", ".join("%s %s" % (k, "sent" if v == "None" else "refused " + v)
+                          for k, v in refused.items()), time.monotonic() - t0))
 
 
 # --------------------------------------------------------------------------
 # (c) a VM that never releases
 
 HOARD_POOL = 32
+HOARD_QUOTA = 8
+HOARD_SLOTS = 16
 
 
 def during_hoard(net):
@@ -597,7 +622,7 @@ def during_hoard(net):
     wait_up(net)
     if not net.wait_serial(r"^beta: hoarding receive slots$", timeout=30):
         raise Fail("beta never started hoarding")
-    rng = random.Random(0xh0 if False else 0x40a4d)
+    rng = random.Random(0x40a4d)
     problems = []
     w = nt.Wire(net.socket(), net.tap)
     start = len(net.serial())
@@ -631,8 +656,8 @@ def during_hoard(net):
         problems.append("no reclaim event in the pool line")
     if b["released"] != 0:
         problems.append("beta, which never releases, has released %d" % b["released"])
-    if b["rx"] - b["revoked"] > 8:
-        problems.append("beta holds %d frames, quota 8" % (b["rx"] - b["revoked"]))
+    if b["rx"] - b["revoked"] > HOARD_QUOTA:
+        problems.append("beta holds %d frames, quota %d" % (b["rx"] - b["revoked"], HOARD_QUOTA))
     for n in pings:
         r = t.vm[n]
         if r["quota"] or r["ring"]:
@@ -656,9 +681,15 @@ def during_hoard(net):
 # --------------------------------------------------------------------------
 # (d) VM to VM: alpha pings beta through the hypervisor
 
+PING_OK = re.compile(r"^\[test\] alpha: ping_ok=(\d+)$", re.MULTILINE)
+
+
 def during_vm_to_vm(net):
+    """Runs from alpha's up line on, so the wire is watched before alpha
+    starts its ping (its ARP broadcast for beta may show; echoes must
+    not)."""
     t0 = time.monotonic()
-    w = nt.Wire(net.socket(), net.tap)     # from the start: watch the wire
+    w = nt.Wire(net.socket(), net.tap)
     seen = []
     stop = threading.Event()
 
@@ -670,17 +701,28 @@ def during_vm_to_vm(net):
     th = threading.Thread(target=watch, daemon=True)
     th.start()
     problems = []
+    m = m2 = None
     try:
         wait_up(net)
         m = net.wait_serial(r"^\[test\] alpha: ping_ok=([3-9]|[1-9]\d+)$", timeout=120)
         if not m:
             problems.append("no '[test] alpha: ping_ok=N' with N >= 3 in 120 s (last: %s)" %
-                            re.findall(r"^\[test\] alpha: ping_ok=\d+$", net.serial(),
-                                       re.MULTILINE)[-1:])
+                            PING_OK.findall(net.serial())[-1:])
+        else:
+            # Watch on while alpha goes on pinging: a later report must
+            # count more replies. Meanwhile a positive control: an echo
+            # to gamma, whose reply the watcher must see.
+            w.send(nt.icmp_echo_frame(vm_mac("gamma"), nt.TESTER_MAC, nt.TESTER_IP,
+                                      vm_ip("gamma"), 0x7e57, 1, b"control"))
+            m2 = net.wait_serial(PING_OK.pattern, timeout=30, start=m.end())
+            if not m2 or int(m2.group(1)) <= int(m.group(1)):
+                problems.append("ping_ok did not grow while the wire was watched: %s then %s" %
+                                (m.group(0), m2.group(0) if m2 else None))
         if not re.search(r"^alpha: ping 192\.168\.77\.12: reply seq=\d+$", net.serial(),
                          re.MULTILINE):
             problems.append("no 'alpha: ping 192.168.77.12: reply seq=' line")
-        t = settled_table(net) if not problems else next_table(net, len(net.serial()))
+        # The ping goes on: the counters never settle; any later table.
+        t = next_table(net, len(net.serial()))
     finally:
         stop.set()
         th.join()
@@ -691,44 +733,68 @@ def during_vm_to_vm(net):
     if on_wire:
         problems.append("%d ICMP echo frames between .11 and .12 on the wire, e.g. %s" % (
             len(on_wire), nt.describe(on_wire[0])))
-    other = [p for p in seen if p.arp_op is None and not on_wire]
+    if m2 and not any(p.icmp_type == nt.ICMP_ECHO_REPLY and p.icmp_id == 0x7e57 and
+                      p.ip_src == vm_ip("gamma") for p in seen):
+        problems.append("the watcher never saw gamma's reply to the control echo: it proves "
+                        "nothing")
+    arps = [p for p in seen if p.arp_op is not None and p.pkttype != nt.PACKET_OUTGOING]
     if t.vm["alpha"]["tx"] < 3 or t.vm["beta"]["rx"] < 3:
         problems.append("alpha tx %d, beta rx %d: fewer than 3 frames each way" % (
             t.vm["alpha"]["tx"], t.vm["beta"]["rx"]))
-    problems += ["conservation broken: " + x for x in conservation_problems(net.serial(), 256)]
+    problems += ["conservation broken: " + x for x in conservation_problems(net.serial(),
+                                                                            DEFAULT_POOL)]
     no_panic(net)
     if problems:
         raise Fail(problems_report("net_vm_to_vm (%d frames seen on the wire: %s)" % (
             len(seen), "; ".join(nt.describe(p) for p in seen[:8])), problems, t))
-    return ("%s; %d frames on the wire, none of them an echo between the VMs (%d non-ARP); "
-            "%.1f s" % (m.group(0), len(seen), len(other), time.monotonic() - t0))
+    return ("ping_ok %s -> %s while watched; %d frame(s) from the NIC seen (the control "
+            "echo's reply, %d ARP), no echo between the VMs; alpha tx %d, nic tx %d; %.1f s" % (
+                m.group(1), m2.group(1), len(seen), len(arps), t.vm["alpha"]["tx"],
+                t.nic["tx"], time.monotonic() - t0))
 
 
 # --------------------------------------------------------------------------
 # (e) scrub: a short frame after a long one shows only zeros past its end
 
 SCRUB_POOL = 16
-SCRUB_ROUNDS = 36
+SCRUB_FRAMES = 72
 LONG, SHORT = 1400, 60
+
+
+def scrub_sequence(n, rng):
+    """n frame kinds, "L" or "S", about half each, in random order. Not a
+    plain L,S,L,S: the NIC's ring reuses a released page a fixed number
+    of frames later (the posted count, 14 with this pool: even), so with
+    a period of two every short frame would land on a page that last held
+    a short one and a missing scrub would go unseen."""
+    kinds = ["L"] * (n // 2) + ["S"] * (n - n // 2)
+    rng.shuffle(kinds)
+    return kinds
 
 
 def during_scrub(net):
     t0 = time.monotonic()
     wait_up(net)
     problems = []
+    rng = random.Random(0x5c2b)
     w = nt.Wire(net.socket(), net.tap)
     base = settled_table(net)
     rx = {n: base.vm[n]["rx"] for n in VMS}
     scrubbed0 = base.pool["scrubbed"]
     nbytes = 0
     last = base
-    for i in range(SCRUB_ROUNDS):
-        a, b = VMS[i % 3], VMS[(i + 1) % 3]
-        # Long, non-zero from its first payload byte to its last.
-        w.send(nt.sized_udp_frame(LONG, vm_mac(a), dst_ip=vm_ip(a), fill=0xa5 + i % 16))
+    kinds = scrub_sequence(SCRUB_FRAMES, rng)
+    for i, kind in enumerate(kinds):
+        a = VMS[i % 3]          # each frame to another VM than the one before
+        if kind == "L":         # non-zero from its first payload byte to its last
+            f = nt.sized_udp_frame(LONG, vm_mac(a), dst_ip=vm_ip(a), fill=0xa5 + i % 16)
+        else:
+            f = nt.sized_udp_frame(SHORT, vm_mac(a), dst_ip=vm_ip(a), fill=0x11)
+        w.send(f)
         rx[a] += 1
-        nbytes += LONG
-        # Wait until a has released it, as the statistics say.
+        nbytes += len(f)
+        # The next frame only once this one is released, as the statistics
+        # say: its page is then back in the pool for the NIC to reuse.
         deadline = time.monotonic() + 20
         while True:
             t = next_table(net, last.end, timeout=20)
@@ -736,11 +802,8 @@ def during_scrub(net):
             if t.vm[a]["released"] >= rx[a]:
                 break
             if time.monotonic() >= deadline:
-                raise Fail(problems_report("round %d: %s never released the long frame "
-                                           "(rx wanted %d)" % (i, a, rx[a]), [], t))
-        w.send(nt.sized_udp_frame(SHORT, vm_mac(b), dst_ip=vm_ip(b), fill=0x11))
-        rx[b] += 1
-        nbytes += SHORT
+                raise Fail(problems_report("frame %d: %s never released it (rx wanted %d)" % (
+                    i, a, rx[a]), [], t))
         w.drain()
     end = settled_table(net)
     after = end.end
@@ -751,8 +814,10 @@ def during_scrub(net):
             problems.append("no '[test] %s: dirty=N' report after the traffic" % n)
         elif m.group(1) != "0":
             problems.append(m.group(0))
-    for m in re.finditer(r"^.*dirty=[1-9].*$", net.serial(), re.MULTILINE):
-        problems.append("dirty frames reported: %s" % m.group(0))
+    dirty = re.findall(r"^.*dirty=[1-9].*$", net.serial(), re.MULTILINE)
+    if dirty:
+        problems.append("%d lines report dirty frames, the first: %s" % (
+            len(dirty), "; ".join(dirty[:4])))
     for n in VMS:
         if end.vm[n]["rx"] != rx[n] or end.vm[n]["released"] != rx[n]:
             problems.append("%s: rx %d released %d, sent %d" % (
@@ -767,15 +832,16 @@ def during_scrub(net):
     if problems:
         raise Fail(problems_report("net_scrub (Bochs dropped %d)" % bochs_drops(net),
                                    problems, base, end))
-    return "%d long/short pairs, every VM dirty=0; %.1f s" % (SCRUB_ROUNDS,
-                                                             time.monotonic() - t0)
+    return "%d frames (%d long, %d short), every VM dirty=0; %.1f s" % (
+        SCRUB_FRAMES, kinds.count("L"), kinds.count("S"), time.monotonic() - t0)
 
 
 # --------------------------------------------------------------------------
 
-def _net_test(name, doc, during, cfg_text, timeout=240, expect=(), fail=()):
+def _net_test(name, doc, during, cfg_text, timeout=240, expect=(), fail=(),
+              ready=r"^gamma: net: up slots="):
     return dict(name=name, bed="bochs", esp="build/esp", doc=doc, cfg_text=cfg_text,
-                netns=True, ready=r"^gamma: net: up slots=", during=during,
+                netns=True, ready=ready, during=during,
                 expect=[r"^\[stats\] pool: "] + list(expect),
                 fail=[PANIC, r"\bstopped\b"] + list(fail), timeout=timeout)
 
@@ -799,13 +865,15 @@ TESTS = [
               "to its quota and revoked while alpha and gamma keep answering",
               during_hoard,
               config(pool_frames=HOARD_POOL, reclaim_ms=50,
-                     beta=dict(test_mode="net_hoard", quota_frames=8, rx_slots=16)),
+                     beta=dict(test_mode="net_hoard", quota_frames=HOARD_QUOTA,
+                               rx_slots=HOARD_SLOTS)),
               timeout=240, fail=[r"alpha: .*refused", r"gamma: .*refused"]),
 
     _net_test("net_vm_to_vm",
               "alpha pings beta (config 'ping'): replies come back through the hypervisor "
               "and no echo between them appears on the wire",
-              during_vm_to_vm, config(alpha=dict(ping="192.168.77.12")), timeout=200),
+              during_vm_to_vm, config(alpha=dict(ping="192.168.77.12")), timeout=200,
+              ready=r"^alpha: up mac="),
 
     _net_test("net_scrub",
               "with a 16-frame pool, a short frame delivered after a long one to another VM "

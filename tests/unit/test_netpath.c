@@ -1395,6 +1395,37 @@ static void test_hoarder(void **state)
 	assert_true(fk.reclaim_irq[0] >= 2);
 }
 
+/* A VM held at its quota is asked to reclaim even while the pool is far
+ * from its watermark, and revoked when it ignores that: otherwise a
+ * hoarder capped by its quota could never push the pool low enough to
+ * be asked, and would keep its frames for ever. */
+static void test_quota_asks_reclaim(void **state)
+{
+	(void)state;
+	world(32, 8, 2, 10);            /* watermark 2: never reached here */
+	add_vm(0, 8, 4, false, true);
+	add_vm(1, 8, 8, false, true);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(rx(mac(0), 64), 1);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 0);         /* at quota, no drop yet */
+	assert_int_equal(rx(mac(0), 64), 0);            /* over quota: dropped */
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	assert_int_equal(fk.reclaim_irq[1], 0);
+	assert_int_equal(rx(mac(0), 64), 0);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);         /* asked once */
+	now += 5;
+	assert_int_equal(np_tick(&np, now), 0);         /* not yet due */
+	now += 6;
+	assert_true(np_tick(&np, now) >= 2);
+	assert_true(np_vm_held(&np, 0) <= 2);
+	assert_int_equal(np.vm[0].st.revoked, 4 - np_vm_held(&np, 0));
+	assert_int_equal(np.vm[1].st.revoked, 0);
+}
+
 /* --- transmit ----------------------------------------------------------- */
 
 /* Three VMs, the NIC able to take the whole pool; tx_reserve keeps two
@@ -2042,6 +2073,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_watermark_reclaim),
 	T(test_revoke_oldest),
 	T(test_hoarder),
+	T(test_quota_asks_reclaim),
 	T(test_tx_vm_to_vm),
 	T(test_tx_broadcast),
 	T(test_tx_unknown),
