@@ -26,6 +26,8 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables \
 	-DEFI_FUNCTION_WRAPPER -DFLIPVISOR_VERSION='"$(VERSION)"' \
 	-I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
+# make bench-system sets NET_COST_CFLAGS (vmm/net_cost.h).
+HV_CFLAGS += $(NET_COST_CFLAGS)
 HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
 	-L$(EFI_LIB)
 NASMFLAGS := -f elf64 -g -Werror
@@ -44,7 +46,7 @@ HV_C := \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
-	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c \
+	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm
 
@@ -75,10 +77,16 @@ $(BUILD)/hv/%.o: %.asm
 # The guest-stub image is linked in as data (guest-stub/guest_image.h).
 GUEST_IMAGE_OBJ := $(BUILD)/guest-stub/guest-stub.o
 
-$(BUILD)/flipvisor.so: $(HV_OBJ) $(GUEST_IMAGE_OBJ)
+# libefi with its byte-loop memcpy/memset made weak: lib/string.c's win.
+LIBEFI := $(BUILD)/libefi.a
+$(LIBEFI): $(EFI_LIB)/libefi.a
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) -W memcpy -W memset $< $@
+
+$(BUILD)/flipvisor.so: $(HV_OBJ) $(GUEST_IMAGE_OBJ) $(LIBEFI)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJ) $(GUEST_IMAGE_OBJ) -o $@ \
-		-lefi -lgnuefi
+		$(LIBEFI) -lgnuefi
 	@# An EFI image must be fully relocatable: refuse text relocations.
 	@! readelf -d $@ | grep -q TEXTREL
 	@# Guests' x87/SSE state stays in the registers while the hypervisor
@@ -199,6 +207,64 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 unit-build: $(UNIT_BINS)
 
+# --- make bench: the data path's cost on the host (docs/performance.md) --
+# The netpath and EPT files with the hypervisor's code generation (-O2,
+# default x86-64, no sanitizers) and memcpy/memset/memcmp renamed, so
+# tools/bench/bench_string.c can run them with lib/string.c's (as
+# flipvisor.so links them), gnu-efi's byte loops or libc's. Not part of
+# `make test`; BENCH_ARGS=--quick is a smoke run.
+BENCH_DIR     := $(BUILD)/bench
+BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter -fno-builtin -fno-tree-loop-distribute-patterns \
+	-mgeneral-regs-only -mno-red-zone -fno-strict-aliasing \
+	-fno-omit-frame-pointer -fno-stack-protector -I.
+BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter -I.
+BENCH_HV_C    := $(unit_netpath_SRC) arch/x86/vmx/ept.c
+BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
+BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
+	tools/bench/bench_report.c tools/bench/bench_world.c \
+	tools/bench/bench_clock.c
+BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
+	$(BENCH_DIR)/obj/tools/bench/bench_string.o \
+	$(BENCH_C:%.c=$(BENCH_DIR)/obj/%.o)
+
+# The Makefile too: a flag changed must not leave a stale object.
+$(BENCH_HV_OBJ): $(BENCH_DIR)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=bench_memcpy \
+		-Dmemset=bench_memset -Dmemcmp=bench_memcmp -MMD -MP -c $< -o $@
+
+# lib/string.c: the hypervisor's own string functions, prefixed hv_.
+$(BENCH_DIR)/obj/lib/string.o: lib/string.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=hv_memcpy -Dmemset=hv_memset \
+		-Dmemcmp=hv_memcmp -Dmemmove=hv_memmove -Dstrlen=hv_strlen \
+		-Dstrcmp=hv_strcmp -MMD -MP -c $< -o $@
+
+$(BENCH_DIR)/obj/tools/bench/bench_string.o: tools/bench/bench_string.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_C:%.c=$(BENCH_DIR)/obj/%.o): $(BENCH_DIR)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_DIR)/bench_datapath: $(BENCH_OBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(HOSTCC) $(BENCH_OBJ) -o $@ -lm
+
+.PHONY: bench
+bench: setup
+	@$(MAKE) --no-print-directory $(BENCH_DIR)/bench_datapath
+	@tools/bench/bench.sh $(BENCH_DIR) $(BENCH_ARGS)
+
+-include $(shell find $(BENCH_DIR)/obj -name '*.d' 2>/dev/null)
+
 # --- the two commands -------------------------------------------------
 setup:
 	@tools/setup.sh
@@ -213,5 +279,18 @@ test: setup
 
 clean:
 	rm -rf $(BUILD)
+
+# --- make bench-system: in-system cost in Bochs (docs/performance.md) --
+# Its own build tree, with the invariant checks compiled out
+# (vmm/net_cost.h); the guest-stub image is the main tree's, whose path
+# names its symbols (guest-stub/guest_image.h).
+.PHONY: bench-system
+BENCH_SYSTEM := $(BUILD)/bench-system
+bench-system: setup
+	@$(MAKE) --no-print-directory all BUILD=$(BENCH_SYSTEM) \
+		GUEST_DIR=$(BUILD)/guest-stub \
+		GUEST_IMAGE_OBJ=$(BUILD)/guest-stub/guest-stub.o \
+		NET_COST_CFLAGS=-DNET_COST_NO_CHECK
+	@$(PYTHON) tools/bench_system.py --esp $(BENCH_SYSTEM)/esp
 
 -include $(shell find $(BUILD)/hv -name '*.d' 2>/dev/null)

@@ -58,9 +58,10 @@ static inline int64_t hc_test(uint64_t op, uint64_t a, uint64_t b)
 	return hc_call(HC_TEST, op, a, b);
 }
 
-static inline int64_t hc_net_setup(struct net_rx_ring *ring)
+/* 'copy_area' NULL: no copy delivery. */
+static inline int64_t hc_net_setup(struct net_rx_ring *ring, void *copy_area)
 {
-	return hc_call(HC_NET_SETUP, (uint64_t)ring, 0, 0);
+	return hc_call(HC_NET_SETUP, (uint64_t)ring, (uint64_t)copy_area, 0);
 }
 
 static inline int64_t hc_net_release(const uint16_t *slots, uint64_t n)

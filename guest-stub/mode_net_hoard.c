@@ -1,8 +1,9 @@
-/* HC_MODE_NET_HOARD: the guest that never gives a receive slot back. It
- * registers its ring like the normal mode, then never reads a frame,
- * never advances cons, never releases, and ignores the reclaim interrupt:
- * the hypervisor must hold it to its quota and revoke its slots while
- * other VMs go on. It only watches prod to say how much it holds. */
+/* HC_MODE_NET_HOARD: the guest that never gives a receive slot or a copy
+ * buffer back. It registers its ring and copy area like the normal mode,
+ * then never reads a frame, never advances cons, never releases either
+ * kind, and ignores the reclaim interrupt: the hypervisor must hold it
+ * to its quota and revoke what it holds while other VMs go on. It only
+ * watches prod to say how much it holds. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,9 +1,10 @@
 /* The paravirtual NIC driver: the glue between the hypervisor's receive
  * path (vmm/hypercall_abi.h, docs/datapath.md) and the pure parts,
  * net_ring.c, the protocol files and net_ping.c. Here are the page-table
- * entry for the receive window, the hypercalls, the test reports and the
- * console lines. */
+ * entry for the receive window, the place of the copy area, the
+ * hypercalls, the test reports and the console lines. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest-stub/cpu.h"
@@ -29,6 +30,15 @@
 #define WINDOW_BYTES    ((uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE)
 #define WINDOW_PAGES    ((WINDOW_BYTES + PAGE_2M - 1) / PAGE_2M)
 
+/* The copy area must be registered before HC_NET_SETUP tells us
+ * nr_slots, so it has room for the most the hypervisor may grant: 1 MiB.
+ * Too big for .bss (the image would need 1 MiB of RAM above 1 MiB even
+ * when the hypervisor copies nothing), so it sits at the top of RAM,
+ * under STACK_RESERVE for the stack, which needs a few KiB. */
+#define COPY_AREA_BYTES ((uint64_t)NET_RX_SLOTS_MAX * NET_COPY_BUF_SIZE)
+#define STACK_RESERVE   0x10000ull          /* 64 KiB */
+#define PAGE_4K         0x1000ull
+
 /* The entry code maps RAM (< 1 GiB) through PDPT entry 0 and the
  * bad-memory mode uses entry 1: the window needs an entry of its own. */
 _Static_assert(NET_RX_WINDOW_GPA % (1ull << 30) == 0 &&
@@ -37,6 +47,10 @@ _Static_assert(NET_RX_WINDOW_GPA % (1ull << 30) == 0 &&
 	       "the receive window does not fit one PD of its own");
 _Static_assert(sizeof(struct net_rx_ring) <= NET_SLOT_SIZE,
 	       "the receive ring is larger than a page");
+_Static_assert(COPY_AREA_BYTES % PAGE_4K == 0 && STACK_RESERVE % PAGE_4K == 0,
+	       "the copy area would not be 4 KiB aligned");
+
+extern uint8_t __bss_end[];             /* guest.ld */
 
 static uint64_t window_pd[512] __attribute__((aligned(4096)));
 
@@ -53,7 +67,7 @@ static struct net_rx rx;
 static struct net_id me;
 static struct net_counters cnt;
 static struct net_ping ping;
-static uint64_t release_refused, reclaim_seen;
+static uint64_t release_refused, reclaim_seen, overrun_seen;
 static bool ring_told;
 
 /* Errors are printed on their 1st, 2nd, 4th, 8th ... occurrence. */
@@ -77,6 +91,33 @@ static void window_map(void)
 			(NET_RX_WINDOW_GPA + i * PAGE_2M) | PTE_PS | PTE_P;
 	pdpt[PDPT_INDEX(NET_RX_WINDOW_GPA)] = (uint64_t)window_pd | PTE_RW |
 					      PTE_P;
+}
+
+/* Where the copy area goes: the COPY_AREA_BYTES under the top
+ * STACK_RESERVE of RAM. NULL when that would reach down into the image
+ * or its .bss (a 2 MiB VM) or up into the stack we run on. */
+static uint8_t *copy_area_place(uint64_t ram_bytes)
+{
+	uint64_t lowest = ((uint64_t)__bss_end + PAGE_4K - 1) & ~(PAGE_4K - 1);
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+	uint64_t gpa;
+
+	if (ram_bytes < COPY_AREA_BYTES + STACK_RESERVE)
+		return NULL;
+	gpa = (ram_bytes - COPY_AREA_BYTES - STACK_RESERVE) & ~(PAGE_4K - 1);
+	if (gpa < lowest || sp < gpa + COPY_AREA_BYTES)
+		return NULL;
+	return (uint8_t *)gpa;
+}
+
+/* RAM holds whatever it held before the VM started, and net_ring.c
+ * counts any non-zero byte past a copied frame: start from zero. */
+static void copy_area_clear(uint8_t *area)
+{
+	uint64_t *w = (uint64_t *)area;
+
+	for (uint64_t i = 0; i < COPY_AREA_BYTES / sizeof(*w); i++)
+		w[i] = 0;
 }
 
 /* An IPv4 address in host byte order, for "%u.%u.%u.%u". */
@@ -150,8 +191,14 @@ bool net_dev_setup(const struct hc_identity *id)
 	me.prefix_len = id->prefix_len;
 	me.ipv4 = id->ipv4;
 
+	/* Without room for a copy area the hypervisor flips every frame. */
+	uint8_t *copy = copy_area_place(id->ram_bytes);
+
+	if (copy)
+		copy_area_clear(copy);
+
 	/* The ring is in .bss, zeroed: prod and cons start at 0. */
-	int64_t r = hc_net_setup(&ring_page.ring);
+	int64_t r = hc_net_setup(&ring_page.ring, copy);
 
 	/* NOSYS: a hypervisor from before networking. */
 	if (r == -HC_E_NODEV || r == -HC_E_NOSYS) {
@@ -164,9 +211,12 @@ bool net_dev_setup(const struct hc_identity *id)
 	}
 	window_map();
 	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
-		    &ops);
+		    copy, &ops);
 	reclaim_seen = idt_irq_count(HC_VEC_NET_RECLAIM);
 	net_ping_init(&ping, id->ping_ipv4);
+	if (!copy)
+		print("net: no room for a copy area in %lu KiB of RAM\n",
+		      (uint64_t)id->ram_bytes / 1024);
 	print("net: up slots=%u\n", rx.nr_slots);
 	return true;
 }
@@ -184,6 +234,12 @@ void net_dev_poll(void)
 		      ((volatile struct net_rx_ring *)&ring_page.ring)->prod,
 		      rx.cons);
 	}
+	if (rx.st.copy_overrun != overrun_seen) {
+		overrun_seen = rx.st.copy_overrun;
+		if (worth_a_line(overrun_seen))
+			print("net: copy buffer written past its frame: "
+			      "%lu so far\n", overrun_seen);
+	}
 	if (reclaims != reclaim_seen) {
 		reclaim_seen = reclaims;
 		if (worth_a_line(reclaims))
@@ -197,9 +253,9 @@ void net_dev_summary(void)
 	/* Entries that never reached the stack are frames too, dropped. */
 	uint64_t bad = rx.st.bad_slot + rx.st.bad_len;
 
-	print("net rx=%lu arp=%lu icmp=%lu udp=%lu drop=%lu held=%u dirty=%lu\n",
-	      cnt.rx + bad, cnt.arp, cnt.icmp, cnt.udp, cnt.drop + bad,
-	      rx.held, rx.st.dirty);
+	print("net rx=%lu arp=%lu icmp=%lu udp=%lu drop=%lu held=%u dirty=%lu "
+	      "copied=%lu\n", cnt.rx + bad, cnt.arp, cnt.icmp, cnt.udp,
+	      cnt.drop + bad, rx.held, rx.st.dirty, rx.st.copied);
 }
 
 void net_dev_report(void)

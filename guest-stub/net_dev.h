@@ -9,16 +9,18 @@
 
 #include "vmm/hypercall_abi.h"
 
-/* Calls HC_NET_SETUP, once. False when there is no network: the
- * hypervisor has no NIC or does not know the call ("net: no network"),
- * or refused it; then no other net call may be made. */
+/* Places and zeroes the copy area, then calls HC_NET_SETUP, once. False
+ * when there is no network: the hypervisor has no NIC or does not know
+ * the call ("net: no network"), or refused it; then no other net call
+ * may be made. */
 bool net_dev_setup(const struct hc_identity *id);
 
 /* Take every frame in the ring, answer it, release its slot, and note a
  * reclaim interrupt. Call with interrupts off, on every wake-up. */
 void net_dev_poll(void);
 
-/* The counters line: "net rx=R arp=A icmp=I udp=U drop=D held=H dirty=Y". */
+/* The counters line:
+ * "net rx=R arp=A icmp=I udp=U drop=D held=H dirty=Y copied=C". */
 void net_dev_summary(void);
 
 /* HC_TEST_REPORT of the ping's replies (with a 'ping' peer only), of

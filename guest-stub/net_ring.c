@@ -3,7 +3,8 @@
  * Both indices run freely; entry i is ent[i % NET_RX_RING]
  * (vmm/hypercall_abi.h). The ring page is shared with the hypervisor, so
  * each entry is read once into locals and checked there: a slot is read
- * only if it is inside our window and its length is a frame's. */
+ * only if it is inside our window, or inside our copy area for an entry
+ * flagged NET_RX_F_COPY, and its length is a frame's. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -12,8 +13,16 @@
 /* The ring as the other side may change it. */
 #define RING(rx) ((volatile struct net_rx_ring *)(rx)->ring)
 
+/* A release value names a window slot or, with the copy bit, a copy
+ * buffer: the two must not collide. */
+_Static_assert(NET_SLOT_COPY >= NET_RX_SLOTS_MAX,
+	       "NET_SLOT_COPY collides with a slot number");
+_Static_assert(NET_FRAME_MAX <= NET_COPY_BUF_SIZE,
+	       "a frame does not fit a copy buffer");
+
 void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
-		 const uint8_t *window, const struct net_rx_ops *ops)
+		 const uint8_t *window, uint8_t *copy,
+		 const struct net_rx_ops *ops)
 {
 	uint8_t *p = (uint8_t *)rx;
 
@@ -21,11 +30,12 @@ void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
 		p[i] = 0;
 	rx->ring = ring;
 	rx->window = window;
+	rx->copy = copy;
 	rx->ops.ctx = ops->ctx;
 	rx->ops.frame = ops->frame;
 	rx->ops.release = ops->release;
-	/* The window we map holds NET_RX_SLOTS_MAX slots, whatever the
-	 * hypervisor says. */
+	/* The window we map, and the copy area, hold NET_RX_SLOTS_MAX slots,
+	 * whatever the hypervisor says. */
 	uint32_t n = RING(rx)->nr_slots;
 
 	rx->nr_slots = n < NET_RX_SLOTS_MAX ? n : NET_RX_SLOTS_MAX;
@@ -39,26 +49,53 @@ uint32_t net_rx_pending(const struct net_rx *rx)
 /* A 64-bit load that may alias the frame's bytes. */
 typedef uint64_t __attribute__((may_alias)) rx_word;
 
-/* The scrub rule (docs/datapath.md): a delivered slot holds its frame's
- * len bytes and zeros, whatever frame the page held before. The NIC may
- * write only its 2 KiB buffer, but a stale byte anywhere is a leak, so
- * the whole page is checked: bytes up to an 8-byte boundary, then
- * aligned words (the page is 4 KiB aligned). */
-bool net_rx_tail_clean(const uint8_t *page, uint32_t len)
+/* True when buf[from..size) is all zero. 'buf' is 8-byte aligned:
+ * bytes up to an 8-byte boundary, then aligned words. */
+static bool rx_zero_from(const uint8_t *buf, uint32_t from, uint32_t size)
 {
-	uint32_t i = len;
+	uint32_t i = from;
 
-	for (; i < NET_SLOT_SIZE && i % sizeof(rx_word); i++)
-		if (page[i])
+	for (; i < size && i % sizeof(rx_word); i++)
+		if (buf[i])
 			return false;
-	for (; i < NET_SLOT_SIZE; i += sizeof(rx_word))
-		if (*(const rx_word *)(page + i))
+	for (; i < size; i += sizeof(rx_word))
+		if (*(const rx_word *)(buf + i))
 			return false;
 	return true;
 }
 
-/* Give back every slot in done[]. A batch with one slot the hypervisor
- * will not take fails whole and changes nothing (validate, then
+/* The scrub rule (docs/datapath.md): a delivered slot holds its frame's
+ * len bytes and zeros, whatever frame the page held before. The NIC may
+ * write only its 2 KiB buffer, but a stale byte anywhere is a leak, so
+ * the whole page is checked (the page is 4 KiB aligned). */
+bool net_rx_tail_clean(const uint8_t *page, uint32_t len)
+{
+	return rx_zero_from(page, len, NET_SLOT_SIZE);
+}
+
+/* A copy buffer is our own RAM, zero when we last gave it back
+ * (rx_take_copy clears it): a non-zero byte past the frame means the
+ * hypervisor copied more than the frame, maybe another VM's bytes. */
+bool net_rx_copy_clean(const uint8_t *buf, uint32_t len)
+{
+	return rx_zero_from(buf, len, NET_COPY_BUF_SIZE);
+}
+
+/* Zero n bytes of a copy buffer (8-byte aligned) from its start. Word
+ * stores, then bytes: no libc, and no memset call from the compiler
+ * (-fno-tree-loop-distribute-patterns). */
+static void rx_clear(uint8_t *buf, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; i + sizeof(rx_word) <= n; i += sizeof(rx_word))
+		*(rx_word *)(buf + i) = 0;
+	for (; i < n; i++)
+		buf[i] = 0;
+}
+
+/* Give back every slot and copy buffer in done[]. A batch with one the
+ * hypervisor will not take fails whole and changes nothing (validate, then
  * perform), so on failure the slots go back one at a time and only the
  * refused ones are lost. No error is transient: a refused slot is not
  * retried, or it would be refused forever. */
@@ -83,6 +120,63 @@ static void rx_release(struct net_rx *rx)
 	rx->held = 0;
 }
 
+/* Queue a value for release, and release when a batch is full. */
+static void rx_done(struct net_rx *rx, uint16_t v)
+{
+	rx->done[rx->held++] = v;
+	if (rx->held == HC_NET_BATCH)
+		rx_release(rx);
+}
+
+/* A frame in window slot 'slot': read-only to us, scrubbed by the
+ * hypervisor, so anything past the frame counts as dirty. */
+static void rx_take_window(struct net_rx *rx, uint16_t slot, uint16_t len,
+			   uint16_t flags)
+{
+	if (slot >= rx->nr_slots) {
+		rx->st.bad_slot++;      /* not ours to read or release */
+		return;
+	}
+	const uint8_t *page = rx->window + (uint64_t)slot * NET_SLOT_SIZE;
+
+	if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
+		if (!net_rx_tail_clean(page, len))
+			rx->st.dirty++;
+		rx->ops.frame(rx->ops.ctx, page, len, flags);
+	} else {
+		rx->st.bad_len++;
+	}
+	rx_done(rx, slot);
+}
+
+/* A frame copied into buffer 'slot' of our copy area. The buffer is our
+ * RAM and was zero when we released it, so it is cleared again before it
+ * goes back: the frame's bytes, or all of it when we cannot tell how far
+ * the hypervisor wrote. */
+static void rx_take_copy(struct net_rx *rx, uint16_t slot, uint16_t len,
+			 uint16_t flags)
+{
+	rx->st.copied++;
+	if (!rx->copy || slot >= rx->nr_slots) {
+		rx->st.bad_slot++;      /* not ours to read or release */
+		return;
+	}
+	uint8_t *buf = rx->copy + (uint64_t)slot * NET_COPY_BUF_SIZE;
+	uint32_t clear = NET_COPY_BUF_SIZE;
+
+	if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
+		if (net_rx_copy_clean(buf, len))
+			clear = len;
+		else
+			rx->st.copy_overrun++;
+		rx->ops.frame(rx->ops.ctx, buf, len, flags);
+	} else {
+		rx->st.bad_len++;
+	}
+	rx_clear(buf, clear);
+	rx_done(rx, (uint16_t)(slot | NET_SLOT_COPY));
+}
+
 uint32_t net_rx_poll(struct net_rx *rx)
 {
 	volatile struct net_rx_ring *ring = RING(rx);
@@ -104,23 +198,10 @@ uint32_t net_rx_poll(struct net_rx *rx)
 		uint16_t flags = ring->ent[e].flags;
 
 		rx->st.entries++;
-		if (slot >= rx->nr_slots) {
-			rx->st.bad_slot++;      /* not ours to read or release */
-		} else {
-			const uint8_t *page = rx->window +
-					      (uint64_t)slot * NET_SLOT_SIZE;
-
-			if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
-				if (!net_rx_tail_clean(page, len))
-					rx->st.dirty++;
-				rx->ops.frame(rx->ops.ctx, page, len, flags);
-			} else {
-				rx->st.bad_len++;
-			}
-			rx->done[rx->held++] = slot;
-			if (rx->held == HC_NET_BATCH)
-				rx_release(rx);
-		}
+		if (flags & NET_RX_F_COPY)
+			rx_take_copy(rx, slot, len, flags);
+		else
+			rx_take_window(rx, slot, len, flags);
 		rx->cons++;
 		/* The entry is read before the hypervisor may reuse it. */
 		__atomic_thread_fence(__ATOMIC_RELEASE);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "vmm/config.h"
+#include "vmm/hypercall_abi.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 
@@ -80,6 +81,13 @@ static const char *const cfg_test_mode_names[] = {
 
 static const char *const cfg_bool_names[] = { "no", "yes" };
 
+/* Indexed by enum cfg_delivery. */
+static const char *const cfg_delivery_names[] = {
+	[CFG_DELIVERY_FLIP]   = "flip",
+	[CFG_DELIVERY_COPY]   = "copy",
+	[CFG_DELIVERY_HYBRID] = "hybrid",
+};
+
 #define CFG_ENUM(list) .names = (list), .nr_names = CFG_ARRAY_SIZE(list)
 
 /* Every key the file knows. A new key is one line here (plus its parse
@@ -101,6 +109,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_GLOBAL, .name = "reclaim_ms",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, reclaim_ms),
 	  .min = 1, .max = CFG_RECLAIM_MAX_MS, .def = "100" },
+	{ .section = CFG_SEC_GLOBAL, .name = "delivery", .parse = cfg_parse_enum,
+	  .offset = offsetof(struct config, delivery), .def = "flip",
+	  CFG_ENUM(cfg_delivery_names) },
+	{ .section = CFG_SEC_GLOBAL, .name = "copy_threshold",
+	  .parse = cfg_parse_u32, .offset = offsetof(struct config, copy_threshold),
+	  .min = 0, .max = NET_COPY_BUF_SIZE, .def = "256" },
 	{ .section = CFG_SEC_GLOBAL, .name = "stats_ms",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, stats_ms),
 	  .min = 100, .max = 3600000, .def = "5000" },

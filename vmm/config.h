@@ -41,6 +41,13 @@ enum cfg_test_mode {
 	CFG_MODE_NET_HOARD,          /* never releases receive slots */
 };
 
+/* How received frames reach the guests (same values as enum np_mode). */
+enum cfg_delivery {
+	CFG_DELIVERY_FLIP = 0,
+	CFG_DELIVERY_COPY,
+	CFG_DELIVERY_HYBRID,
+};
+
 struct cfg_vm {
 	char     name[CFG_NAME_MAX + 1];
 	uint8_t  mac[6];
@@ -63,6 +70,8 @@ struct config {
 	uint32_t          pool_frames;  /* receive frame pool size */
 	uint32_t          reclaim_ms;   /* grace after a reclaim interrupt */
 	uint32_t          stats_ms;     /* statistics table period */
+	uint32_t          delivery;     /* enum cfg_delivery */
+	uint32_t          copy_threshold; /* hybrid: copy frames up to this long */
 	/* guests, in file order */
 	uint32_t          nr_vms;
 	struct cfg_vm     vms[CFG_MAX_VMS];

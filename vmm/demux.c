@@ -100,6 +100,7 @@ int np_vm_stats(const struct netpath *np, uint32_t vm,
 		.rx_drop_ring = st->rx_drop_ring, .tx_frames = st->tx_frames,
 		.tx_bytes = st->tx_bytes, .tx_drop = st->tx_drop,
 		.tx_spoofed = st->tx_spoofed, .held = np->vm[vm].held,
+		.rx_copied = st->rx_copied,
 	};
 	return 0;
 }

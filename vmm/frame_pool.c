@@ -92,10 +92,16 @@ int np_init(struct netpath *np, const struct netpath_ops *ops,
 
 	/* FREE means zero: whatever the allocator left in the pages, no
 	 * guest will ever see it. */
+	np->pool_lo = UINTPTR_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
+		uint8_t *page = np->ops.page(np->ops.ctx, f->hpa);
 
-		memset(np->ops.page(np->ops.ctx, f->hpa), 0, NET_SLOT_SIZE);
+		if ((uintptr_t)page < np->pool_lo)
+			np->pool_lo = (uintptr_t)page;
+		if ((uintptr_t)page + NET_SLOT_SIZE > np->pool_hi)
+			np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
+		memset(page, 0, NET_SLOT_SIZE);
 		f->state = FRAME_FREE;
 		memset(f->hist, NP_HIST_NONE, sizeof(f->hist));
 		f->hist[0] = FRAME_FREE;
@@ -161,6 +167,26 @@ void np_pool_put(struct netpath *np, uint32_t fi)
 	np_frame_set(np, fi, FRAME_FREE);
 	f->next = np->free_head;
 	np->free_head = (uint16_t)fi;
+}
+
+/* Does [p, p + len) touch a pool page? A copy area must not: the guest
+ * writes its copy buffers. Pool pages are scattered, so the bounds only
+ * answer "no" quickly; inside them every page is looked at. */
+bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
+		      uint64_t len)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+
+	if (hi <= np->pool_lo || lo >= np->pool_hi)
+		return false;
+	for (uint32_t i = 0; i < np->nr_frames; i++) {
+		uintptr_t pg = (uintptr_t)np->ops.page(np->ops.ctx,
+						       np->frame[i].hpa);
+
+		if (lo < pg + NET_SLOT_SIZE && pg < hi)
+			return true;
+	}
+	return false;
 }
 
 /* The receive descriptors must only ever point at frames no EPT maps

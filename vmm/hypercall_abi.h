@@ -18,8 +18,11 @@
 #define HC_YIELD          3   /* give up the rest of the time slice */
 #define HC_SET_TIMER      4   /* RDI = delay in TSC ticks, 0 cancels; fires HC_VEC_TIMER once */
 #define HC_TEST           5   /* RDI = HC_TEST_* operation, RSI/RDX its arguments */
-#define HC_NET_SETUP      6   /* RDI = GPA of the receive ring page (4 KiB aligned) */
-#define HC_NET_RELEASE    7   /* RDI = GPA of a u16 array of slots, RSI = count (<= HC_NET_BATCH) */
+#define HC_NET_SETUP      6   /* RDI = GPA of the receive ring page (4 KiB aligned),
+			       * RSI = GPA of the copy area (4 KiB aligned, rx_slots
+			       * buffers of NET_COPY_BUF_SIZE) or 0: no copy delivery */
+#define HC_NET_RELEASE    7   /* RDI = GPA of a u16 array of slots (| NET_SLOT_COPY
+			       * for copy buffers), RSI = count (<= HC_NET_BATCH) */
 #define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length (14..1514) */
 #define HC_NET_STATS      9   /* RDI = GPA of struct hc_net_stats to fill */
 #define HC_NR             10  /* first unused number */
@@ -87,9 +90,17 @@ struct hc_identity {
 #define NET_FRAME_MIN     14
 #define NET_FRAME_MAX     1514
 
+/* Copy delivery (config 'delivery = copy | hybrid'): the frame is copied
+ * into buffer 'slot' of the copy area the guest registered, and the pool
+ * frame goes straight back to the NIC. The guest hands the buffer back
+ * with HC_NET_RELEASE of (slot | NET_SLOT_COPY). */
+#define NET_COPY_BUF_SIZE 2048
+#define NET_SLOT_COPY     0x8000
+
 /* Entry flags */
 #define NET_RX_F_BCAST    0x0001 /* broadcast or multicast: shared read-only with other VMs */
 #define NET_RX_F_LOCAL    0x0002 /* sent by another VM on this host */
+#define NET_RX_F_COPY     0x0004 /* in copy buffer 'slot', not window slot 'slot' */
 
 /* The receive ring: one page of guest RAM registered with HC_NET_SETUP.
  * The hypervisor writes entries and advances 'prod'; the guest reads them
@@ -99,7 +110,9 @@ struct hc_identity {
 #define NET_RX_RING       256
 
 struct net_rx_entry {
-	uint16_t slot;               /* window slot: GPA NET_RX_WINDOW_GPA + slot * 4096 */
+	uint16_t slot;               /* window slot: GPA NET_RX_WINDOW_GPA + slot * 4096;
+				      * with NET_RX_F_COPY: copy buffer, at copy area +
+				      * slot * NET_COPY_BUF_SIZE */
 	uint16_t len;                /* frame length in bytes, FCS stripped */
 	uint16_t flags;              /* NET_RX_F_* */
 	uint16_t reserved;
@@ -117,6 +130,7 @@ struct hc_net_stats {                /* HC_NET_STATS: this VM's counters */
 	uint64_t rx_frames, rx_bytes, rx_bcast, released, revoked;
 	uint64_t rx_drop_quota, rx_drop_ring, tx_frames, tx_bytes, tx_drop;
 	uint64_t tx_spoofed, held;   /* held: slots delivered, not yet released */
+	uint64_t rx_copied;          /* of rx_frames, delivered by copy */
 } __attribute__((packed));
 
 /* --- the state a guest starts in (docs/hypercalls.md, "Entry state") ---- */

@@ -8,6 +8,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "vmm/net.h"
+#include "vmm/net_cost.h"
 #include "vmm/netpath.h"
 #include "vmm/virq.h"
 
@@ -28,6 +29,62 @@ struct net {
 };
 
 static struct net net;
+
+/* --- net_cost: what receive and release cost (vmm/net_cost.h) ----------- */
+
+static struct net_cost cost;
+
+/* Where a timed stretch starts: the delivery counters, then the TSC. */
+struct cost_mark {
+	uint64_t flipped, copied, held_copy, tsc;
+};
+
+static struct cost_mark cost_mark(const struct vm *vm)
+{
+	struct cost_mark m = {
+		.flipped = net.np->st.rx_flipped,
+		.copied = net.np->st.rx_copied,
+		.held_copy = vm ? net.np->vm[vm->id].held_copy : 0,
+	};
+
+	m.tsc = rdtsc();
+	return m;
+}
+
+/* A poll pass that took 'frames' descriptors, up to the receive
+ * interrupts np_rx_end made pending. */
+static void cost_rx(const struct cost_mark *m, uint32_t frames)
+{
+	uint64_t ticks = rdtsc() - m->tsc;
+
+	net_cost_add(&cost.rx[net_cost_path(net.np->st.rx_flipped - m->flipped,
+					    net.np->st.rx_copied - m->copied)],
+		     ticks, frames);
+}
+
+/* A release that gave back 'slots', copy buffers among them: copy-in,
+ * checks, unmap, the INVEPT, scrub, refill and its tail write. */
+static void cost_release(const struct cost_mark *m, const struct vm *vm,
+			 uint32_t slots)
+{
+	uint64_t ticks = rdtsc() - m->tsc;
+	uint32_t copies = (uint32_t)(m->held_copy -
+				     net.np->vm[vm->id].held_copy);
+
+	net_cost_add(&cost.release[net_cost_path(slots - copies, copies)],
+		     ticks, slots);
+}
+
+/* --- end of net_cost ----------------------------------------------------- */
+
+_Static_assert((int)CFG_DELIVERY_FLIP == (int)NP_FLIP &&
+	       (int)CFG_DELIVERY_COPY == (int)NP_COPY &&
+	       (int)CFG_DELIVERY_HYBRID == (int)NP_HYBRID,
+	       "config 'delivery' values are enum np_mode");
+
+static const char *const mode_names[] = {
+	[NP_FLIP] = "flip", [NP_COPY] = "copy", [NP_HYBRID] = "hybrid",
+};
 
 static uint64_t slot_gpa(uint16_t slot)
 {
@@ -130,14 +187,21 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	if (np_init(net.np, &ops, hpas, cfg->pool_frames,
 		    cfg->pool_frames / 4, cfg->reclaim_ms * tsc_per_ms))
 		panic("np_init refused a pool of %u frames", cfg->pool_frames);
-	net.np->check = true;           /* every invariant, every transition */
+	net.np->check = NET_COST_CHECK; /* every invariant, every transition */
 	net.np->tx_reserve = cfg->pool_frames / 8;
+	net.np->mode = (uint8_t)cfg->delivery;
+	net.np->copy_threshold = (uint16_t)cfg->copy_threshold;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct cfg_vm *c = vms[i].cfg;
 
 		if (np_add_vm(net.np, i, c->mac, (uint16_t)c->rx_slots,
 			      (uint16_t)c->quota_frames, c->promiscuous))
 			panic("np_add_vm refused %s", c->name);
+		/* The window's EPT tables stay: delivering into an empty
+		 * window must not allocate and zero them every time. */
+		if (npt_keep_tables(vms[i].npt, NET_RX_WINDOW_GPA,
+				    (uint64_t)c->rx_slots * NET_SLOT_SIZE))
+			goto err_nomem;
 		memcpy(macs[i], c->mac, 6);
 		promisc |= c->promiscuous;
 	}
@@ -149,6 +213,13 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	    cfg->pool_frames, cfg->pool_frames * 4,
 	    vec < 0 ? "polling only" : "interrupt-driven, polled on every exit",
 	    n);
+	if (net.np->mode == NP_HYBRID)
+		LOG("net", "delivery hybrid: copy frames of up to %u bytes, flip "
+		    "longer ones", net.np->copy_threshold);
+	else
+		LOG("net", "delivery %s%s", mode_names[net.np->mode],
+		    net.np->mode == NP_COPY ? ": every frame copied into the "
+		    "guest's copy buffers" : ": every frame remapped, zero copy");
 	net.next_stats = 0;
 	net.up = true;
 	return true;
@@ -170,11 +241,18 @@ static void rx_one(void *ctx, uint64_t hpa, uint16_t len, uint8_t status,
 
 void net_poll(uint64_t now)
 {
+	struct cost_mark m;
+	uint32_t got;
+
 	if (!net.up)
 		return;
 	e1000_irq_pending();            /* polled anyway: just clear it */
-	if (e1000_rx_poll(rx_one, &now, RX_BUDGET))
+	m = cost_mark(NULL);                                    /* net_cost */
+	got = e1000_rx_poll(rx_one, &now, RX_BUDGET);
+	if (got) {
 		np_rx_end(net.np, now);
+		cost_rx(&m, got);                               /* net_cost */
+	}
 	np_tick(net.np, now);
 	/* Every refill since the last poll goes to the NIC in one tail write. */
 	e1000_rx_flush();
@@ -192,18 +270,32 @@ uint64_t net_idle_limit(uint64_t now)
 
 /* --- hypercalls ---------------------------------------------------------- */
 
-static int64_t hc_setup(struct vm *vm, uint64_t gpa)
+/* RDI: the ring page; RSI: the copy area, or 0. Both in the VM's own
+ * RAM; the receive window is not RAM, so neither can sit on a pool frame
+ * other VMs map. Every check before np_setup changes anything. */
+static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t area_gpa)
 {
+	uint64_t area_len = (uint64_t)net.np->vm[vm->id].nr_slots *
+			    NET_COPY_BUF_SIZE;
+	uint8_t *area = NULL;
 	void *ring;
 
-	/* The ring is a page of the VM's own RAM; the receive window is not
-	 * RAM, so a ring can never sit on a pool frame other VMs map. */
 	if (gpa % PAGE_SIZE)
 		return -HC_E_INVAL;
 	ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
 	if (!ring)
 		return -HC_E_FAULT;
-	return np_setup(net.np, vm->id, ring);
+	if (area_gpa) {
+		if (area_gpa % PAGE_SIZE)
+			return -HC_E_INVAL;
+		area = vm_guest_ptr(vm, area_gpa, area_len);
+		if (!area)
+			return -HC_E_FAULT;
+		/* Copies would land on the ring's indices. */
+		if (gpa < area_gpa + area_len && area_gpa < gpa + PAGE_SIZE)
+			return -HC_E_INVAL;
+	}
+	return np_setup(net.np, vm->id, ring, area);
 }
 
 static int64_t hc_release(struct vm *vm, uint64_t gpa, uint64_t count,
@@ -247,18 +339,22 @@ static int64_t hc_stats(struct vm *vm, uint64_t gpa)
 int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 		      uint64_t now)
 {
+	struct cost_mark m;
 	int64_t r;
 
 	if (!net.up)
 		return -HC_E_NODEV;
+	m = cost_mark(vm);                                      /* net_cost */
 	switch (nr) {
-	case HC_NET_SETUP:   r = hc_setup(vm, a0); break;
+	case HC_NET_SETUP:   r = hc_setup(vm, a0, a1); break;
 	case HC_NET_RELEASE: r = hc_release(vm, a0, a1, now); break;
 	case HC_NET_SEND:    r = hc_send(vm, a0, a1, now); break;
 	case HC_NET_STATS:   r = hc_stats(vm, a0); break;
 	default:             return -HC_E_NOSYS;
 	}
 	e1000_rx_flush();
+	if (nr == HC_NET_RELEASE && r > 0)                      /* net_cost */
+		cost_release(&m, vm, (uint32_t)r);
 	return r;
 }
 
@@ -286,36 +382,62 @@ bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 
 /* --- statistics ---------------------------------------------------------- */
 
+/* net_cost: a line per path with passes, after the nic line (where the
+ * system tests' table parser ends a table). */
+static void cost_print(void)
+{
+	char line[384], th[32] = "";
+
+	if (net.np->mode == NP_HYBRID)
+		fmt_snprintf(th, sizeof(th), " (copy <= %u B)",
+			     net.np->copy_threshold);
+	for (uint32_t p = 0; p < NET_COST_NR_PATHS; p++)
+		if (net_cost_format(&cost, p, line, sizeof(line)))
+			LOG("stats", "cost: %s, mode %s%s%s", line,
+			    mode_names[net.np->mode], th,
+			    NET_COST_CHECK ? "" : ", invariant checks off");
+}
+
 void net_print_stats(void)
 {
 	uint32_t c[FRAME_NR_STATES];
 	struct e1000_stats e;
 	const struct np_stats *g;
+	char mode[32];
 
 	if (!net.up)
 		return;
+	if (net.np->mode == NP_HYBRID)
+		fmt_snprintf(mode, sizeof(mode), "hybrid, copy <= %u B",
+			     net.np->copy_threshold);
+	else
+		fmt_snprintf(mode, sizeof(mode), "%s", mode_names[net.np->mode]);
 	g = &net.np->st;
 	np_counts(net.np, c);
 	e1000_stats(&e);
-	LOG("stats", "%-8s %8s %8s %6s %8s %7s %6s %6s %6s %6s %5s",
-	    "vm", "rx", "rx_bytes", "bcast", "released", "revoked", "quota",
-	    "ring", "tx", "txdrop", "spoof");
+	LOG("stats", "%-8s %8s %8s %6s %6s %8s %7s %6s %6s %6s %6s %5s",
+	    "vm", "rx", "rx_bytes", "bcast", "copied", "released", "revoked",
+	    "quota", "ring", "tx", "txdrop", "spoof");
 	for (uint32_t i = 0; i < net.nr_vms; i++) {
 		const struct np_vm_stats *s = &net.np->vm[i].st;
 
-		LOG("stats", "%-8s %8lu %8lu %6lu %8lu %7lu %6lu %6lu %6lu %6lu %5lu",
+		LOG("stats", "%-8s %8lu %8lu %6lu %6lu %8lu %7lu %6lu %6lu %6lu "
+		    "%6lu %5lu",
 		    net.vms[i].cfg->name, (unsigned long)s->rx_frames,
 		    (unsigned long)s->rx_bytes, (unsigned long)s->rx_bcast,
+		    (unsigned long)s->rx_copied,
 		    (unsigned long)s->released, (unsigned long)s->revoked,
 		    (unsigned long)s->rx_drop_quota,
 		    (unsigned long)s->rx_drop_ring, (unsigned long)s->tx_frames,
 		    (unsigned long)s->tx_drop, (unsigned long)s->tx_spoofed);
 	}
-	LOG("stats", "pool: free %u posted %u delivered %u reclaiming %u; "
+	LOG("stats", "pool (%s): free %u posted %u delivered %u reclaiming %u; "
+	    "flipped %lu copied %lu; "
 	    "reclaims %lu revoked %lu invepts %lu scrubbed %lu B; drops: "
-	    "unknown %lu bad_len %lu no_vm %lu",
+	    "unknown %lu bad_len %lu no_vm %lu", mode,
 	    c[FRAME_FREE], c[FRAME_POSTED], c[FRAME_DELIVERED],
-	    c[FRAME_RECLAIMING], (unsigned long)g->reclaim_events,
+	    c[FRAME_RECLAIMING], (unsigned long)g->rx_flipped,
+	    (unsigned long)g->rx_copied, (unsigned long)g->reclaim_events,
 	    (unsigned long)g->revocations, (unsigned long)g->invepts,
 	    (unsigned long)g->bytes_scrubbed, (unsigned long)g->rx_drop_unknown,
 	    (unsigned long)g->rx_drop_bad_len, (unsigned long)g->rx_drop_no_vm);
@@ -324,4 +446,5 @@ void net_print_stats(void)
 	    (unsigned long)e.rx_errors, (unsigned long)e.tx_frames,
 	    (unsigned long)e.tx_ring_full, (unsigned long)e.crcerrs,
 	    (unsigned long)e.mpc, (unsigned long)e.rnbc, (unsigned long)e.irqs);
+	cost_print();                                          /* net_cost */
 }

@@ -14,9 +14,11 @@
 
 #define ETH_SRC 6       /* source MAC offset [IEEE 802.3 3.1.1] */
 
-/* Copy the frame into a FREE pool frame and deliver it to 'targets'. A
- * frame copied in holds exactly 'len' written bytes: that is its
- * scrub_len. false: no FREE frame. */
+/* Copy the frame into a FREE pool frame and deliver it to 'targets',
+ * by flip or copy per VM like a received frame (so a VM-to-VM frame
+ * follows the same delivery rule); if every target copied it, it is
+ * FREE again on return. A frame copied in holds exactly 'len' written
+ * bytes: that is its scrub_len. false: no FREE frame. */
 static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
 		     uint16_t targets, uint16_t flags)
 {

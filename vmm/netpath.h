@@ -1,6 +1,6 @@
-/* The zero-copy receive path, as pure C: the frame pool (frame_pool.c),
- * the demux by destination MAC (demux.c), delivery into a VM's receive
- * window (rx_deliver.c), release (rx_release.c), reclaim and revocation
+/* The receive path, as pure C: the frame pool (frame_pool.c), the demux
+ * by destination MAC (demux.c), delivery into a VM's receive window or
+ * copy area (rx_deliver.c), release (rx_release.c), reclaim and revocation
  * (reclaim.c), transmit and VM to VM (net_tx.c), and the invariants
  * (netpath_check.c). It touches page tables, the NIC and the guests only
  * through struct netpath_ops, so the same files run in the hypervisor and
@@ -39,6 +39,13 @@ enum frame_state {
 	FRAME_NR_STATES
 };
 
+/* How a frame reaches a VM (config 'delivery'). */
+enum np_mode {
+	NP_FLIP,                /* remap the pool frame into the VM's window */
+	NP_COPY,                /* copy into the VM's copy area, frame back at once */
+	NP_HYBRID,              /* copy up to copy_threshold bytes, flip larger */
+};
+
 struct np_frame {
 	uint64_t         hpa;
 	uint8_t          state;         /* enum frame_state */
@@ -53,6 +60,7 @@ struct np_frame {
 
 struct np_vm_stats {
 	uint64_t rx_frames, rx_bytes, rx_bcast, released, revoked;
+	uint64_t rx_copied;             /* of rx_frames, into a copy buffer */
 	uint64_t rx_drop_quota, rx_drop_ring, rx_drop_nosetup;
 	uint64_t tx_frames, tx_bytes, tx_drop, tx_spoofed, tx_local;
 	uint64_t release_errors;
@@ -64,10 +72,16 @@ struct np_vm {
 	bool              promiscuous;
 	uint8_t           mac[6];
 	uint16_t          nr_slots;     /* rx_slots: the window's size */
-	uint16_t          quota;        /* quota_frames */
-	uint16_t          held;         /* slots in use */
+	uint16_t          quota;        /* quota_frames: of held */
+	uint16_t          held;         /* window slots + copy buffers in use */
+	uint16_t          held_copy;    /* of held, copy buffers */
 	uint16_t          slot_frame[NET_RX_SLOTS_MAX]; /* NP_NO_FRAME or index */
 	uint64_t          slot_seq[NET_RX_SLOTS_MAX];   /* delivery order */
+	/* Copy buffer b is filled while copy_seq[b] != 0: its delivery
+	 * order, from the same counter as slot_seq, so revocation takes the
+	 * oldest of both kinds. */
+	uint64_t          copy_seq[NET_RX_SLOTS_MAX];
+	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
 	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
 	uint32_t          prod;         /* our ring->prod: the guest's is never read */
 	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
@@ -80,6 +94,9 @@ struct np_stats {
 	uint64_t rx_frames, rx_drop_unknown, rx_drop_bad_len, rx_drop_no_vm;
 	uint64_t reclaim_events, revocations, invepts, bytes_scrubbed;
 	uint64_t tx_wire, tx_local;
+	/* Ring entries written, wire and VM to VM: by remap, by copy. Their
+	 * sum is the sum of the VMs' rx_frames. */
+	uint64_t rx_flipped, rx_copied;
 };
 
 /* Everything the path needs from the outside world. */
@@ -113,6 +130,9 @@ struct netpath {
 	uint32_t           low_watermark;       /* free + posted below: reclaim */
 	uint64_t           reclaim_ticks;       /* grace before revocation */
 	uint32_t           tx_reserve;          /* FREE frames np_refill keeps for VM-to-VM */
+	uint8_t            mode;                /* enum np_mode, for every VM */
+	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this long */
+	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
 	uint16_t           free_head;           /* FREE frames, linked by 'next' */
@@ -125,9 +145,9 @@ struct netpath {
 /* --- setup ------------------------------------------------------------- */
 
 /* Take over 'n' (1..NP_MAX_FRAMES) distinct page-aligned frames, zero
- * them, all FREE. Every op must be set. tx_reserve and check start at 0
- * and false: set them before the first transition. 0, or -1 (bad
- * arguments; then *np is zeroed). */
+ * them, all FREE. Every op must be set. tx_reserve, check, mode and
+ * copy_threshold start at 0, false, NP_FLIP and 0: set them before the
+ * first transition. 0, or -1 (bad arguments; then *np is zeroed). */
 int np_init(struct netpath *np, const struct netpath_ops *ops,
 	    const uint64_t *frame_hpas, uint32_t n, uint32_t low_watermark,
 	    uint64_t reclaim_ticks);
@@ -138,9 +158,14 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 	      uint16_t nr_slots, uint16_t quota, bool promiscuous);
 
 /* HC_NET_SETUP: 'ring' is the VM's ring page, already checked to be in
- * its RAM and translated. Again only while the VM holds no slot. 0,
- * -HC_E_INVAL (no such VM, no ring) or -HC_E_STATE (holds slots). */
-int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring);
+ * its RAM and translated. 'copy_area' (nr_slots buffers of
+ * NET_COPY_BUF_SIZE in the guest's RAM, checked and translated by the
+ * caller too) may be NULL: then the VM gets every frame by flip, whatever
+ * np->mode says. Again only while the VM holds no slot and no copy
+ * buffer. 0, -HC_E_INVAL (no such VM, no ring, a copy area over the
+ * ring or a pool frame) or -HC_E_STATE (holds slots or buffers). */
+int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
+	     uint8_t *copy_area);
 
 /* --- receive ----------------------------------------------------------- */
 
@@ -149,7 +174,9 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring);
 uint32_t np_refill(struct netpath *np);
 
 /* One DMA-completed receive descriptor: the NIC wrote 'len' bytes at
- * 'hpa', a POSTED frame. Demultiplex and deliver it; a drop is counted.
+ * 'hpa', a POSTED frame. Demultiplex and deliver it, to each VM by flip
+ * or by copy (np->mode); a drop is counted. A frame no VM maps (every
+ * target copied, or none took it) is scrubbed and FREE on return.
  * Returns how many VMs it was delivered to. */
 uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now);
 
@@ -160,15 +187,18 @@ void np_rx_end(struct netpath *np, uint64_t now);
 
 /* --- release and revocation ------------------------------------------- */
 
-/* HC_NET_RELEASE, with the slot list already copied out of the guest.
- * The number released, or -HC_E_INVAL (count or slot out of range),
- * -HC_E_STATE (a slot not delivered to this VM, or listed twice); a
- * refused batch is counted and changes nothing. */
+/* HC_NET_RELEASE, with the slot list already copied out of the guest:
+ * window slots, and copy buffers as (index | NET_SLOT_COPY), mixed as
+ * the guest likes. The number released, or -HC_E_INVAL (count, slot or
+ * buffer index out of range), -HC_E_STATE (a slot or buffer not
+ * delivered to this VM, or listed twice); a refused batch is counted and
+ * changes nothing. One flush if the batch had window slots, none if it
+ * had only copy buffers. */
 int np_release(struct netpath *np, uint32_t vm, const uint16_t *slots,
 	       uint32_t n, uint64_t now);
 
-/* Revoke the oldest slots of every VM whose reclaim deadline has come.
- * Returns how many slots were revoked. */
+/* Revoke the oldest slots and copy buffers of every VM whose reclaim
+ * deadline has come. Returns how many were revoked. */
 uint32_t np_tick(struct netpath *np, uint64_t now);
 
 /* --- transmit ---------------------------------------------------------- */
@@ -185,6 +215,7 @@ int np_tx(struct netpath *np, uint32_t vm, const uint8_t *frame,
  * one. true when all hold. */
 bool np_check(const struct netpath *np);
 
+/* Window slots plus copy buffers the VM holds: what its quota limits. */
 uint32_t np_vm_held(const struct netpath *np, uint32_t vm);
 void np_counts(const struct netpath *np, uint32_t counts[FRAME_NR_STATES]);
 /* HC_NET_STATS for one VM. 0, or -HC_E_INVAL. */
@@ -218,6 +249,7 @@ void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 void np_slot_unmap(struct netpath *np, uint32_t vm, uint16_t slot,
 		   uint16_t *reclaim);
+void np_copy_put(struct netpath *np, uint32_t vm, uint16_t buf);
 void np_reclaim_finish(struct netpath *np, uint32_t vm, uint16_t reclaim);
 
 void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s);
@@ -225,6 +257,8 @@ uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
 uint32_t np_pool_refill(struct netpath *np);
+bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
+		      uint64_t len);
 
 static inline void np_checked(const struct netpath *np)
 {

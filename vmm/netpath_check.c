@@ -90,16 +90,49 @@ static bool check_free_list(const struct netpath *np)
 	return true;
 }
 
+/* Copy buffers: in use only with a copy area, which no pool page
+ * overlaps (so a copy never lands on, and a buffer never names, a pool
+ * frame), each stamped from the delivery sequence; held_copy counts
+ * them. */
+static bool check_copy(const struct netpath *np, uint32_t v)
+{
+	const struct np_vm *vm = &np->vm[v];
+	uint32_t used = 0;
+
+	for (uint32_t b = 0; vm->present && b < vm->nr_slots; b++) {
+		if (!vm->copy_seq[b])
+			continue;
+		if (vm->copy_seq[b] > np->seq)
+			FAIL("copy buffer stamped past the sequence",
+			     NP_NO_FRAME);
+		used++;
+	}
+	if (used != vm->held_copy)
+		FAIL("held_copy differs from the copy buffers in use",
+		     NP_NO_FRAME);
+	if (vm->held_copy && !vm->copy_area)
+		FAIL("copy buffers in use without a copy area", NP_NO_FRAME);
+	if (vm->copy_area &&
+	    np_pool_overlaps(np, vm->copy_area,
+			     (uint64_t)vm->nr_slots * NET_COPY_BUF_SIZE))
+		FAIL("copy area overlaps a pool frame", NP_NO_FRAME);
+	return true;
+}
+
 /* Slots and holders agree: each slot of VM v points at a DELIVERED frame
  * holding v, no two of v's slots at one frame, and v holds as many
  * frames as it has slots in use (so each holder has exactly one slot).
- * Slots past nr_slots, and a VM not present, hold nothing: delivery
- * never looks there, so they need no scan, only held == 0. */
+ * held counts those and the copy buffers in use. Slots past nr_slots,
+ * and a VM not present, hold nothing: delivery never looks there, so
+ * they need no scan, only held == 0. */
 static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 {
 	const struct np_vm *vm = &np->vm[v];
 	uint64_t seen[NP_MAX_FRAMES / 64] = { 0 };
 	uint32_t used = 0;
+
+	if (!check_copy(np, v))
+		return false;
 
 	for (uint32_t s = 0; vm->present && s < vm->nr_slots; s++) {
 		uint32_t fi = vm->slot_frame[s];
@@ -118,7 +151,7 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 		seen[fi / 64] |= 1ull << (fi % 64);
 		used++;
 	}
-	if (used != vm->held || holding != vm->held)
+	if (used + vm->held_copy != vm->held || holding != used)
 		FAIL("held differs from the slots in use", NP_NO_FRAME);
 	if (vm->held > vm->quota)
 		FAIL("VM holds more than its quota", NP_NO_FRAME);

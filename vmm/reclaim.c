@@ -1,8 +1,8 @@
 /* Reclaim by virtual interrupt: when the pool runs low, the VMs holding
- * the most frames are asked to release (HC_VEC_NET_RECLAIM), and so is a
- * VM that has frames dropped because it sits at its quota; one that has
- * released nothing by the deadline has its oldest slots revoked
- * (docs/datapath.md, "Release, reclaim, revocation"). */
+ * the most pool frames are asked to release (HC_VEC_NET_RECLAIM), and so
+ * is a VM that has frames dropped because it sits at its quota; one that
+ * has released nothing by the deadline has its oldest slots and copy
+ * buffers revoked (docs/datapath.md, "Release, reclaim, revocation"). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,10 +22,19 @@ static void ask(struct netpath *np, uint32_t i, uint64_t now)
 	np->st.reclaim_events++;
 }
 
-/* A VM at its quota that still gets traffic holds frames it may be done
- * with: ask, whatever the pool's level. Below the watermark, also ask
- * every VM that holds at least the mean of the VMs holding any (so
- * always the heaviest). None is asked twice before it answers. */
+/* Pool frames the VM keeps from the NIC: its window slots. Its copy
+ * buffers hold none. */
+static uint32_t frames_held(const struct np_vm *v)
+{
+	return (uint32_t)v->held - v->held_copy;
+}
+
+/* A VM at its quota (slots and copy buffers) that still gets traffic
+ * holds frames it may be done with: ask, whatever the pool's level.
+ * Below the watermark, also ask every VM that holds at least the mean
+ * pool frames of the VMs holding any (so always the heaviest); copy
+ * buffers do not count there, releasing them would give the pool
+ * nothing. None is asked twice before it answers. */
 void np_reclaim_ask(struct netpath *np, uint64_t now)
 {
 	uint64_t sum = 0, holding = 0;
@@ -40,50 +49,70 @@ void np_reclaim_ask(struct netpath *np, uint64_t now)
 	if (np->count[FRAME_FREE] + np->count[FRAME_POSTED] >= np->low_watermark)
 		return;
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
-		if (np->vm[i].present && np->vm[i].held) {
-			sum += np->vm[i].held;
+		if (np->vm[i].present && frames_held(&np->vm[i])) {
+			sum += frames_held(&np->vm[i]);
 			holding++;
 		}
 	}
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
 		struct np_vm *v = &np->vm[i];
+		uint64_t held = frames_held(v);
 
 		/* held >= sum / holding, without the division's rounding. */
-		if (!v->present || !v->held || v->held * holding < sum ||
+		if (!v->present || !held || held * holding < sum ||
 		    v->reclaim_deadline)
 			continue;
 		ask(np, i, now);
 	}
 }
 
-static uint16_t oldest_slot(const struct np_vm *v)
+/* The VM's oldest delivery, window slot or copy buffer (with
+ * NET_SLOT_COPY), by the one sequence both draw from; NP_NO_FRAME if it
+ * holds nothing. */
+static uint16_t oldest(const struct np_vm *v)
 {
 	uint16_t best = NP_NO_FRAME;
+	uint64_t best_seq = UINT64_MAX;
 
-	for (uint32_t s = 0; s < v->nr_slots; s++)
+	for (uint32_t s = 0; s < v->nr_slots; s++) {
 		if (v->slot_frame[s] != NP_NO_FRAME &&
-		    (best == NP_NO_FRAME || v->slot_seq[s] < v->slot_seq[best]))
+		    v->slot_seq[s] < best_seq) {
 			best = (uint16_t)s;
+			best_seq = v->slot_seq[s];
+		}
+		if (v->copy_seq[s] && v->copy_seq[s] < best_seq) {
+			best = (uint16_t)(s | NET_SLOT_COPY);
+			best_seq = v->copy_seq[s];
+		}
+	}
 	return best;
 }
 
 /* Down to half the quota, at least one: the VM keeps room to receive
- * once it wakes up, and loses the frames it has had longest. */
+ * once it wakes up, and loses what it has had longest, of both kinds:
+ * otherwise a hoarder would keep its copy buffers for ever. A copy
+ * buffer is just taken back (what the guest can still read there is a
+ * copy of its own frame); only window slots need the INVEPT. */
 static uint32_t revoke(struct netpath *np, uint32_t vm)
 {
 	struct np_vm *v = &np->vm[vm];
 	uint16_t reclaim = NP_NO_FRAME;
-	uint32_t n = 0;
+	uint32_t n = 0, nr_win = 0;
 
 	do {
-		uint16_t s = oldest_slot(v);
+		uint16_t s = oldest(v);
 
 		if (s == NP_NO_FRAME)
 			break;
-		np_slot_unmap(np, vm, s, &reclaim);
+		if (s & NET_SLOT_COPY) {
+			np_copy_put(np, vm, s & ~NET_SLOT_COPY);
+		} else {
+			np_slot_unmap(np, vm, s, &reclaim);
+			nr_win++;
+		}
 		n++;
 	} while (v->held > v->quota / 2);
-	if (n)
+	if (nr_win)
 		np_reclaim_finish(np, vm, reclaim);
 	v->st.revoked += n;
 	np->st.revocations += n;

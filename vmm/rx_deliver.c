@@ -1,9 +1,12 @@
-/* Delivery by EPT remap: a demultiplexed frame is mapped read-only into
- * a free slot of each winning VM's receive window and announced in that
- * VM's receive ring; one HC_VEC_NET_RX per VM per batch
- * (docs/datapath.md, "Receive"). The ring lives in guest memory: the
- * guest may rewrite any of it at any time, so our producer index is our
- * own copy and the guest's consumer index is read once and checked. */
+/* Delivery: a demultiplexed frame reaches each winning VM by EPT remap,
+ * mapped read-only into a free slot of its receive window, or by copy
+ * into a free buffer of the copy area it registered, as np->mode says
+ * for this frame and VM; either way it is announced in the VM's receive
+ * ring, with one HC_VEC_NET_RX per VM per batch (docs/datapath.md,
+ * "Receive" and "Delivery modes"). The ring and the copy area live in
+ * guest memory: the guest may rewrite any of it at any time, so our
+ * producer index is our own copy, the guest's consumer index is read
+ * once and checked, and the copy area is only ever written. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,19 +25,38 @@
  * NET_RX_RING divides 2^32, so the index is continuous across the wrap. */
 _Static_assert(((1ull << 32) % NET_RX_RING) == 0,
 	       "the ring size must divide 2^32");
+_Static_assert(NP_RX_LEN_MAX <= NET_COPY_BUF_SIZE,
+	       "every frame np_rx accepts fits a copy buffer");
+_Static_assert(NET_RX_SLOTS_MAX <= NET_SLOT_COPY,
+	       "a buffer index leaves the copy bit clear");
 
-int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring)
+int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
+	     uint8_t *copy_area)
 {
 	struct np_vm *v;
+	uint64_t area_len;
 
 	if (vm >= NP_MAX_VMS || !np->vm[vm].present || !ring)
 		return -HC_E_INVAL;
 	v = &np->vm[vm];
-	/* Slots announced in the old ring would be lost with it. */
+	area_len = (uint64_t)v->nr_slots * NET_COPY_BUF_SIZE;
+	if (copy_area) {
+		uintptr_t a = (uintptr_t)copy_area, r = (uintptr_t)ring;
+
+		/* Copies must land neither on the ring's indices nor on a
+		 * page the pool hands to the NIC or to other VMs. */
+		if (r < a + area_len && a < r + sizeof(*ring))
+			return -HC_E_INVAL;
+		if (np_pool_overlaps(np, copy_area, area_len))
+			return -HC_E_INVAL;
+	}
+	/* Slots and buffers announced in the old ring would be lost with
+	 * it; buffers filled in the old area with that. */
 	if (v->held)
 		return -HC_E_STATE;
 
 	v->ring = ring;
+	v->copy_area = copy_area;
 	v->prod = 0;
 	RING(v)->prod = 0;
 	RING(v)->cons = 0;
@@ -74,18 +96,95 @@ static uint32_t lowest_free_slot(const struct np_vm *v)
 	return NP_NO_FRAME;
 }
 
-/* Map frame 'fi' into every VM of 'targets' that can take it now: a
+static uint32_t lowest_free_buf(const struct np_vm *v)
+{
+	for (uint32_t b = 0; b < v->nr_slots; b++)
+		if (!v->copy_seq[b])
+			return b;
+	return NP_NO_FRAME;
+}
+
+/* Copy or flip this frame into this VM: copy needs a copy area; hybrid
+ * copies what is short enough that a copy costs less than the unmap and
+ * INVEPT a flip brings later (docs/datapath.md, "Delivery modes"). */
+static bool by_copy(const struct netpath *np, const struct np_vm *v,
+		    uint16_t len)
+{
+	if (!v->copy_area)
+		return false;
+	if (np->mode == NP_COPY)
+		return true;
+	return np->mode == NP_HYBRID && len <= np->copy_threshold;
+}
+
+/* Map frame 'fi' read-only into a free window slot of VM 'vm'. The slot,
+ * or NP_NO_FRAME when the map failed (counted). */
+static uint32_t deliver_flip(struct netpath *np, uint32_t vm, uint32_t fi)
+{
+	struct np_vm *v = &np->vm[vm];
+	struct np_frame *f = &np->frame[fi];
+	uint32_t slot = lowest_free_slot(v);
+
+	/* held < quota <= nr_slots: a slot is free. */
+	if (slot == NP_NO_FRAME) {
+		np->ops.panic(np->ops.ctx, "deliver: under quota, no free slot",
+			      fi);
+		return NP_NO_FRAME;
+	}
+	/* Read-only always: a group frame is shared, and a guest that
+	 * cannot write leaves only scrub_len bytes to scrub. The entry
+	 * was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
+	if (np->ops.map(np->ops.ctx, vm, (uint16_t)slot, f->hpa) < 0) {
+		v->st.rx_drop_map++;
+		return NP_NO_FRAME;
+	}
+	v->slot_frame[slot] = (uint16_t)fi;
+	v->slot_seq[slot] = ++np->seq;
+	f->holders |= (uint16_t)(1u << vm);
+	np->st.rx_flipped++;
+	return slot;
+}
+
+/* Copy frame 'fi' into a free buffer of VM 'vm''s copy area: the guest's
+ * own RAM, so no EPT entry changes and nothing will need an INVEPT. The
+ * bytes past len keep what the guest left there: its own. */
+static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
+			     const uint8_t *data)
+{
+	struct np_vm *v = &np->vm[vm];
+	uint32_t b = lowest_free_buf(v);
+
+	/* held < quota <= nr_slots: a buffer is free. */
+	if (b == NP_NO_FRAME) {
+		np->ops.panic(np->ops.ctx, "deliver: under quota, no free copy "
+			      "buffer", fi);
+		return NP_NO_FRAME;
+	}
+	memcpy(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
+	       np->frame[fi].len);
+	v->copy_seq[b] = ++np->seq;
+	v->held_copy++;
+	v->st.rx_copied++;
+	np->st.rx_copied++;
+	return b;
+}
+
+/* Deliver frame 'fi' to every VM of 'targets' that can take it now: a
  * ring, under quota, room in the ring; a VM that cannot is a drop
- * counted for it alone. The frame becomes DELIVERED, or, taken by
- * nobody, is scrubbed and FREE. Returns the VMs that took it. */
+ * counted for it alone. Each VM gets it by flip or by copy (by_copy).
+ * The frame becomes DELIVERED if any VM maps it; otherwise (every VM
+ * copied it, or none took it) it is scrubbed and FREE at once. Returns
+ * the VMs that took it. */
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags)
 {
 	struct np_frame *f = &np->frame[fi];
+	const uint8_t *data = np->ops.page(np->ops.ctx, f->hpa);
 	uint16_t taken = 0;
 
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
 		struct np_vm *v = &np->vm[i];
+		uint16_t entry_flags = flags;
 		uint32_t slot;
 
 		if (!(targets >> i & 1))
@@ -103,27 +202,18 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 			v->st.rx_drop_ring++;
 			continue;
 		}
-		/* held < quota <= nr_slots: a slot is free. */
-		slot = lowest_free_slot(v);
-		if (slot == NP_NO_FRAME) {
-			np->ops.panic(np->ops.ctx,
-				      "deliver: under quota, no free slot", fi);
-			continue;
+		if (by_copy(np, v, f->len)) {
+			slot = deliver_copy(np, i, fi, data);
+			entry_flags |= NET_RX_F_COPY;
+		} else {
+			slot = deliver_flip(np, i, fi);
 		}
-		/* Read-only always: a group frame is shared, and a guest that
-		 * cannot write leaves only scrub_len bytes to scrub. The entry
-		 * was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
-		if (np->ops.map(np->ops.ctx, i, (uint16_t)slot, f->hpa) < 0) {
-			v->st.rx_drop_map++;
+		if (slot == NP_NO_FRAME)
 			continue;
-		}
-		v->slot_frame[slot] = (uint16_t)fi;
-		v->slot_seq[slot] = ++np->seq;
 		v->held++;
-		f->holders |= (uint16_t)(1u << i);
-		/* Mapped before announced: the guest never finds an entry
-		 * whose slot is not there yet. */
-		ring_push(v, (uint16_t)slot, f->len, flags);
+		/* Mapped or copied before announced: the guest never finds
+		 * an entry whose data is not there yet. */
+		ring_push(v, (uint16_t)slot, f->len, entry_flags);
 		v->rx_pending = true;
 		v->st.rx_frames++;
 		v->st.rx_bytes += f->len;
@@ -131,7 +221,10 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 			v->st.rx_bcast++;
 		taken |= (uint16_t)(1u << i);
 	}
-	if (taken)
+	/* A frame every target copied goes straight back: scrubbed (its
+	 * scrub_len, no INVEPT: no EPT ever mapped it) and FREE, for the
+	 * refill at the end of the batch. */
+	if (f->holders)
 		np_frame_set(np, fi, FRAME_DELIVERED);
 	else
 		np_pool_put(np, fi);

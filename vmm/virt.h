@@ -84,6 +84,9 @@ int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm);
  * vcpu_run() syncs its table first. Callers must sync before they reuse
  * the frames they unmapped. */
 int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
+/* Build and keep the tables for [gpa, gpa + size), a range mapped and
+ * unmapped all the time, so that costs no table allocation. */
+int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size);
 /* Run the invalidation a deferred unmap left due; true if one ran. */
 bool npt_sync(struct npt *npt);
 int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm);

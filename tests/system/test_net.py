@@ -1,4 +1,8 @@
-"""System tests of the zero-copy network path in Bochs (issue 4, part 12).
+"""System tests of the network path in Bochs (issue 4, part 12), once
+per delivery mode (issue 5: flip, copy, and hybrid at a copy_threshold
+of 128 bytes, so that one run sends short frames by copy and long ones
+by flip; docs/datapath.md, "Delivery modes"). A test's name ends in its
+mode: net_stack_flip, net_stack_copy, net_stack_hybrid, ...
 
 Every test boots three guest-stub VMs (alpha, beta, gamma: MACs
 02:00:00:00:00:0{1,2,3}, addresses 192.168.77.1{1,2,3}/24) with the
@@ -11,9 +15,9 @@ the replies on the wire, by the guests' console lines and by the
 hypervisor's statistics table, printed every emulated second
 (stats_ms = 1000):
 
-    [stats] vm             rx rx_bytes  bcast released revoked  quota   ring     tx txdrop spoof
-    [stats] alpha           8     6410      1        8       0      0      0      3      0     0
-    [stats] pool: free 4 posted 28 delivered 0 reclaiming 0; reclaims 2 revoked 0 invepts 130 scrubbed 18344 B; drops: unknown 0 bad_len 0 no_vm 0
+    [stats] vm             rx rx_bytes  bcast copied released revoked  quota   ring     tx txdrop spoof
+    [stats] alpha           8     6410      1      5        8       0      0      0      3      0     0
+    [stats] pool (hybrid, copy <= 128 B): free 4 posted 28 delivered 0 reclaiming 0; flipped 9 copied 15; reclaims 2 revoked 0 invepts 130 scrubbed 18344 B; drops: unknown 0 bad_len 0 no_vm 0
     [stats] nic: rx 205 (errors 0) tx 8 (ring full 0) crc 0 missed 0 no_desc 0 irqs 137
 
 What the bed does to frames before the NIC sees them (Bochs 2.7,
@@ -51,6 +55,12 @@ measured; see also ../shared/TESTBED.md):
 Every test also checks frame conservation in every pool line
 (free + posted + delivered + reclaiming = pool_frames) and fails on
 "[panic]" (the hypervisor checks its invariants after every transition).
+After its own checks, each test checks its last table against its mode
+(mode_problems): the pool line names the mode; every ring entry was a
+flip or a copy (flipped + copied in the pool line = the VMs' rx); in
+flip mode nothing was copied, in copy mode everything was (every guest
+registers a copy area), in hybrid mode something was copied and, where
+the test sends frames longer than 128 bytes, something was flipped.
 """
 
 import json
@@ -71,6 +81,8 @@ NS_IP = "192.168.77.1"
 VMS = ("alpha", "beta", "gamma")
 STATS_MS = 1000
 DEFAULT_POOL = 256      # pool_frames when the config does not say
+MODES = ("flip", "copy", "hybrid")
+HYBRID_THRESHOLD = 128  # copy_threshold in hybrid mode: pings and ARP copy, long UDP flips
 
 
 def vm_mac(name):
@@ -87,10 +99,13 @@ def vm(name, **keys):
     return text + "".join("%s = %s\n" % kv for kv in keys.items())
 
 
-def config(pool_frames=None, reclaim_ms=None, **per_vm):
-    """Globals (stats_ms = 1000 always), then alpha, beta, gamma with
-    per_vm[name] = dict of keys."""
-    g = "stats_ms = %d\n" % STATS_MS
+def config(mode, pool_frames=None, reclaim_ms=None, **per_vm):
+    """Globals (stats_ms = 1000 always, delivery = mode, copy_threshold
+    in hybrid mode), then alpha, beta, gamma with per_vm[name] = dict of
+    keys."""
+    g = "stats_ms = %d\ndelivery = %s\n" % (STATS_MS, mode)
+    if mode == "hybrid":
+        g += "copy_threshold = %d\n" % HYBRID_THRESHOLD
     if pool_frames is not None:
         g += "pool_frames = %d\n" % pool_frames
     if reclaim_ms is not None:
@@ -111,6 +126,7 @@ class Table:
 
     def __init__(self):
         self.vm, self.pool, self.nic, self.end, self.lines = {}, {}, {}, 0, []
+        self.mode = None
 
     @property
     def text(self):
@@ -144,8 +160,10 @@ def parse_tables(text, start=0):
         if cur is None:
             continue
         cur.lines.append(m.group(0))
-        if body.startswith("pool:"):
+        if body.startswith("pool"):
             cur.pool = {k: int(v) for k, v in re.findall(r"([a-z_]+):? (\d+)", body)}
+            m = re.match(r"pool \((\w+)", body)
+            cur.mode = m.group(1) if m else None
         elif body.startswith("nic:"):
             d = {k: int(v) for k, v in re.findall(r"([a-z_]+) (\d+)", body)}
             d["rx_errors"] = d.pop("errors", 0)
@@ -165,7 +183,7 @@ def parse_tables(text, start=0):
 def conservation_problems(text, pool_frames):
     """Pool lines whose four counts do not add up to pool_frames."""
     bad = []
-    for m in re.finditer(r"^\[stats\] pool: free (\d+) posted (\d+) delivered (\d+) "
+    for m in re.finditer(r"^\[stats\] pool \([^)]*\): free (\d+) posted (\d+) delivered (\d+) "
                          r"reclaiming (\d+);.*$", text, re.MULTILINE):
         if sum(int(x) for x in m.groups()) != pool_frames:
             bad.append(m.group(0))
@@ -210,12 +228,12 @@ def settled_table(net, start=None, timeout=45.0):
 def guest_net_line(net, name, start):
     """The last 'net rx=...' counters line of VM name after 'start'."""
     rx = re.compile(r"^%s: net rx=(\d+) arp=(\d+) icmp=(\d+) udp=(\d+) drop=(\d+) held=(\d+)"
-                    r"(?: dirty=(\d+))?$" % name, re.MULTILINE)
+                    r"(?: dirty=(\d+))?(?: copied=(\d+))?$" % name, re.MULTILINE)
     ms = list(rx.finditer(net.serial(), start))
     if not ms:
         return None
     g = ms[-1].groups()
-    keys = ("rx", "arp", "icmp", "udp", "drop", "held", "dirty")
+    keys = ("rx", "arp", "icmp", "udp", "drop", "held", "dirty", "copied")
     return {k: int(v) for k, v in zip(keys, g) if v is not None}
 
 
@@ -537,6 +555,9 @@ def during_inject(net):
         if g["rx"] != r["rx"] or g["held"] != 0:
             problems.append("%s: its stack took %d frames (held %d), the hypervisor delivered "
                             "%d" % (n, g["rx"], g["held"], r["rx"]))
+        if g.get("copied") is not None and g["copied"] != r["copied"]:
+            problems.append("%s: it read %d frames from copy buffers, the hypervisor copied "
+                            "%d" % (n, g["copied"], r["copied"]))
         if r["released"] != r["rx"]:
             problems.append("%s: released %d of %d" % (n, r["released"], r["rx"]))
 
@@ -838,46 +859,97 @@ def during_scrub(net):
 
 # --------------------------------------------------------------------------
 
-def _net_test(name, doc, during, cfg_text, timeout=240, expect=(), fail=(),
-              ready=r"^gamma: net: up slots="):
-    return dict(name=name, bed="bochs", esp="build/esp", doc=doc, cfg_text=cfg_text,
-                netns=True, ready=ready, during=during,
-                expect=[r"^\[stats\] pool: "] + list(expect),
-                fail=[PANIC, r"\bstopped\b"] + list(fail), timeout=timeout)
+def mode_problems(t, mode, flips=True):
+    """What table t says against delivery mode 'mode' (module doc).
+    flips: the test sends frames longer than HYBRID_THRESHOLD."""
+    p = []
+    rx = sum(r["rx"] for r in t.vm.values())
+    copied = sum(r["copied"] for r in t.vm.values())
+    if t.mode != mode:
+        p.append("the pool line says mode %r, the config %r" % (t.mode, mode))
+    if t.pool.get("flipped", 0) + t.pool.get("copied", 0) != rx or \
+            t.pool.get("copied") != copied:
+        p.append("pool line flipped %s + copied %s, the VMs rx %d copied %d" % (
+            t.pool.get("flipped"), t.pool.get("copied"), rx, copied))
+    if mode == "flip" and copied:
+        p.append("flip mode copied %d frames" % copied)
+    if mode == "copy":
+        p += ["%s: copied %d of rx %d in copy mode" % (n, r["copied"], r["rx"])
+              for n, r in t.vm.items() if r["copied"] != r["rx"]]
+    if mode == "hybrid":
+        if not copied:
+            p.append("hybrid mode copied nothing (copy_threshold %d)" % HYBRID_THRESHOLD)
+        if flips and copied == rx:
+            p.append("hybrid mode flipped nothing, with frames over %d bytes sent" %
+                     HYBRID_THRESHOLD)
+    return p
 
 
-TESTS = [
-    _net_test("net_stack",
-              "the namespace's Linux stack pings each VM, resolves each VM's configured MAC "
-              "by ARP, and gets UDP echoes of 18..1472 random bytes back intact from the "
-              "right VM",
-              during_stack, config(), timeout=180),
+def in_mode(during, mode, flips=True):
+    """during(net), then its last table checked against the mode."""
+    def run(net):
+        result = during(net)
+        tables = parse_tables(net.serial())
+        if not tables:
+            raise Fail("no complete [stats] table to check the mode against")
+        t = tables[-1]
+        problems = mode_problems(t, mode, flips)
+        if problems:
+            raise Fail(problems_report("delivery %s" % mode, problems, t))
+        return "%s; %s: flipped %d copied %d" % (result, mode, t.pool["flipped"],
+                                                 t.pool["copied"])
+    return run
 
-    _net_test("net_inject",
-              "raw frames: interleaved unicast, broadcast, multicast, unknown-MAC, runt and "
-              "oversized frames, then bursts larger than the pool: every frame that reached "
-              "the NIC is delivered to exactly the right VMs or counted as a drop; "
-              "conservation holds",
-              during_inject, config(pool_frames=INJECT_POOL), timeout=240),
 
-    _net_test("net_hoard",
-              "beta never releases (quota 8, 16 slots, pool 32, reclaim 50 ms): it is held "
-              "to its quota and revoked while alpha and gamma keep answering",
-              during_hoard,
-              config(pool_frames=HOARD_POOL, reclaim_ms=50,
-                     beta=dict(test_mode="net_hoard", quota_frames=HOARD_QUOTA,
-                               rx_slots=HOARD_SLOTS)),
-              timeout=240, fail=[r"alpha: .*refused", r"gamma: .*refused"]),
+def _net_test(name, mode, doc, during, cfg_text, timeout=240, expect=(), fail=(),
+              ready=r"^gamma: net: up slots=", flips=True):
+    return dict(name="%s_%s" % (name, mode), bed="bochs", esp="build/esp",
+                doc="%s (delivery %s)" % (doc, mode), cfg_text=cfg_text, netns=True,
+                ready=ready, during=in_mode(during, mode, flips),
+                expect=[r"^\[net\] delivery %s\b" % mode, r"^\[stats\] pool \("] +
+                list(expect),
+                fail=[PANIC, r"\bstopped\b", r"HC_NET_SETUP refused",
+                      r"copy buffer written past"] + list(fail),
+                timeout=timeout)
 
-    _net_test("net_vm_to_vm",
-              "alpha pings beta (config 'ping'): replies come back through the hypervisor "
-              "and no echo between them appears on the wire",
-              during_vm_to_vm, config(alpha=dict(ping="192.168.77.12")), timeout=200,
-              ready=r"^alpha: up mac="),
 
-    _net_test("net_scrub",
-              "with a 16-frame pool, a short frame delivered after a long one to another VM "
-              "shows only zero bytes past its length: every VM reports dirty=0",
-              during_scrub, config(pool_frames=SCRUB_POOL), timeout=240,
-              fail=[r"dirty=[1-9]"]),
-]
+def _tests(mode):
+    return [
+        _net_test("net_stack", mode,
+                  "the namespace's Linux stack pings each VM, resolves each VM's configured "
+                  "MAC by ARP, and gets UDP echoes of 18..1472 random bytes back intact from "
+                  "the right VM",
+                  during_stack, config(mode), timeout=180),
+
+        _net_test("net_inject", mode,
+                  "raw frames: interleaved unicast, broadcast, multicast, unknown-MAC, runt "
+                  "and oversized frames, then bursts larger than the pool: every frame that "
+                  "reached the NIC is delivered to exactly the right VMs or counted as a "
+                  "drop; conservation holds",
+                  during_inject, config(mode, pool_frames=INJECT_POOL), timeout=240),
+
+        _net_test("net_hoard", mode,
+                  "beta never releases (quota 8, 16 slots, pool 32, reclaim 50 ms): it is "
+                  "held to its quota and revoked while alpha and gamma keep answering",
+                  during_hoard,
+                  config(mode, pool_frames=HOARD_POOL, reclaim_ms=50,
+                         beta=dict(test_mode="net_hoard", quota_frames=HOARD_QUOTA,
+                                   rx_slots=HOARD_SLOTS)),
+                  timeout=240, fail=[r"alpha: .*refused", r"gamma: .*refused"]),
+
+        # Its frames may all be short: hybrid need not flip any.
+        _net_test("net_vm_to_vm", mode,
+                  "alpha pings beta (config 'ping'): replies come back through the "
+                  "hypervisor and no echo between them appears on the wire",
+                  during_vm_to_vm, config(mode, alpha=dict(ping="192.168.77.12")),
+                  timeout=200, ready=r"^alpha: up mac=", flips=False),
+
+        _net_test("net_scrub", mode,
+                  "with a 16-frame pool, a short frame delivered after a long one to another "
+                  "VM shows only zero bytes past its length: every VM reports dirty=0",
+                  during_scrub, config(mode, pool_frames=SCRUB_POOL), timeout=240,
+                  fail=[r"dirty=[1-9]"]),
+    ]
+
+
+TESTS = [t for mode in MODES for t in _tests(mode)]

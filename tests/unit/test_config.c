@@ -191,6 +191,11 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.timeslice_us, 10000);
 	assert_int_equal(cfg.pool_frames, 256);
 	assert_int_equal(cfg.reclaim_ms, 100);
+	assert_int_equal(cfg.delivery, CFG_DELIVERY_FLIP);
+	assert_int_equal(cfg.copy_threshold, 256);
+	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
+	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.copy_threshold, 0);
 
 	assert_parses("pool_frames = 16\nreclaim_ms = 10000\n" VM("a", 1)
 		      "rx_slots = 512\nquota_frames = 512\npromiscuous = yes\n"
@@ -539,6 +544,10 @@ static const struct reject rejects[] = {
 	  "ping '10.0.0.2/24' is malformed (want a.b.c.d)" },
 	{ "ping octet", VM("a", 1) "ping = 10.0.0.256\n", 0, 4,
 	  "ping '10.0.0.256' is malformed (want a.b.c.d)" },
+	{ "delivery unknown", "delivery = teleport\n", 0, 1,
+	  "delivery 'teleport' is malformed (want flip, copy or hybrid)" },
+	{ "copy_threshold too big", "copy_threshold = 2049\n", 0, 1,
+	  "copy_threshold 2049 out of range (0..2048)" },
 	{ "stats too often", "stats_ms = 99\n", 0, 1,
 	  "stats_ms 99 out of range (100..3600000)" },
 	{ "reclaim zero", "reclaim_ms = 0\n", 0, 1,

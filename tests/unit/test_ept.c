@@ -151,8 +151,9 @@ static uint64_t *fake_table(void *ctx, uint64_t hpa)
 	return fm.pages[i];
 }
 
-/* Every value stored must be 0, a pointer to a live table, or a valid WB
- * leaf: never write-without-read, never a misaligned 2 MiB page. The one
+/* Every value stored must be 0, a pointer to a live table (RWX, maybe
+ * EPT_KEEP), or a valid WB leaf: never write-without-read, never a
+ * misaligned 2 MiB page. The one
  * not-present non-zero value is the stash's link to the next spare table,
  * in entry 0 of a spare table. */
 static void check_entry(const uint64_t *slot, uint64_t v)
@@ -167,7 +168,7 @@ static void check_entry(const uint64_t *slot, uint64_t v)
 		return;
 	}
 	if (!(v & EPT_MT_MASK)) {
-		assert_int_equal(v & ~EPT_ADDR_MASK, RWX);
+		assert_int_equal(v & ~EPT_ADDR_MASK & ~EPT_KEEP, RWX);
 		assert_true(fm.used[page_index(v & EPT_ADDR_MASK)]);
 		return;
 	}
@@ -935,6 +936,42 @@ static void test_empty_tables_freed(void **state)
 	assert_int_equal(fm.in_use, 0);
 }
 
+/* Kept tables (a receive window) survive the last unmap: the next map
+ * allocates nothing. Keeping needs no flush and refuses a range under a
+ * 2 MiB leaf. */
+static void test_keep_tables(void **state)
+{
+	struct ept e;
+	bool flush;
+	uint64_t w = 2 * G1;                    /* a window at 2 GiB */
+
+	fm_reset();
+	new_ept(&e);
+	assert_int_equal(ept_keep_tables(&e, w, 16 * K4), 0);
+	assert_int_equal(fm.in_use, 4);         /* PML4, PDPT, PD, PT */
+	map_ok(&e, w + 3 * K4, 0x40000000, K4, R);
+	assert_int_equal(fm.in_use, 4);
+	unmap_ok(&e, w + 3 * K4, K4);
+	assert_int_equal(fm.in_use, 4);         /* nothing pruned */
+	map_ok(&e, w + 3 * K4, 0x40001000, K4, R);
+	assert_int_equal(fm.in_use, 4);
+	/* Keeping again is a no-op. */
+	assert_int_equal(ept_keep_tables(&e, w, 16 * K4), 0);
+	assert_int_equal(fm.in_use, 4);
+	/* Outside the kept range, pruning works as before. */
+	map_ok(&e, 0, 0x50000000, K4, R);
+	unmap_ok(&e, 0, K4);
+	assert_int_equal(fm.in_use, 4);
+	/* Not below a 2 MiB leaf. */
+	map_ok(&e, 4 * G1, 0x60000000, M2, RW);
+	assert_int_equal(ept_keep_tables(&e, 4 * G1, K4), EPT_E_EXISTS);
+	assert_int_equal(ept_map(&e, 4 * G1 + M2, 0x70000000, K4, R, &flush), 0);
+	assert_false(flush);
+	check_tree(&e);
+	destroy(&e);
+	assert_int_equal(fm.in_use, 0);
+}
+
 static void test_destroy_frees_all(void **state)
 {
 	struct ept a, b;
@@ -1464,6 +1501,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_protect_split),
 	cmocka_unit_test(test_protect_whole_2m),
 	cmocka_unit_test(test_empty_tables_freed),
+	cmocka_unit_test(test_keep_tables),
 	cmocka_unit_test(test_destroy_frees_all),
 	cmocka_unit_test(test_flush_flags),
 	cmocka_unit_test(test_no_shared_writable),

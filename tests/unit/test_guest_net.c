@@ -1,12 +1,13 @@
 /* Host tests for the guest's network stack (guest-stub/net_*.c), its
  * ping (net_ping.c) and its side of the receive ring (net_ring.c, with
- * the check that a slot holds nothing past its frame). Frames are built
- * here independently of the stack, each copied into a heap block of
- * exactly its length so that ASan catches any read past it, and every
- * reply is checked field by field with a checksum written separately
- * from net_csum.c. The ring runs against a fake hypervisor that
- * validates releases the way the real one must (the whole batch or
- * nothing) and tracks which slots are still delivered. */
+ * the check that a slot holds nothing past its frame, and copy
+ * delivery). Frames are built here independently of the stack, each
+ * copied into a heap block of exactly its length so that ASan catches
+ * any read past it, and every reply is checked field by field with a
+ * checksum written separately from net_csum.c. The ring runs against a
+ * fake hypervisor that validates releases the way the real one must
+ * (the whole batch or nothing) and tracks which window slots and copy
+ * buffers are still delivered. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -767,9 +768,13 @@ static void test_counters(void **state)
 struct fake_hv {
 	struct net_rx_ring *ring;
 	uint8_t            *window;
+	uint8_t            *copy;                   /* FAKE_SLOTS buffers */
 	bool                delivered[FAKE_SLOTS];
 	bool                refuse[FAKE_SLOTS];     /* release refused for these */
-	/* What the guest did, in order. */
+	bool                copy_delivered[FAKE_SLOTS];
+	bool                refuse_copy[FAKE_SLOTS];
+	/* What the guest did, in order. seen_slot and released hold copy
+	 * buffers as (buffer | NET_SLOT_COPY). */
 	uint16_t            seen_slot[MAX_SEEN], seen_len[MAX_SEEN];
 	uint16_t            seen_flags[MAX_SEEN];
 	uint32_t            seen_cons[MAX_SEEN];    /* ring->cons at the time */
@@ -784,6 +789,44 @@ struct fake_hv {
 
 static struct fake_hv hv;
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static uint8_t *copy_buf(uint16_t slot)
+{
+	return hv.copy + (size_t)slot * NET_COPY_BUF_SIZE;
+}
+
+/* Byte i of a copied frame: it names its buffer and length, like a
+ * window frame, and no byte is zero, so a byte left uncleared shows. */
+static uint8_t copy_byte(uint16_t slot, uint16_t len, size_t i)
+{
+	if (i == 0)
+		return (uint8_t)slot;
+	if (i == 1)
+		return (uint8_t)(len >> 8);
+	return (uint8_t)(0x80 | ((i + slot) & 0x7f));
+}
+
+/* Copy delivery as the hypervisor must do it: the frame's bytes (as many
+ * as fit, for a bad length) into a buffer the guest gave back all zero. */
+static void copy_in(uint16_t slot, uint16_t len)
+{
+	uint8_t *buf = copy_buf(slot);
+	size_t n = len < NET_COPY_BUF_SIZE ? len : NET_COPY_BUF_SIZE;
+
+	assert_false(hv.copy_delivered[slot]);
+	assert_true(all_zero(buf, NET_COPY_BUF_SIZE));
+	hv.copy_delivered[slot] = true;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = copy_byte(slot, len, i);
+}
+
 static void produce(uint16_t slot, uint16_t len, uint16_t flags)
 {
 	uint32_t p = hv.ring->prod;
@@ -792,7 +835,9 @@ static void produce(uint16_t slot, uint16_t len, uint16_t flags)
 	hv.ring->ent[p % NET_RX_RING].len = len;
 	hv.ring->ent[p % NET_RX_RING].flags = flags;
 	hv.ring->prod = p + 1;
-	if (slot < FAKE_SLOTS) {
+	if (slot < FAKE_SLOTS && (flags & NET_RX_F_COPY)) {
+		copy_in(slot, len);
+	} else if (slot < FAKE_SLOTS) {
 		assert_false(hv.delivered[slot]);
 		hv.delivered[slot] = true;
 		/* The frame's content names its slot. */
@@ -801,19 +846,41 @@ static void produce(uint16_t slot, uint16_t len, uint16_t flags)
 	}
 }
 
+/* A frame the guest hands on: in a slot or buffer delivered to it, of
+ * the kind its flags say, with the bytes the fake put there. */
+static uint16_t fake_frame_copy(const uint8_t *data, uint16_t len)
+{
+	ptrdiff_t off = data - hv.copy;
+
+	assert_true(off >= 0 && off % NET_COPY_BUF_SIZE == 0);
+	uint16_t slot = (uint16_t)(off / NET_COPY_BUF_SIZE);
+	bool same = true;
+
+	assert_true(slot < FAKE_SLOTS && hv.copy_delivered[slot]);
+	for (size_t i = 0; i < len; i++)
+		same &= data[i] == copy_byte(slot, len, i);
+	assert_true(same);
+	return slot | NET_SLOT_COPY;
+}
+
 static void fake_frame(void *ctx, const uint8_t *data, uint16_t len,
 		       uint16_t flags)
 {
+	uint16_t slot;
+
 	assert_ptr_equal(ctx, &hv);
-	ptrdiff_t off = data - hv.window;
-
-	assert_true(off >= 0 && off % NET_SLOT_SIZE == 0);
-	uint16_t slot = (uint16_t)(off / NET_SLOT_SIZE);
-
-	assert_true(slot < FAKE_SLOTS && hv.delivered[slot]);
-	assert_int_equal(data[0], (uint8_t)slot);
-	assert_int_equal(data[1], (uint8_t)(len >> 8));
 	assert_in_range(len, NET_FRAME_MIN, NET_FRAME_MAX);
+	if (flags & NET_RX_F_COPY) {
+		slot = fake_frame_copy(data, len);
+	} else {
+		ptrdiff_t off = data - hv.window;
+
+		assert_true(off >= 0 && off % NET_SLOT_SIZE == 0);
+		slot = (uint16_t)(off / NET_SLOT_SIZE);
+		assert_true(slot < FAKE_SLOTS && hv.delivered[slot]);
+		assert_int_equal(data[0], (uint8_t)slot);
+		assert_int_equal(data[1], (uint8_t)(len >> 8));
+	}
 	assert_true(hv.nseen < MAX_SEEN);
 	hv.seen_slot[hv.nseen] = slot;
 	hv.seen_len[hv.nseen] = len;
@@ -832,25 +899,39 @@ static void fake_frame(void *ctx, const uint8_t *data, uint16_t len,
 }
 
 /* Validate the whole batch, then perform: a refused batch changes
- * nothing, as docs/hypercalls.md requires of every hypercall. */
+ * nothing, as docs/hypercalls.md requires of every hypercall. Window
+ * slots and copy buffers may be mixed; each must be delivered as the
+ * kind the value names. A copy buffer must come back all zero. */
 static int64_t fake_release(void *ctx, const uint16_t *slots, uint32_t n)
 {
-	bool in_batch[FAKE_SLOTS] = { false };
+	bool in_batch[2][FAKE_SLOTS] = { { false } };
 
 	assert_ptr_equal(ctx, &hv);
 	assert_in_range(n, 1, HC_NET_BATCH);
 	hv.calls++;
 	for (uint32_t i = 0; i < n; i++) {
-		if (slots[i] >= FAKE_SLOTS || !hv.delivered[slots[i]] ||
-		    hv.refuse[slots[i]] || in_batch[slots[i]]) {
+		bool copy = slots[i] & NET_SLOT_COPY;
+		uint16_t s = slots[i] & (uint16_t)~NET_SLOT_COPY;
+		const bool *delivered = copy ? hv.copy_delivered : hv.delivered;
+		const bool *refuse = copy ? hv.refuse_copy : hv.refuse;
+
+		if (s >= FAKE_SLOTS || !delivered[s] || refuse[s] ||
+		    in_batch[copy][s]) {
 			hv.refused_calls++;
 			return -HC_E_STATE;
 		}
-		in_batch[slots[i]] = true;
+		in_batch[copy][s] = true;
 	}
 	hv.batch_sizes[hv.calls - 1] = n;
 	for (uint32_t i = 0; i < n; i++) {
-		hv.delivered[slots[i]] = false;
+		uint16_t s = slots[i] & (uint16_t)~NET_SLOT_COPY;
+
+		if (slots[i] & NET_SLOT_COPY) {
+			assert_true(all_zero(copy_buf(s), NET_COPY_BUF_SIZE));
+			hv.copy_delivered[s] = false;
+		} else {
+			hv.delivered[s] = false;
+		}
 		hv.released[hv.nreleased++] = slots[i];
 	}
 	return 0;
@@ -865,15 +946,17 @@ static int ring_setup(void **state)
 	memset(&hv, 0, sizeof(hv));
 	hv.ring = aligned_alloc(4096, 4096);
 	hv.window = calloc(FAKE_SLOTS, NET_SLOT_SIZE);
+	hv.copy = aligned_alloc(4096, FAKE_SLOTS * NET_COPY_BUF_SIZE);
 	hv.rx = calloc(1, sizeof(*hv.rx));
-	if (!hv.ring || !hv.window || !hv.rx)
+	if (!hv.ring || !hv.window || !hv.copy || !hv.rx)
 		return -1;
+	memset(hv.copy, 0, FAKE_SLOTS * NET_COPY_BUF_SIZE);
 	memset(hv.ring, 0, 4096);
 	hv.ring->nr_slots = FAKE_SLOTS;
 
 	/* Junk first: init must clear everything. */
 	memset(hv.rx, 0xa5, sizeof(*hv.rx));
-	net_rx_init(hv.rx, hv.ring, hv.window, &fake_ops);
+	net_rx_init(hv.rx, hv.ring, hv.window, hv.copy, &fake_ops);
 	return 0;
 }
 
@@ -881,18 +964,24 @@ static int ring_teardown(void **state)
 {
 	free(hv.ring);
 	free(hv.window);
+	free(hv.copy);
 	free(hv.rx);
 	return 0;
 }
 
-/* After every pass: nothing held, every slot given back, and no slot
- * with a stale byte past its frame. */
+/* After every pass: nothing held, every slot and copy buffer given
+ * back, every copy buffer zero again, and no slot or buffer with a stale
+ * byte past its frame. */
 static void check_nothing_held(void)
 {
 	assert_int_equal(hv.rx->held, 0);
 	assert_int_equal(hv.rx->st.dirty, 0);
-	for (unsigned s = 0; s < FAKE_SLOTS; s++)
+	assert_int_equal(hv.rx->st.copy_overrun, 0);
+	for (unsigned s = 0; s < FAKE_SLOTS; s++) {
 		assert_false(hv.delivered[s]);
+		assert_false(hv.copy_delivered[s]);
+	}
+	assert_true(all_zero(hv.copy, FAKE_SLOTS * NET_COPY_BUF_SIZE));
 	assert_int_equal(hv.ring->cons, hv.rx->cons);
 }
 
@@ -901,6 +990,7 @@ static void test_ring_init(void **state)
 	struct net_rx *rx = hv.rx;
 
 	assert_int_equal(rx->nr_slots, FAKE_SLOTS);
+	assert_ptr_equal(rx->copy, hv.copy);
 	assert_int_equal(rx->cons, 0);
 	assert_int_equal(rx->held, 0);
 	assert_int_equal(rx->st.entries, 0);
@@ -908,7 +998,7 @@ static void test_ring_init(void **state)
 	assert_int_equal(net_rx_pending(rx), 0);
 	/* More slots than the window has: clamped. */
 	hv.ring->nr_slots = 100000;
-	net_rx_init(rx, hv.ring, hv.window, &fake_ops);
+	net_rx_init(rx, hv.ring, hv.window, hv.copy, &fake_ops);
 	assert_int_equal(rx->nr_slots, NET_RX_SLOTS_MAX);
 }
 
@@ -1152,7 +1242,7 @@ static void test_ring_with_stack(void **state)
 	size_t len;
 
 	memset(&e2e, 0, sizeof(e2e));
-	net_rx_init(hv.rx, hv.ring, hv.window, &ops);
+	net_rx_init(hv.rx, hv.ring, hv.window, hv.copy, &ops);
 	fill_random(d, sizeof(d));
 	len = arp_frame(f, bcast_mac, 1, peer_mac, PEER_IP, OUR_IP);
 	memcpy(hv.window + 0 * NET_SLOT_SIZE, f, len);
@@ -1177,6 +1267,325 @@ static void test_ring_with_stack(void **state)
 	assert_int_equal(e2e.c.udp, 1);
 	assert_int_equal(e2e.c.drop, 1);
 	assert_int_equal(e2e.replies, 3);
+	check_nothing_held();
+}
+
+/* --- copy delivery --------------------------------------------------------- */
+
+#define C(s) ((uint16_t)((s) | NET_SLOT_COPY))
+
+/* Copy entries: the frame is read from the copy buffer, handed on with
+ * its flags, and the buffer released with the copy bit, zero again. */
+static void test_ring_copy_basic(void **state)
+{
+	produce(5, 60, NET_RX_F_COPY | NET_RX_F_BCAST);
+	produce(0, 1514, NET_RX_F_COPY);
+	produce(63, 14, NET_RX_F_COPY | NET_RX_F_LOCAL);
+	assert_int_equal(net_rx_poll(hv.rx), 3);
+	static const uint16_t seen[] = { C(5), C(0), C(63) };
+	static const uint16_t len[] = { 60, 1514, 14 };
+	static const uint16_t flags[] = {
+		NET_RX_F_COPY | NET_RX_F_BCAST, NET_RX_F_COPY,
+		NET_RX_F_COPY | NET_RX_F_LOCAL,
+	};
+
+	assert_int_equal(hv.nseen, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(hv.seen_slot[i], seen[i]);
+		assert_int_equal(hv.seen_len[i], len[i]);
+		assert_int_equal(hv.seen_flags[i], flags[i]);
+		assert_int_equal(hv.seen_cons[i], i);
+		assert_int_equal(hv.released[i], seen[i]);
+	}
+	assert_int_equal(hv.calls, 1);
+	assert_int_equal(hv.batch_sizes[0], 3);
+	assert_int_equal(hv.rx->st.entries, 3);
+	assert_int_equal(hv.rx->st.copied, 3);
+	assert_int_equal(hv.rx->st.released, 3);
+	check_nothing_held();
+}
+
+/* Window slot N and copy buffer N are different things, delivered at
+ * once; one batch gives both kinds back, in ring order. */
+static void test_ring_copy_mixed(void **state)
+{
+	produce(3, 60, 0);
+	produce(3, 61, NET_RX_F_COPY);
+	produce(7, 200, NET_RX_F_COPY);
+	produce(7, 201, NET_RX_F_BCAST);
+	produce(0, 1514, 0);
+	produce(0, 1514, NET_RX_F_COPY);
+	assert_int_equal(net_rx_poll(hv.rx), 6);
+	static const uint16_t want[] = { 3, C(3), C(7), 7, 0, C(0) };
+
+	assert_int_equal(hv.nseen, 6);
+	assert_int_equal(hv.calls, 1);
+	assert_int_equal(hv.batch_sizes[0], 6);
+	for (unsigned i = 0; i < 6; i++) {
+		assert_int_equal(hv.seen_slot[i], want[i]);
+		assert_int_equal(hv.released[i], want[i]);
+	}
+	assert_int_equal(hv.rx->st.copied, 3);
+	check_nothing_held();
+}
+
+/* Every window slot and every copy buffer at once, interleaved: two
+ * full batches, each of both kinds. */
+static void test_ring_copy_batches(void **state)
+{
+	for (unsigned round = 0; round < 3; round++) {
+		for (uint16_t s = 0; s < FAKE_SLOTS; s++) {
+			produce(s, (uint16_t)(60 + s), 0);
+			produce(s, (uint16_t)(1514 - s), NET_RX_F_COPY);
+		}
+		assert_int_equal(net_rx_poll(hv.rx), 2 * FAKE_SLOTS);
+		check_nothing_held();
+	}
+	assert_int_equal(hv.calls, 6);
+	for (unsigned i = 0; i < hv.calls; i++)
+		assert_int_equal(hv.batch_sizes[i], HC_NET_BATCH);
+	assert_int_equal(hv.nreleased, 6 * FAKE_SLOTS);
+	for (unsigned i = 0; i < hv.nreleased; i++) {
+		uint16_t s = (uint16_t)(i / 2 % FAKE_SLOTS);
+
+		assert_int_equal(hv.released[i], i % 2 ? C(s) : s);
+	}
+	assert_int_equal(hv.rx->st.copied, 3 * FAKE_SLOTS);
+}
+
+/* A copy buffer past nr_slots is neither read nor released; a bad
+ * length is not read, but the buffer is cleared, all of it, and
+ * released with the copy bit. */
+static void test_ring_copy_bad_entries(void **state)
+{
+	produce(1, 100, NET_RX_F_COPY);
+	produce(FAKE_SLOTS, 100, NET_RX_F_COPY);
+	produce(0x7fff, 100, NET_RX_F_COPY);
+	produce(0xffff, 100, NET_RX_F_COPY);
+	produce(2, 13, NET_RX_F_COPY);
+	produce(3, 1515, NET_RX_F_COPY);
+	produce(4, 0, NET_RX_F_COPY);
+	produce(5, 0xffff, NET_RX_F_COPY);
+	produce(6, NET_COPY_BUF_SIZE, NET_RX_F_COPY);
+	produce(7, 100, NET_RX_F_COPY);
+	/* A broken hypervisor wrote the whole buffer behind a runt. */
+	copy_buf(2)[NET_COPY_BUF_SIZE - 1] = 0x55;
+	assert_int_equal(net_rx_poll(hv.rx), 10);
+	assert_int_equal(hv.nseen, 2);
+	assert_int_equal(hv.seen_slot[0], C(1));
+	assert_int_equal(hv.seen_slot[1], C(7));
+	assert_int_equal(hv.rx->st.entries, 10);
+	assert_int_equal(hv.rx->st.copied, 10);
+	assert_int_equal(hv.rx->st.bad_slot, 3);
+	assert_int_equal(hv.rx->st.bad_len, 5);
+	assert_int_equal(hv.rx->st.released, 7);
+	assert_int_equal(hv.rx->st.release_errors, 0);
+	static const uint16_t want[] = { C(1), C(2), C(3), C(4), C(5), C(6),
+					 C(7) };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++)
+		assert_int_equal(hv.released[i], want[i]);
+	check_nothing_held();
+}
+
+/* Every length around the bounds, for both kinds: only 14..1514 is
+ * read, every one is released. */
+static void test_ring_copy_len_bounds(void **state)
+{
+	static const uint16_t lens[] = { 0, 1, 13, 14, 15, 60, 1513, 1514,
+					 1515, 1518, 2047, 2048, 2049, 4096,
+					 0x8000, 0xffff };
+	unsigned good = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+		uint16_t s = (uint16_t)i;
+
+		produce(s, lens[i], 0);
+		produce(s, lens[i], NET_RX_F_COPY);
+		good += lens[i] >= 14 && lens[i] <= 1514;
+	}
+	assert_int_equal(net_rx_poll(hv.rx), 2 * ARRAY_SIZE(lens));
+	assert_int_equal(hv.nseen, 2 * good);
+	for (unsigned i = 0; i < hv.nseen; i++)
+		assert_in_range(hv.seen_len[i], 14, 1514);
+	assert_int_equal(hv.rx->st.bad_len, 2 * (ARRAY_SIZE(lens) - good));
+	assert_int_equal(hv.rx->st.released, 2 * ARRAY_SIZE(lens));
+	check_nothing_held();
+}
+
+/* No copy area registered: a copy entry is not ours, whatever its slot;
+ * window entries go on as before. */
+static void test_ring_copy_no_area(void **state)
+{
+	net_rx_init(hv.rx, hv.ring, hv.window, NULL, &fake_ops);
+	produce(1, 60, 0);
+	produce(2, 60, NET_RX_F_COPY);
+	produce(3, 60, 0);
+	assert_int_equal(net_rx_poll(hv.rx), 3);
+	assert_int_equal(hv.nseen, 2);
+	assert_int_equal(hv.seen_slot[0], 1);
+	assert_int_equal(hv.seen_slot[1], 3);
+	assert_int_equal(hv.rx->st.bad_slot, 1);
+	assert_int_equal(hv.rx->st.copied, 1);
+	assert_int_equal(hv.nreleased, 2);
+	assert_int_equal(hv.released[0], 1);
+	assert_int_equal(hv.released[1], 3);
+	assert_true(hv.copy_delivered[2]);      /* never read, never released */
+	assert_int_equal(hv.rx->held, 0);
+}
+
+/* A copy buffer is our RAM: what a longer frame left in it is ours, and
+ * we clear it, so the next, shorter frame finds zeros past its end. A
+ * copy entry never looks at the window slot of the same number. */
+static void test_ring_copy_reuse_not_dirty(void **state)
+{
+	/* Stale bytes in window slot 2's page: no business of buffer 2. */
+	hv.window[2 * NET_SLOT_SIZE + 100] = 0xee;
+	hv.window[2 * NET_SLOT_SIZE + NET_SLOT_SIZE - 1] = 0xee;
+	for (unsigned round = 0; round < 3; round++) {
+		produce(2, 1514, NET_RX_F_COPY);
+		assert_int_equal(net_rx_poll(hv.rx), 1);
+		produce(2, 60, NET_RX_F_COPY);
+		assert_int_equal(net_rx_poll(hv.rx), 1);
+		check_nothing_held();
+	}
+	assert_int_equal(hv.nseen, 6);
+	assert_int_equal(hv.rx->st.dirty, 0);
+	assert_int_equal(hv.rx->st.copy_overrun, 0);
+}
+
+/* A hypervisor that writes past the frame into a copy buffer: counted
+ * as an overrun, not as dirty; the frame is handled and released, and
+ * the whole buffer cleared, so the next frame there is clean. */
+static void test_ring_copy_overrun(void **state)
+{
+	produce(3, 60, NET_RX_F_COPY);
+	copy_buf(3)[60] = 0xab;
+	produce(4, 61, NET_RX_F_COPY);
+	copy_buf(4)[NET_COPY_BUF_SIZE - 1] = 1;
+	produce(5, 100, NET_RX_F_COPY);         /* clean */
+	produce(6, 100, 0);
+	hv.window[6 * NET_SLOT_SIZE + 100] = 1; /* a dirty window slot */
+	assert_int_equal(net_rx_poll(hv.rx), 4);
+	assert_int_equal(hv.nseen, 4);
+	assert_int_equal(hv.rx->st.copy_overrun, 2);
+	assert_int_equal(hv.rx->st.dirty, 1);
+	assert_int_equal(hv.rx->st.released, 4);
+	assert_int_equal(hv.rx->held, 0);
+	assert_true(all_zero(hv.copy, FAKE_SLOTS * NET_COPY_BUF_SIZE));
+	hv.window[6 * NET_SLOT_SIZE + 100] = 0;
+	hv.rx->st.dirty = hv.rx->st.copy_overrun = 0;
+	produce(3, 60, NET_RX_F_COPY);
+	produce(4, 61, NET_RX_F_COPY);
+	assert_int_equal(net_rx_poll(hv.rx), 2);
+	check_nothing_held();
+}
+
+/* One copy buffer the hypervisor will not take back fails a mixed
+ * batch; the rest still go back one at a time. */
+static void test_ring_copy_release_refused(void **state)
+{
+	for (uint16_t s = 0; s < 5; s++) {
+		produce(s, 60, 0);
+		produce(s, 60, NET_RX_F_COPY);
+	}
+	hv.refuse_copy[4] = true;
+	assert_int_equal(net_rx_poll(hv.rx), 10);
+	assert_int_equal(hv.rx->held, 0);
+	assert_int_equal(hv.rx->st.released, 9);
+	assert_int_equal(hv.rx->st.release_errors, 1);
+	assert_int_equal(hv.rx->st.release_calls, 11);
+	assert_int_equal(hv.refused_calls, 2);
+	for (uint16_t s = 0; s < 5; s++) {
+		assert_false(hv.delivered[s]);
+		assert_int_equal(hv.copy_delivered[s], s == 4);
+	}
+	/* The refused buffer was cleared all the same. */
+	assert_true(all_zero(hv.copy, FAKE_SLOTS * NET_COPY_BUF_SIZE));
+}
+
+/* Random mixes of both kinds, wrapping the ring many times. */
+static void test_ring_copy_wrap(void **state)
+{
+	unsigned next[2] = { 0, 0 }, expect = 0, copied = 0;
+	static uint16_t want[MAX_SEEN];
+
+	/* At most 120 * 128 entries: within MAX_SEEN. */
+	for (unsigned round = 0; round < 120; round++) {
+		unsigned k = 1 + rnd() % (2 * FAKE_SLOTS);
+		unsigned room[2] = { FAKE_SLOTS, FAKE_SLOTS };
+
+		for (unsigned i = 0; i < k; i++) {
+			unsigned kind = rnd() % 2;
+
+			if (!room[kind])
+				kind ^= 1;
+			room[kind]--;
+			uint16_t s = (uint16_t)(next[kind]++ % FAKE_SLOTS);
+			uint16_t len = (uint16_t)(14 + rnd() % 1501);
+
+			produce(s, len, kind ? NET_RX_F_COPY : 0);
+			want[expect++] = kind ? C(s) : s;
+			copied += kind;
+		}
+		assert_int_equal(net_rx_poll(hv.rx), k);
+		check_nothing_held();
+	}
+	assert_int_equal(hv.nseen, expect);
+	assert_int_equal(hv.nreleased, expect);
+	for (unsigned i = 0; i < expect; i++) {
+		assert_int_equal(hv.seen_slot[i], want[i]);
+		assert_int_equal(hv.released[i], want[i]);
+	}
+	assert_int_equal(hv.rx->st.copied, copied);
+	assert_true(hv.rx->cons > 10 * NET_RX_RING);
+}
+
+/* The stack behind copy delivery: the same answers from either kind. */
+static void test_ring_copy_with_stack(void **state)
+{
+	static const struct net_rx_ops ops = {
+		.ctx = &hv, .frame = e2e_frame, .release = fake_release,
+	};
+	uint8_t f[FRAME_MAX], d[100];
+	size_t len[4];
+	uint8_t *where[4];
+
+	memset(&e2e, 0, sizeof(e2e));
+	net_rx_init(hv.rx, hv.ring, hv.window, hv.copy, &ops);
+	fill_random(d, sizeof(d));
+	for (uint16_t s = 0; s < 4; s++) {
+		bool copy = s % 2 == 0;
+
+		switch (s) {
+		case 0: len[s] = arp_frame(f, bcast_mac, 1, peer_mac, PEER_IP,
+					   OUR_IP); break;
+		case 1: len[s] = echo_frame(f, d, sizeof(d), NULL); break;
+		case 2: len[s] = udp_frame(f, 7, d, sizeof(d), true); break;
+		default: len[s] = udp_frame(f, 8, d, sizeof(d), true); break;
+		}
+		where[s] = copy ? copy_buf(s) : hv.window + s * NET_SLOT_SIZE;
+		memcpy(where[s], f, len[s]);
+		hv.ring->ent[s] = (struct net_rx_entry){
+			s, (uint16_t)len[s], copy ? NET_RX_F_COPY : 0, 0 };
+		if (copy)
+			hv.copy_delivered[s] = true;
+		else
+			hv.delivered[s] = true;
+	}
+	hv.ring->prod = 4;
+
+	assert_int_equal(net_rx_poll(hv.rx), 4);
+	assert_int_equal(e2e.c.rx, 4);
+	assert_int_equal(e2e.c.arp, 1);
+	assert_int_equal(e2e.c.icmp, 1);
+	assert_int_equal(e2e.c.udp, 1);
+	assert_int_equal(e2e.c.drop, 1);
+	assert_int_equal(e2e.replies, 3);
+	assert_int_equal(hv.released[0], C(0));
+	assert_int_equal(hv.released[1], 1);
+	assert_int_equal(hv.released[2], C(2));
+	assert_int_equal(hv.released[3], 3);
 	check_nothing_held();
 }
 
@@ -1247,6 +1656,25 @@ static void test_tail_every_length(void **state)
 		page[at[i]] = 0;
 	}
 	free(page);
+}
+
+/* The copy buffer's check: the same, over NET_COPY_BUF_SIZE bytes. */
+static void test_copy_clean_every_length(void **state)
+{
+	uint8_t *buf = aligned_alloc(NET_COPY_BUF_SIZE, NET_COPY_BUF_SIZE);
+	static const uint32_t at[] = { 0, 7, 8, 9, 60, 1514, 2040, 2046,
+				       2047 };
+
+	assert_non_null(buf);
+	memset(buf, 0, NET_COPY_BUF_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(at); i++) {
+		buf[at[i]] = (uint8_t)(1u << (i % 8));
+		for (uint32_t len = 0; len <= NET_COPY_BUF_SIZE; len++)
+			assert_int_equal(net_rx_copy_clean(buf, len),
+					 at[i] < len);
+		buf[at[i]] = 0;
+	}
+	free(buf);
 }
 
 /* --- the ping ------------------------------------------------------------- */
@@ -1576,10 +2004,22 @@ int main(void)
 		RING_TEST(test_ring_release_refused),
 		RING_TEST(test_ring_dirty),
 		RING_TEST(test_ring_with_stack),
+		RING_TEST(test_ring_copy_basic),
+		RING_TEST(test_ring_copy_mixed),
+		RING_TEST(test_ring_copy_batches),
+		RING_TEST(test_ring_copy_bad_entries),
+		RING_TEST(test_ring_copy_len_bounds),
+		RING_TEST(test_ring_copy_no_area),
+		RING_TEST(test_ring_copy_reuse_not_dirty),
+		RING_TEST(test_ring_copy_overrun),
+		RING_TEST(test_ring_copy_release_refused),
+		RING_TEST(test_ring_copy_wrap),
+		RING_TEST(test_ring_copy_with_stack),
 		cmocka_unit_test(test_tail_clean_page),
 		cmocka_unit_test(test_tail_byte_at_len),
 		cmocka_unit_test(test_tail_byte_at_end),
 		cmocka_unit_test(test_tail_every_length),
+		cmocka_unit_test(test_copy_clean_every_length),
 		cmocka_unit_test(test_ping_no_peer),
 		cmocka_unit_test(test_ping_arp_request_bytes),
 		cmocka_unit_test(test_ping_arp_reply_learning),

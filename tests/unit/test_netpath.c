@@ -1,8 +1,11 @@
-/* Host tests for the zero-copy data path (vmm/frame_pool.c, demux.c,
+/* Host tests for the data path (vmm/frame_pool.c, demux.c,
  * rx_deliver.c, rx_release.c, reclaim.c, net_tx.c, netpath_check.c)
  * against fakes of everything it touches: a NIC receive ring with a
- * capacity, one EPT per VM (slot -> hpa), pool pages in an array, and
- * logs of every map, unmap, flush, notify, post and wire send in order.
+ * capacity, one EPT per VM (slot -> hpa), pool pages in an array, each
+ * VM's copy area (its "RAM", on the heap), and logs of every map,
+ * unmap, flush, notify, post and wire send in order. Flip, copy and
+ * hybrid delivery (docs/datapath.md, "Delivery modes") each have their
+ * own tests, and the soak runs once per mode.
  *
  * The fakes check the safety rules on every call, in every test: a frame
  * is posted only when no EPT maps it, no guest TLB may still hold it and
@@ -17,6 +20,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -29,6 +33,8 @@
 #define LOG_MAX    8192
 #define WIRE_MAX   64
 #define SENTINEL   0x5a
+#define CA_FILL    0xc3                 /* what a guest left in its copy area */
+#define COPY(b)    ((uint16_t)((b) | NET_SLOT_COPY))
 
 enum { OP_MAP = 1, OP_UNMAP, OP_FLUSH, OP_NOTIFY, OP_POST, OP_WIRE };
 
@@ -68,9 +74,14 @@ static struct netpath np;
 static uint64_t now;
 static uint32_t seed;
 
+/* Each VM's copy area, nr_slots buffers, when the test gives it one. */
+static uint8_t *carea[NP_MAX_VMS];
+static size_t carea_len[NP_MAX_VMS];
+
 /* Snapshots for "a refused call changes nothing". */
 static struct netpath snap_np;
 static struct fake snap_fk;
+static uint8_t *snap_carea[NP_MAX_VMS];
 
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -300,7 +311,42 @@ static void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
 {
 	assert_int_equal(np_add_vm(&np, v, mac(v), slots, quota, promisc), 0);
 	if (ring)
-		assert_int_equal(np_setup(&np, v, &fk.ring[v]), 0);
+		assert_int_equal(np_setup(&np, v, &fk.ring[v], NULL), 0);
+}
+
+/* VM v's copy area, as big as its window, filled with CA_FILL: made on
+ * first use, kept until the next test. */
+static uint8_t *area_for(uint32_t v)
+{
+	size_t len = (size_t)np.vm[v].nr_slots * NET_COPY_BUF_SIZE;
+
+	if (!carea[v]) {
+		carea[v] = malloc(len);
+		assert_non_null(carea[v]);
+		memset(carea[v], CA_FILL, len);
+		carea_len[v] = len;
+	}
+	assert_true(carea_len[v] >= len);
+	return carea[v];
+}
+
+static uint8_t *cbuf(uint32_t v, uint16_t b)
+{
+	return carea[v] + (size_t)b * NET_COPY_BUF_SIZE;
+}
+
+/* A VM with a ring and a copy area. */
+static void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
+			bool promisc)
+{
+	assert_int_equal(np_add_vm(&np, v, mac(v), slots, quota, promisc), 0);
+	assert_int_equal(np_setup(&np, v, &fk.ring[v], area_for(v)), 0);
+}
+
+static void set_mode(uint8_t mode, uint16_t threshold)
+{
+	np.mode = mode;
+	np.copy_threshold = threshold;
 }
 
 static uint8_t pat(uint32_t s, uint32_t i)
@@ -439,6 +485,13 @@ static void snapshot(void)
 {
 	memcpy(&snap_np, &np, sizeof(np));
 	memcpy(&snap_fk, &fk, sizeof(fk));
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		if (!carea[v])
+			continue;
+		snap_carea[v] = realloc(snap_carea[v], carea_len[v]);
+		assert_non_null(snap_carea[v]);
+		memcpy(snap_carea[v], carea[v], carea_len[v]);
+	}
 }
 
 static void assert_same(const void *a, const void *b, size_t n,
@@ -455,11 +508,21 @@ static void assert_unchanged(void)
 {
 	assert_same(&np, &snap_np, sizeof(np), "struct netpath");
 	assert_same(&fk, &snap_fk, sizeof(fk), "fake state");
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		if (carea[v])
+			assert_same(carea[v], snap_carea[v], carea_len[v],
+				    "a copy area");
 }
 
 static int reset(void **state)
 {
 	(void)state;
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		free(carea[v]);
+		free(snap_carea[v]);
+		carea[v] = snap_carea[v] = NULL;
+		carea_len[v] = 0;
+	}
 	memset(&fk, 0, sizeof(fk));
 	memset(&np, 0, sizeof(np));
 	fk.map_fail_vm = -1;
@@ -594,11 +657,12 @@ static void test_setup(void **state)
 	(void)state;
 	world(8, 8, 0, 0);
 	add_vm(0, 8, 8, false, false);
-	assert_int_equal(np_setup(&np, 1, &fk.ring[1]), -HC_E_INVAL);
-	assert_int_equal(np_setup(&np, NP_MAX_VMS, &fk.ring[1]), -HC_E_INVAL);
-	assert_int_equal(np_setup(&np, 0, NULL), -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, 1, &fk.ring[1], NULL), -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, NP_MAX_VMS, &fk.ring[1], NULL),
+			 -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, 0, NULL, NULL), -HC_E_INVAL);
 	memset(&fk.ring[0], 0x77, sizeof(fk.ring[0]));
-	assert_int_equal(np_setup(&np, 0, &fk.ring[0]), 0);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], NULL), 0);
 	assert_int_equal(fk.ring[0].prod, 0);
 	assert_int_equal(fk.ring[0].cons, 0);
 	assert_int_equal(fk.ring[0].nr_slots, 8);
@@ -608,11 +672,11 @@ static void test_setup(void **state)
 
 	/* Holding a slot: the ring cannot move. */
 	snapshot();
-	assert_int_equal(np_setup(&np, 0, &fk.ring[1]), -HC_E_STATE);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[1], NULL), -HC_E_STATE);
 	assert_unchanged();
 
 	assert_int_equal(np_release(&np, 0, &slot, 1, now), 1);
-	assert_int_equal(np_setup(&np, 0, &fk.ring[1]), 0);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[1], NULL), 0);
 	assert_ptr_equal(np.vm[0].ring, &fk.ring[1]);
 	assert_int_equal(np.vm[0].prod, 0);
 	assert_int_equal(rx(mac(0), 60), 1);
@@ -1582,6 +1646,621 @@ static void test_tx_rejects(void **state)
 	fk.wire_busy = false;
 }
 
+static uint32_t delivered_slots(uint32_t v, uint16_t *out)
+{
+	uint32_t n = 0;
+
+	for (uint16_t s = 0; s < np.vm[v].nr_slots; s++)
+		if (frame_of(v, s) != NP_NO_FRAME)
+			out[n++] = s;
+	return n;
+}
+
+/* Everything VM v holds, as HC_NET_RELEASE names it: window slots, then
+ * copy buffers with NET_SLOT_COPY. 'out' has room for twice nr_slots. */
+static uint32_t held_list(uint32_t v, uint16_t *out)
+{
+	uint32_t n = delivered_slots(v, out);
+
+	for (uint16_t b = 0; b < np.vm[v].nr_slots; b++)
+		if (np.vm[v].copy_seq[b])
+			out[n++] = COPY(b);
+	return n;
+}
+
+static bool any_window_slot(const uint16_t *slots, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!(slots[i] & NET_SLOT_COPY))
+			return true;
+	return false;
+}
+
+/* --- delivery modes ------------------------------------------------------- */
+
+/* The delivery modes the mode tests and the soak run in; hybrid at a
+ * threshold that sends some frames each way. */
+struct mode_case {
+	const char *name;
+	uint8_t     mode;
+	uint16_t    threshold;
+};
+
+static const struct mode_case mode_cases[] = {
+	{ "flip", NP_FLIP, 0 },
+	{ "copy", NP_COPY, 0 },
+	{ "hybrid", NP_HYBRID, 300 },
+};
+
+/* The rule, for a VM with a copy area. */
+static bool copies(const struct mode_case *m, uint16_t len)
+{
+	return m->mode == NP_COPY ||
+	       (m->mode == NP_HYBRID && len <= m->threshold);
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != b)
+			return false;
+	return true;
+}
+
+/* rx(), keeping in 'out' the bytes the NIC wrote, before np_rx may
+ * scrub them. */
+static uint32_t rx_keep(const uint8_t dst[6], uint16_t len, uint8_t *out)
+{
+	uint64_t hpa = nic_write(dst, len);
+
+	memcpy(out, fk.page[pidx(hpa)], len);
+	return np_rx(&np, hpa, len, now);
+}
+
+/* Entry i of VM v's ring announces 'len' bytes of 'data' with 'flags':
+ * copied, in the filled copy buffer the entry names; or flipped, in the
+ * window slot it names, mapped onto a frame that holds the data. */
+static void assert_entry(uint32_t v, uint32_t i, const uint8_t *data,
+			 uint16_t len, uint16_t flags, bool copy)
+{
+	const struct net_rx_entry *e = &fk.ring[v].ent[i % NET_RX_RING];
+
+	assert_int_equal(e->len, len);
+	assert_int_equal(e->flags, flags | (copy ? NET_RX_F_COPY : 0));
+	assert_true(e->slot < np.vm[v].nr_slots);
+	if (copy) {
+		assert_true(np.vm[v].copy_seq[e->slot] != 0);
+		assert_memory_equal(cbuf(v, e->slot), data, len);
+	} else {
+		uint32_t fi = frame_of(v, e->slot);
+
+		assert_int_not_equal(fi, NP_NO_FRAME);
+		assert_int_equal(fk.ept[v][e->slot], np.frame[fi].hpa);
+		assert_memory_equal(fk.page[pidx(np.frame[fi].hpa)], data, len);
+	}
+}
+
+/* Unicast, per mode: a VM with a copy area gets each frame by the mode's
+ * rule, a VM without one always by flip. A copied frame is FREE as soon
+ * as np_rx returns, its len bytes scrubbed and never mapped; a flipped
+ * one is mapped and DELIVERED. Copies fill the lowest free buffer,
+ * flips the lowest free slot, each kind numbered on its own. */
+static void test_mode_unicast(void **state)
+{
+	const struct mode_case *m = *state;
+	static const uint16_t lens[] = { 60, 1000, 300, 301, NP_RX_LEN_MAX };
+	static const uint32_t want_copied[] = {
+		[NP_FLIP] = 0, [NP_COPY] = 5, [NP_HYBRID] = 2,
+	};
+	uint8_t data[NP_RX_LEN_MAX];
+	uint32_t copied = 0, flipped = 0;
+	struct hc_net_stats hs;
+
+	world(16, 8, 0, 0);
+	set_mode(m->mode, m->threshold);
+	add_vm_copy(0, 8, 8, false);
+	add_vm(1, 8, 8, false, true);           /* no copy area */
+	np_refill(&np);
+	for (uint32_t i = 0; i < ARRAY_SIZE(lens); i++) {
+		bool c = copies(m, lens[i]);
+		uint64_t scrubbed = np.st.bytes_scrubbed;
+		uint64_t hpa = nic_write(mac(0), lens[i]);
+		uint32_t fi = np_frame_find(&np, hpa), from = fk.nlog;
+
+		memcpy(data, fk.page[pidx(hpa)], lens[i]);
+		assert_int_equal(np_rx(&np, hpa, lens[i], now), 1);
+		assert_entry(0, i, data, lens[i], 0, c);
+		assert_int_equal(fk.ring[0].ent[i].slot, c ? copied : flipped);
+		assert_int_equal(np.frame[fi].state,
+				 c ? FRAME_FREE : FRAME_DELIVERED);
+		assert_int_equal(np.st.bytes_scrubbed - scrubbed,
+				 c ? lens[i] : 0);
+		assert_int_equal(count_ops(OP_MAP, from), !c);
+		if (c)
+			assert_true(page_zero(pidx(hpa), 0, NET_SLOT_SIZE));
+		copied += c;
+		flipped += !c;
+	}
+	assert_int_equal(copied, want_copied[m->mode]);
+	/* No copy area: flip, whatever the mode. */
+	assert_int_equal(rx_keep(mac(1), 60, data), 1);
+	assert_entry(1, 0, data, 60, 0, false);
+
+	assert_int_equal(np.vm[0].st.rx_copied, copied);
+	assert_int_equal(np.vm[0].held_copy, copied);
+	assert_int_equal(np.vm[1].st.rx_copied, 0);
+	assert_int_equal(np.st.rx_copied, copied);
+	assert_int_equal(np.st.rx_flipped, flipped + 1);
+	assert_int_equal(np_vm_stats(&np, 0, &hs), 0);
+	assert_int_equal(hs.rx_copied, copied);
+	assert_int_equal(hs.rx_frames, ARRAY_SIZE(lens));
+	assert_int_equal(hs.held, ARRAY_SIZE(lens));
+	assert_int_equal(np_vm_held(&np, 0), ARRAY_SIZE(lens));
+	np_rx_end(&np, now);
+	assert_int_equal(fk.rx_irq[0], 1);
+	assert_int_equal(fk.rx_irq[1], 1);
+}
+
+/* A broadcast, per mode, to VMs 0 and 2 (copy areas) and 1 (none): the
+ * one pool frame is copied into some and mapped into the others. It
+ * stays DELIVERED while any VM maps it, and is scrubbed once, when the
+ * last mapping goes; the VMs that copied it hold only their buffers. */
+static void test_mode_broadcast(void **state)
+{
+	const struct mode_case *m = *state;
+	static const uint16_t lens[] = { 60, 1000 };
+	uint8_t data[1000];
+	uint16_t slots[2 * NET_RX_SLOTS_MAX];
+	uint64_t hpa[2];
+	uint32_t fi[2], window = 0;
+
+	world(16, 8, 0, 0);
+	set_mode(m->mode, m->threshold);
+	add_vm_copy(0, 8, 8, false);
+	add_vm(1, 8, 8, false, true);
+	add_vm_copy(2, 8, 8, false);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 2; i++) {
+		bool c = copies(m, lens[i]);
+
+		hpa[i] = nic_write(BCAST, lens[i]);
+		fi[i] = np_frame_find(&np, hpa[i]);
+		memcpy(data, fk.page[pidx(hpa[i])], lens[i]);
+		assert_int_equal(np_rx(&np, hpa[i], lens[i], now), 3);
+		for (uint32_t v = 0; v < 3; v++)
+			assert_entry(v, i, data, lens[i], NET_RX_F_BCAST,
+				     c && v != 1);
+		assert_int_equal(np.frame[fi[i]].state, FRAME_DELIVERED);
+		assert_int_equal(np.frame[fi[i]].holders, c ? 0x2 : 0x7);
+		assert_int_equal(np.frame[fi[i]].scrub_len, lens[i]);
+		window += !c;
+	}
+	assert_int_equal(np.st.bytes_scrubbed, 0);
+	assert_int_equal(np.st.rx_copied + np.st.rx_flipped, 6);
+	assert_int_equal(np.vm[1].st.rx_bcast, 2);
+
+	/* VMs 0 and 2 let go first: a frame VM 1 maps stays. */
+	for (uint32_t v = 0; v < 3; v += 2) {
+		uint64_t invepts = np.st.invepts;
+		uint32_t n = held_list(v, slots);
+
+		assert_int_equal(n, 2);
+		assert_int_equal(np_release(&np, v, slots, n, now), 2);
+		assert_int_equal(np.st.invepts - invepts, window ? 1 : 0);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		assert_int_equal(np.frame[fi[i]].state, FRAME_DELIVERED);
+		assert_int_equal(np.frame[fi[i]].holders, 0x2);
+		assert_memory_equal(fk.page[pidx(hpa[i])], BCAST, 6);
+	}
+	assert_int_equal(np.st.bytes_scrubbed, 0);
+	slots[0] = 1;
+	slots[1] = 0;
+	assert_int_equal(np_release(&np, 1, slots, 2, now), 2);
+	for (uint32_t i = 0; i < 2; i++)
+		assert_true(np.frame[fi[i]].state == FRAME_FREE ||
+			    np.frame[fi[i]].state == FRAME_POSTED);
+	assert_int_equal(np.st.bytes_scrubbed, 60 + 1000);
+}
+
+/* A frame every target copied is FREE when np_rx returns: exactly its
+ * len bytes scrubbed (a sentinel past len survives), with no map, unmap
+ * or flush; the refill at the end of the batch gives it straight back to
+ * the NIC. The buffers hold the NIC's bytes, and the guest's own bytes
+ * past len are left alone. */
+static void test_copy_frame_back(void **state)
+{
+	uint8_t first[700], data[NP_RX_LEN_MAX];
+	uint64_t hpa;
+	uint32_t p, fi, from;
+
+	(void)state;
+	world(8, 1, 0, 0);
+	set_mode(NP_COPY, 0);
+	add_vm_copy(0, 4, 4, false);
+	add_vm_copy(1, 4, 4, false);
+	np_refill(&np);
+	hpa = nic_write(BCAST, 700);
+	p = pidx(hpa);
+	fi = np_frame_find(&np, hpa);
+	memcpy(first, fk.page[p], 700);
+	memset(fk.page[p] + 700, SENTINEL, NET_SLOT_SIZE - 700);
+	from = fk.nlog;
+	assert_int_equal(np_rx(&np, hpa, 700, now), 2);
+	assert_int_equal(np.frame[fi].state, FRAME_FREE);
+	assert_int_equal(np.frame[fi].holders, 0);
+	assert_int_equal(np.frame[fi].scrub_len, 0);
+	assert_true(page_zero(p, 0, 700));
+	assert_true(all_bytes(fk.page[p] + 700, NET_SLOT_SIZE - 700, SENTINEL));
+	assert_int_equal(np.st.bytes_scrubbed, 700);
+	assert_int_equal(fk.nlog, from);        /* no op at all */
+	for (uint32_t v = 0; v < 2; v++) {
+		assert_entry(v, 0, first, 700, NET_RX_F_BCAST, true);
+		assert_true(all_bytes(cbuf(v, 0) + 700, NET_COPY_BUF_SIZE - 700,
+				      CA_FILL));
+		assert_int_equal(np_vm_held(&np, v), 1);
+		assert_int_equal(np.vm[v].held_copy, 1);
+	}
+	memset(fk.page[p] + 700, 0, NET_SLOT_SIZE - 700);  /* the test's own */
+	np_rx_end(&np, now);
+	assert_int_equal(fk.nic_n, 1);
+	assert_int_equal(fk.nic[fk.nic_head], hpa);
+	assert_int_equal(fk.rx_irq[0], 1);
+	assert_int_equal(fk.rx_irq[1], 1);
+
+	/* A frame of the largest length into the next buffer: the
+	 * neighbours keep what they had. */
+	assert_int_equal(rx_keep(mac(0), NP_RX_LEN_MAX, data), 1);
+	assert_entry(0, 1, data, NP_RX_LEN_MAX, 0, true);
+	assert_int_equal(fk.ring[0].ent[1].slot, 1);
+	assert_memory_equal(cbuf(0, 0), first, 700);
+	assert_true(all_bytes(cbuf(0, 2), 2 * NET_COPY_BUF_SIZE, CA_FILL));
+	assert_int_equal(np.st.bytes_scrubbed, 700 + NP_RX_LEN_MAX);
+	assert_int_equal(np.st.invepts, 0);
+	assert_int_equal(count_ops(OP_MAP, 0) + count_ops(OP_UNMAP, 0) +
+			 count_ops(OP_FLUSH, 0), 0);
+}
+
+/* Hybrid at its edges: a frame of exactly copy_threshold bytes is
+ * copied, one byte more is flipped; threshold 0 never copies. */
+static void test_hybrid_threshold(void **state)
+{
+	static const struct { uint16_t threshold, len; bool copy; } cases[] = {
+		{ 100, 99, true }, { 100, 100, true }, { 100, 101, false },
+		{ 0, NET_FRAME_MIN, false }, { 0, 60, false },
+		{ 14, NET_FRAME_MIN, true }, { 14, 15, false },
+		{ 1514, 1514, true }, { 1514, 1515, false },
+		{ 2047, NP_RX_LEN_MAX, false }, { 2048, NP_RX_LEN_MAX, true },
+	};
+	uint8_t data[NP_RX_LEN_MAX];
+	uint32_t copied = 0;
+
+	(void)state;
+	world(8, 4, 0, 0);
+	set_mode(NP_HYBRID, 0);
+	add_vm_copy(0, 4, 4, false);
+	np_refill(&np);
+	for (uint32_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct net_rx_entry *e = &fk.ring[0].ent[i];
+
+		np.copy_threshold = cases[i].threshold;
+		assert_int_equal(rx_keep(mac(0), cases[i].len, data), 1);
+		if (!!(e->flags & NET_RX_F_COPY) != cases[i].copy)
+			fail_msg("threshold %u, len %u: %s", cases[i].threshold,
+				 cases[i].len,
+				 cases[i].copy ? "flipped" : "copied");
+		assert_entry(0, i, data, cases[i].len, 0, cases[i].copy);
+		assert_int_equal(release1(0, cases[i].copy ? COPY(e->slot) :
+					  e->slot), 1);
+		copied += cases[i].copy;
+	}
+	assert_int_equal(np.vm[0].st.rx_copied, copied);
+	assert_int_equal(np.st.rx_flipped, ARRAY_SIZE(cases) - copied);
+}
+
+/* Hybrid at 100 bytes. VM 0 holds copy buffers 0, 1 and 3 (60-byte
+ * frames; buffer 2 released) and window slots 0-2 (1000-byte frames);
+ * VM 1 holds copy buffers 0-5. */
+static void copy_release_world(void)
+{
+	world(16, 8, 0, 0);
+	set_mode(NP_HYBRID, 100);
+	add_vm_copy(0, 8, 8, false);
+	add_vm_copy(1, 8, 8, false);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(rx(mac(0), 60), 1);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(rx(mac(0), 1000), 1);
+	for (uint32_t i = 0; i < 6; i++)
+		assert_int_equal(rx(mac(1), 60), 1);
+	np_rx_end(&np, now);
+	assert_int_equal(release1(0, COPY(2)), 1);
+	assert_int_equal(np_vm_held(&np, 0), 6);
+	assert_int_equal(np.vm[0].held_copy, 3);
+}
+
+static const struct release_case copy_release_cases[] = {
+	{ "copy: buffer at nr_slots", { COPY(8) }, 1, -HC_E_INVAL },
+	{ "copy: buffer 0x7fff", { 0xffff }, 1, -HC_E_INVAL },
+	{ "copy: index bits far above the window", { COPY(0x4000) }, 1,
+	  -HC_E_INVAL },
+	{ "copy: index 0x800", { COPY(0x800) }, 1, -HC_E_INVAL },
+	{ "copy: buffer never filled", { COPY(6) }, 1, -HC_E_STATE },
+	{ "copy: buffer filled for another VM", { COPY(5) }, 1, -HC_E_STATE },
+	{ "copy: double release", { COPY(2) }, 1, -HC_E_STATE },
+	{ "copy: buffer twice in the batch", { COPY(0), COPY(1), COPY(0) }, 3,
+	  -HC_E_STATE },
+	{ "copy: a held buffer's number as a window slot", { 3 }, 1,
+	  -HC_E_STATE },
+	{ "copy: a held slot's number as a buffer", { 2, COPY(2) }, 2,
+	  -HC_E_STATE },
+	{ "copy: mixed, then a buffer not filled",
+	  { 0, COPY(0), COPY(1), COPY(5) }, 4, -HC_E_STATE },
+	{ "copy: mixed, then a buffer out of range", { 0, COPY(0), COPY(9) }, 3,
+	  -HC_E_INVAL },
+	{ "copy: buffers, then a slot out of range", { COPY(0), 8 }, 2,
+	  -HC_E_INVAL },
+	{ "copy: mixed, then a slot twice", { 1, COPY(1), 1 }, 3, -HC_E_STATE },
+};
+
+/* The same rules as for window slots, all or nothing: the books, the
+ * EPTs, the NIC, the pages and the copy areas stay as they were. */
+static void test_copy_release_refused(void **state)
+{
+	const struct release_case *c = *state;
+
+	copy_release_world();
+	snapshot();
+	assert_int_equal(np_release(&np, 0, c->slots, c->n, now), c->err);
+	snap_np.vm[0].st.release_errors++;
+	assert_unchanged();
+}
+
+/* Copy buffers alone come back with no unmap and no INVEPT; a mixed
+ * batch costs exactly one INVEPT. Slot N and buffer N are two things,
+ * not a duplicate. A freed buffer is filled again, lowest first. */
+static void test_copy_release(void **state)
+{
+	uint16_t two[2] = { COPY(3), COPY(0) };
+	uint16_t mixed[4] = { 1, COPY(1), COPY(0), 0 };
+	struct hc_net_stats hs;
+	uint32_t from;
+
+	(void)state;
+	copy_release_world();
+	from = fk.nlog;
+	assert_int_equal(np_release(&np, 0, two, 2, now), 2);
+	assert_int_equal(count_ops(OP_UNMAP, from), 0);
+	assert_int_equal(count_ops(OP_FLUSH, from), 0);
+	assert_int_equal(np.st.invepts, 0);
+	assert_int_equal(np_vm_held(&np, 0), 4);
+	assert_int_equal(np.vm[0].held_copy, 1);
+	assert_int_equal(np.vm[0].copy_seq[0] | np.vm[0].copy_seq[3], 0);
+	assert_true(np.vm[0].copy_seq[1] != 0);
+	assert_int_equal(np.vm[0].st.released, 3);
+	/* The guest's buffer keeps the frame: its own RAM, nothing scrubbed. */
+	assert_memory_equal(cbuf(0, 0), mac(0), 6);
+
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(fk.ring[0].ent[7].slot, 0);
+	assert_int_equal(fk.ring[0].ent[7].flags, NET_RX_F_COPY);
+
+	from = fk.nlog;
+	assert_int_equal(np_release(&np, 0, mixed, 4, now), 4);
+	assert_int_equal(count_ops(OP_UNMAP, from), 2);
+	assert_int_equal(count_ops(OP_FLUSH, from), 1);
+	assert_int_equal(np.st.invepts, 1);
+	assert_int_equal(fk.ept[0][0] | fk.ept[0][1], 0);
+	assert_true(fk.ept[0][2] != 0);
+	assert_int_equal(np_vm_held(&np, 0), 1);
+	assert_int_equal(np.vm[0].held_copy, 0);
+	assert_int_equal(np_vm_stats(&np, 0, &hs), 0);
+	assert_int_equal(hs.held, 1);
+	assert_int_equal(hs.released, 7);
+	assert_int_equal(hs.rx_copied, 5);
+	assert_int_equal(hs.rx_frames, 8);
+	/* VM 1's buffers were never touched by VM 0's calls. */
+	assert_int_equal(np.vm[1].held_copy, 6);
+	assert_int_equal(release1(1, COPY(5)), 1);
+	assert_int_equal(np.st.invepts, 1);
+}
+
+/* The quota counts window slots and copy buffers together, so a guest
+ * cannot escape it by copy; a frame over it is dropped whichever way it
+ * would have gone, and the VM is asked to reclaim. */
+static void test_copy_quota(void **state)
+{
+	(void)state;
+	world(16, 8, 2, 10);
+	set_mode(NP_HYBRID, 100);
+	add_vm_copy(0, 8, 4, false);
+	np_refill(&np);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(rx(mac(0), 1000), 1);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(rx(mac(0), 1000), 1);
+	assert_int_equal(np_vm_held(&np, 0), 4);
+	assert_int_equal(np.vm[0].held_copy, 2);
+	assert_int_equal(rx(mac(0), 60), 0);
+	assert_int_equal(rx(mac(0), 1000), 0);
+	assert_int_equal(np.vm[0].st.rx_drop_quota, 2);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	/* A buffer back makes room, for either kind. */
+	assert_int_equal(release1(0, COPY(0)), 1);
+	assert_int_equal(rx(mac(0), 1000), 1);
+	assert_int_equal(np_vm_held(&np, 0), 4);
+	assert_int_equal(np.vm[0].held_copy, 1);
+}
+
+/* A VM that hoards copy buffers only is revoked like any other: its
+ * oldest buffers are taken back, down to half its quota, with no unmap
+ * and no INVEPT. What it can still read there is its own copy. */
+static void test_copy_hoarder(void **state)
+{
+	(void)state;
+	world(16, 8, 2, 10);
+	set_mode(NP_COPY, 0);
+	add_vm_copy(0, 8, 3, false);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(rx(mac(0), 60), 0);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	assert_int_equal(np_tick(&np, now + 9), 0);
+	assert_int_equal(np_tick(&np, now + 10), 2);
+	assert_int_equal(np.vm[0].copy_seq[0] | np.vm[0].copy_seq[1], 0);
+	assert_true(np.vm[0].copy_seq[2] != 0);
+	assert_int_equal(np.vm[0].st.revoked, 2);
+	assert_int_equal(np.st.revocations, 2);
+	assert_int_equal(np.st.invepts, 0);
+	assert_int_equal(count_ops(OP_UNMAP, 0) + count_ops(OP_FLUSH, 0), 0);
+	assert_memory_equal(cbuf(0, 0), mac(0), 6);
+	assert_int_equal(release1(0, COPY(0)), -HC_E_STATE);
+	assert_int_equal(release1(0, COPY(2)), 1);
+}
+
+/* Revocation takes the oldest deliveries first, whichever kind: window
+ * slots and copy buffers draw from one sequence. One INVEPT, for the
+ * slots among them. */
+static void test_copy_revoke_oldest(void **state)
+{
+	/* 60 bytes: copied; 1000: flipped. */
+	static const uint16_t order[8] = {
+		60, 1000, 60, 1000, 1000, 60, 60, 1000,
+	};
+	uint32_t from;
+
+	(void)state;
+	world(16, 8, 2, 10);
+	set_mode(NP_HYBRID, 100);
+	add_vm_copy(0, 8, 8, false);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(rx(mac(0), order[i]), 1);
+	assert_int_equal(rx(mac(0), 60), 0);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	from = fk.nlog;
+	assert_int_equal(np_tick(&np, now + 10), 4);
+	/* Gone: buffer 0, slot 0, buffer 1, slot 1. */
+	assert_int_equal(np.vm[0].copy_seq[0] | np.vm[0].copy_seq[1], 0);
+	assert_int_equal(frame_of(0, 0), NP_NO_FRAME);
+	assert_int_equal(frame_of(0, 1), NP_NO_FRAME);
+	assert_true(np.vm[0].copy_seq[2] && np.vm[0].copy_seq[3]);
+	assert_int_not_equal(frame_of(0, 2), NP_NO_FRAME);
+	assert_int_not_equal(frame_of(0, 3), NP_NO_FRAME);
+	assert_int_equal(count_ops(OP_UNMAP, from), 2);
+	assert_int_equal(count_ops(OP_FLUSH, from), 1);
+	assert_int_equal(np.vm[0].st.revoked, 4);
+	assert_int_equal(np_vm_held(&np, 0), 4);
+	assert_int_equal(np.vm[0].held_copy, 2);
+}
+
+/* Below the watermark the VMs are ranked by the pool frames they hold:
+ * copy buffers keep none from the NIC, so a VM holding only those is
+ * not asked, however many it holds. */
+static void test_copy_watermark(void **state)
+{
+	(void)state;
+	world(16, 8, 8, 100);
+	set_mode(NP_COPY, 0);
+	add_vm_copy(0, 16, 16, false);
+	add_vm(1, 16, 16, false, true);         /* no copy area: flips */
+	np_refill(&np);
+	for (uint32_t i = 0; i < 10; i++)
+		assert_int_equal(rx(mac(0), 60), 1);
+	for (uint32_t i = 0; i < 9; i++)
+		assert_int_equal(rx(mac(1), 60), 1);
+	np_rx_end(&np, now);                    /* 7 free + posted < 8 */
+	assert_int_equal(fk.reclaim_irq[1], 1);
+	assert_int_equal(fk.reclaim_irq[0], 0);
+	assert_int_equal(np_vm_held(&np, 0), 10);
+}
+
+/* VM to VM follows the same rule: the frame is copied into a pool frame,
+ * then on into each target with a copy area; the pool frame is back,
+ * scrubbed, when nobody maps it. */
+static void test_copy_tx_local(void **state)
+{
+	uint8_t buf[NET_FRAME_MAX];
+	uint32_t before[FRAME_NR_STATES], after[FRAME_NR_STATES];
+	uint32_t fi;
+
+	(void)state;
+	world(16, 16, 0, 0);
+	np.tx_reserve = 2;
+	set_mode(NP_COPY, 0);
+	add_vm_copy(0, 8, 8, false);
+	add_vm_copy(1, 8, 8, false);
+	add_vm(2, 8, 8, false, true);           /* no copy area */
+	assert_int_equal(np_refill(&np), 14);
+	np_counts(&np, before);
+	make_frame(buf, 1, mac(0), 100);
+	assert_int_equal(np_tx(&np, 1, buf, 100, now), 0);
+	assert_entry(0, 0, buf, 100, NET_RX_F_LOCAL, true);
+	np_counts(&np, after);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(np.st.bytes_scrubbed, 100);
+	assert_int_equal(fk.rx_irq[0], 1);
+	assert_int_equal(count_ops(OP_MAP, 0), 0);
+
+	/* A broadcast: copied into VM 1, mapped into VM 2. */
+	make_frame(buf, 0, BCAST, 80);
+	assert_int_equal(np_tx(&np, 0, buf, 80, now), 0);
+	assert_entry(1, 0, buf, 80, NET_RX_F_BCAST | NET_RX_F_LOCAL, true);
+	assert_entry(2, 0, buf, 80, NET_RX_F_BCAST | NET_RX_F_LOCAL, false);
+	fi = frame_of(2, 0);
+	assert_int_equal(np.frame[fi].holders, 0x4);
+	assert_int_equal(np.frame[fi].state, FRAME_DELIVERED);
+	assert_int_equal(fk.nwire, 1);
+	assert_int_equal(np.st.rx_copied, 2);
+	assert_int_equal(np.st.rx_flipped, 1);
+	assert_int_equal(fk.ring[0].prod, 1);   /* not back to the sender */
+}
+
+/* The copy area: refused over a pool page or the ring; moved or dropped
+ * only while the VM holds nothing, copy buffers included; without one,
+ * copy mode flips. */
+static void test_setup_copy_area(void **state)
+{
+	uint8_t *a;
+	size_t len;
+
+	(void)state;
+	world(8, 4, 0, 0);
+	set_mode(NP_COPY, 0);
+	add_vm(0, 4, 4, false, false);
+	a = area_for(0);
+	len = carea_len[0];
+	snapshot();
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], fk.page[3]),
+			 -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0],
+				  fk.page[7] + NET_COPY_BUF_SIZE), -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, 0, (struct net_rx_ring *)a, a),
+			 -HC_E_INVAL);
+	assert_int_equal(np_setup(&np, 0, (struct net_rx_ring *)(a + len - 16),
+				  a), -HC_E_INVAL);
+	assert_unchanged();
+
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], a), 0);
+	assert_ptr_equal(np.vm[0].copy_area, a);
+	np_refill(&np);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(fk.ring[0].ent[0].flags, NET_RX_F_COPY);
+	snapshot();
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], NULL), -HC_E_STATE);
+	assert_unchanged();
+	assert_int_equal(release1(0, COPY(0)), 1);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], NULL), 0);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(fk.ring[0].ent[0].flags, 0);
+	assert_true(fk.ept[0][0] != 0);
+}
+
 /* --- the ring indices ---------------------------------------------------- */
 
 /* The guest may write anything into its ring. A cons ahead of prod or
@@ -1735,6 +2414,34 @@ static void break_foreign_slot(void)
 	np.vm[1].held++;
 }
 
+/* Copy buffers: the books of VM 0 (window slots 0 and 1) and VM 1
+ * (slot 0), broken on the copy side. */
+static void break_copy_count(void)
+{
+	np.vm[0].held_copy++;
+	np.vm[0].held++;
+}
+static void break_copy_no_area(void)
+{
+	np.vm[1].copy_seq[3] = 1;
+	np.vm[1].held_copy++;
+	np.vm[1].held++;
+}
+static void break_copy_overlap(void) { np.vm[0].copy_area = fk.page[10]; }
+static void break_copy_seq(void)
+{
+	np.vm[0].copy_area = area_for(0);
+	np.vm[0].copy_seq[2] = np.seq + 1;
+	np.vm[0].held_copy++;
+	np.vm[0].held++;
+}
+static void break_copy_held(void)
+{
+	np.vm[0].copy_area = area_for(0);
+	np.vm[0].copy_seq[2] = 1;
+	np.vm[0].held_copy++;
+}
+
 struct check_case {
 	const char *name;
 	void      (*breaks)(void);
@@ -1766,6 +2473,16 @@ static const struct check_case check_cases[] = {
 	{ "nr_vms off", break_nr_vms, "nr_vms differs from the VMs present" },
 	{ "slot on a frame its VM does not hold", break_foreign_slot,
 	  "slot points at a frame its VM does not hold" },
+	{ "held_copy off by one", break_copy_count,
+	  "held_copy differs from the copy buffers in use" },
+	{ "copy buffer with no copy area", break_copy_no_area,
+	  "copy buffers in use without a copy area" },
+	{ "copy area over a pool frame", break_copy_overlap,
+	  "copy area overlaps a pool frame" },
+	{ "copy buffer from the future", break_copy_seq,
+	  "copy buffer stamped past the sequence" },
+	{ "copy buffer not in held", break_copy_held,
+	  "held differs from the slots in use" },
 };
 
 static void test_check(void **state)
@@ -1807,16 +2524,6 @@ static uint32_t rnd(uint32_t n)
 	return (lcg >> 8) % n;
 }
 
-static uint32_t delivered_slots(uint32_t v, uint16_t *out)
-{
-	uint32_t n = 0;
-
-	for (uint16_t s = 0; s < np.vm[v].nr_slots; s++)
-		if (frame_of(v, s) != NP_NO_FRAME)
-			out[n++] = s;
-	return n;
-}
-
 static const uint8_t *soak_dst(void)
 {
 	switch (rnd(9)) {
@@ -1846,10 +2553,13 @@ static void soak_rx(uint64_t *calls)
 	(*calls)++;
 }
 
+/* A random subset of what VM v holds, both kinds mixed, in random
+ * order: one INVEPT if it had a window slot, none if only copy buffers. */
 static void soak_release_good(uint32_t v)
 {
-	uint16_t held[NET_RX_SLOTS_MAX];
-	uint32_t n = delivered_slots(v, held), k;
+	uint16_t held[2 * NET_RX_SLOTS_MAX];
+	uint32_t n = held_list(v, held), k;
+	uint64_t invepts = np.st.invepts;
 
 	if (!n)
 		return;
@@ -1863,12 +2573,14 @@ static void soak_release_good(uint32_t v)
 	}
 	k = 1 + rnd(n < HC_NET_BATCH ? n : HC_NET_BATCH);
 	assert_int_equal(np_release(&np, v, held, k, now), (int)k);
+	assert_int_equal(np.st.invepts - invepts, any_window_slot(held, k));
 }
 
 static void soak_release_bad(uint32_t v)
 {
-	uint16_t slots[HC_NET_BATCH + 1];
-	uint32_t n = delivered_slots(v, slots), k;
+	uint16_t slots[2 * NET_RX_SLOTS_MAX + 1];
+	uint32_t n = held_list(v, slots), k;
+	uint16_t kind = rnd(2) ? NET_SLOT_COPY : 0;
 	int want;
 
 	if (n > HC_NET_BATCH - 1)
@@ -1876,7 +2588,7 @@ static void soak_release_bad(uint32_t v)
 	k = n ? rnd(n) : 0;                     /* a good prefix */
 	switch (rnd(4)) {
 	case 0:                                 /* out of range */
-		slots[k++] = (uint16_t)(np.vm[v].nr_slots + rnd(100));
+		slots[k++] = (uint16_t)((np.vm[v].nr_slots + rnd(100)) | kind);
 		want = -HC_E_INVAL;
 		break;
 	case 1:                                 /* a duplicate */
@@ -1892,9 +2604,10 @@ static void soak_release_bad(uint32_t v)
 	case 2: {                               /* not delivered */
 		uint16_t s = (uint16_t)rnd(np.vm[v].nr_slots);
 
-		if (frame_of(v, s) != NP_NO_FRAME)
+		if (kind ? np.vm[v].copy_seq[s] != 0 :
+			   frame_of(v, s) != NP_NO_FRAME)
 			return;
-		slots[k++] = s;
+		slots[k++] = s | kind;
 		want = -HC_E_STATE;
 		break;
 	}
@@ -1952,21 +2665,24 @@ static void soak_scribble(uint64_t *calls)
 
 /* A fixed-seed random mix of everything, np_check after every step,
  * the fakes' books against the pool's every few steps; then everything
- * released, and every frame must be back, zero, and accounted for. */
+ * released, and every frame must be back, zero, and accounted for. Once
+ * per delivery mode; VMs 0, 2 and (once set up) 3 have copy areas, VM 1
+ * has none, so copy and hybrid mix both kinds in one broadcast. */
 static void test_soak(void **state)
 {
+	const struct mode_case *m = *state;
 	struct net_rx_entry e[32];
-	uint16_t slots[NET_RX_SLOTS_MAX];
-	uint64_t rx_calls = 0;
+	uint16_t slots[2 * NET_RX_SLOTS_MAX];
+	uint64_t rx_calls = 0, delivered = 0;
 	uint32_t counts[FRAME_NR_STATES];
 
-	(void)state;
 	lcg = 12345;
 	world(48, 16, 24, 40);
 	np.tx_reserve = 4;
-	add_vm(0, 16, 8, false, true);
+	set_mode(m->mode, m->threshold);
+	add_vm_copy(0, 16, 8, false);
 	add_vm(1, 16, 12, false, true);
-	add_vm(2, 32, 16, true, true);
+	add_vm_copy(2, 32, 16, true);
 	add_vm(3, 8, 4, false, false);
 	np_refill(&np);
 
@@ -1975,7 +2691,8 @@ static void test_soak(void **state)
 
 		now += rnd(3);
 		if (step == 4000)
-			assert_int_equal(np_setup(&np, 3, &fk.ring[3]), 0);
+			assert_int_equal(np_setup(&np, 3, &fk.ring[3],
+						  area_for(3)), 0);
 		if (rnd(50) == 0)
 			fk.wire_busy = !fk.wire_busy;
 		switch (rnd(20)) {
@@ -2020,7 +2737,7 @@ static void test_soak(void **state)
 	for (uint32_t v = 0; v < 4; v++) {
 		uint32_t n;
 
-		while ((n = delivered_slots(v, slots)) != 0) {
+		while ((n = held_list(v, slots)) != 0) {
 			n = n < HC_NET_BATCH ? n : HC_NET_BATCH;
 			assert_int_equal(np_release(&np, v, slots, n, now), n);
 		}
@@ -2047,6 +2764,30 @@ static void test_soak(void **state)
 	assert_true(np.vm[0].st.rx_drop_ring + np.vm[1].st.rx_drop_ring > 0);
 	assert_true(np.vm[3].st.rx_drop_nosetup > 0 && np.vm[3].st.rx_frames > 0);
 	assert_true(np.vm[0].st.release_errors > 0);
+
+	/* Every ring entry was a flip or a copy, by the mode's rule. */
+	for (uint32_t v = 0; v < 4; v++) {
+		const struct np_vm_stats *st = &np.vm[v].st;
+
+		delivered += st->rx_frames;
+		assert_int_equal(np.vm[v].held, 0);
+		assert_int_equal(np.vm[v].held_copy, 0);
+		if (m->mode == NP_FLIP || v == 1)
+			assert_int_equal(st->rx_copied, 0);
+		else if (m->mode == NP_COPY)
+			assert_int_equal(st->rx_copied, st->rx_frames);
+		else
+			assert_true(st->rx_copied > 0 &&
+				    st->rx_copied < st->rx_frames);
+	}
+	assert_int_equal(np.st.rx_flipped + np.st.rx_copied, delivered);
+	assert_true(np.st.rx_flipped > 0);
+	/* Copy buffers were revoked too: VM 0 holds nothing else in copy
+	 * mode. */
+	if (m->mode == NP_COPY)
+		assert_true(np.st.rx_copied > 1000 && np.vm[0].st.revoked > 0);
+	if (m->mode == NP_HYBRID)
+		assert_true(np.st.rx_copied > 300);
 }
 
 /* --- main ------------------------------------------------------------------ */
@@ -2081,13 +2822,25 @@ static const struct CMUnitTest tests[] = {
 	T(test_untrusted_ring),
 	T(test_ring_wrap),
 	T(test_check_runs),
-	T(test_soak),
+	T(test_copy_frame_back),
+	T(test_hybrid_threshold),
+	T(test_copy_release),
+	T(test_copy_quota),
+	T(test_copy_hoarder),
+	T(test_copy_revoke_oldest),
+	T(test_copy_watermark),
+	T(test_copy_tx_local),
+	T(test_setup_copy_area),
 };
 
 /* One named test per row of the tables. */
 static struct CMUnitTest demux_tests[ARRAY_SIZE(demux_cases)];
 static struct CMUnitTest release_tests[ARRAY_SIZE(release_cases)];
 static struct CMUnitTest check_tests[ARRAY_SIZE(check_cases)];
+static struct CMUnitTest copy_release_tests[ARRAY_SIZE(copy_release_cases)];
+static struct CMUnitTest unicast_tests[ARRAY_SIZE(mode_cases)];
+static struct CMUnitTest broadcast_tests[ARRAY_SIZE(mode_cases)];
+static struct CMUnitTest soak_tests[ARRAY_SIZE(mode_cases)];
 
 #define ROWS(dst, cases, fn)                                                  \
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)                         \
@@ -2104,6 +2857,10 @@ int main(void)
 	ROWS(demux_tests, demux_cases, test_demux);
 	ROWS(release_tests, release_cases, test_release_refused);
 	ROWS(check_tests, check_cases, test_check);
+	ROWS(copy_release_tests, copy_release_cases, test_copy_release_refused);
+	ROWS(unicast_tests, mode_cases, test_mode_unicast);
+	ROWS(broadcast_tests, mode_cases, test_mode_broadcast);
+	ROWS(soak_tests, mode_cases, test_soak);
 	failed = cmocka_run_group_tests_name("netpath", tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("netpath demux", demux_tests,
 					      NULL, NULL);
@@ -2111,5 +2868,13 @@ int main(void)
 					      release_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("netpath invariants", check_tests,
 					      NULL, NULL);
+	failed += cmocka_run_group_tests_name("netpath copy release refused",
+					      copy_release_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("netpath unicast per mode",
+					      unicast_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("netpath broadcast per mode",
+					      broadcast_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("netpath soak per mode",
+					      soak_tests, NULL, NULL);
 	return failed ? 1 : 0;
 }

@@ -231,6 +231,38 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	return 0;
 }
 
+int ept_keep_tables(struct ept *e, uint64_t gpa, uint64_t size)
+{
+	uint64_t end = gpa + size, stash;
+	int rc = check_range(gpa, size), level;
+
+	if (rc)
+		return rc;
+	for (uint64_t a = gpa; a < end; a = next_block(a, 1))
+		if (present(*find(e, a, &level)) && level > 0)
+			return EPT_E_EXISTS;
+	/* An HPA never 2 MiB aligned with gpa: count page tables everywhere. */
+	rc = stash_fill(e, tables_needed(e, gpa, EPT_PAGE_4K, end), &stash);
+	if (rc)
+		return rc;
+	for (uint64_t a = gpa; a < end; a = next_block(a, 1)) {
+		uint64_t *t = table(e, e->root);
+
+		walk(e, a, 0, &stash);
+		/* The bit is ignored by the CPU in non-leaf entries
+		 * [SDM 3C Table 29-3..29-5]: no invalidation needed. */
+		for (int l = EPT_LEVELS - 1; l > 0; l--) {
+			uint64_t *slot = &t[index_of(a, l)];
+
+			if (!(*slot & EPT_KEEP))
+				put(e, slot, *slot | EPT_KEEP);
+			t = next_table(e, *slot);
+		}
+	}
+	stash_drain(e, stash);
+	return 0;
+}
+
 /* --- unmap and protect --- */
 
 /* Whether the leaf holding 'a' is a 2 MiB one that [gpa, end) covers only
@@ -269,7 +301,8 @@ static void prune(const struct ept *e, uint64_t gpa, uint64_t end)
 			uint64_t *slot = walk(e, a, l + 1, NULL), hpa, *t;
 			unsigned i;
 
-			if (!slot || !present(*slot) || is_leaf(*slot, l + 1))
+			if (!slot || !present(*slot) || is_leaf(*slot, l + 1) ||
+			    *slot & EPT_KEEP)
 				continue;
 			hpa = *slot & EPT_ADDR_MASK;
 			t = table(e, hpa);

@@ -25,6 +25,7 @@
 #define EPT_MT_WB       6ull
 #define EPT_IGNORE_PAT  (1ull << 6)     /* leaf entries only */
 #define EPT_LARGE       (1ull << 7)     /* PDE maps 2 MiB (PDPTE 1 GiB: never made) */
+#define EPT_KEEP        (1ull << 11)    /* ours, in an ignored bit: never prune this table */
 #define EPT_ADDR_MASK   0x000ffffffffff000ull   /* bits 51:12 */
 
 #define EPT_ENTRIES     512
@@ -92,6 +93,14 @@ int ept_unmap(struct ept *e, uint64_t gpa, uint64_t size, bool *flush);
  * splitting a 2 MiB entry partly covered whose permissions change. */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t size, unsigned perm,
 		bool *flush);
+
+/* Build every table down to the page tables for [gpa, gpa + size) and
+ * keep them for the EPT's lifetime: unmapping the last page there frees
+ * nothing, so mapping it again allocates nothing. For a range that is
+ * mapped and unmapped all the time (a receive window). EPT_E_EXISTS if
+ * a 2 MiB leaf covers part of it; EPT_E_NOMEM leaves nothing changed.
+ * Needs no INVEPT. */
+int ept_keep_tables(struct ept *e, uint64_t gpa, uint64_t size);
 
 /* Translate 'gpa' (any alignment). Each out pointer may be NULL.
  * EPT_E_NOENT if unmapped, EPT_E_INVAL if gpa >= EPT_GPA_LIMIT. */

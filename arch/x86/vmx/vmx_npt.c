@@ -117,6 +117,11 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
+int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	return ept_keep_tables(&npt->ept, gpa, size);
+}
+
 bool npt_sync(struct npt *npt)
 {
 	if (!npt->flush_due)

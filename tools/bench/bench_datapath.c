@@ -1,0 +1,175 @@
+/* make bench: the receive path's cost per frame on one host core, flip,
+ * copy and hybrid delivery and a plain memcpy side by side
+ * (docs/performance.md). This file lists the cells and runs the whole;
+ * bench_measure.c measures, bench_report.c prints. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tools/bench/bench_cells.h"
+
+#define MAX_WORLDS      64
+
+struct cell cells[MAX_CELLS];
+uint32_t ncells;
+struct bench_clock clk;
+struct bench_run run = { .rounds = 31, .slice_ns = 1e6, .extra_s = 30 };
+static struct bench_world *worlds[MAX_WORLDS];
+static uint32_t nworlds;
+
+struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
+			      bool check)
+{
+	for (uint32_t i = 0; i < nworlds; i++) {
+		struct bench_world *w = worlds[i];
+
+		if (w->kind == kind && w->nvms == nvms && w->pool == pool &&
+		    w->check == check)
+			return w;
+	}
+	if (nworlds == MAX_WORLDS)
+		exit(1);
+	return worlds[nworlds++] = world_new(kind, nvms, pool, check);
+}
+
+struct cell *find(uint8_t kind, uint8_t string, bool check, bool cold,
+		  uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size)
+{
+	for (uint32_t i = 0; i < ncells; i++) {
+		struct cell *c = &cells[i];
+
+		if (c->kind == kind && c->string == string && c->check == check &&
+		    c->cold == cold && c->pool == pool && c->nvms == nvms &&
+		    c->batch == batch && c->size == size)
+			return c;
+	}
+	return NULL;
+}
+
+static void add(uint8_t kind, uint8_t string, bool check, bool cold,
+		uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size)
+{
+	struct cell *c;
+
+	if (find(kind, string, check, cold, pool, nvms, batch, size))
+		return;
+	c = &cells[ncells++];
+	*c = (struct cell){ .kind = kind, .string = string, .check = check,
+			    .cold = cold, .size = size, .batch = batch,
+			    .nvms = nvms, .pool = pool };
+	c->w = world_get(kind, nvms, pool, kind == BK_MEMCPY ? false : check);
+	c->ns = calloc(MAX_ROUNDS, sizeof(double));
+	c->probe = calloc(MAX_ROUNDS, sizeof(c->probe[0]));
+}
+
+static void add_all(void)
+{
+	/* The matrix, as the hypervisor links it. memcpy at batch 32
+	 * only: timed per batch, one copy is below the timer's grain. */
+	for (uint32_t k = 0; k < BK_NR; k++)
+		for (uint32_t v = 0; v < ARRAY_SIZE(VMS); v++)
+			for (uint32_t b = 0; b < ARRAY_SIZE(BATCHES); b++)
+				for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++)
+					if (k != BK_MEMCPY || BATCHES[b] == 32)
+						add(k, BS_HV, false, false, POOL_MAIN,
+						    VMS[v], BATCHES[b], SIZES[s]);
+	/* The headline rows again with libc's string functions, and with
+	 * gnu-efi's byte loops. */
+	for (uint32_t k = 0; k < BK_NR; k++)
+		for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++) {
+			add(k, BS_LIBC, false, false, POOL_MAIN, 1, 32, SIZES[s]);
+			add(k, BS_EFI, false, false, POOL_MAIN, 1, 32, SIZES[s]);
+		}
+	for (uint32_t k = BK_FLIP; k <= BK_COPY; k++) {
+		for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
+			for (uint32_t p = 0; p < ARRAY_SIZE(SCALE_POOLS); p++)
+				add(k, BS_HV, false, false, SCALE_POOLS[p], 1, 32,
+				    SCALE_SIZES[s]);
+			for (uint32_t v = 0; v < ARRAY_SIZE(SCALE_VMS); v++)
+				add(k, BS_HV, false, false, POOL_MAIN, SCALE_VMS[v],
+				    32, SCALE_SIZES[s]);
+		}
+	}
+	for (uint32_t k = BK_FLIP; k <= BK_HYBRID; k++)
+		for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++)
+			for (int on = 0; on < 2; on++)
+				add(k, BS_HV, on, false, POOL_CHECK, 1, 32,
+				    SCALE_SIZES[s]);
+	for (uint32_t k = BK_FLIP; k < BK_NR; k++) {
+		if (k == BK_HYBRID)
+			continue;
+		for (uint8_t str = BS_HV; str <= BS_LIBC; str++)
+			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++)
+				add(k, str, false, true, POOL_MAIN, 1, 32,
+				    SCALE_SIZES[s]);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_datapath [--quick] [--rounds N] "
+		"[--extra-s S] [--slice-ms MS] [--out DIR]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = "build/bench";
+	double t0 = now_ns();
+	struct cpu_times ct0, ct1;
+	uint64_t sink = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			run.rounds = 3;
+			run.extra_s = 0;
+			run.slice_ns = 0.1e6;
+		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
+			run.rounds = (uint32_t)atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--extra-s") && i + 1 < argc) {
+			run.extra_s = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--slice-ms") && i + 1 < argc) {
+			run.slice_ns = atof(argv[++i]) * 1e6;
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			out = argv[++i];
+		} else {
+			usage();
+		}
+	}
+	if (run.rounds < 1 || run.rounds > MAX_ROUNDS || run.slice_ns <= 0 ||
+	    run.extra_s < 0)
+		usage();
+	if (mkdir(out, 0777) && errno != EEXIST) {
+		fprintf(stderr, "bench: cannot create %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	clock_calibrate(&clk);
+	probe_calibrate();
+	add_all();
+	printf("flipvisor data path, host benchmark: %u cells x at least %u "
+	       "rounds, slices of %.1f ms, interleaved in random order\n",
+	       ncells, run.rounds, run.slice_ns / 1e6);
+	printf("TSC %.3f GHz; core clock by a dependent-add chain %.3f GHz: %s\n",
+	       clk.tsc_ghz, clk.core_ghz, clk.tsc_is_core ?
+	       "TSC ticks are core cycles" :
+	       "TSC is not the core clock: cycles below are ns x 3 GHz");
+	printf("empty timed region %llu ticks, subtracted; NIC ring %u, rx_slots "
+	       "%u, quota %u, guests read %u B of each frame\n",
+	       (unsigned long long)clk.overhead, BENCH_NIC_DESCS, BENCH_SLOTS,
+	       BENCH_QUOTA, BENCH_HDR);
+	fflush(stdout);
+	cpu_times(&ct0);
+	measure();
+	measure_components();
+	cpu_times(&ct1);
+	run.others = others_busy(&ct0, &ct1);
+	report(out);
+	/* What the guests read, so no compiler can drop the reading. */
+	for (uint32_t i = 0; i < nworlds; i++)
+		sink += worlds[i]->sink;
+	printf("\nwrote %s/datapath.csv, %s/scaling.csv, %s/ns_per_frame.dat; "
+	       "run time %.1f s (guests read %llx)\n", out, out, out,
+	       (now_ns() - t0) / 1e9, (unsigned long long)(sink & 0xffff));
+	return 0;
+}

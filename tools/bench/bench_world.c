@@ -1,0 +1,472 @@
+/* The simulated machine the netpath runs in: a NIC receive ring of
+ * BENCH_NIC_DESCS buffers, a real EPT per VM (arch/x86/vmx/ept.c over
+ * table pages in host memory, built as vmm/net.c and vmx_npt.c use it),
+ * and one guest per VM that reads its ring and hands slots back in
+ * batches. Host addresses are host pointers, as the hypervisor
+ * identity-maps its RAM (vmm/net.c op_page). */
+#include <emmintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/bench/bench.h"
+
+#define NOISE_BYTES   (1u << 16)
+#define RAM_HPA       (1ull << 40)      /* guest RAM: EPT leaves only, never read */
+#define NEVER         (1ull << 62)      /* reclaim deadline: no revocation */
+
+static uint8_t noise[NOISE_BYTES];
+static const uint8_t OUTSIDE[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static void die(const char *what, long n)
+{
+	fprintf(stderr, "bench: %s (%ld)\n", what, n);
+	exit(1);
+}
+
+static void *page_alloc_host(size_t bytes)
+{
+	void *p = aligned_alloc(NET_SLOT_SIZE, bytes);
+
+	if (!p)
+		die("out of memory", (long)bytes);
+	memset(p, 0, bytes);
+	return p;
+}
+
+static void vm_mac(uint32_t v, uint8_t mac[6])
+{
+	static const uint8_t base[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x00 };
+
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)(v + 1);
+}
+
+/* --- EPT table memory: a stack of zeroed pages (vmx_npt.c uses
+ * page_alloc, whose memset is the hypervisor's, hence bench_memset) --- */
+
+static uint64_t tbl_alloc(void *ctx)
+{
+	struct bench_world *w = ctx;
+	uint64_t hpa;
+
+	if (!w->ntable_free)
+		return 0;
+	hpa = w->table_free[--w->ntable_free];
+	bench_memset((void *)(uintptr_t)hpa, 0, NET_SLOT_SIZE);
+	w->c.table_allocs++;
+	return hpa;
+}
+
+static void tbl_free(void *ctx, uint64_t hpa)
+{
+	struct bench_world *w = ctx;
+
+	w->table_free[w->ntable_free++] = hpa;
+}
+
+static uint64_t *tbl_table(void *ctx, uint64_t hpa)
+{
+	return (uint64_t *)(uintptr_t)hpa;
+}
+
+static void tbl_write(void *ctx, uint64_t *slot, uint64_t val)
+{
+	*(volatile uint64_t *)slot = val;
+}
+
+/* --- struct netpath_ops, as vmm/net.c does them ------------------------ */
+
+static uint64_t slot_gpa(uint16_t slot)
+{
+	return NET_RX_WINDOW_GPA + (uint64_t)slot * NET_SLOT_SIZE;
+}
+
+static int op_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
+{
+	struct bench_world *w = ctx;
+	struct bench_guest *g = &w->g[vm];
+	bool flush = false;
+	int r = ept_map(&g->ept, slot_gpa(slot), hpa, NET_SLOT_SIZE,
+			EPT_PERM_R, &flush);
+
+	if (flush)                      /* npt_map flushes at once */
+		w->c.invepts++;
+	if (!r)
+		g->tlb[slot] = (uint8_t *)(uintptr_t)hpa;
+	return r;
+}
+
+static int op_unmap(void *ctx, uint32_t vm, uint16_t slot)
+{
+	struct bench_world *w = ctx;
+	struct bench_guest *g = &w->g[vm];
+	bool flush = false;
+	int r = ept_unmap(&g->ept, slot_gpa(slot), NET_SLOT_SIZE, &flush);
+
+	g->flush_due |= flush;          /* npt_unmap_deferred */
+	g->tlb[slot] = NULL;
+	return r;
+}
+
+/* npt_sync: the INVEPT itself cannot run in user mode; it is counted. */
+static void op_flush(void *ctx, uint32_t vm)
+{
+	struct bench_world *w = ctx;
+
+	if (w->g[vm].flush_due) {
+		w->g[vm].flush_due = false;
+		w->c.invepts++;
+	}
+}
+
+static void op_notify(void *ctx, uint32_t vm, uint8_t vector)
+{
+	struct bench_world *w = ctx;
+
+	if (vector != HC_VEC_NET_RX) {
+		w->c.reclaims++;
+		return;
+	}
+	w->c.notifies++;
+	if (!w->g[vm].kicked) {
+		w->g[vm].kicked = true;
+		w->kicked[w->nkicked++] = (uint8_t)vm;
+	}
+}
+
+static uint8_t *op_page(void *ctx, uint64_t hpa)
+{
+	return (uint8_t *)(uintptr_t)hpa;
+}
+
+static bool op_post(void *ctx, uint64_t hpa)
+{
+	struct bench_world *w = ctx;
+
+	if (w->nic_n == BENCH_NIC_DESCS)
+		return false;
+	w->nic[(w->nic_head + w->nic_n) % BENCH_NIC_DESCS] = hpa;
+	w->nic_n++;
+	return true;
+}
+
+static bool op_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
+{
+	return false;
+}
+
+static void op_panic(void *ctx, const char *msg, uint32_t frame)
+{
+	fprintf(stderr, "bench: netpath panic: %s (frame %u)\n", msg, frame);
+	exit(1);
+}
+
+/* --- building a world --------------------------------------------------- */
+
+/* A VM's EPT as vm.c builds it: its RAM at GPA 0 in 2 MiB leaves. */
+static int guest_ept(struct bench_world *w, struct ept *e, uint32_t v)
+{
+	const struct ept_mem mem = {
+		.ctx = w, .alloc_table = tbl_alloc, .free_table = tbl_free,
+		.table = tbl_table, .write = tbl_write,
+	};
+	bool flush;
+
+	return ept_init(e, &mem) ||
+	       ept_map(e, 0, RAM_HPA + ((uint64_t)v << 30), BENCH_RAM,
+		       EPT_PERM_R | EPT_PERM_W | EPT_PERM_X, &flush);
+}
+
+static void guest_init(struct bench_world *w, uint32_t v)
+{
+	struct bench_guest *g = &w->g[v];
+	uint8_t mac[6];
+
+	/* And the window's tables kept for good, as vmm/net.c does. */
+	if (guest_ept(w, &g->ept, v) ||
+	    ept_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
+			    (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
+		die("EPT setup failed for VM", v);
+	g->ring = page_alloc_host(NET_SLOT_SIZE);
+	g->copy_area = page_alloc_host(BENCH_SLOTS * NET_COPY_BUF_SIZE);
+	if (!w->np)
+		return;
+	vm_mac(v, mac);
+	if (np_add_vm(w->np, v, mac, BENCH_SLOTS, BENCH_QUOTA, false) ||
+	    np_setup(w->np, v, g->ring, g->copy_area))
+		die("np_add_vm/np_setup refused VM", v);
+}
+
+struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
+			      uint32_t pool, bool check)
+{
+	static const struct netpath_ops ops_proto = {
+		.map = op_map, .unmap = op_unmap, .flush = op_flush,
+		.notify = op_notify, .page = op_page, .post = op_post,
+		.wire_tx = op_wire_tx, .panic = op_panic,
+	};
+	struct bench_world *w = calloc(1, sizeof(*w));
+	struct netpath_ops ops = ops_proto;
+	uint64_t *hpas;
+
+	if (!w)
+		die("out of memory", 0);
+	if (!noise[0]) {
+		uint64_t x = 0x9e3779b97f4a7c15ull;
+
+		for (uint32_t i = 0; i < NOISE_BYTES; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			noise[i] = (uint8_t)(x >> 24) | 1;
+		}
+	}
+	w->kind = kind;
+	w->nvms = nvms;
+	w->pool = pool;
+	w->check = check;
+	w->pages = page_alloc_host((size_t)pool * NET_SLOT_SIZE);
+	/* PML4, PDPT, the RAM's PD, the window's PD and PT, per VM; and
+	 * one more VM's for world_ept_pair. */
+	w->ntables = nvms * 8 + 8;
+	w->tables = page_alloc_host((size_t)w->ntables * NET_SLOT_SIZE);
+	w->table_free = calloc(w->ntables, sizeof(uint64_t));
+	for (uint32_t i = 0; i < w->ntables; i++)
+		tbl_free(w, (uint64_t)(uintptr_t)(w->tables + (size_t)i * NET_SLOT_SIZE));
+
+	if (kind != BK_MEMCPY) {
+		w->np = aligned_alloc(64, (sizeof(struct netpath) + 63) & ~63ul);
+		hpas = calloc(pool, sizeof(uint64_t));
+		if (!w->np || !hpas)
+			die("out of memory", 0);
+		for (uint32_t i = 0; i < pool; i++)
+			hpas[i] = (uint64_t)(uintptr_t)(w->pages + (size_t)i * NET_SLOT_SIZE);
+		ops.ctx = w;
+		/* As vmm/net.c: low watermark a quarter, tx_reserve an eighth. */
+		if (np_init(w->np, &ops, hpas, pool, pool / 4, NEVER))
+			die("np_init refused the pool", pool);
+		free(hpas);
+		w->np->tx_reserve = pool / 8;
+		w->np->mode = (uint8_t)kind;
+		w->np->copy_threshold = BENCH_THRESHOLD;
+	}
+	for (uint32_t v = 0; v < nvms; v++)
+		guest_init(w, v);
+	if (w->np) {
+		w->np->check = check;
+		np_refill(w->np);
+	}
+	w->c = (struct bench_counts){ 0 };
+	return w;
+}
+
+/* --- the NIC and the guests --------------------------------------------- */
+
+/* The NIC fills the oldest posted buffer: 'size' bytes of noise with the
+ * VM's MAC as destination. This stands for DMA, which costs the CPU
+ * nothing; cold, the lines are flushed out of the caches afterwards,
+ * as a NIC writing to memory (no DDIO) would leave them. */
+static uint8_t *nic_fill(struct bench_world *w, uint8_t *p, uint32_t vm,
+			 uint16_t size, bool cold)
+{
+	memcpy(p, noise + w->dma_off, size);
+	vm_mac(vm, p);
+	memcpy(p + 6, OUTSIDE, 6);
+	w->dma_off = (w->dma_off + 4093) % (NOISE_BYTES - NP_RX_LEN_MAX);
+	if (cold) {
+		for (uint32_t i = 0; i < size; i += 64)
+			_mm_clflush(p + i);
+		_mm_mfence();
+	}
+	return p;
+}
+
+static uint64_t nic_dma(struct bench_world *w, uint32_t vm, uint16_t size,
+			bool cold)
+{
+	uint64_t hpa;
+
+	if (!w->nic_n)
+		die("the NIC ran out of posted buffers", w->nic_n);
+	hpa = w->nic[w->nic_head];
+	w->nic_head = (w->nic_head + 1) % BENCH_NIC_DESCS;
+	w->nic_n--;
+	nic_fill(w, (uint8_t *)(uintptr_t)hpa, vm, size, cold);
+	return hpa;
+}
+
+/* What a stack reads of each frame before it decides anything: the
+ * Ethernet, IP and TCP headers, one cache line. */
+static uint64_t read_hdr(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t s = 0;
+
+	for (uint32_t i = 0; i < BENCH_HDR / 8; i++)
+		s += q[i];
+	return s;
+}
+
+static void guest_release(struct bench_world *w, uint32_t v)
+{
+	struct bench_guest *g = &w->g[v];
+	int n = np_release(w->np, v, g->done, g->ndone, w->now);
+
+	if (n != (int)g->ndone)
+		die("np_release refused a batch", n);
+	g->ndone = 0;
+	w->c.releases++;
+}
+
+/* Each guest that got HC_VEC_NET_RX reads its new entries, and releases
+ * once it has 'batch' slots done. */
+static void guests_run(struct bench_world *w, uint32_t batch)
+{
+	for (uint32_t k = 0; k < w->nkicked; k++) {
+		uint32_t v = w->kicked[k];
+		struct bench_guest *g = &w->g[v];
+		volatile struct net_rx_ring *r = g->ring;
+		uint32_t prod = r->prod;
+
+		g->kicked = false;
+		for (; g->cons != prod; g->cons++) {
+			struct net_rx_entry e = r->ent[g->cons % NET_RX_RING];
+			uint16_t id = e.slot;
+			const uint8_t *p;
+
+			if (e.flags & NET_RX_F_COPY) {
+				p = g->copy_area + (size_t)e.slot * NET_COPY_BUF_SIZE;
+				id |= NET_SLOT_COPY;
+				w->c.copied++;
+			} else {
+				p = g->tlb[e.slot];
+			}
+			w->sink += read_hdr(p);
+			g->done[g->ndone++] = id;
+			r->cons = g->cons + 1;
+			w->c.frames++;
+			if (g->ndone == batch)
+				guest_release(w, v);
+		}
+	}
+	w->nkicked = 0;
+}
+
+/* The baseline: the same frames, DMA'd the same way, memcpy'd into the
+ * guest's copy area and read there; no pool, no EPT, no ring. */
+static uint64_t memcpy_pass(struct bench_world *w, uint32_t batch,
+			    uint16_t size, bool cold)
+{
+	uint32_t nbuf = BENCH_NIC_DESCS + batch * w->nvms;
+	uint8_t *src[BENCH_BATCH_MAX];
+	uint8_t vm[BENCH_BATCH_MAX];
+	uint64_t t0, t1;
+
+	if (nbuf > w->pool)
+		nbuf = w->pool;
+	for (uint32_t i = 0; i < batch; i++) {
+		uint8_t *p = w->pages + (size_t)(w->memcpy_next++ % nbuf) * NET_SLOT_SIZE;
+
+		vm[i] = (uint8_t)w->rr;
+		w->rr = (w->rr + 1) % w->nvms;
+		src[i] = nic_fill(w, p, vm[i], size, cold);
+	}
+	t0 = tsc_begin();
+	for (uint32_t i = 0; i < batch; i++) {
+		struct bench_guest *g = &w->g[vm[i]];
+		uint8_t *dst = g->copy_area +
+			       (size_t)(g->cons++ % BENCH_SLOTS) * NET_COPY_BUF_SIZE;
+
+		bench_memcpy(dst, src[i], size);
+		w->sink += read_hdr(dst);
+	}
+	t1 = tsc_end();
+	w->c.frames += batch;
+	return t1 - t0;
+}
+
+uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
+		    bool dma_cold)
+{
+	uint64_t hpa[BENCH_BATCH_MAX];
+	uint64_t t0, t1;
+
+	if (w->kind == BK_MEMCPY)
+		return memcpy_pass(w, batch, size, dma_cold);
+	for (uint32_t i = 0; i < batch; i++) {
+		hpa[i] = nic_dma(w, w->rr, size, dma_cold);
+		w->rr = (w->rr + 1) % w->nvms;
+	}
+	w->now++;
+	/* What vmm/net.c net_poll does for one batch of descriptors, then
+	 * what the guests do with the interrupt it raised. */
+	t0 = tsc_begin();
+	for (uint32_t i = 0; i < batch; i++)
+		np_rx(w->np, hpa[i], size, w->now);
+	np_rx_end(w->np, w->now);
+	np_tick(w->np, w->now);
+	guests_run(w, batch);
+	t1 = tsc_end();
+	return t1 - t0;
+}
+
+/* Ticks of one ept_map plus ept_unmap of a window slot, as deliver_flip
+ * and np_slot_unmap do them, in VM 0's EPT whose window tables are kept;
+ * with 'churn', in one without ept_keep_tables, whose window is empty
+ * between the two: each map then takes and zeroes a PD and a PT, and
+ * each unmap scans and frees them (the window before ept_keep_tables).
+ * The world must be at rest: the netpath has no slot mapped. */
+double world_ept_pair(struct bench_world *w, bool churn, uint32_t n)
+{
+	uint64_t hpa = (uint64_t)(uintptr_t)w->pages, t0, t1;
+	struct ept scratch, *e = &w->g[0].ept;
+	bool flush;
+
+	if (churn) {
+		e = &scratch;
+		if (guest_ept(w, e, 0))
+			die("EPT setup failed", 0);
+	}
+	t0 = tsc_begin();
+	for (uint32_t i = 0; i < n; i++) {
+		if (ept_map(e, slot_gpa(1), hpa, NET_SLOT_SIZE, EPT_PERM_R, &flush) ||
+		    ept_unmap(e, slot_gpa(1), NET_SLOT_SIZE, &flush))
+			die("EPT map/unmap failed", i);
+	}
+	t1 = tsc_end();
+	if (churn)
+		ept_destroy(e);
+	return (double)(t1 - t0) / n;
+}
+
+void world_drain(struct bench_world *w)
+{
+	if (w->np)
+		for (uint32_t v = 0; v < w->nvms; v++)
+			if (w->g[v].ndone)
+				guest_release(w, v);
+	w->rr = 0;
+}
+
+void world_audit(struct bench_world *w)
+{
+	const struct netpath *np = w->np;
+	uint32_t cnt[FRAME_NR_STATES];
+
+	if (!np)
+		return;
+	np_counts(np, cnt);
+	if (cnt[FRAME_DELIVERED] || cnt[FRAME_RECLAIMING])
+		die("frames still held after a drain", cnt[FRAME_DELIVERED]);
+	if (cnt[FRAME_POSTED] != w->nic_n)
+		die("the NIC and the books disagree", cnt[FRAME_POSTED]);
+	if (np->st.rx_drop_unknown || np->st.rx_drop_bad_len ||
+	    np->st.rx_drop_no_vm || np->st.reclaim_events || w->c.reclaims)
+		die("a frame was dropped or a reclaim asked", (long)np->st.rx_drop_no_vm);
+	for (uint32_t v = 0; v < w->nvms; v++) {
+		const struct np_vm_stats *s = &np->vm[v].st;
+
+		if (s->rx_drop_quota || s->rx_drop_ring || s->rx_drop_map ||
+		    s->release_errors)
+			die("a VM dropped frames", v);
+	}
+}
