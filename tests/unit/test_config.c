@@ -123,9 +123,11 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.selftest, CFG_SELFTEST_NONE);
 	assert_int_equal(cfg.nr_vms, 3);
 	assert_int_equal(cfg.timeslice_us, 10000);
-	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 28);
-	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 33);
-	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 38);
+	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.copy_threshold, 2048);
+	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 34);
+	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 39);
+	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 44);
 }
 
 /* The same file saved by a Windows editor. */
@@ -191,8 +193,8 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.timeslice_us, 10000);
 	assert_int_equal(cfg.pool_frames, 256);
 	assert_int_equal(cfg.reclaim_ms, 100);
-	assert_int_equal(cfg.delivery, CFG_DELIVERY_FLIP);
-	assert_int_equal(cfg.copy_threshold, 256);
+	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.copy_threshold, 2048);
 	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
 	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 0);
