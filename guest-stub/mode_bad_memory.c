@@ -6,6 +6,7 @@
 
 #include "guest-stub/cpu.h"
 #include "guest-stub/modes.h"
+#include "guest-stub/paging.h"
 #include "guest-stub/print.h"
 
 /* 1 GiB: past any guest's RAM, as memory_mib <= 1024. The entry code's
@@ -14,14 +15,6 @@
 #define WILD_GPA        0x40000000ull
 #define WILD_VALUE      0x5741415741415741ull
 
-/* 4-level paging entries [SDM 3A 4.5, Tables 4-14 to 4-18]. */
-#define PTE_P           (1ull << 0)
-#define PTE_RW          (1ull << 1)
-#define PTE_PS          (1ull << 7)         /* in a PDE: maps a 2 MiB page */
-#define PTE_ADDR        0x000ffffffffff000ull
-#define PML4_INDEX(a)   (((a) >> 39) & 0x1ff)
-#define PDPT_INDEX(a)   (((a) >> 30) & 0x1ff)
-#define PD_INDEX(a)     (((a) >> 21) & 0x1ff)
 
 static uint64_t wild_pd[512] __attribute__((aligned(4096)));
 

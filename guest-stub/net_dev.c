@@ -13,16 +13,9 @@
 #include "guest-stub/net.h"
 #include "guest-stub/net_dev.h"
 #include "guest-stub/net_ring.h"
+#include "guest-stub/paging.h"
 #include "guest-stub/print.h"
 
-/* 4-level paging entries [SDM 3A 4.5, Tables 4-14 to 4-18]. */
-#define PTE_P           (1ull << 0)
-#define PTE_RW          (1ull << 1)
-#define PTE_PS          (1ull << 7)         /* in a PDE: maps a 2 MiB page */
-#define PTE_ADDR        0x000ffffffffff000ull
-#define PML4_INDEX(a)   (((a) >> 39) & 0x1ff)
-#define PDPT_INDEX(a)   (((a) >> 30) & 0x1ff)
-#define PD_INDEX(a)     (((a) >> 21) & 0x1ff)
 #define PAGE_2M         0x200000ull
 
 #define PING_REPLY_LINES 3       /* "reply seq=" lines, then silence */
