@@ -15,7 +15,7 @@
 #define BENCH_NIC_DESCS  128    /* vmm/net.c NIC_RX_DESCS */
 #define BENCH_SLOTS      64     /* config rx_slots default */
 #define BENCH_QUOTA      32     /* config quota_frames default */
-#define BENCH_THRESHOLD  256    /* config copy_threshold default */
+#define BENCH_THRESHOLD  2048   /* config copy_threshold default */
 #define BENCH_RAM        (32ull << 20)  /* guest RAM in each EPT, 2 MiB pages */
 #define BENCH_HDR        64     /* bytes of each frame a guest reads */
 #define BENCH_BATCH_MAX  32
