@@ -21,11 +21,11 @@ set style data linespoints
 set title 'as flipvisor links it (lib/string.c)'
 plot data using 1:2 title 'flip' lw 2 pt 7, \
      '' using 1:3 title 'copy' lw 2 pt 5, \
-     '' using 1:4 title 'hybrid (256)' lw 2 pt 9 dt 2, \
+     '' using 1:4 title 'hybrid (2048)' lw 2 pt 9 dt 2, \
      '' using 1:5 title 'memcpy' lw 1 pt 1 lc rgb 'gray40'
 set title 'libc memcpy / memset / memcmp'
 plot data using 1:6 title 'flip' lw 2 pt 7, \
      '' using 1:7 title 'copy' lw 2 pt 5, \
-     '' using 1:8 title 'hybrid (256)' lw 2 pt 9 dt 2, \
+     '' using 1:8 title 'hybrid (2048)' lw 2 pt 9 dt 2, \
      '' using 1:9 title 'memcpy' lw 1 pt 1 lc rgb 'gray40'
 unset multiplot
