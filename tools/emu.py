@@ -375,12 +375,14 @@ class NetHandle:
         return self.netns.socket(family, type, proto)
 
     def serial(self):
-        """The serial output so far, cleaned as for matching."""
+        """The serial output so far, cleaned as for matching: complete
+        lines only, so a line still being printed is never parsed half."""
         try:
             with open(self._serial, "rb") as f:
-                return clean_serial(f.read())
+                data = f.read()
         except FileNotFoundError:
             return ""
+        return clean_serial(data[:data.rfind(b"\n") + 1])
 
     def emulator_log(self):
         """The emulator's own log so far (Bochs: bochs.log), or ""."""

@@ -150,6 +150,9 @@ _LINE = re.compile(r"^\[stats\] (.*)$", re.MULTILINE)
 def parse_tables(text, start=0):
     """Every complete table that starts at or after offset 'start'."""
     out, cur, cols = [], None, None
+    # Complete lines only: the serial log may end in the middle of a line
+    # the hypervisor is still printing ('$' would match there too).
+    text = text[:text.rfind("\n") + 1]
     for m in _LINE.finditer(text, start):
         body = m.group(1)
         words = body.split()
