@@ -3,6 +3,7 @@
  * hypervisor does not expect stops that one VM, with one log line. */
 #include "arch/x86/arch.h"
 #include "lib/console.h"
+#include "lib/fmt.h"
 #include "vmm/cpuid.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
@@ -92,22 +93,16 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		return EXIT_RESUME;     /* virq_deliver injects on the way in */
 	case EXIT_NPT_VIOLATION: {
 		char why[112];
+		bool window = net_window_fault(vm, e->npt.gpa, e->npt.write,
+					       why, sizeof(why));
 
-		if (net_window_fault(vm, e->npt.gpa, e->npt.write, why,
-				     sizeof(why))) {
-			vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s): %s, RIP "
-				"0x%lx", (unsigned long)e->npt.gpa,
-				e->npt.read ? "r" : "", e->npt.write ? "w" : "",
-				e->npt.exec ? "x" : "", why,
-				(unsigned long)e->rip);
-			return EXIT_RESCHEDULE;
-		}
-		vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s), outside its "
-			"%lu MiB of RAM, RIP 0x%lx", (unsigned long)e->npt.gpa,
-			e->npt.read ? "r" : "", e->npt.write ? "w" : "",
-			e->npt.exec ? "x" : "",
-			(unsigned long)(vm->ram_bytes >> 20),
-			(unsigned long)e->rip);
+		if (!window)
+			fmt_snprintf(why, sizeof(why), "outside its %lu MiB of RAM",
+				     (unsigned long)(vm->ram_bytes >> 20));
+		vm_stop(vm, "EPT violation at GPA 0x%lx (%s%s%s)%s%s, RIP 0x%lx",
+			(unsigned long)e->npt.gpa, e->npt.read ? "r" : "",
+			e->npt.write ? "w" : "", e->npt.exec ? "x" : "",
+			window ? ": " : ", ", why, (unsigned long)e->rip);
 		return EXIT_RESCHEDULE;
 	}
 	case EXIT_TRIPLE_FAULT:

@@ -5,7 +5,6 @@
 #include "drivers/acpi.h"
 #include "drivers/lapic.h"
 #include "drivers/pit.h"
-#include "drivers/uart.h"
 #include "lib/console.h"
 #include "vmm/boot_info.h"
 #include "vmm/isolation.h"
@@ -93,7 +92,5 @@ void hv_main(struct boot_info *bi)
 	else if (vmx_selftest_on_off(&caps, &bi->pages))
 		run_guests(bi);
 
-	kprintf("flipvisor: halted\n");
-	uart_drain();
-	cpu_halt_forever();
+	hv_halt();
 }

@@ -5,7 +5,6 @@
  * guest timer. */
 #include "arch/x86/arch.h"
 #include "drivers/lapic.h"
-#include "drivers/uart.h"
 #include "lib/console.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall_abi.h"
@@ -92,6 +91,7 @@ static void run_slice(struct vm *vms, uint32_t n, struct vm *vm,
 		      uint64_t slice, uint64_t tsc_per_ms)
 {
 	uint64_t now = rdtsc(), end = now + slice;
+	enum exit_action action;
 	struct vm_exit e;
 
 	while (vm->state == VM_RUNNABLE && now < end) {
@@ -104,12 +104,10 @@ static void run_slice(struct vm *vms, uint32_t n, struct vm *vm,
 		virq_deliver(vm);
 		vcpu_run(vm->vcpu, budget < MIN_BUDGET ? MIN_BUDGET : budget, &e);
 		now = rdtsc();
-		if (exit_handle(vm, &e, now, tsc_per_ms) == EXIT_RESCHEDULE &&
-		    e.kind != EXIT_TIMESLICE) {
-			net_poll(now);
-			break;
-		}
+		action = exit_handle(vm, &e, now, tsc_per_ms);
 		net_poll(now);
+		if (action == EXIT_RESCHEDULE && e.kind != EXIT_TIMESLICE)
+			break;
 		timers_poll(vms, n, now);
 	}
 	timers_poll(vms, n, rdtsc());
@@ -129,9 +127,7 @@ void sched_run(struct vm *vms, uint32_t n, uint64_t slice, uint64_t tsc_per_ms)
 		if (!any_alive(vms, n)) {
 			LOG("sched", "every VM has stopped");
 			net_print_stats();
-			kprintf("flipvisor: halted\n");
-			uart_drain();
-			cpu_halt_forever();
+			hv_halt();
 		}
 		idle(vms, n, rdtsc());
 		net_poll(rdtsc());

@@ -32,6 +32,8 @@ void irq_dispatch(uint8_t vector);
 void fault_set_image(uint64_t base, uint64_t size);
 /* Raise the CPU exception a config 'selftest' asks for. */
 void fault_selftest(enum cfg_selftest which);
+/* Say "flipvisor: halted", drain the UART and stop this CPU for good. */
+void hv_halt(void) __attribute__((noreturn));
 /* Print a message, a backtrace and halt. For broken invariants only. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

@@ -55,7 +55,7 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 	}
 }
 
-static __attribute__((noreturn)) void halt_now(void)
+void hv_halt(void)
 {
 	kprintf("flipvisor: halted\n");
 	uart_drain();
@@ -68,7 +68,7 @@ void fault_dump(const struct trap_frame *tf)
 	if (in_fault++) {
 		kprintf("\nEXCEPTION vector %lu inside the fault handler\n",
 			(unsigned long)tf->vector);
-		halt_now();
+		hv_halt();
 	}
 	kprintf("\n[fault] EXCEPTION %s (vector %lu) in the hypervisor, error code "
 		"0x%lx\n", exc_names[tf->vector], (unsigned long)tf->vector,
@@ -87,7 +87,7 @@ void fault_dump(const struct trap_frame *tf)
 	kprintf("image base 0x%lx (add-symbol-file build/flipvisor.so -o 0x%lx)\n",
 		(unsigned long)image_base, (unsigned long)image_base);
 	backtrace(tf->rip, tf->rbp);
-	halt_now();
+	hv_halt();
 }
 
 void panic(const char *fmt, ...)
@@ -102,7 +102,7 @@ void panic(const char *fmt, ...)
 	LOG("panic", "%s", msg);
 	backtrace((uint64_t)(uintptr_t)__builtin_return_address(0),
 		  (uint64_t)(uintptr_t)__builtin_frame_address(0));
-	halt_now();
+	hv_halt();
 }
 
 void fault_selftest(enum cfg_selftest which)
