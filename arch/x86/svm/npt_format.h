@@ -23,7 +23,9 @@
 #define NPTE_ADDR_MASK   0x000ffffffffff000ull   /* bits 51:12 */
 
 /* Bit 63 means no-execute only while EFER.NXE is set (else it is
- * reserved): the SVM code runs VMRUN with the host's EFER.NXE set. */
+ * reserved): the SVM code runs VMRUN with the host's EFER.NXE set. The
+ * CPU sets A and D in these tables; pt.c keeps them on a protect, copies
+ * them on a split, and never reads them. */
 extern const struct pt_format pt_format_npt;
 
 #endif
