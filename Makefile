@@ -284,6 +284,14 @@ test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build
 	@$(PYTHON) tools/test.py $(UNIT_BINS)
 
+# The two halves of make test, alone.
+unit: unit-build
+	@$(PYTHON) tools/test.py --unit-only $(UNIT_BINS)
+
+system: setup
+	@$(MAKE) --no-print-directory all usb pxe
+	@$(PYTHON) tools/test.py --system-only
+
 clean:
 	rm -rf $(BUILD)
 
