@@ -382,6 +382,35 @@ bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 
 /* --- statistics ---------------------------------------------------------- */
 
+static const char *const state_names[] = {
+	[VM_RUNNABLE] = "alive", [VM_HALTED] = "alive",
+	[VM_STOPPED] = "stopped",
+};
+
+/* What each VM asked for and was refused, after the nic line (so the
+ * table above parses alone): every refused hypercall by its error code,
+ * the releases np_release refused, frames dropped because it had no
+ * ring, and whether it still runs. */
+static void refusals_print(void)
+{
+	for (uint32_t i = 0; i < net.nr_vms; i++) {
+		const struct vm_stats *s = &net.vms[i].stats;
+		const struct np_vm_stats *n = &net.np->vm[i].st;
+
+		LOG("stats", "refused %s: hypercalls %lu of %lu (nosys %lu "
+		    "inval %lu fault %lu state %lu) release %lu nosetup %lu; %s",
+		    net.vms[i].cfg->name, (unsigned long)s->hypercall_errors,
+		    (unsigned long)s->hypercalls,
+		    (unsigned long)s->hypercall_refused[HC_E_NOSYS],
+		    (unsigned long)s->hypercall_refused[HC_E_INVAL],
+		    (unsigned long)s->hypercall_refused[HC_E_FAULT],
+		    (unsigned long)s->hypercall_refused[HC_E_STATE],
+		    (unsigned long)n->release_errors,
+		    (unsigned long)n->rx_drop_nosetup,
+		    state_names[net.vms[i].state]);
+	}
+}
+
 /* net_cost: a line per path with passes, after the nic line (where the
  * system tests' table parser ends a table). */
 static void cost_print(void)
@@ -446,5 +475,6 @@ void net_print_stats(void)
 	    (unsigned long)e.rx_errors, (unsigned long)e.tx_frames,
 	    (unsigned long)e.tx_ring_full, (unsigned long)e.crcerrs,
 	    (unsigned long)e.mpc, (unsigned long)e.rnbc, (unsigned long)e.irqs);
+	refusals_print();
 	cost_print();                                          /* net_cost */
 }
