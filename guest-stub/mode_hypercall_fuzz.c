@@ -10,7 +10,8 @@
  * that scratch area: then only the hypervisor is under test, not our
  * own survival. Interrupts stay off: a kick to a random vector would
  * otherwise end here in an exception. Prints its counts, by error code,
- * on the 1024th, 2048th, 4096th ... call and every 32768th. */
+ * on its own line, on the 256th, 512th, 1024th ... call and every
+ * 32768th. */
 #include <stdint.h>
 
 #include "guest-stub/cpu.h"
@@ -109,9 +110,11 @@ void mode_hypercall_fuzz(const struct hc_identity *id)
 		} else if (nr >= HC_NET_SETUP && nr <= HC_NET_STATS) {
 			accepted_net++;
 		}
-		if (calls >= 1024 && (!(calls & (calls - 1)) ||
-				      calls % 32768 == 0))
-			print("fuzz: calls %lu refused %lu (nosys %lu inval %lu "
+		/* The newline first: it ends any text a HC_CONSOLE_WRITE
+		 * left on the console line. */
+		if (calls >= 256 && (!(calls & (calls - 1)) ||
+				     calls % 32768 == 0))
+			print("\nfuzz: calls %lu refused %lu (nosys %lu inval %lu "
 			      "fault %lu state %lu nodev %lu other %lu) "
 			      "network calls accepted %lu\n", calls, refused,
 			      by_code[HC_E_NOSYS], by_code[HC_E_INVAL],
