@@ -27,6 +27,7 @@
 
 #define SPY_LOOP_MS     300
 #define SPY_WAIT_MS     300
+#define SPY_POLL_MS     20
 
 static uint16_t list[1];
 
@@ -142,7 +143,8 @@ void mode_spy_revoked(const struct hc_identity *id)
 			}
 		if (hc_net_stats(&st) == 0 && st.revoked)
 			break;
-		hostile_wait();
+		/* Revocation raises no interrupt: look again in a while. */
+		hostile_sleep_ms(id, SPY_POLL_MS);
 	}
 	print("spy: %lu slots revoked of %u taken; reading the oldest in %u ms\n",
 	      (uint64_t)st.revoked, taken, SPY_WAIT_MS);
