@@ -188,7 +188,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept guest_net netpath
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept guest_net netpath \
+	netpath_stop
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
@@ -198,6 +199,7 @@ unit_ept_SRC        := arch/x86/vmx/ept.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
 unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
+unit_netpath_stop_SRC := $(unit_netpath_SRC)
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)

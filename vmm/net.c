@@ -358,6 +358,18 @@ int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 	return r;
 }
 
+void net_vm_stopped(struct vm *vm)
+{
+	uint32_t n;
+
+	if (!net.up)
+		return;
+	n = np_vm_stop(net.np, vm->id);
+	e1000_rx_flush();
+	LOG("net", "%s: stopped; %u receive slot(s) and copy buffer(s) taken "
+	    "back, nothing more delivered to it", vm->cfg->name, n);
+}
+
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 		      uint32_t len)
 {
