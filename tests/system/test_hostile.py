@@ -46,6 +46,8 @@ carry it, and pings and UDP-echoes it with that payload too, while:
 Each must be stopped on an EPT violation in its receive window, or (if
 a slot was readable) report only zero marker words; any
 "SAW ANOTHER VM'S BYTES" line fails the test. Only they are stopped.
+A stopped spy holds no frame afterwards (np_vm_stop took them back), and
+two frames sent to each afterwards are counted drops ('nosetup').
 """
 
 import os
@@ -468,6 +470,11 @@ def during_spy(net):
         settle("spylate")
         spy_frame("spyrevoke", 5)       # quota 4: one over, so it is asked, then revoked
         settle("spyrevoke")
+        # A stopped VM gets nothing more: each of these is a counted drop.
+        drops0 = tn.bochs_drops(net)
+        for n in SPIES:
+            if n in outcome and "stopped" in outcome[n]:
+                spy_frame(n, 2)
         good.round()
     finally:
         stop.set()
@@ -489,6 +496,19 @@ def during_spy(net):
         readable = re.match(r"^%s: spy: slot \d+ readable .*: 0 marker words" % n, o)
         if not stopped and not readable:
             problems.append("%s: %s" % (n, o or "no outcome"))
+    late_drops = tn.bochs_drops(net) - drops0
+    for n in SPIES:
+        if "stopped" not in outcome.get(n, ""):
+            continue
+        r, ref = t.vm[n], last_refused(net, n)
+        if r["rx"] != r["released"] + r["revoked"]:
+            problems.append("%s still holds frames after its stop: %s" % (n, r))
+        if not re.search(r"^\[net\] %s: stopped; \d+ receive slot" % n, text, re.MULTILINE):
+            problems.append("%s: no '[net] %s: stopped; N receive slot(s) ... taken back'" % (
+                n, n))
+        if not 2 - late_drops <= ref["nosetup"] <= 2:
+            problems.append("%s: %d frames for it after its stop counted as drops, sent 2 "
+                            "(Bochs dropped %d)" % (n, ref["nosetup"], late_drops))
     others = [l for l in re.findall(r"^\[vm\] (\S+) stopped", text, re.MULTILINE)
               if l not in SPIES]
     if others:
