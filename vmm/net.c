@@ -402,7 +402,8 @@ static const char *const state_names[] = {
 /* What each VM asked for and was refused, after the nic line (so the
  * table above parses alone): every refused hypercall by its error code,
  * the releases np_release refused, frames dropped because it had no
- * ring, and whether it still runs. */
+ * ring, MSR accesses refused (#GP) and port I/O nobody emulates, and
+ * whether it still runs. */
 static void refusals_print(void)
 {
 	for (uint32_t i = 0; i < net.nr_vms; i++) {
@@ -410,7 +411,8 @@ static void refusals_print(void)
 		const struct np_vm_stats *n = &net.np->vm[i].st;
 
 		LOG("stats", "refused %s: hypercalls %lu of %lu (nosys %lu "
-		    "inval %lu fault %lu state %lu) release %lu nosetup %lu; %s",
+		    "inval %lu fault %lu state %lu) release %lu nosetup %lu "
+		    "msr %lu io %lu; %s",
 		    net.vms[i].cfg->name, (unsigned long)s->hypercall_errors,
 		    (unsigned long)s->hypercalls,
 		    (unsigned long)s->hypercall_refused[HC_E_NOSYS],
@@ -419,6 +421,8 @@ static void refusals_print(void)
 		    (unsigned long)s->hypercall_refused[HC_E_STATE],
 		    (unsigned long)n->release_errors,
 		    (unsigned long)n->rx_drop_nosetup,
+		    (unsigned long)s->msr_refused,
+		    (unsigned long)(s->io_unclaimed_in + s->io_unclaimed_out),
 		    state_names[net.vms[i].state]);
 	}
 }

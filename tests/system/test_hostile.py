@@ -10,7 +10,8 @@ frame by flip in any mode). Throughout, raw ICMP echoes and UDP echoes
 back intact. At the end each test checks, from the hypervisor's
 statistics (printed every emulated second):
 
-    [stats] refused NAME: hypercalls R of H (nosys a inval b fault c state d) release X nosetup Y; alive|stopped
+    [stats] refused NAME: hypercalls R of H (nosys a inval b fault c state d) release X
+            nosetup Y msr M io I; alive|stopped
 
 that every hostile VM's misbehaviour was refused and counted for it, or
 that it alone was stopped with the reason; that frame conservation holds
@@ -88,9 +89,10 @@ def config(pool_frames, hostile):
 
 _REFUSED = re.compile(
     r"^\[stats\] refused (\S+): hypercalls (\d+) of (\d+) \(nosys (\d+) inval (\d+) "
-    r"fault (\d+) state (\d+)\) release (\d+) nosetup (\d+); (alive|stopped)$", re.MULTILINE)
+    r"fault (\d+) state (\d+)\) release (\d+) nosetup (\d+) msr (\d+) io (\d+); "
+    r"(alive|stopped)$", re.MULTILINE)
 _REFUSED_KEYS = ("refused", "calls", "nosys", "inval", "fault", "state", "release",
-                 "nosetup")
+                 "nosetup", "msr", "io")
 
 
 def refused_lines(text, name):
@@ -98,8 +100,8 @@ def refused_lines(text, name):
     out = []
     for m in _REFUSED.finditer(text):
         if m.group(1) == name:
-            d = dict(zip(_REFUSED_KEYS, map(int, m.groups()[1:9])))
-            d["vm"] = m.group(10)
+            d = dict(zip(_REFUSED_KEYS, map(int, m.groups()[1:11])))
+            d["vm"] = m.group(12)
             out.append((m.start(), d))
     return out
 
