@@ -32,7 +32,7 @@
 #include "guest-stub/modes.h"
 #include "guest-stub/print.h"
 
-#define ROUND_MS        100     /* ring garbage, then as long with a good ring */
+#define ROUND_MS        100     /* garbage ring, then as long with a good one */
 #define WRONG_LINES     16
 #define ETH_SRC         6
 
