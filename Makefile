@@ -125,7 +125,10 @@ GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
 	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
 	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \
 	guest-stub/mode_hypercall_flood.c guest-stub/mode_fpu_probe.c \
-	guest-stub/mode_net_hoard.c guest-stub/net_dev.c $(GUEST_NET_C)
+	guest-stub/mode_net_hoard.c guest-stub/mode_hypercall_fuzz.c \
+	guest-stub/mode_net_abuse.c guest-stub/mode_slot_write.c \
+	guest-stub/mode_spy.c guest-stub/mode_spin_cli.c guest-stub/hostile.c \
+	guest-stub/net_dev.c $(GUEST_NET_C)
 GUEST_ASM := guest-stub/entry.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
 # puts .text.entry first and checks).
@@ -187,7 +190,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config fmt memmap page_alloc vmx_caps pt guest_net netpath \
-	demux
+	demux netpath_stop
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
@@ -199,6 +202,7 @@ unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
 unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
 unit_demux_SRC      := $(unit_netpath_SRC)
+unit_netpath_stop_SRC := $(unit_netpath_SRC)
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)

@@ -55,6 +55,20 @@ void guest_main(uint64_t ram_bytes)
 		mode_fpu_probe(id);
 	case HC_MODE_NET_HOARD:
 		mode_net_hoard(id);
+	case HC_MODE_HYPERCALL_FUZZ:
+		mode_hypercall_fuzz(id);
+	case HC_MODE_NET_ABUSE:
+		mode_net_abuse(id);
+	case HC_MODE_SLOT_WRITE:
+		mode_slot_write(id);
+	case HC_MODE_SPY_STALE:
+		mode_spy_stale(id);
+	case HC_MODE_SPY_RELEASED:
+		mode_spy_released(id);
+	case HC_MODE_SPY_REVOKED:
+		mode_spy_revoked(id);
+	case HC_MODE_SPIN_CLI:
+		mode_spin_cli(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

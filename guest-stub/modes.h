@@ -12,5 +12,13 @@ __attribute__((noreturn)) void mode_triple_fault(void);
 __attribute__((noreturn)) void mode_hypercall_flood(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_fpu_probe(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_net_hoard(const struct hc_identity *id);
+/* Hostile guests and spies (docs/guest-stub.md, "Hostile modes"). */
+__attribute__((noreturn)) void mode_hypercall_fuzz(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_net_abuse(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_slot_write(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_spy_stale(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_spy_released(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_spy_revoked(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_spin_cli(const struct hc_identity *id);
 
 #endif

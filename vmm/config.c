@@ -77,6 +77,13 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_HYPERCALL_FLOOD] = "hypercall_flood",
 	[CFG_MODE_FPU_PROBE]       = "fpu_probe",
 	[CFG_MODE_NET_HOARD]       = "net_hoard",
+	[CFG_MODE_HYPERCALL_FUZZ]  = "hypercall_fuzz",
+	[CFG_MODE_NET_ABUSE]       = "net_abuse",
+	[CFG_MODE_SLOT_WRITE]      = "slot_write",
+	[CFG_MODE_SPY_STALE]       = "spy_stale",
+	[CFG_MODE_SPY_RELEASED]    = "spy_released",
+	[CFG_MODE_SPY_REVOKED]     = "spy_revoked",
+	[CFG_MODE_SPIN_CLI]        = "spin_cli",
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };

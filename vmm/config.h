@@ -10,7 +10,7 @@
 
 #define CFG_MAX_VMS        16
 #define CFG_NAME_MAX       15          /* characters, not counting the NUL */
-#define CFG_ERR_MAX        160         /* reason text, NUL included */
+#define CFG_ERR_MAX        256         /* reason text, NUL included */
 #define CFG_LINE_MAX       255         /* characters, not counting the newline */
 
 #define CFG_VM_MEM_MIN_MIB 2
@@ -39,6 +39,13 @@ enum cfg_test_mode {
 	CFG_MODE_HYPERCALL_FLOOD,    /* garbage hypercalls */
 	CFG_MODE_FPU_PROBE,          /* checks x87/SSE state is its own */
 	CFG_MODE_NET_HOARD,          /* never releases receive slots */
+	CFG_MODE_HYPERCALL_FUZZ,     /* random hypercalls */
+	CFG_MODE_NET_ABUSE,          /* bad releases, ring indices, sends */
+	CFG_MODE_SLOT_WRITE,         /* writes to a read-only receive slot */
+	CFG_MODE_SPY_STALE,          /* reads a slot right after releasing it */
+	CFG_MODE_SPY_RELEASED,       /* reads a slot released a while ago */
+	CFG_MODE_SPY_REVOKED,        /* reads a revoked slot */
+	CFG_MODE_SPIN_CLI,           /* spins with interrupts disabled */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

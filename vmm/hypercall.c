@@ -16,7 +16,14 @@ _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
 	       CFG_MODE_TRIPLE_FAULT == HC_MODE_TRIPLE_FAULT &&
 	       CFG_MODE_HYPERCALL_FLOOD == HC_MODE_HYPERCALL_FLOOD &&
 	       CFG_MODE_FPU_PROBE == HC_MODE_FPU_PROBE &&
-	       CFG_MODE_NET_HOARD == HC_MODE_NET_HOARD,
+	       CFG_MODE_NET_HOARD == HC_MODE_NET_HOARD &&
+	       CFG_MODE_HYPERCALL_FUZZ == HC_MODE_HYPERCALL_FUZZ &&
+	       CFG_MODE_NET_ABUSE == HC_MODE_NET_ABUSE &&
+	       CFG_MODE_SLOT_WRITE == HC_MODE_SLOT_WRITE &&
+	       CFG_MODE_SPY_STALE == HC_MODE_SPY_STALE &&
+	       CFG_MODE_SPY_RELEASED == HC_MODE_SPY_RELEASED &&
+	       CFG_MODE_SPY_REVOKED == HC_MODE_SPY_REVOKED &&
+	       CFG_MODE_SPIN_CLI == HC_MODE_SPIN_CLI,
 	       "test_mode values differ between config.h and the ABI");
 
 struct hc_args {
@@ -104,6 +111,8 @@ static const char *const error_names[] = {
 	[HC_E_NODEV] = "HC_E_NODEV",
 };
 #define NR_ERRORS (sizeof(error_names) / sizeof(error_names[0]))
+_Static_assert(HC_E_STATE + 1 == VM_HC_ERRORS && HC_E_NODEV == VM_HC_ERRORS,
+	       "vm_stats.hypercall_refused has one counter per refusal code");
 
 bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 {
@@ -130,6 +139,8 @@ bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 	/* "No NIC here" is an answer, not a misbehaving guest. */
 	if (ret < 0 && ret != -HC_E_NODEV) {
 		uint64_t n = ++vm->stats.hypercall_errors;
+
+		vm->stats.hypercall_refused[-ret < VM_HC_ERRORS ? -ret : 0]++;
 
 		/* Count every refusal; log the 1st, 2nd, 4th, 8th ... so a
 		 * flood stays visible without drowning the console. */

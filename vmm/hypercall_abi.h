@@ -65,6 +65,14 @@
 #define HC_MODE_HYPERCALL_FLOOD 4  /* garbage hypercalls, as fast as it can */
 #define HC_MODE_FPU_PROBE       5  /* never halts; checks its SSE registers keep their values */
 #define HC_MODE_NET_HOARD       6  /* answers nothing, never releases a slot (quota, revocation) */
+/* Hostile guests (docs/guest-stub.md, "Hostile modes"). */
+#define HC_MODE_HYPERCALL_FUZZ  7  /* random hypercall numbers and arguments */
+#define HC_MODE_NET_ABUSE       8  /* bad releases, ring indices and sends */
+#define HC_MODE_SLOT_WRITE      9  /* writes to a read-only delivered slot */
+#define HC_MODE_SPY_STALE       10 /* reads a slot right after releasing it */
+#define HC_MODE_SPY_RELEASED    11 /* reads a slot it released a while ago */
+#define HC_MODE_SPY_REVOKED     12 /* reads a slot the hypervisor revoked */
+#define HC_MODE_SPIN_CLI        13 /* spins for ever with interrupts disabled */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

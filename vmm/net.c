@@ -364,6 +364,18 @@ int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 	return r;
 }
 
+void net_vm_stopped(struct vm *vm)
+{
+	uint32_t n;
+
+	if (!net.up)
+		return;
+	n = np_vm_stop(net.np, vm->id);
+	e1000_rx_flush();
+	LOG("net", "%s: stopped; %u receive slot(s) and copy buffer(s) taken "
+	    "back, nothing more delivered to it", vm->cfg->name, n);
+}
+
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 		      uint32_t len)
 {
@@ -387,6 +399,39 @@ bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 }
 
 /* --- statistics ---------------------------------------------------------- */
+
+static const char *const state_names[] = {
+	[VM_RUNNABLE] = "alive", [VM_HALTED] = "alive",
+	[VM_STOPPED] = "stopped",
+};
+
+/* What each VM asked for and was refused, after the nic line (so the
+ * table above parses alone): every refused hypercall by its error code,
+ * the releases np_release refused, frames dropped because it had no
+ * ring, MSR accesses refused (#GP) and port I/O nobody emulates, and
+ * whether it still runs. */
+static void refusals_print(void)
+{
+	for (uint32_t i = 0; i < net.nr_vms; i++) {
+		const struct vm_stats *s = &net.vms[i].stats;
+		const struct np_vm_stats *n = &net.np->vm[i].st;
+
+		LOG("stats", "refused %s: hypercalls %lu of %lu (nosys %lu "
+		    "inval %lu fault %lu state %lu) release %lu nosetup %lu "
+		    "msr %lu io %lu; %s",
+		    net.vms[i].cfg->name, (unsigned long)s->hypercall_errors,
+		    (unsigned long)s->hypercalls,
+		    (unsigned long)s->hypercall_refused[HC_E_NOSYS],
+		    (unsigned long)s->hypercall_refused[HC_E_INVAL],
+		    (unsigned long)s->hypercall_refused[HC_E_FAULT],
+		    (unsigned long)s->hypercall_refused[HC_E_STATE],
+		    (unsigned long)n->release_errors,
+		    (unsigned long)n->rx_drop_nosetup,
+		    (unsigned long)s->msr_refused,
+		    (unsigned long)(s->io_unclaimed_in + s->io_unclaimed_out),
+		    state_names[net.vms[i].state]);
+	}
+}
 
 /* net_cost: a line per path with passes, after the nic line (where the
  * system tests' table parser ends a table). */
@@ -452,5 +497,6 @@ void net_print_stats(void)
 	    (unsigned long)e.rx_errors, (unsigned long)e.tx_frames,
 	    (unsigned long)e.tx_ring_full, (unsigned long)e.crcerrs,
 	    (unsigned long)e.mpc, (unsigned long)e.rnbc, (unsigned long)e.irqs);
+	refusals_print();
 	cost_print();                                          /* net_cost */
 }

@@ -28,6 +28,10 @@ uint64_t net_idle_limit(uint64_t now);
 int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 		      uint64_t now);
 
+/* vm_stop() has stopped 'vm' for good: take back its receive slots and
+ * copy buffers and deliver nothing more to it. */
+void net_vm_stopped(struct vm *vm);
+
 /* An EPT violation at 'gpa': if it is in the receive window, say which
  * slot and what was wrong into 'why' and return true. */
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,

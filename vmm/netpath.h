@@ -219,6 +219,12 @@ int np_release(struct netpath *np, uint32_t vm, const uint16_t *slots,
  * deadline has come. Returns how many were revoked. */
 uint32_t np_tick(struct netpath *np, uint64_t now);
 
+/* VM 'vm' has stopped for good: take back everything it holds (counted
+ * as revoked) and deliver nothing more to it; frames for it become
+ * counted drops (rx_drop_nosetup). Returns how many slots and copy
+ * buffers it held; 0 for a VM not present. */
+uint32_t np_vm_stop(struct netpath *np, uint32_t vm);
+
 /* --- transmit ---------------------------------------------------------- */
 
 /* HC_NET_SEND, with the frame already copied into hypervisor memory. 0,

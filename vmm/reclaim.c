@@ -119,6 +119,49 @@ static uint32_t revoke(struct netpath *np, uint32_t vm)
 	return n;
 }
 
+/* A stopped VM will never release anything: take back every slot and
+ * copy buffer it holds, as a revocation does (unmap, one INVEPT, scrub),
+ * and forget its ring and copy area, so that nothing is delivered to it
+ * again (a frame for it is a counted drop, rx_drop_nosetup) and it is
+ * never asked to reclaim. Otherwise a hostile guest that gets itself
+ * stopped would keep pool frames pinned for good, refilled up to its
+ * quota by every broadcast. */
+uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
+{
+	uint16_t reclaim = NP_NO_FRAME;
+	uint32_t n = 0, nr_win = 0;
+	struct np_vm *v;
+
+	if (vm >= NP_MAX_VMS || !np->vm[vm].present)
+		return 0;
+	v = &np->vm[vm];
+	for (uint32_t s = 0; s < v->nr_slots; s++) {
+		if (v->slot_frame[s] != NP_NO_FRAME) {
+			np_slot_unmap(np, vm, (uint16_t)s, &reclaim);
+			nr_win++;
+			n++;
+		}
+		if (v->copy_seq[s]) {
+			np_copy_put(np, vm, (uint16_t)s);
+			n++;
+		}
+	}
+	if (nr_win)
+		np_reclaim_finish(np, vm, reclaim);
+	v->st.revoked += n;
+	np->st.revocations += n;
+	v->ring = NULL;
+	np->ring_mask &= (uint16_t)~(1u << vm);
+	v->copy_area = NULL;
+	v->prod = 0;
+	v->rx_pending = false;
+	v->at_quota = false;
+	v->reclaim_deadline = 0;
+	np_pool_refill(np);
+	np_checked(np);
+	return n;
+}
+
 uint32_t np_tick(struct netpath *np, uint64_t now)
 {
 	uint32_t n = 0;

@@ -7,6 +7,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/net.h"
 #include "vmm/vm.h"
 
 #define MIB   (1ull << 20)
@@ -84,4 +85,5 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 		vuart_write(&vm->uart, "\n", 1);
 	vm->state = VM_STOPPED;
 	LOG("vm", "%s stopped: %s", vm->cfg->name, why);
+	net_vm_stopped(vm);
 }

@@ -17,11 +17,16 @@ enum vm_state {
 	VM_STOPPED,     /* for good: a fault, or a misbehaviour */
 };
 
+#define VM_HC_ERRORS 5   /* 1 + the highest error code counted (HC_E_STATE) */
+
 /* Everything a guest can make the hypervisor count. */
 struct vm_stats {
 	uint64_t exits;
 	uint64_t hypercalls;
 	uint64_t hypercall_errors;
+	/* hypercall_errors by code: [HC_E_NOSYS] .. [HC_E_STATE]; 0 is
+	 * every other code (none today). HC_E_NODEV is no error. */
+	uint64_t hypercall_refused[VM_HC_ERRORS];
 	uint64_t io_unclaimed_in;       /* reads of ports nobody emulates */
 	uint64_t io_unclaimed_out;
 	uint64_t msr_refused;
