@@ -65,6 +65,7 @@ struct np_vm_stats {
 	uint64_t rx_copied;             /* of rx_frames, into a copy buffer */
 	uint64_t rx_drop_quota, rx_drop_ring, rx_drop_nosetup;
 	uint64_t tx_frames, tx_bytes, tx_drop, tx_spoofed, tx_local;
+	uint64_t tx_link_local;         /* of tx_drop: to 01-80-C2-00-00-0x */
 	uint64_t release_errors;
 	uint64_t rx_drop_map;           /* ops->map failed */
 };
@@ -94,6 +95,7 @@ struct np_vm {
 
 struct np_stats {
 	uint64_t rx_frames, rx_drop_unknown, rx_drop_bad_len, rx_drop_no_vm;
+	uint64_t rx_drop_link_local;    /* to 01-80-C2-00-00-0x: not bridged */
 	uint64_t reclaim_events, revocations, invepts, bytes_scrubbed;
 	uint64_t tx_wire, tx_local;
 	/* Ring entries written, wire and VM to VM: by remap, by copy. Their
@@ -240,6 +242,7 @@ enum np_dest_kind {
 	NP_DEST_VM,             /* unicast to a VM's MAC: 'vm' */
 	NP_DEST_GROUP,          /* broadcast or multicast */
 	NP_DEST_UNKNOWN,        /* unicast to no VM's MAC */
+	NP_DEST_LINK_LOCAL,     /* IEEE 802.1 reserved group: to nobody */
 };
 
 struct np_dest {

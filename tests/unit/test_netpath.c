@@ -831,33 +831,47 @@ struct demux_case {
 	uint16_t    flags;
 	uint16_t    nosetup;        /* VMs that count rx_drop_nosetup */
 	uint32_t    unknown, no_vm; /* global drops */
+	uint32_t    link_local;     /* global drop: not bridged */
 };
 
 static const struct demux_case demux_cases[] = {
-	{ "unicast to VM 0", { 2, 0, 0, 0, 0, 1 }, true, false, 0x1, 0, 0, 0, 0 },
-	{ "unicast to VM 1", { 2, 0, 0, 0, 0, 2 }, true, false, 0x2, 0, 0, 0, 0 },
+	{ "unicast to VM 0", { 2, 0, 0, 0, 0, 1 }, true, false, 0x1, 0, 0, 0, 0, 0 },
+	{ "unicast to VM 1", { 2, 0, 0, 0, 0, 2 }, true, false, 0x2, 0, 0, 0, 0, 0 },
 	{ "unicast to the promiscuous VM 2", { 2, 0, 0, 0, 0, 3 }, true, false,
-	  0x4, 0, 0, 0, 0 },
+	  0x4, 0, 0, 0, 0, 0 },
 	{ "unicast to VM 3 without a ring", { 2, 0, 0, 0, 0, 4 }, false, false,
-	  0, 0, 0x8, 0, 1 },
+	  0, 0, 0x8, 0, 1, 0 },
 	{ "broadcast: every VM with a ring", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "VM 0's MAC with the group bit", { 3, 0, 0, 0, 0, 1 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "unknown unicast: dropped", { 2, 0, 0, 0, 0, 0x99 }, false, false,
-	  0, 0, 0, 1, 0 },
+	  0, 0, 0, 1, 0, 0 },
 	{ "unknown unicast: to the promiscuous VM", { 2, 0, 0, 0, 0, 0x99 }, true,
-	  false, 0x4, 0, 0, 0, 0 },
+	  false, 0x4, 0, 0, 0, 0, 0 },
 	{ "unknown unicast: promiscuous VM without a ring",
-	  { 2, 0, 0, 0, 0, 0x99 }, false, true, 0, 0, 0x8, 0, 1 },
+	  { 2, 0, 0, 0, 0, 0x99 }, false, true, 0, 0, 0x8, 0, 1, 0 },
 	{ "unknown unicast: two promiscuous VMs", { 2, 0, 0, 0, 0, 0x99 }, true,
-	  true, 0x4, 0, 0x8, 0, 0 },
+	  true, 0x4, 0, 0x8, 0, 0, 0 },
 	{ "a MAC one bit off VM 1's", { 2, 0, 0, 0, 0, 6 }, false, false,
-	  0, 0, 0, 1, 0 },
+	  0, 0, 0, 1, 0, 0 },
+	/* IEEE 802.1 reserved: to nobody, even promiscuous VMs. */
+	{ "spanning tree 01:80:c2:00:00:00", { 0x01, 0x80, 0xc2, 0, 0, 0 },
+	  true, true, 0, 0, 0, 0, 0, 1 },
+	{ "PAUSE 01:80:c2:00:00:01", { 0x01, 0x80, 0xc2, 0, 0, 0x01 },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "LLDP 01:80:c2:00:00:0e", { 0x01, 0x80, 0xc2, 0, 0, 0x0e },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:0f, the block's last", { 0x01, 0x80, 0xc2, 0, 0, 0x0f },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:10: an ordinary group", { 0x01, 0x80, 0xc2, 0, 0, 0x10 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "01:80:c2:00:01:00: an ordinary group", { 0x01, 0x80, 0xc2, 0, 1, 0 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 };
 
 static void test_demux(void **state)
@@ -895,6 +909,7 @@ static void test_demux(void **state)
 	}
 	assert_int_equal(np.st.rx_drop_unknown, c->unknown);
 	assert_int_equal(np.st.rx_drop_no_vm, c->no_vm);
+	assert_int_equal(np.st.rx_drop_link_local, c->link_local);
 	assert_int_equal(np.st.rx_frames, took ? 1 : 0);
 	if (took) {
 		assert_int_equal(np.frame[fi].state, FRAME_DELIVERED);
@@ -1645,12 +1660,25 @@ static void test_tx_rejects(void **state)
 	assert_int_equal(np_tx(&np, 0, NULL, 60, now), -HC_E_INVAL);
 	assert_unchanged();
 
+	/* IEEE 802.1 link-local (PAUSE, spanning tree): neither the wire
+	 * nor another VM; a counted drop, nothing else changes. */
+	make_frame(buf, 0, OUTSIDE, 60);
+	memcpy(buf, (const uint8_t[]){ 0x01, 0x80, 0xc2, 0, 0, 0x01 }, 6);
+	snapshot();
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	buf[5] = 0x00;
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	snap_np.vm[0].st.tx_drop += 2;
+	snap_np.vm[0].st.tx_link_local += 2;
+	assert_unchanged();
+	assert_int_equal(np.vm[0].st.tx_drop, 6);
+
 	/* The NIC busy: a drop; a broadcast still reaches the local VMs. */
 	fk.wire_busy = true;
 	assert_int_equal(tx(0, OUTSIDE, 60), -HC_E_STATE);
-	assert_int_equal(np.vm[0].st.tx_drop, 5);
+	assert_int_equal(np.vm[0].st.tx_drop, 7);
 	assert_int_equal(tx(0, BCAST, 60), 0);
-	assert_int_equal(np.vm[0].st.tx_drop, 6);
+	assert_int_equal(np.vm[0].st.tx_drop, 8);
 	assert_int_equal(fk.ring[1].prod, 1);
 	assert_int_equal(fk.ring[2].prod, 1);
 	assert_int_equal(np.vm[0].st.tx_frames, 3);
