@@ -31,6 +31,15 @@ static bool mac_is_link_local(const uint8_t mac[6])
 	return memcmp(mac, block, 5) == 0 && mac[5] <= 0x0f;
 }
 
+/* MAC Control (PAUSE and the rest) by its EtherType, whatever the
+ * destination: PAUSE may also go to a station's own address; the MAC
+ * consumes these and never passes them up [IEEE 802.3 31.5, 31B.1].
+ * 'frame' holds at least the 14-byte header. */
+bool np_mac_control(const uint8_t *frame)
+{
+	return frame[12] == 0x88 && frame[13] == 0x08;
+}
+
 static bool mac_is_zero(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];

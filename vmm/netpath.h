@@ -256,6 +256,9 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
 uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
+/* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
+ * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
+bool np_mac_control(const uint8_t *frame);
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);

@@ -262,7 +262,8 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	f->len = len;
 
 	np_demux(np, np->ops.page(np->ops.ctx, hpa), &d);
-	if (d.kind == NP_DEST_LINK_LOCAL) {
+	if (d.kind == NP_DEST_LINK_LOCAL ||
+	    np_mac_control(np->ops.page(np->ops.ctx, hpa))) {
 		np->st.rx_drop_link_local++;
 		np_pool_put(np, fi);
 		goto out;

@@ -797,6 +797,32 @@ static void test_state_machine(void **state)
 }
 
 /* The driver hands back only what was posted: anything else is a bug. */
+/* MAC Control (EtherType 0x8808) is the link's own even when sent to a
+ * VM's unicast MAC: a link_local drop, the frame scrubbed and FREE. */
+static void test_rx_mac_control(void **state)
+{
+	uint64_t hpa;
+
+	(void)state;
+	world(4, 2, 0, 0);
+	add_vm(0, 4, 4, false, true);
+	np_refill(&np);
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x08;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 0);
+	assert_int_equal(np.st.rx_drop_link_local, 1);
+	assert_int_equal(np.vm[0].st.rx_frames, 0);
+	assert_int_equal(fk.ring[0].prod, 0);
+	assert_int_equal(np.frame[np_frame_find(&np, hpa)].state, FRAME_FREE);
+	assert_true(page_zero(pidx(hpa), 0, NET_SLOT_SIZE));
+	/* 0x8809 (slow protocols) to a VM is not MAC Control: delivered. */
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x09;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 1);
+}
+
 static void test_rx_panics(void **state)
 {
 	(void)state;
@@ -1672,13 +1698,21 @@ static void test_tx_rejects(void **state)
 	snap_np.vm[0].st.tx_link_local += 2;
 	assert_unchanged();
 	assert_int_equal(np.vm[0].st.tx_drop, 6);
+	make_frame(buf, 0, OUTSIDE, 60);                /* PAUSE, unicast */
+	buf[12] = 0x88;
+	buf[13] = 0x08;
+	snapshot();
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	snap_np.vm[0].st.tx_drop++;
+	snap_np.vm[0].st.tx_link_local++;
+	assert_unchanged();
 
 	/* The NIC busy: a drop; a broadcast still reaches the local VMs. */
 	fk.wire_busy = true;
 	assert_int_equal(tx(0, OUTSIDE, 60), -HC_E_STATE);
-	assert_int_equal(np.vm[0].st.tx_drop, 7);
-	assert_int_equal(tx(0, BCAST, 60), 0);
 	assert_int_equal(np.vm[0].st.tx_drop, 8);
+	assert_int_equal(tx(0, BCAST, 60), 0);
+	assert_int_equal(np.vm[0].st.tx_drop, 9);
 	assert_int_equal(fk.ring[1].prod, 1);
 	assert_int_equal(fk.ring[2].prod, 1);
 	assert_int_equal(np.vm[0].st.tx_frames, 3);
@@ -2839,6 +2873,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_setup),
 	T(test_refill),
 	T(test_state_machine),
+	T(test_rx_mac_control),
 	T(test_rx_panics),
 	T(test_deliver_slots),
 	T(test_one_notify_per_batch),
