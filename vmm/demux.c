@@ -134,7 +134,10 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 	uint32_t vm;
 
 	if (mac_is_link_local(dst)) {
-		d->kind = NP_DEST_LINK_LOCAL;   /* to no VM, and not to the wire */
+		/* To no VM, and not to the wire. */
+		*d = (struct np_dest){
+			.kind = NP_DEST_LINK_LOCAL, .vm = NP_NO_VM,
+		};
 		return;
 	}
 	if (mac_is_group(dst)) {
