@@ -424,6 +424,7 @@ void net_print_stats(void)
 	uint32_t c[FRAME_NR_STATES];
 	struct e1000_stats e;
 	const struct np_stats *g;
+	uint64_t spared = 0;
 	char mode[32];
 
 	if (!net.up)
@@ -434,6 +435,8 @@ void net_print_stats(void)
 	else
 		fmt_snprintf(mode, sizeof(mode), "%s", mode_names[net.np->mode]);
 	g = &net.np->st;
+	for (uint32_t i = 0; i < net.nr_vms; i++)
+		spared += net.np->vm[i].st.reclaim_extended;
 	np_counts(net.np, c);
 	e1000_stats(&e);
 	LOG("stats", "%-8s %8s %8s %6s %6s %8s %7s %6s %6s %7s %6s %6s %6s "
@@ -457,12 +460,14 @@ void net_print_stats(void)
 	}
 	LOG("stats", "pool (%s): free %u posted %u delivered %u reclaiming %u; "
 	    "flipped %lu copied %lu; "
-	    "reclaims %lu revoked %lu invepts %lu scrubbed %lu B; accepted "
+	    "reclaims %lu revoked %lu spared %lu invepts %lu scrubbed %lu B; "
+	    "accepted "
 	    "%lu; drops: unknown %lu bad_len %lu no_vm %lu link_local %lu",
 	    mode, c[FRAME_FREE], c[FRAME_POSTED], c[FRAME_DELIVERED],
 	    c[FRAME_RECLAIMING], (unsigned long)g->rx_flipped,
 	    (unsigned long)g->rx_copied, (unsigned long)g->reclaim_events,
-	    (unsigned long)g->revocations, (unsigned long)g->invepts,
+	    (unsigned long)g->revocations, (unsigned long)spared,
+	    (unsigned long)g->invepts,
 	    (unsigned long)g->bytes_scrubbed, (unsigned long)g->rx_frames,
 	    (unsigned long)g->rx_drop_unknown,
 	    (unsigned long)g->rx_drop_bad_len, (unsigned long)g->rx_drop_no_vm,

@@ -67,6 +67,7 @@ struct np_vm_stats {
 	uint64_t tx_frames, tx_bytes, tx_drop, tx_spoofed, tx_local;
 	uint64_t tx_link_local;         /* of tx_drop: to 01-80-C2-00-00-0x */
 	uint64_t release_errors;
+	uint64_t reclaim_extended;      /* deadline moved: it was reading its ring */
 	uint64_t rx_drop_map;           /* ops->map failed */
 };
 
@@ -90,6 +91,8 @@ struct np_vm {
 	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
 	bool              at_quota;     /* a frame was dropped over its quota */
 	uint64_t          reclaim_deadline;   /* 0: no reclaim outstanding */
+	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
+	uint8_t           reclaim_grace;      /* extensions left for this request */
 	struct np_vm_stats st;
 };
 

@@ -1500,6 +1500,57 @@ static void test_hoarder(void **state)
 	assert_true(fk.reclaim_irq[0] >= 2);
 }
 
+/* A VM asked to reclaim that is still reading its ring when the deadline
+ * comes is given another period, at most three times: revoking entries
+ * it is about to read would stop a guest that was only slow. A cons
+ * that did not move, went back, or ran past prod earns nothing. */
+static void test_revoke_spares_reader(void **state)
+{
+	struct net_rx_entry e[4];
+	uint32_t lies[3] = { 0, (uint32_t)-1, 5 };      /* cons moves, relative */
+
+	(void)state;
+	world(32, 8, 2, 10);
+	add_vm(0, 8, 4, false, true);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(rx(mac(0), 64), 1);
+	assert_int_equal(rx(mac(0), 64), 0);            /* over quota: asked */
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	for (uint32_t k = 0; k < 3; k++) {
+		assert_int_equal(consume(0, e, 1), 1);  /* reads one entry */
+		now += 11;
+		assert_int_equal(np_tick(&np, now), 0);
+		assert_int_equal(np.vm[0].st.reclaim_extended, k + 1);
+		assert_int_equal(np_vm_held(&np, 0), 4);
+	}
+	assert_int_equal(consume(0, e, 1), 1);          /* grace used up */
+	now += 11;
+	assert_int_equal(np_tick(&np, now), 2);
+	assert_int_equal(np.vm[0].st.revoked, 2);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+
+	/* Lies: no move, backwards, past prod: revoked at the deadline. */
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t revoked = (uint32_t)np.vm[0].st.revoked;
+
+		assert_int_equal(np_release(&np, 0, (uint16_t[]){ 2, 3 }, 2, now), 2);
+		fk.ring[0].cons = fk.ring[0].prod;
+		for (uint32_t i = 0; i < 5; i++)
+			rx(mac(0), 64);
+		np_rx_end(&np, now);
+		assert_int_equal(np_vm_held(&np, 0), 4);
+		fk.ring[0].cons = np.vm[0].reclaim_cons + lies[k];
+		if (k == 2)
+			fk.ring[0].cons = fk.ring[0].prod + 1;
+		now += 11;
+		assert_int_equal(np_tick(&np, now), 2);
+		assert_int_equal(np.vm[0].st.revoked, revoked + 2);
+		assert_int_equal(np.vm[0].st.reclaim_extended, 3);
+	}
+}
+
 /* A VM held at its quota is asked to reclaim even while the pool is far
  * from its watermark, and revoked when it ignores that: otherwise a
  * hoarder capped by its quota could never push the pool low enough to
@@ -2889,6 +2940,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_revoke_oldest),
 	T(test_hoarder),
 	T(test_quota_asks_reclaim),
+	T(test_revoke_spares_reader),
 	T(test_tx_vm_to_vm),
 	T(test_tx_broadcast),
 	T(test_tx_unknown),
