@@ -283,7 +283,7 @@ test: setup
 	@$(PYTHON) tools/test.py $(UNIT_BINS)
 
 # make soak: the soak test alone, for SOAK_S seconds of traffic (make test
-# runs it for 75; tests/system/test_soak.py).
+# runs it for 60; tests/system/test_soak.py).
 .PHONY: soak
 SOAK_S ?= 900
 soak: setup

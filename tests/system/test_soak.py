@@ -9,7 +9,7 @@ its ring, so unicast frames for it are 'nosetup' drops. With five MACs
 the e1000 is in unicast promiscuous mode (Bochs keeps four receive
 addresses), so unknown unicast reaches the software demux.
 
-For FLIPVISOR_SOAK_S seconds (default 75; `make soak` runs 900) the
+For FLIPVISOR_SOAK_S seconds (default 60; `make soak` runs 900) the
 test drives, in random order: raw pings and UDP echoes of 1..1472 bytes
 to the good VMs (each answer checked, with retries), ARP requests for
 the VMs (the right MAC must answer) and for nobody, broadcasts, IPv4
@@ -52,7 +52,7 @@ HOSTILE = (HOARDER, FLOODER)
 POOL = 64
 HOARD_QUOTA = 8
 STATS_MS = 500
-DEFAULT_S = 75
+DEFAULT_S = 60
 PACE_S = 0.003
 CHECK_EVERY_S = 2.0
 
@@ -331,7 +331,9 @@ def during(net):
         if not any(t.vm[n]["released"] == t.vm[n]["rx"] for t in tables):
             problems.append("%s held frames in every table after the soak: %s" % (
                 n, ["%d/%d" % (t.vm[n]["released"], t.vm[n]["rx"]) for t in tables]))
-        for k in ("quota", "ring", "nosetup", "maperr"):
+        # Quota drops are allowed: a burst may fill a good VM's quota
+        # before it runs; they are counted, and in the table.
+        for k in ("ring", "nosetup", "maperr"):
             if end.vm[n][k]:
                 problems.append("%s had %d %s drops" % (n, end.vm[n][k], k))
     h = end.vm[HOARDER]
