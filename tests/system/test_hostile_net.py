@@ -109,15 +109,22 @@ def frame_causes(t):
     return sum(t.pool[k] for k in FRAME_CAUSES)
 
 
+POOL_NIC = re.compile(r"^\[stats\] pool \([^)]*\): free \d+ posted (\d+) .*\n"
+                      r"\[stats\] nic: .* posted (\d+)$", re.MULTILINE)
+
+
 def ring_problems(text, pool):
     """Stats lines that break conservation, or whose NIC ring does not
-    hold exactly the posted frames."""
+    hold exactly the posted frames (the nic line follows its pool line).
+    Complete lines only: the hypervisor may be printing the last one."""
+    text = text[:text.rfind("\n") + 1]
     bad = ["conservation: " + x for x in tn.conservation_problems(text, pool)]
-    posted = re.findall(r"^\[stats\] pool \([^)]*\): free \d+ posted (\d+) ", text, re.MULTILINE)
-    ring = re.findall(r"^\[stats\] nic: .* posted (\d+)$", text, re.MULTILINE)
-    if len(ring) < len(posted) - 1 or not ring:
-        bad.append("%d pool lines but %d nic lines with 'posted'" % (len(posted), len(ring)))
-    for i, (p, r) in enumerate(zip(posted, ring)):
+    pairs = POOL_NIC.findall(text)
+    nic_lines = len(re.findall(r"^\[stats\] nic: .*$", text, re.MULTILINE))
+    if len(pairs) != nic_lines:
+        bad.append("%d nic lines, %d of them after a pool line with 'posted'" % (
+            nic_lines, len(pairs)))
+    for i, (p, r) in enumerate(pairs):
         if p != r:
             bad.append("table %d: pool posted %s, NIC ring holds %s" % (i, p, r))
     return bad
