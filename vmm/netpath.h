@@ -214,6 +214,11 @@ int np_release(struct netpath *np, uint32_t vm, const uint16_t *slots,
  * deadline has come. Returns how many were revoked. */
 uint32_t np_tick(struct netpath *np, uint64_t now);
 
+/* Move every outstanding reclaim deadline 'ticks' later: the hypervisor
+ * kept the CPU that long (a statistics table on a polled UART), so no
+ * guest could answer. */
+void np_reclaim_postpone(struct netpath *np, uint64_t ticks);
+
 /* --- transmit ---------------------------------------------------------- */
 
 /* HC_NET_SEND, with the frame already copied into hypervisor memory. 0,

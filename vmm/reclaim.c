@@ -153,6 +153,13 @@ static uint32_t revoke(struct netpath *np, uint32_t vm)
 	return n;
 }
 
+void np_reclaim_postpone(struct netpath *np, uint64_t ticks)
+{
+	for (uint32_t i = 0; i < NP_MAX_VMS; i++)
+		if (np->vm[i].reclaim_deadline)
+			np->vm[i].reclaim_deadline += ticks;
+}
+
 uint32_t np_tick(struct netpath *np, uint64_t now)
 {
 	uint32_t n = 0;
