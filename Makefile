@@ -296,6 +296,15 @@ system: setup
 	@$(MAKE) --no-print-directory all usb pxe
 	@$(PYTHON) tools/test.py --system-only
 
+# make soak: the soak test alone, for SOAK_S seconds of traffic (make test
+# runs it for 60; tests/system/test_soak.py).
+.PHONY: soak
+SOAK_S ?= 900
+soak: setup
+	@$(MAKE) --no-print-directory all
+	@FLIPVISOR_SOAK_S=$(SOAK_S) FLIPVISOR_TESTS='^net_soak$$' \
+		$(PYTHON) tools/test.py --system-only
+
 clean:
 	rm -rf $(BUILD)
 

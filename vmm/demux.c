@@ -17,6 +17,29 @@ static bool mac_is_group(const uint8_t mac[6])
 	return mac[0] & 1;
 }
 
+/* The IEEE 802.1 reserved group addresses 01-80-C2-00-00-00 to -0F are
+ * the link's own: spanning tree BPDUs, MAC Control PAUSE, LACP, 802.1X,
+ * LLDP. A bridge filters them and never forwards them [IEEE 802.1Q-2018
+ * 8.6.3, Table 8-1]. flipvisor is the bridge between the wire and its
+ * VMs, so they pass in neither direction: a guest cannot pause the
+ * physical link or speak spanning tree to the switch, and none is told
+ * the wire's link-layer secrets. */
+static bool mac_is_link_local(const uint8_t mac[6])
+{
+	static const uint8_t block[5] = { 0x01, 0x80, 0xc2, 0x00, 0x00 };
+
+	return memcmp(mac, block, 5) == 0 && mac[5] <= 0x0f;
+}
+
+/* MAC Control (PAUSE and the rest) by its EtherType, whatever the
+ * destination: PAUSE may also go to a station's own address; the MAC
+ * consumes these and never passes them up [IEEE 802.3 31.5, 31B.1].
+ * 'frame' holds at least the 14-byte header. */
+bool np_mac_control(const uint8_t *frame)
+{
+	return frame[12] == 0x88 && frame[13] == 0x08;
+}
+
 static bool mac_is_zero(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -110,6 +133,13 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 {
 	uint32_t vm;
 
+	if (mac_is_link_local(dst)) {
+		/* To no VM, and not to the wire. */
+		*d = (struct np_dest){
+			.kind = NP_DEST_LINK_LOCAL, .vm = NP_NO_VM,
+		};
+		return;
+	}
 	if (mac_is_group(dst)) {
 		/* Zero-copy to all: the one frame, read-only in each. */
 		*d = (struct np_dest){

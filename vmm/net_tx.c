@@ -59,6 +59,12 @@ int np_tx(struct netpath *np, uint32_t vm, const uint8_t *frame,
 		v->st.tx_drop++;
 		return -HC_E_INVAL;
 	}
+	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(frame)) {
+		/* Not bridged (demux.c): a guest must not pause the link. */
+		v->st.tx_link_local++;
+		v->st.tx_drop++;
+		return -HC_E_INVAL;
+	}
 	d.targets &= (uint16_t)~(1u << vm);
 	to_wire = d.kind != NP_DEST_VM;
 

@@ -75,7 +75,9 @@ struct np_vm_stats {
 	uint64_t rx_copied;             /* of rx_frames, into a copy buffer */
 	uint64_t rx_drop_quota, rx_drop_ring, rx_drop_nosetup;
 	uint64_t tx_frames, tx_bytes, tx_drop, tx_spoofed, tx_local;
+	uint64_t tx_link_local;         /* of tx_drop: to 01-80-C2-00-00-0x */
 	uint64_t release_errors;
+	uint64_t reclaim_extended;      /* deadline moved: it was reading its ring */
 	uint64_t rx_drop_map;           /* ops->map failed */
 };
 
@@ -99,11 +101,14 @@ struct np_vm {
 	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
 	bool              at_quota;     /* a frame was dropped over its quota */
 	uint64_t          reclaim_deadline;   /* 0: no reclaim outstanding */
+	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
+	uint8_t           reclaim_grace;      /* extensions left for this request */
 	struct np_vm_stats st;
 };
 
 struct np_stats {
 	uint64_t rx_frames, rx_drop_unknown, rx_drop_bad_len, rx_drop_no_vm;
+	uint64_t rx_drop_link_local;    /* to 01-80-C2-00-00-0x: not bridged */
 	uint64_t reclaim_events, revocations, invepts, bytes_scrubbed;
 	uint64_t tx_wire, tx_local;
 	/* Ring entries written, wire and VM to VM: by remap, by copy. Their
@@ -225,6 +230,11 @@ uint32_t np_tick(struct netpath *np, uint64_t now);
  * buffers it held; 0 for a VM not present. */
 uint32_t np_vm_stop(struct netpath *np, uint32_t vm);
 
+/* Move every outstanding reclaim deadline 'ticks' later: the hypervisor
+ * kept the CPU that long (a statistics table on a polled UART), so no
+ * guest could answer. */
+void np_reclaim_postpone(struct netpath *np, uint64_t ticks);
+
 /* --- transmit ---------------------------------------------------------- */
 
 /* HC_NET_SEND, with the frame already copied into hypervisor memory. 0,
@@ -256,6 +266,7 @@ enum np_dest_kind {
 	NP_DEST_VM,             /* unicast to a VM's MAC: 'vm' */
 	NP_DEST_GROUP,          /* broadcast or multicast */
 	NP_DEST_UNKNOWN,        /* unicast to no VM's MAC */
+	NP_DEST_LINK_LOCAL,     /* IEEE 802.1 reserved group: to nobody */
 };
 
 struct np_dest {
@@ -269,6 +280,9 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
 uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
+/* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
+ * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
+bool np_mac_control(const uint8_t *frame);
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);

@@ -1,8 +1,9 @@
 /* Reclaim by virtual interrupt: when the pool runs low, the VMs holding
  * the most pool frames are asked to release (HC_VEC_NET_RECLAIM), and so
  * is a VM that has frames dropped because it sits at its quota; one that
- * has released nothing by the deadline has its oldest slots and copy
- * buffers revoked (docs/datapath.md, "Release, reclaim, revocation"). */
+ * has released nothing by the deadline, and is not in the middle of
+ * reading its ring, has its oldest slots and copy buffers revoked
+ * (docs/datapath.md, "Release, reclaim, revocation"). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,16 +11,49 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/netpath.h"
 
+/* Times a deadline may move for a VM still reading its ring: the grace
+ * is at most (1 + RECLAIM_GRACE) * reclaim_ms. */
+#define RECLAIM_GRACE   3
+
+/* The ring as the guest may change it (rx_deliver.c). */
+#define RING(v) ((volatile struct net_rx_ring *)(v)->ring)
+
+static uint32_t ring_cons(const struct np_vm *v)
+{
+	return v->ring ? RING(v)->cons : 0;     /* once: it may change */
+}
+
+static void set_deadline(struct netpath *np, struct np_vm *v, uint64_t now)
+{
+	/* 0 means none outstanding: a deadline at tick 0 is tick 1. */
+	v->reclaim_deadline = now + np->reclaim_ticks;
+	if (!v->reclaim_deadline)
+		v->reclaim_deadline = 1;
+	v->reclaim_cons = ring_cons(v);
+}
+
 static void ask(struct netpath *np, uint32_t i, uint64_t now)
 {
 	struct np_vm *v = &np->vm[i];
 
 	np->ops.notify(np->ops.ctx, i, HC_VEC_NET_RECLAIM);
-	/* 0 means none outstanding: a deadline at tick 0 is tick 1. */
-	v->reclaim_deadline = now + np->reclaim_ticks;
-	if (!v->reclaim_deadline)
-		v->reclaim_deadline = 1;
+	set_deadline(np, v, now);
+	v->reclaim_grace = RECLAIM_GRACE;
 	np->st.reclaim_events++;
+}
+
+/* Did the guest read its ring since it was asked? Its cons moved forward
+ * and not past our prod. Entries it has not read yet are frames it is
+ * about to touch: revoking them would stop a guest that was only slow
+ * (it was preempted in the middle of its ring, say). A guest that lies
+ * gains little: cons cannot pass prod, and prod only moves while it is
+ * under its quota, so it keeps at most its quota for at most
+ * RECLAIM_GRACE more periods. */
+static bool reading_ring(const struct np_vm *v)
+{
+	uint32_t moved = ring_cons(v) - v->reclaim_cons;
+
+	return moved && moved <= v->prod - v->reclaim_cons;
 }
 
 /* Pool frames the VM keeps from the NIC: its window slots. Its copy
@@ -157,9 +191,17 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 	v->rx_pending = false;
 	v->at_quota = false;
 	v->reclaim_deadline = 0;
+	v->reclaim_grace = 0;
 	np_pool_refill(np);
 	np_checked(np);
 	return n;
+}
+
+void np_reclaim_postpone(struct netpath *np, uint64_t ticks)
+{
+	for (uint32_t i = 0; i < NP_MAX_VMS; i++)
+		if (np->vm[i].reclaim_deadline)
+			np->vm[i].reclaim_deadline += ticks;
 }
 
 uint32_t np_tick(struct netpath *np, uint64_t now)
@@ -172,6 +214,12 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 		if (!v->present || !v->reclaim_deadline ||
 		    now < v->reclaim_deadline)
 			continue;
+		if (v->reclaim_grace && reading_ring(v)) {
+			v->reclaim_grace--;
+			v->st.reclaim_extended++;
+			set_deadline(np, v, now);
+			continue;
+		}
 		n += revoke(np, i);
 		v->reclaim_deadline = 0;
 	}

@@ -262,6 +262,12 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	f->len = len;
 
 	np_demux(np, np->ops.page(np->ops.ctx, hpa), &d);
+	if (d.kind == NP_DEST_LINK_LOCAL ||
+	    np_mac_control(np->ops.page(np->ops.ctx, hpa))) {
+		np->st.rx_drop_link_local++;
+		np_pool_put(np, fi);
+		goto out;
+	}
 	if (d.kind == NP_DEST_UNKNOWN && !d.targets) {
 		np->st.rx_drop_unknown++;
 		np_pool_put(np, fi);

@@ -797,6 +797,32 @@ static void test_state_machine(void **state)
 }
 
 /* The driver hands back only what was posted: anything else is a bug. */
+/* MAC Control (EtherType 0x8808) is the link's own even when sent to a
+ * VM's unicast MAC: a link_local drop, the frame scrubbed and FREE. */
+static void test_rx_mac_control(void **state)
+{
+	uint64_t hpa;
+
+	(void)state;
+	world(4, 2, 0, 0);
+	add_vm(0, 4, 4, false, true);
+	np_refill(&np);
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x08;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 0);
+	assert_int_equal(np.st.rx_drop_link_local, 1);
+	assert_int_equal(np.vm[0].st.rx_frames, 0);
+	assert_int_equal(fk.ring[0].prod, 0);
+	assert_int_equal(np.frame[np_frame_find(&np, hpa)].state, FRAME_FREE);
+	assert_true(page_zero(pidx(hpa), 0, NET_SLOT_SIZE));
+	/* 0x8809 (slow protocols) to a VM is not MAC Control: delivered. */
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x09;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 1);
+}
+
 static void test_rx_panics(void **state)
 {
 	(void)state;
@@ -831,33 +857,47 @@ struct demux_case {
 	uint16_t    flags;
 	uint16_t    nosetup;        /* VMs that count rx_drop_nosetup */
 	uint32_t    unknown, no_vm; /* global drops */
+	uint32_t    link_local;     /* global drop: not bridged */
 };
 
 static const struct demux_case demux_cases[] = {
-	{ "unicast to VM 0", { 2, 0, 0, 0, 0, 1 }, true, false, 0x1, 0, 0, 0, 0 },
-	{ "unicast to VM 1", { 2, 0, 0, 0, 0, 2 }, true, false, 0x2, 0, 0, 0, 0 },
+	{ "unicast to VM 0", { 2, 0, 0, 0, 0, 1 }, true, false, 0x1, 0, 0, 0, 0, 0 },
+	{ "unicast to VM 1", { 2, 0, 0, 0, 0, 2 }, true, false, 0x2, 0, 0, 0, 0, 0 },
 	{ "unicast to the promiscuous VM 2", { 2, 0, 0, 0, 0, 3 }, true, false,
-	  0x4, 0, 0, 0, 0 },
+	  0x4, 0, 0, 0, 0, 0 },
 	{ "unicast to VM 3 without a ring", { 2, 0, 0, 0, 0, 4 }, false, false,
-	  0, 0, 0x8, 0, 1 },
+	  0, 0, 0x8, 0, 1, 0 },
 	{ "broadcast: every VM with a ring", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "VM 0's MAC with the group bit", { 3, 0, 0, 0, 0, 1 }, false, false,
-	  0x7, NET_RX_F_BCAST, 0, 0, 0 },
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 	{ "unknown unicast: dropped", { 2, 0, 0, 0, 0, 0x99 }, false, false,
-	  0, 0, 0, 1, 0 },
+	  0, 0, 0, 1, 0, 0 },
 	{ "unknown unicast: to the promiscuous VM", { 2, 0, 0, 0, 0, 0x99 }, true,
-	  false, 0x4, 0, 0, 0, 0 },
+	  false, 0x4, 0, 0, 0, 0, 0 },
 	{ "unknown unicast: promiscuous VM without a ring",
-	  { 2, 0, 0, 0, 0, 0x99 }, false, true, 0, 0, 0x8, 0, 1 },
+	  { 2, 0, 0, 0, 0, 0x99 }, false, true, 0, 0, 0x8, 0, 1, 0 },
 	{ "unknown unicast: two promiscuous VMs", { 2, 0, 0, 0, 0, 0x99 }, true,
-	  true, 0x4, 0, 0x8, 0, 0 },
+	  true, 0x4, 0, 0x8, 0, 0, 0 },
 	{ "a MAC one bit off VM 1's", { 2, 0, 0, 0, 0, 6 }, false, false,
-	  0, 0, 0, 1, 0 },
+	  0, 0, 0, 1, 0, 0 },
+	/* IEEE 802.1 reserved: to nobody, even promiscuous VMs. */
+	{ "spanning tree 01:80:c2:00:00:00", { 0x01, 0x80, 0xc2, 0, 0, 0 },
+	  true, true, 0, 0, 0, 0, 0, 1 },
+	{ "PAUSE 01:80:c2:00:00:01", { 0x01, 0x80, 0xc2, 0, 0, 0x01 },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "LLDP 01:80:c2:00:00:0e", { 0x01, 0x80, 0xc2, 0, 0, 0x0e },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:0f, the block's last", { 0x01, 0x80, 0xc2, 0, 0, 0x0f },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:10: an ordinary group", { 0x01, 0x80, 0xc2, 0, 0, 0x10 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "01:80:c2:00:01:00: an ordinary group", { 0x01, 0x80, 0xc2, 0, 1, 0 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
 };
 
 static void test_demux(void **state)
@@ -895,6 +935,7 @@ static void test_demux(void **state)
 	}
 	assert_int_equal(np.st.rx_drop_unknown, c->unknown);
 	assert_int_equal(np.st.rx_drop_no_vm, c->no_vm);
+	assert_int_equal(np.st.rx_drop_link_local, c->link_local);
 	assert_int_equal(np.st.rx_frames, took ? 1 : 0);
 	if (took) {
 		assert_int_equal(np.frame[fi].state, FRAME_DELIVERED);
@@ -1459,6 +1500,61 @@ static void test_hoarder(void **state)
 	assert_true(fk.reclaim_irq[0] >= 2);
 }
 
+/* A VM asked to reclaim that is still reading its ring when the deadline
+ * comes is given another period, at most three times: revoking entries
+ * it is about to read would stop a guest that was only slow. A cons
+ * that did not move, went back, or ran past prod earns nothing. */
+static void test_revoke_spares_reader(void **state)
+{
+	struct net_rx_entry e[4];
+	uint32_t lies[3] = { 0, (uint32_t)-1, 5 };      /* cons moves, relative */
+
+	(void)state;
+	world(32, 8, 2, 10);
+	add_vm(0, 8, 4, false, true);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(rx(mac(0), 64), 1);
+	assert_int_equal(rx(mac(0), 64), 0);            /* over quota: asked */
+	np_rx_end(&np, now);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+	for (uint32_t k = 0; k < 3; k++) {
+		assert_int_equal(consume(0, e, 1), 1);  /* reads one entry */
+		now += 11;
+		assert_int_equal(np_tick(&np, now), 0);
+		assert_int_equal(np.vm[0].st.reclaim_extended, k + 1);
+		assert_int_equal(np_vm_held(&np, 0), 4);
+	}
+	np_reclaim_postpone(&np, 100);                  /* the hypervisor was busy */
+	now += 100;
+	assert_int_equal(np_tick(&np, now), 0);
+	assert_int_equal(np.vm[0].st.reclaim_extended, 3);
+	assert_int_equal(consume(0, e, 1), 1);          /* grace used up */
+	now += 11;
+	assert_int_equal(np_tick(&np, now), 2);
+	assert_int_equal(np.vm[0].st.revoked, 2);
+	assert_int_equal(fk.reclaim_irq[0], 1);
+
+	/* Lies: no move, backwards, past prod: revoked at the deadline. */
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t revoked = (uint32_t)np.vm[0].st.revoked;
+
+		assert_int_equal(np_release(&np, 0, (uint16_t[]){ 2, 3 }, 2, now), 2);
+		fk.ring[0].cons = fk.ring[0].prod;
+		for (uint32_t i = 0; i < 5; i++)
+			rx(mac(0), 64);
+		np_rx_end(&np, now);
+		assert_int_equal(np_vm_held(&np, 0), 4);
+		fk.ring[0].cons = np.vm[0].reclaim_cons + lies[k];
+		if (k == 2)
+			fk.ring[0].cons = fk.ring[0].prod + 1;
+		now += 11;
+		assert_int_equal(np_tick(&np, now), 2);
+		assert_int_equal(np.vm[0].st.revoked, revoked + 2);
+		assert_int_equal(np.vm[0].st.reclaim_extended, 3);
+	}
+}
+
 /* A VM held at its quota is asked to reclaim even while the pool is far
  * from its watermark, and revoked when it ignores that: otherwise a
  * hoarder capped by its quota could never push the pool low enough to
@@ -1645,12 +1741,33 @@ static void test_tx_rejects(void **state)
 	assert_int_equal(np_tx(&np, 0, NULL, 60, now), -HC_E_INVAL);
 	assert_unchanged();
 
+	/* IEEE 802.1 link-local (PAUSE, spanning tree): neither the wire
+	 * nor another VM; a counted drop, nothing else changes. */
+	make_frame(buf, 0, OUTSIDE, 60);
+	memcpy(buf, (const uint8_t[]){ 0x01, 0x80, 0xc2, 0, 0, 0x01 }, 6);
+	snapshot();
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	buf[5] = 0x00;
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	snap_np.vm[0].st.tx_drop += 2;
+	snap_np.vm[0].st.tx_link_local += 2;
+	assert_unchanged();
+	assert_int_equal(np.vm[0].st.tx_drop, 6);
+	make_frame(buf, 0, OUTSIDE, 60);                /* PAUSE, unicast */
+	buf[12] = 0x88;
+	buf[13] = 0x08;
+	snapshot();
+	assert_int_equal(np_tx(&np, 0, buf, 60, now), -HC_E_INVAL);
+	snap_np.vm[0].st.tx_drop++;
+	snap_np.vm[0].st.tx_link_local++;
+	assert_unchanged();
+
 	/* The NIC busy: a drop; a broadcast still reaches the local VMs. */
 	fk.wire_busy = true;
 	assert_int_equal(tx(0, OUTSIDE, 60), -HC_E_STATE);
-	assert_int_equal(np.vm[0].st.tx_drop, 5);
+	assert_int_equal(np.vm[0].st.tx_drop, 8);
 	assert_int_equal(tx(0, BCAST, 60), 0);
-	assert_int_equal(np.vm[0].st.tx_drop, 6);
+	assert_int_equal(np.vm[0].st.tx_drop, 9);
 	assert_int_equal(fk.ring[1].prod, 1);
 	assert_int_equal(fk.ring[2].prod, 1);
 	assert_int_equal(np.vm[0].st.tx_frames, 3);
@@ -2830,6 +2947,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_setup),
 	T(test_refill),
 	T(test_state_machine),
+	T(test_rx_mac_control),
 	T(test_rx_panics),
 	T(test_deliver_slots),
 	T(test_one_notify_per_batch),
@@ -2845,6 +2963,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_revoke_oldest),
 	T(test_hoarder),
 	T(test_quota_asks_reclaim),
+	T(test_revoke_spares_reader),
 	T(test_tx_vm_to_vm),
 	T(test_tx_broadcast),
 	T(test_tx_unknown),
