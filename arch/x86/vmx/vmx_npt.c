@@ -46,7 +46,7 @@ static void npt_flush(struct npt *npt)
 		      (unsigned long)ept_eptp(&npt->ept), vmx_result_name(r));
 }
 
-struct npt *npt_create(struct page_alloc *pa)
+struct npt *vmx_npt_create(struct page_alloc *pa)
 {
 	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
 	struct npt *npt = (struct npt *)(uintptr_t)page;
@@ -71,7 +71,7 @@ struct npt *npt_create(struct page_alloc *pa)
 	return npt;
 }
 
-void npt_destroy(struct npt *npt)
+void vmx_npt_destroy(struct npt *npt)
 {
 	npt_flush(npt);
 	ept_destroy(&npt->ept);
@@ -87,7 +87,7 @@ uint64_t vmx_npt_eptp(const struct npt *npt)
 _Static_assert(NPT_R == EPT_PERM_R && NPT_W == EPT_PERM_W &&
 	       NPT_X == EPT_PERM_X, "NPT and EPT permission bits differ");
 
-int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm)
 {
 	bool flush = false;
@@ -98,7 +98,7 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	return r;
 }
 
-int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
 	int r = ept_unmap(&npt->ept, gpa, size, &flush);
@@ -108,7 +108,7 @@ int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
-int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
 	int r = ept_unmap(&npt->ept, gpa, size, &flush);
@@ -117,12 +117,12 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
-int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	return ept_keep_tables(&npt->ept, gpa, size);
 }
 
-bool npt_sync(struct npt *npt)
+bool vmx_npt_sync(struct npt *npt)
 {
 	if (!npt->flush_due)
 		return false;
@@ -130,7 +130,7 @@ bool npt_sync(struct npt *npt)
 	return true;
 }
 
-int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
+int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 {
 	bool flush = false;
 	int r = ept_protect(&npt->ept, gpa, size, perm, &flush);
@@ -140,12 +140,12 @@ int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 	return r;
 }
 
-int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
+int vmx_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
 	return ept_lookup(&npt->ept, gpa, hpa, perm, NULL);
 }
 
-void npt_for_each_leaf(struct npt *npt,
+void vmx_npt_for_each_leaf(struct npt *npt,
 		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
 				  uint64_t size, unsigned perm),
 		       void *arg)
