@@ -38,9 +38,10 @@ HV_C := \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
 	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
-	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/vmx/ept.c \
+	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c \
+	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
-	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c arch/x86/pt.c arch/x86/svm/npt_format.c \
+	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
@@ -188,17 +189,20 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
-	tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps ept guest_net netpath
+	arch/x86/svm/*.h tests/unit/*.h)
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps pt guest_net netpath \
+	demux
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
-unit_ept_SRC        := arch/x86/vmx/ept.c
+unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
+	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
 unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
+unit_demux_SRC      := $(unit_netpath_SRC)
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
@@ -227,7 +231,7 @@ BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -falign-loops=32 -I.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -falign-loops=32 -I.
-BENCH_HV_C    := $(unit_netpath_SRC) arch/x86/vmx/ept.c
+BENCH_HV_C    := $(unit_netpath_SRC) arch/x86/pt.c arch/x86/vmx/ept_format.c
 BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
 BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
 	tools/bench/bench_report.c tools/bench/bench_world.c \
@@ -283,6 +287,14 @@ run: setup
 test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build
 	@$(PYTHON) tools/test.py $(UNIT_BINS)
+
+# The two halves of make test, alone.
+unit: unit-build
+	@$(PYTHON) tools/test.py --unit-only $(UNIT_BINS)
+
+system: setup
+	@$(MAKE) --no-print-directory all usb pxe
+	@$(PYTHON) tools/test.py --system-only
 
 clean:
 	rm -rf $(BUILD)

@@ -24,6 +24,57 @@ static bool mac_is_zero(const uint8_t mac[6])
 	return memcmp(mac, zero, 6) == 0;
 }
 
+/* --- the MAC index -------------------------------------------------------
+ * A VM's MAC is found by hashing it, not by comparing it with every VM's:
+ * the demux costs the same for 1 VM as for NP_MAX_VMS. The table is never
+ * more than half full, so a probe sequence is short and always ends at an
+ * empty entry. VMs are never removed, so there are no tombstones. */
+#define MAC_KEY_MASK    ((1ull << 48) - 1)
+#define MAC_VM_SHIFT    48
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+	return (uint64_t)mac[0] | (uint64_t)mac[1] << 8 |
+	       (uint64_t)mac[2] << 16 | (uint64_t)mac[3] << 24 |
+	       (uint64_t)mac[4] << 32 | (uint64_t)mac[5] << 40;
+}
+
+/* Fibonacci hashing: the top bits of key times 2^64 / golden ratio,
+ * which mixes every octet of the MAC into the bucket. */
+static uint32_t mac_bucket(uint64_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - NP_MAC_BITS));
+}
+
+uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6])
+{
+	uint64_t key = mac_key(mac);
+	uint32_t b = mac_bucket(key);
+
+	for (uint32_t i = 0; i < NP_MAC_BUCKETS; i++) {
+		uint64_t e = np->mac_index[b];
+
+		if (!e)
+			break;
+		if ((e & MAC_KEY_MASK) == key)
+			return (uint32_t)(e >> MAC_VM_SHIFT) - 1;
+		b = (b + 1) % NP_MAC_BUCKETS;
+	}
+	return NP_NO_VM;
+}
+
+/* Called only for a MAC not in the index, with fewer than NP_MAX_VMS
+ * entries: there is an empty bucket. */
+static void mac_insert(struct netpath *np, const uint8_t mac[6], uint32_t vm)
+{
+	uint64_t key = mac_key(mac);
+	uint32_t b = mac_bucket(key);
+
+	while (np->mac_index[b])
+		b = (b + 1) % NP_MAC_BUCKETS;
+	np->mac_index[b] = (uint64_t)(vm + 1) << MAC_VM_SHIFT | key;
+}
+
 int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 	      uint16_t nr_slots, uint16_t quota, bool promiscuous)
 {
@@ -36,11 +87,9 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 		return -1;
 	/* The demux matches one VM per unicast MAC: a group or zero MAC
 	 * would never match, a shared one would match two. */
-	if (mac_is_group(mac) || mac_is_zero(mac))
+	if (mac_is_group(mac) || mac_is_zero(mac) ||
+	    np_mac_lookup(np, mac) != NP_NO_VM)
 		return -1;
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++)
-		if (np->vm[i].present && memcmp(np->vm[i].mac, mac, 6) == 0)
-			return -1;
 
 	v = &np->vm[vm];
 	v->present = true;
@@ -48,6 +97,9 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 	memcpy(v->mac, mac, 6);
 	v->nr_slots = nr_slots;
 	v->quota = quota;
+	mac_insert(np, mac, vm);
+	if (promiscuous)
+		np->promisc_mask |= (uint16_t)(1u << vm);
 	np->nr_vms++;
 	np_checked(np);
 	return 0;
@@ -56,28 +108,28 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d)
 {
-	*d = (struct np_dest){ .kind = NP_DEST_UNKNOWN, .vm = NP_NO_VM };
+	uint32_t vm;
 
 	if (mac_is_group(dst)) {
 		/* Zero-copy to all: the one frame, read-only in each. */
-		d->kind = NP_DEST_GROUP;
-		d->flags = NET_RX_F_BCAST;
-		for (uint32_t v = 0; v < NP_MAX_VMS; v++)
-			if (np->vm[v].present && np->vm[v].ring)
-				d->targets |= (uint16_t)(1u << v);
+		*d = (struct np_dest){
+			.kind = NP_DEST_GROUP, .vm = NP_NO_VM,
+			.targets = np->ring_mask, .flags = NET_RX_F_BCAST,
+		};
 		return;
 	}
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
-		if (np->vm[v].present && memcmp(np->vm[v].mac, dst, 6) == 0) {
-			d->kind = NP_DEST_VM;
-			d->vm = (uint8_t)v;
-			d->targets = (uint16_t)(1u << v);
-			return;
-		}
+	vm = np_mac_lookup(np, dst);
+	if (vm != NP_NO_VM) {
+		*d = (struct np_dest){
+			.kind = NP_DEST_VM, .vm = (uint8_t)vm,
+			.targets = (uint16_t)(1u << vm),
+		};
+		return;
 	}
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
-		if (np->vm[v].present && np->vm[v].promiscuous)
-			d->targets |= (uint16_t)(1u << v);
+	*d = (struct np_dest){
+		.kind = NP_DEST_UNKNOWN, .vm = NP_NO_VM,
+		.targets = np->promisc_mask,
+	};
 }
 
 uint32_t np_vm_held(const struct netpath *np, uint32_t vm)

@@ -23,6 +23,8 @@
 #define NP_NO_FRAME     0xffff
 #define NP_NO_VM        0xff
 #define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
+#define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
+#define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
 
 /* What np_rx accepts as a frame's length: the NIC's 2048-byte receive
  * buffer (RCTL.BSIZE) [8254x 13.4.22]. */
@@ -135,7 +137,13 @@ struct netpath {
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
+	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
+	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
 	uint16_t           free_head;           /* FREE frames, linked by 'next' */
+	/* Destination MAC -> VM, open addressing: an entry is 0 (empty) or
+	 * the MAC as a 48-bit number with (VM + 1) above it, so a lookup
+	 * reads only this array, one cache line in four. */
+	uint64_t           mac_index[NP_MAC_BUCKETS];
 	struct np_vm       vm[NP_MAX_VMS];
 	struct np_stats    st;
 	struct np_frame    frame[NP_MAX_FRAMES];
@@ -243,6 +251,8 @@ struct np_dest {
 
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
+/* The VM whose MAC is 'mac', or NP_NO_VM. */
+uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);

@@ -160,6 +160,35 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 	return true;
 }
 
+/* The demux's view of the VMs is the VMs': each present VM's MAC finds
+ * that VM, the index holds nothing else, and the group and promiscuous
+ * masks name exactly the VMs with a ring and the promiscuous ones. */
+static bool check_demux(const struct netpath *np)
+{
+	uint16_t ring = 0, promisc = 0;
+	uint32_t entries = 0;
+
+	for (uint32_t b = 0; b < NP_MAC_BUCKETS; b++)
+		entries += np->mac_index[b] != 0;
+	if (entries != np->nr_vms)
+		FAIL("MAC index entries differ from the VMs present", NP_NO_FRAME);
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		const struct np_vm *vm = &np->vm[v];
+
+		if (!vm->present)
+			continue;
+		if (np_mac_lookup(np, vm->mac) != v)
+			FAIL("a VM's MAC does not find it in the index", NP_NO_FRAME);
+		if (vm->ring)
+			ring |= (uint16_t)(1u << v);
+		if (vm->promiscuous)
+			promisc |= (uint16_t)(1u << v);
+	}
+	if (ring != np->ring_mask || promisc != np->promisc_mask)
+		FAIL("group or promiscuous mask differs from the VMs", NP_NO_FRAME);
+	return true;
+}
+
 /* Cost: a pass over the frames (with an hpa lookup each) and over the
  * present VMs' slots. */
 bool np_check(const struct netpath *np)
@@ -176,5 +205,5 @@ bool np_check(const struct netpath *np)
 	}
 	if (present != np->nr_vms)
 		FAIL("nr_vms differs from the VMs present", NP_NO_FRAME);
-	return true;
+	return check_demux(np);
 }

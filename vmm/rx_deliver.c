@@ -56,6 +56,7 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 		return -HC_E_STATE;
 
 	v->ring = ring;
+	np->ring_mask |= (uint16_t)(1u << vm);
 	v->copy_area = copy_area;
 	v->prod = 0;
 	RING(v)->prod = 0;

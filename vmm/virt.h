@@ -12,7 +12,7 @@
 #include "vmm/page_alloc.h"
 
 struct vcpu;            /* backend-private: a VMCS and its bookkeeping */
-struct npt;             /* backend-private: a nested page table (EPT) */
+struct npt;             /* backend-private: a nested page table (EPT or NPT) */
 
 /* The guest's general registers that the hardware does not keep for us.
  * The backend's entry stub relies on this order. */

@@ -71,7 +71,7 @@ struct bench_counts {
 };
 
 struct bench_guest {
-	struct ept          ept;
+	struct pt           ept;
 	bool                flush_due;  /* an unmap awaits INVEPT (npt_sync) */
 	uint8_t            *tlb[NET_RX_SLOTS_MAX];  /* slot -> page it maps */
 	struct net_rx_ring *ring;

@@ -1,6 +1,7 @@
 /* The simulated machine the netpath runs in: a NIC receive ring of
- * BENCH_NIC_DESCS buffers, a real EPT per VM (arch/x86/vmx/ept.c over
- * table pages in host memory, built as vmm/net.c and vmx_npt.c use it),
+ * BENCH_NIC_DESCS buffers, a real EPT per VM (arch/x86/pt.c in the EPT
+ * format, over table pages in host memory, built as vmm/net.c and
+ * vmx_npt.c use it),
  * and one guest per VM that reads its ring and hands slots back in
  * batches. Host addresses are host pointers, as the hypervisor
  * identity-maps its RAM (vmm/net.c op_page). */
@@ -87,8 +88,8 @@ static int op_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
 	struct bench_world *w = ctx;
 	struct bench_guest *g = &w->g[vm];
 	bool flush = false;
-	int r = ept_map(&g->ept, slot_gpa(slot), hpa, NET_SLOT_SIZE,
-			EPT_PERM_R, &flush);
+	int r = pt_map(&g->ept, slot_gpa(slot), hpa, NET_SLOT_SIZE,
+		       PT_PERM_R, &flush);
 
 	if (flush)                      /* npt_map flushes at once */
 		w->c.invepts++;
@@ -102,7 +103,7 @@ static int op_unmap(void *ctx, uint32_t vm, uint16_t slot)
 	struct bench_world *w = ctx;
 	struct bench_guest *g = &w->g[vm];
 	bool flush = false;
-	int r = ept_unmap(&g->ept, slot_gpa(slot), NET_SLOT_SIZE, &flush);
+	int r = pt_unmap(&g->ept, slot_gpa(slot), NET_SLOT_SIZE, &flush);
 
 	g->flush_due |= flush;          /* npt_unmap_deferred */
 	g->tlb[slot] = NULL;
@@ -165,17 +166,17 @@ static void op_panic(void *ctx, const char *msg, uint32_t frame)
 /* --- building a world --------------------------------------------------- */
 
 /* A VM's EPT as vm.c builds it: its RAM at GPA 0 in 2 MiB leaves. */
-static int guest_ept(struct bench_world *w, struct ept *e, uint32_t v)
+static int guest_ept(struct bench_world *w, struct pt *e, uint32_t v)
 {
-	const struct ept_mem mem = {
+	const struct pt_mem mem = {
 		.ctx = w, .alloc_table = tbl_alloc, .free_table = tbl_free,
 		.table = tbl_table, .write = tbl_write,
 	};
 	bool flush;
 
-	return ept_init(e, &mem) ||
-	       ept_map(e, 0, RAM_HPA + ((uint64_t)v << 30), BENCH_RAM,
-		       EPT_PERM_R | EPT_PERM_W | EPT_PERM_X, &flush);
+	return pt_init(e, &mem, &pt_format_ept) ||
+	       pt_map(e, 0, RAM_HPA + ((uint64_t)v << 30), BENCH_RAM,
+		      PT_PERM_R | PT_PERM_W | PT_PERM_X, &flush);
 }
 
 static void guest_init(struct bench_world *w, uint32_t v)
@@ -185,8 +186,8 @@ static void guest_init(struct bench_world *w, uint32_t v)
 
 	/* And the window's tables kept for good, as vmm/net.c does. */
 	if (guest_ept(w, &g->ept, v) ||
-	    ept_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
-			    (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
+	    pt_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
+			   (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
 		die("EPT setup failed for VM", v);
 	g->ring = page_alloc_host(NET_SLOT_SIZE);
 	g->copy_area = page_alloc_host(BENCH_SLOTS * NET_COPY_BUF_SIZE);
@@ -409,16 +410,16 @@ uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
 	return t1 - t0;
 }
 
-/* Ticks of one ept_map plus ept_unmap of a window slot, as deliver_flip
+/* Ticks of one pt_map plus pt_unmap of a window slot, as deliver_flip
  * and np_slot_unmap do them, in VM 0's EPT whose window tables are kept;
- * with 'churn', in one without ept_keep_tables, whose window is empty
+ * with 'churn', in one without pt_keep_tables, whose window is empty
  * between the two: each map then takes and zeroes a PD and a PT, and
- * each unmap scans and frees them (the window before ept_keep_tables).
+ * each unmap scans and frees them (the window before pt_keep_tables).
  * The world must be at rest: the netpath has no slot mapped. */
 double world_ept_pair(struct bench_world *w, bool churn, uint32_t n)
 {
 	uint64_t hpa = (uint64_t)(uintptr_t)w->pages, t0, t1;
-	struct ept scratch, *e = &w->g[0].ept;
+	struct pt scratch, *e = &w->g[0].ept;
 	bool flush;
 
 	if (churn) {
@@ -428,13 +429,13 @@ double world_ept_pair(struct bench_world *w, bool churn, uint32_t n)
 	}
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < n; i++) {
-		if (ept_map(e, slot_gpa(1), hpa, NET_SLOT_SIZE, EPT_PERM_R, &flush) ||
-		    ept_unmap(e, slot_gpa(1), NET_SLOT_SIZE, &flush))
+		if (pt_map(e, slot_gpa(1), hpa, NET_SLOT_SIZE, PT_PERM_R, &flush) ||
+		    pt_unmap(e, slot_gpa(1), NET_SLOT_SIZE, &flush))
 			die("EPT map/unmap failed", i);
 	}
 	t1 = tsc_end();
 	if (churn)
-		ept_destroy(e);
+		pt_destroy(e);
 	return (double)(t1 - t0) / n;
 }
 

@@ -1,14 +1,14 @@
-/* Nested page tables on VT-x: the pure EPT code (ept.c) over the
- * hypervisor's page allocator, and the one place that runs INVEPT. Every
- * change that needs the processor's cached translations dropped is
- * followed by a single-context INVEPT before the call returns, so no
- * caller can forget it [SDM 3C 29.4.3.1]. */
+/* Nested page tables on VT-x: the pure page-table code (arch/x86/pt.c),
+ * in the EPT format, over the hypervisor's page allocator, and the one
+ * place that runs INVEPT. Every change that needs the processor's cached
+ * translations dropped is followed by a single-context INVEPT before the
+ * call returns, so no caller can forget it [SDM 3C 29.4.3.1]. */
 #include "arch/x86/arch.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmx.h"
 
 struct npt {
-	struct ept         ept;
+	struct pt          pt;
 	struct page_alloc *pa;
 	bool               flush_due;   /* a deferred unmap awaits INVEPT */
 };
@@ -40,17 +40,17 @@ static void npt_flush(struct npt *npt)
 	enum vmx_result r;
 
 	npt->flush_due = false;
-	r = invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&npt->ept));
+	r = invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&npt->pt));
 	if (r != VMX_OK)
 		panic("INVEPT single-context 0x%lx failed: %s",
-		      (unsigned long)ept_eptp(&npt->ept), vmx_result_name(r));
+		      (unsigned long)ept_eptp(&npt->pt), vmx_result_name(r));
 }
 
 struct npt *vmx_npt_create(struct page_alloc *pa)
 {
 	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
 	struct npt *npt = (struct npt *)(uintptr_t)page;
-	struct ept_mem mem = {
+	struct pt_mem mem = {
 		.ctx = pa,
 		.alloc_table = npt_alloc_table,
 		.free_table = npt_free_table,
@@ -61,7 +61,7 @@ struct npt *vmx_npt_create(struct page_alloc *pa)
 	if (!page)
 		return NULL;
 	npt->pa = pa;
-	if (ept_init(&npt->ept, &mem)) {
+	if (pt_init(&npt->pt, &mem, &pt_format_ept)) {
 		page_free(pa, page, 1);
 		return NULL;
 	}
@@ -74,24 +74,24 @@ struct npt *vmx_npt_create(struct page_alloc *pa)
 void vmx_npt_destroy(struct npt *npt)
 {
 	npt_flush(npt);
-	ept_destroy(&npt->ept);
+	pt_destroy(&npt->pt);
 	page_free(npt->pa, (uint64_t)(uintptr_t)npt, 1);
 }
 
 uint64_t vmx_npt_eptp(const struct npt *npt)
 {
-	return ept_eptp(&npt->ept);
+	return ept_eptp(&npt->pt);
 }
 
-/* NPT_R/W/X and EPT_PERM_R/W/X are the same bits. */
-_Static_assert(NPT_R == EPT_PERM_R && NPT_W == EPT_PERM_W &&
-	       NPT_X == EPT_PERM_X, "NPT and EPT permission bits differ");
+/* NPT_R/W/X and PT_PERM_R/W/X are the same bits. */
+_Static_assert(NPT_R == PT_PERM_R && NPT_W == PT_PERM_W &&
+	       NPT_X == PT_PERM_X, "NPT and PT permission bits differ");
 
 int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm)
 {
 	bool flush = false;
-	int r = ept_map(&npt->ept, gpa, hpa, size, perm, &flush);
+	int r = pt_map(&npt->pt, gpa, hpa, size, perm, &flush);
 
 	if (flush)
 		npt_flush(npt);
@@ -101,7 +101,7 @@ int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
-	int r = ept_unmap(&npt->ept, gpa, size, &flush);
+	int r = pt_unmap(&npt->pt, gpa, size, &flush);
 
 	if (flush)
 		npt_flush(npt);
@@ -111,7 +111,7 @@ int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
-	int r = ept_unmap(&npt->ept, gpa, size, &flush);
+	int r = pt_unmap(&npt->pt, gpa, size, &flush);
 
 	npt->flush_due |= flush;
 	return r;
@@ -119,7 +119,7 @@ int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 
 int vmx_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
 {
-	return ept_keep_tables(&npt->ept, gpa, size);
+	return pt_keep_tables(&npt->pt, gpa, size);
 }
 
 bool vmx_npt_sync(struct npt *npt)
@@ -133,7 +133,7 @@ bool vmx_npt_sync(struct npt *npt)
 int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 {
 	bool flush = false;
-	int r = ept_protect(&npt->ept, gpa, size, perm, &flush);
+	int r = pt_protect(&npt->pt, gpa, size, perm, &flush);
 
 	if (flush)
 		npt_flush(npt);
@@ -142,7 +142,7 @@ int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 
 int vmx_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
-	return ept_lookup(&npt->ept, gpa, hpa, perm, NULL);
+	return pt_lookup(&npt->pt, gpa, hpa, perm, NULL);
 }
 
 void vmx_npt_for_each_leaf(struct npt *npt,
@@ -150,5 +150,5 @@ void vmx_npt_for_each_leaf(struct npt *npt,
 				  uint64_t size, unsigned perm),
 		       void *arg)
 {
-	ept_for_each_leaf(&npt->ept, fn, arg);
+	pt_for_each_leaf(&npt->pt, fn, arg);
 }
