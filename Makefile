@@ -282,7 +282,7 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@$(PYTHON) tools/run.py
+	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED))
 
 test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build

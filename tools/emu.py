@@ -115,24 +115,46 @@ class Interrupted(KeyboardInterrupt):
 # --------------------------------------------------------------------------
 # host capability detection
 
+KVM_CREATE_VM = 0xAE01      # _IO(KVMIO, 0x01) [linux/kvm.h]
+
+
 def kvm_status():
-    """(usable, why): KVM can run flipvisor with VT-x only if the host CPU
-    has VMX (nested VMX when we are a guest ourselves) and /dev/kvm opens
-    read-write."""
+    """(usable, why): QEMU with KVM can run flipvisor only if the host CPU
+    has VT-x (vmx) or AMD-V (svm), the KVM module passes it on to guests
+    (nested=Y, needed when we are a guest ourselves and harmless on bare
+    metal, where it is the default), and /dev/kvm creates a VM."""
     try:
         with open("/proc/cpuinfo") as f:
-            has_vmx = any(line.startswith("flags") and "vmx" in line.split(":", 1)[1].split()
-                          for line in f)
+            flags = set()
+            for line in f:
+                if line.startswith("flags"):
+                    flags.update(line.split(":", 1)[1].split())
     except OSError as e:
         return False, "cannot read /proc/cpuinfo: %s" % e
-    if not has_vmx:
-        return False, "host CPU has no vmx flag in /proc/cpuinfo"
+    ext = "vmx" if "vmx" in flags else "svm" if "svm" in flags else None
+    if not ext:
+        return False, "host CPU has neither vmx nor svm in /proc/cpuinfo"
+    module = "kvm_intel" if ext == "vmx" else "kvm_amd"
+    try:
+        with open("/sys/module/%s/parameters/nested" % module) as f:
+            nested = f.read().strip()
+    except OSError:
+        return False, "host CPU has %s but %s is not loaded" % (ext, module)
+    if nested not in ("Y", "1"):
+        return False, "%s nested=%s: KVM does not pass %s on to guests" % (module, nested, ext)
     try:
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
     except OSError as e:
         return False, "/dev/kvm does not open read-write (%s)" % e.strerror
-    os.close(fd)
-    return True, "host CPU has vmx and /dev/kvm opens read-write"
+    try:
+        import fcntl
+        vm = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
+        os.close(vm)
+    except OSError as e:
+        return False, "/dev/kvm cannot create a VM (%s)" % e.strerror
+    finally:
+        os.close(fd)
+    return True, "host CPU has %s, %s nested=%s, /dev/kvm creates VMs" % (ext, module, nested)
 
 
 def kvm_usable():
