@@ -190,13 +190,14 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps pt guest_net netpath \
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit pt guest_net netpath \
 	demux
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
+unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
