@@ -19,6 +19,34 @@ static uint64_t alloc_all_ones(struct page_alloc *pa, uint64_t pages)
 	return p;
 }
 
+#define CPUID_1_ECX_XSAVE  (1u << 26)
+#define CR4_OSXSAVE        (1ull << 18)
+#define XCR0_X87_SSE       0x3ull
+
+/* A guest here owns its CR4 (nothing intercepts MOV to CR4, and without
+ * decode assists it could not be emulated cheaply), so it may set
+ * OSXSAVE, which VT-x keeps for the host. XCR0 is not part of the VMCB:
+ * every guest runs with the host's. Set it to x87|SSE, which FXSAVE
+ * switches between guests, so no guest can use AVX or later state that
+ * nobody saves; XSETBV is intercepted, so it stays so [SDM 1 13.3]. */
+static void clamp_xcr0(void)
+{
+	uint64_t cr4 = read_cr4();
+	uint32_t lo, hi;
+
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE))
+		return;
+	write_cr4(cr4 | CR4_OSXSAVE);
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if (((uint64_t)hi << 32 | lo) != XCR0_X87_SSE)
+		__asm__ volatile("xsetbv" : : "a"((uint32_t)XCR0_X87_SSE),
+				 "d"(0), "c"(0));
+	LOG("svm", "XCR0 0x%lx -> 0x%lx: guests get x87 and SSE state only",
+	    (unsigned long)((uint64_t)hi << 32 | lo),
+	    (unsigned long)XCR0_X87_SSE);
+	write_cr4(cr4);
+}
+
 static bool svm_virt_start(struct page_alloc *pa)
 {
 	uint64_t hsave = page_alloc(pa, 1, PAGE_SIZE);
@@ -36,6 +64,7 @@ static bool svm_virt_start(struct page_alloc *pa)
 	 * tables use bit 63 as no-execute (arch/x86/svm/npt_format.h). */
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME | EFER_NXE);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	clamp_xcr0();
 	LOG("svm", "SVM on: EFER 0x%lx, host save area 0x%lx, RIP advance by "
 	    "%s, TLB flush by %s", (unsigned long)rdmsr(MSR_IA32_EFER),
 	    (unsigned long)hsave, svm_cfg.nrips ? "NRIP save" :

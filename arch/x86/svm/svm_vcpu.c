@@ -22,8 +22,8 @@
  * [APM 2 15.5.1]), INVD (it would drop the host's dirty cache lines),
  * task switches, shutdown (a triple fault), and what CPUID hides from
  * the guest (RDTSCP, MONITOR/MWAIT, XSETBV). Exceptions and CR accesses
- * are the guest's own business under nested paging; CR4.OSXSAVE is of
- * no use to it with XSETBV intercepted. */
+ * are the guest's own business under nested paging; CR4.OSXSAVE gains it
+ * nothing with XSETBV intercepted and XCR0 held at x87|SSE (svm_start.c). */
 #define INTERCEPT3 (ICPT_INTR | ICPT_INIT | ICPT_CPUID | ICPT_RSM | \
 		    ICPT_INVD | ICPT_HLT | ICPT_INVLPGA | ICPT_IOIO_PROT | \
 		    ICPT_MSR_PROT | ICPT_TASK_SWITCH | ICPT_FERR_FREEZE | \
