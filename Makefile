@@ -42,6 +42,7 @@ HV_C := \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
+	arch/x86/svm/svm_cr4.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
@@ -190,7 +191,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit pt guest_net netpath \
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt guest_net netpath \
 	demux
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -198,6 +199,7 @@ unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
+unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)

@@ -48,6 +48,14 @@ bool svm_probe(void);
 /* svm_exit.c: the exit that just happened, in vendor-neutral terms. */
 void svm_exit_decode(struct vcpu *v, struct vm_exit *e);
 
+/* svm_cr4.c: emulate the MOV to CR4 that just exited; false when the
+ * guest may not write that value (or the instruction cannot be read):
+ * the VM is then stopped like any unexpected exit. */
+bool svm_cr4_write(struct vcpu *v);
+/* Decode [REX] 0F 22 /r with reg = 4 from 'n' bytes: its length and the
+ * source register (0 = RAX ... 15 = R15), or -1. */
+int svm_decode_mov_to_cr4(const uint8_t *b, unsigned n, unsigned *gpr);
+
 /* svm_npt.c */
 uint64_t svm_npt_root(const struct npt *npt);
 /* The TLB_CONTROL the next VMRUN on this table must carry; consumes the

@@ -23,12 +23,11 @@ static uint64_t alloc_all_ones(struct page_alloc *pa, uint64_t pages)
 #define CR4_OSXSAVE        (1ull << 18)
 #define XCR0_X87_SSE       0x3ull
 
-/* A guest here owns its CR4 (nothing intercepts MOV to CR4, and without
- * decode assists it could not be emulated cheaply), so it may set
- * OSXSAVE, which VT-x keeps for the host. XCR0 is not part of the VMCB:
- * every guest runs with the host's. Set it to x87|SSE, which FXSAVE
- * switches between guests, so no guest can use AVX or later state that
- * nobody saves; XSETBV is intercepted, so it stays so [SDM 1 13.3]. */
+/* XCR0 is not part of the VMCB: every guest runs with the host's. A
+ * guest cannot set CR4.OSXSAVE (svm_cr4.c) and XSETBV is intercepted;
+ * as a second line, XCR0 is set to x87|SSE, the state FXSAVE switches
+ * between guests, so no AVX or later state could be reached that nobody
+ * saves [SDM 1 13.3]. */
 static void clamp_xcr0(void)
 {
 	uint64_t cr4 = read_cr4();

@@ -21,9 +21,9 @@
  * (MSRPM all ones), the SVM instructions (VMRUN must be intercepted
  * [APM 2 15.5.1]), INVD (it would drop the host's dirty cache lines),
  * task switches, shutdown (a triple fault), and what CPUID hides from
- * the guest (RDTSCP, MONITOR/MWAIT, XSETBV). Exceptions and CR accesses
- * are the guest's own business under nested paging; CR4.OSXSAVE gains it
- * nothing with XSETBV intercepted and XCR0 held at x87|SSE (svm_start.c). */
+ * the guest (RDTSCP, MONITOR/MWAIT, XSETBV), and writes to CR4, of which
+ * a guest gets the bits VT-x leaves it (svm_cr4.c). Exceptions and the
+ * other CRs are the guest's own business under nested paging. */
 #define INTERCEPT3 (ICPT_INTR | ICPT_INIT | ICPT_CPUID | ICPT_RSM | \
 		    ICPT_INVD | ICPT_HLT | ICPT_INVLPGA | ICPT_IOIO_PROT | \
 		    ICPT_MSR_PROT | ICPT_TASK_SWITCH | ICPT_FERR_FREEZE | \
@@ -42,6 +42,11 @@ static struct vcpu *fpu_owner;
  * hands. */
 static struct vcpu *asid_owner[CFG_MAX_VMS + 1];
 
+static uint8_t flush_asid(void)
+{
+	return svm_cfg.flush_by_asid ? TLB_CONTROL_THIS_ASID : TLB_CONTROL_ALL;
+}
+
 static uint32_t asid_of(uint16_t id)
 {
 	return 1 + (uint32_t)id % (svm_cfg.nasid - 1);
@@ -49,7 +54,7 @@ static uint32_t asid_of(uint16_t id)
 
 static void setup_controls(struct vmcb *c, struct npt *npt, uint16_t id)
 {
-	c->intercept_cr = 0;
+	c->intercept_cr = 1u << (16 + 4);      /* CR4 writes (svm_cr4.c) */
 	c->intercept_dr = 0;
 	c->intercept_exc = 0;
 	c->intercept3 = INTERCEPT3;
@@ -148,18 +153,19 @@ void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 }
 
 /* SVM has no preemption timer: the LAPIC timer, armed for the budget,
- * ends the entry with a physical-interrupt exit. */
+ * ends the entry with a physical-interrupt exit. A MOV to CR4 the guest
+ * may make is emulated here and the guest resumed, as VT-x never exits
+ * for one. */
 void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 {
 	struct vmcb *c = v->vmcb;
-	uint64_t deadline;
+	uint64_t deadline, now;
 
 	svm_npt_sync(v->npt);           /* no entry on a stale translation */
 	c->tlb_control = svm_npt_take_flush(v->npt);
 	if (asid_owner[c->asid] != v) {
 		asid_owner[c->asid] = v;
-		c->tlb_control = svm_cfg.flush_by_asid ? TLB_CONTROL_THIS_ASID :
-							 TLB_CONTROL_ALL;
+		c->tlb_control = flush_asid();
 	}
 	if (fpu_owner != v) {
 		if (fpu_owner)
@@ -167,13 +173,25 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		fxrstor(&v->fpu);
 		fpu_owner = v;
 	}
-	c->rax = v->regs.rax;
-	deadline = rdtsc() + budget;
-	lapic_timer_oneshot(budget);
-	svm_enter(&v->regs, v->vmcb_pa, svm_cfg.host_area_pa);
-	v->regs.rax = c->rax;
-	c->tlb_control = TLB_CONTROL_NONE;
-	svm_exit_decode(v, e);
+	now = rdtsc();
+	deadline = now + budget;
+	for (;;) {
+		c->rax = v->regs.rax;
+		lapic_timer_oneshot(deadline - now);
+		svm_enter(&v->regs, v->vmcb_pa, svm_cfg.host_area_pa);
+		v->regs.rax = c->rax;
+		c->tlb_control = TLB_CONTROL_NONE;
+		svm_exit_decode(v, e);
+		now = rdtsc();
+		if (c->exit_code != SVM_EXIT_CR4_WRITE || !svm_cr4_write(v))
+			break;
+		/* Paging bits may have changed: drop the guest's TLB. */
+		c->tlb_control = flush_asid();
+		if (now >= deadline) {
+			e->kind = EXIT_TIMESLICE;
+			return;
+		}
+	}
 	if (e->kind == EXIT_ENTRY_FAILED)
 		LOG("svm", "VMRUN refused the VMCB at 0x%lx (exit code -1)",
 		    (unsigned long)v->vmcb_pa);
