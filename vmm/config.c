@@ -88,6 +88,12 @@ static const char *const cfg_delivery_names[] = {
 	[CFG_DELIVERY_HYBRID] = "hybrid",
 };
 
+/* Indexed by enum cfg_invariants. */
+static const char *const cfg_invariants_names[] = {
+	[CFG_INVARIANTS_BATCH] = "batch",
+	[CFG_INVARIANTS_EVERY] = "every",
+};
+
 #define CFG_ENUM(list) .names = (list), .nr_names = CFG_ARRAY_SIZE(list)
 
 /* Every key the file knows. A new key is one line here (plus its parse
@@ -115,6 +121,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_GLOBAL, .name = "copy_threshold",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, copy_threshold),
 	  .min = 0, .max = NET_COPY_BUF_SIZE, .def = "2048" },
+	{ .section = CFG_SEC_GLOBAL, .name = "invariants", .parse = cfg_parse_enum,
+	  .offset = offsetof(struct config, invariants), .def = "batch",
+	  CFG_ENUM(cfg_invariants_names) },
 	{ .section = CFG_SEC_GLOBAL, .name = "stats_ms",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, stats_ms),
 	  .min = 100, .max = 3600000, .def = "5000" },

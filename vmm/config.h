@@ -41,6 +41,13 @@ enum cfg_test_mode {
 	CFG_MODE_NET_HOARD,          /* never releases receive slots */
 };
 
+/* When the data path checks its invariants (vmm/netpath.h,
+ * enum np_check_mode). */
+enum cfg_invariants {
+	CFG_INVARIANTS_BATCH = 0,       /* after every batch of received frames */
+	CFG_INVARIANTS_EVERY,           /* after every transition */
+};
+
 /* How received frames reach the guests (same values as enum np_mode). */
 enum cfg_delivery {
 	CFG_DELIVERY_FLIP = 0,
@@ -72,6 +79,7 @@ struct config {
 	uint32_t          stats_ms;     /* statistics table period */
 	uint32_t          delivery;     /* enum cfg_delivery */
 	uint32_t          copy_threshold; /* hybrid: copy frames up to this long */
+	uint32_t          invariants;   /* enum cfg_invariants */
 	/* guests, in file order */
 	uint32_t          nr_vms;
 	struct cfg_vm     vms[CFG_MAX_VMS];

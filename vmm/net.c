@@ -187,7 +187,10 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	if (np_init(net.np, &ops, hpas, cfg->pool_frames,
 		    cfg->pool_frames / 4, cfg->reclaim_ms * tsc_per_ms))
 		panic("np_init refused a pool of %u frames", cfg->pool_frames);
-	net.np->check = NET_COST_CHECK; /* every invariant, every transition */
+	/* Every invariant, after every batch or every transition. */
+	net.np->check = !NET_COST_CHECK ? NP_CHECK_OFF :
+			cfg->invariants == CFG_INVARIANTS_EVERY ? NP_CHECK_EVERY :
+			NP_CHECK_BATCH;
 	net.np->tx_reserve = cfg->pool_frames / 8;
 	net.np->mode = (uint8_t)cfg->delivery;
 	net.np->copy_threshold = (uint16_t)cfg->copy_threshold;
@@ -213,6 +216,9 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	    cfg->pool_frames, cfg->pool_frames * 4,
 	    vec < 0 ? "polling only" : "interrupt-driven, polled on every exit",
 	    n);
+	LOG("net", "invariants checked %s",
+	    net.np->check == NP_CHECK_EVERY ? "after every transition" :
+	    net.np->check == NP_CHECK_BATCH ? "after every batch" : "never");
 	if (net.np->mode == NP_HYBRID)
 		LOG("net", "delivery hybrid: copy frames of up to %u bytes, flip "
 		    "longer ones", net.np->copy_threshold);

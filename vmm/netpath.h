@@ -41,6 +41,16 @@ enum frame_state {
 	FRAME_NR_STATES
 };
 
+/* When np_check runs (config 'invariants'; docs/datapath.md). The full
+ * check walks the whole pool: after every frame it is most of a frame's
+ * cost, after every batch a thirty-second of it at batch 32. */
+enum np_check_mode {
+	NP_CHECK_OFF,           /* never: benchmarks of the bare path */
+	NP_CHECK_EVERY,         /* after every transition, every frame too */
+	NP_CHECK_BATCH,         /* after every call but np_rx, whose frames
+				 * np_rx_end checks once per batch */
+};
+
 /* How a frame reaches a VM (config 'delivery'). */
 enum np_mode {
 	NP_FLIP,                /* remap the pool frame into the VM's window */
@@ -126,7 +136,7 @@ struct netpath_ops {
 
 struct netpath {
 	struct netpath_ops ops;
-	bool               check;               /* np_check after every transition */
+	uint8_t            check;               /* enum np_check_mode */
 	uint32_t           nr_frames;
 	uint32_t           count[FRAME_NR_STATES];
 	uint32_t           low_watermark;       /* free + posted below: reclaim */
@@ -154,8 +164,8 @@ struct netpath {
 
 /* Take over 'n' (1..NP_MAX_FRAMES) distinct page-aligned frames, zero
  * them, all FREE. Every op must be set. tx_reserve, check, mode and
- * copy_threshold start at 0, false, NP_FLIP and 0: set them before the
- * first transition. 0, or -1 (bad arguments; then *np is zeroed). */
+ * copy_threshold start at 0, NP_CHECK_OFF, NP_FLIP and 0: set them
+ * before the first transition. 0, or -1 (bad arguments; then *np is zeroed). */
 int np_init(struct netpath *np, const struct netpath_ops *ops,
 	    const uint64_t *frame_hpas, uint32_t n, uint32_t low_watermark,
 	    uint64_t reclaim_ticks);
@@ -270,9 +280,18 @@ uint32_t np_pool_refill(struct netpath *np);
 bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 		      uint64_t len);
 
+/* At the end of a transition: the full check, unless it is off. */
 static inline void np_checked(const struct netpath *np)
 {
-	if (np->check)
+	if (np->check != NP_CHECK_OFF)
+		np_check(np);
+}
+
+/* At the end of one frame of a batch (np_rx): np_rx_end checks the
+ * batch, so only NP_CHECK_EVERY checks each frame. */
+static inline void np_checked_frame(const struct netpath *np)
+{
+	if (np->check == NP_CHECK_EVERY)
 		np_check(np);
 }
 

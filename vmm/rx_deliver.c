@@ -276,7 +276,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	for (; taken; taken &= (uint16_t)(taken - 1))
 		n++;
 out:
-	np_checked(np);
+	np_checked_frame(np);
 	return n;
 }
 

@@ -195,9 +195,14 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.reclaim_ms, 100);
 	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 2048);
+	assert_int_equal(cfg.invariants, CFG_INVARIANTS_BATCH);
 	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
 	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 0);
+	assert_parses("invariants = every\n", 19, &cfg);
+	assert_int_equal(cfg.invariants, CFG_INVARIANTS_EVERY);
+	assert_parses("invariants = batch\n", 19, &cfg);
+	assert_int_equal(cfg.invariants, CFG_INVARIANTS_BATCH);
 
 	assert_parses("pool_frames = 16\nreclaim_ms = 10000\n" VM("a", 1)
 		      "rx_slots = 512\nquota_frames = 512\npromiscuous = yes\n"
@@ -548,6 +553,8 @@ static const struct reject rejects[] = {
 	  "ping '10.0.0.256' is malformed (want a.b.c.d)" },
 	{ "delivery unknown", "delivery = teleport\n", 0, 1,
 	  "delivery 'teleport' is malformed (want flip, copy or hybrid)" },
+	{ "invariants unknown", "invariants = off\n", 0, 1,
+	  "invariants 'off' is malformed (want batch or every)" },
 	{ "copy_threshold too big", "copy_threshold = 2049\n", 0, 1,
 	  "copy_threshold 2049 out of range (0..2048)" },
 	{ "stats too often", "stats_ms = 99\n", 0, 1,

@@ -48,7 +48,7 @@ static void fresh(void)
 	uint64_t hpa = (uint64_t)(uintptr_t)pages[0];
 
 	assert_int_equal(np_init(&np, &ops, &hpa, 1, 0, 100), 0);
-	np.check = true;
+	np.check = NP_CHECK_EVERY;
 	panicked = NULL;
 }
 

@@ -303,7 +303,7 @@ static void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
 	fk.nic_cap = nic_cap;
 	assert_int_equal(np_init(&np, &fake_ops, hpas, frames, low_wm,
 				 reclaim_ticks), 0);
-	np.check = true;
+	np.check = NP_CHECK_EVERY;
 }
 
 static void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
@@ -2520,9 +2520,28 @@ static void test_check_runs(void **state)
 	fk.expect_panic = true;
 	np_rx_end(&np, now);
 	assert_int_equal(fk.panics, 1);
-	np.check = false;
+	np.check = NP_CHECK_OFF;
 	np_rx_end(&np, now);
 	assert_int_equal(fk.panics, 1);
+}
+
+/* NP_CHECK_BATCH skips the check after each received frame and makes it
+ * once at the end of the batch; NP_CHECK_EVERY makes it after each. */
+static void test_check_modes(void **state)
+{
+	(void)state;
+	check_world();
+	np.check = NP_CHECK_BATCH;
+	break_held();
+	fk.corrupted = true;
+	fk.expect_panic = true;
+	assert_int_equal(rx(mac(1), 60), 1);
+	assert_int_equal(fk.panics, 0);
+	np_rx_end(&np, now);
+	assert_int_equal(fk.panics, 1);
+	np.check = NP_CHECK_EVERY;
+	assert_int_equal(rx(mac(1), 60), 1);
+	assert_int_equal(fk.panics, 2);
 }
 
 /* --- soak ------------------------------------------------------------------ */
@@ -2833,6 +2852,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_untrusted_ring),
 	T(test_ring_wrap),
 	T(test_check_runs),
+	T(test_check_modes),
 	T(test_copy_frame_back),
 	T(test_hybrid_threshold),
 	T(test_copy_release),

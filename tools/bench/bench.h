@@ -86,7 +86,7 @@ struct bench_world {
 	struct netpath     *np;         /* NULL for BK_MEMCPY */
 	enum bench_kind     kind;
 	uint32_t            nvms, pool;
-	bool                check;
+	uint8_t             check;      /* enum np_check_mode */
 	uint8_t            *pages;      /* the pool's pages */
 	uint64_t            nic[BENCH_NIC_DESCS];   /* posted buffers, FIFO */
 	uint32_t            nic_head, nic_n;
@@ -105,7 +105,7 @@ struct bench_world {
 };
 
 struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
-			      uint32_t pool, bool check);
+			      uint32_t pool, uint8_t check);
 /* One receive pass: 'batch' frames of 'size' bytes, round-robin over the
  * VMs, each guest releasing 'batch' slots per call. Returns the TSC
  * ticks of the data path, the simulated DMA not included. */

@@ -27,10 +27,15 @@ static const uint32_t SCALE_VMS[] = { 1, 2, 4, 8, 16 };
 static const uint16_t SCALE_SIZES[] = { 64, 1514 };
 static const char *const KIND_NAME[] = { "flip", "copy", "hybrid", "memcpy" };
 static const char *const STRING_NAME[] = { "hv", "libc", "efi" };
+static const char *const CHECK_NAME[] = {       /* enum np_check_mode */
+	[NP_CHECK_OFF] = "off", [NP_CHECK_EVERY] = "every",
+	[NP_CHECK_BATCH] = "batch",
+};
 
 struct cell {
 	uint8_t              kind, string;      /* enum bench_kind, bench_string */
-	bool                 check, cold;
+	uint8_t              check;     /* enum np_check_mode */
+	bool                 cold;
 	uint16_t             size;
 	uint32_t             batch, nvms, pool;
 	struct bench_world  *w;
@@ -76,8 +81,8 @@ extern struct bench_run run;
 
 /* bench_datapath.c */
 struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
-			      bool check);
-struct cell *find(uint8_t kind, uint8_t string, bool check, bool cold,
+			      uint8_t check);
+struct cell *find(uint8_t kind, uint8_t string, uint8_t check, bool cold,
 		  uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size);
 
 /* bench_measure.c */

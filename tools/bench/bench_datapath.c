@@ -19,7 +19,7 @@ static struct bench_world *worlds[MAX_WORLDS];
 static uint32_t nworlds;
 
 struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
-			      bool check)
+			      uint8_t check)
 {
 	for (uint32_t i = 0; i < nworlds; i++) {
 		struct bench_world *w = worlds[i];
@@ -33,7 +33,7 @@ struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
 	return worlds[nworlds++] = world_new(kind, nvms, pool, check);
 }
 
-struct cell *find(uint8_t kind, uint8_t string, bool check, bool cold,
+struct cell *find(uint8_t kind, uint8_t string, uint8_t check, bool cold,
 		  uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size)
 {
 	for (uint32_t i = 0; i < ncells; i++) {
@@ -47,7 +47,7 @@ struct cell *find(uint8_t kind, uint8_t string, bool check, bool cold,
 	return NULL;
 }
 
-static void add(uint8_t kind, uint8_t string, bool check, bool cold,
+static void add(uint8_t kind, uint8_t string, uint8_t check, bool cold,
 		uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size)
 {
 	struct cell *c;
@@ -58,7 +58,7 @@ static void add(uint8_t kind, uint8_t string, bool check, bool cold,
 	*c = (struct cell){ .kind = kind, .string = string, .check = check,
 			    .cold = cold, .size = size, .batch = batch,
 			    .nvms = nvms, .pool = pool };
-	c->w = world_get(kind, nvms, pool, kind == BK_MEMCPY ? false : check);
+	c->w = world_get(kind, nvms, pool, kind == BK_MEMCPY ? NP_CHECK_OFF : check);
 	c->ns = calloc(MAX_ROUNDS, sizeof(double));
 	c->probe = calloc(MAX_ROUNDS, sizeof(c->probe[0]));
 }
@@ -72,36 +72,36 @@ static void add_all(void)
 			for (uint32_t b = 0; b < ARRAY_SIZE(BATCHES); b++)
 				for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++)
 					if (k != BK_MEMCPY || BATCHES[b] == 32)
-						add(k, BS_HV, false, false, POOL_MAIN,
+						add(k, BS_HV, NP_CHECK_OFF, false, POOL_MAIN,
 						    VMS[v], BATCHES[b], SIZES[s]);
 	/* The headline rows again with libc's string functions, and with
 	 * gnu-efi's byte loops. */
 	for (uint32_t k = 0; k < BK_NR; k++)
 		for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++) {
-			add(k, BS_LIBC, false, false, POOL_MAIN, 1, 32, SIZES[s]);
-			add(k, BS_EFI, false, false, POOL_MAIN, 1, 32, SIZES[s]);
+			add(k, BS_LIBC, NP_CHECK_OFF, false, POOL_MAIN, 1, 32, SIZES[s]);
+			add(k, BS_EFI, NP_CHECK_OFF, false, POOL_MAIN, 1, 32, SIZES[s]);
 		}
 	for (uint32_t k = BK_FLIP; k <= BK_COPY; k++) {
 		for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
 			for (uint32_t p = 0; p < ARRAY_SIZE(SCALE_POOLS); p++)
-				add(k, BS_HV, false, false, SCALE_POOLS[p], 1, 32,
+				add(k, BS_HV, NP_CHECK_OFF, false, SCALE_POOLS[p], 1, 32,
 				    SCALE_SIZES[s]);
 			for (uint32_t v = 0; v < ARRAY_SIZE(SCALE_VMS); v++)
-				add(k, BS_HV, false, false, POOL_MAIN, SCALE_VMS[v],
+				add(k, BS_HV, NP_CHECK_OFF, false, POOL_MAIN, SCALE_VMS[v],
 				    32, SCALE_SIZES[s]);
 		}
 	}
 	for (uint32_t k = BK_FLIP; k <= BK_HYBRID; k++)
 		for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++)
-			for (int on = 0; on < 2; on++)
-				add(k, BS_HV, on, false, POOL_CHECK, 1, 32,
+			for (uint8_t m = NP_CHECK_OFF; m <= NP_CHECK_BATCH; m++)
+				add(k, BS_HV, m, false, POOL_CHECK, 1, 32,
 				    SCALE_SIZES[s]);
 	for (uint32_t k = BK_FLIP; k < BK_NR; k++) {
 		if (k == BK_HYBRID)
 			continue;
 		for (uint8_t str = BS_HV; str <= BS_LIBC; str++)
 			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++)
-				add(k, str, false, true, POOL_MAIN, 1, 32,
+				add(k, str, NP_CHECK_OFF, true, POOL_MAIN, 1, 32,
 				    SCALE_SIZES[s]);
 	}
 }

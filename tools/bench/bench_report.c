@@ -74,7 +74,7 @@ static const char *side(const struct cell *h)
 static struct cell *main_cell(uint8_t kind, uint8_t string, uint32_t nvms,
 			      uint32_t batch, uint16_t size)
 {
-	return find(kind, string, false, false, POOL_MAIN, nvms, batch, size);
+	return find(kind, string, NP_CHECK_OFF, false, POOL_MAIN, nvms, batch, size);
 }
 
 static void print_side(uint8_t string)
@@ -153,14 +153,14 @@ static bool print_scaling(FILE *csv, const char *axis, const uint32_t *val,
 		printf("  %5u |", val[i]);
 		for (uint32_t k = BK_FLIP; k <= BK_COPY; k++) {
 			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
-				struct cell *c = find(k, BS_HV, false, false,
+				struct cell *c = find(k, BS_HV, NP_CHECK_OFF, false,
 						      pool ? val[i] : POOL_MAIN,
 						      pool ? 1 : val[i], 32, SCALE_SIZES[s]);
 				struct cell *p = !i ? NULL :
-					find(k, BS_HV, false, false,
+					find(k, BS_HV, NP_CHECK_OFF, false,
 					     pool ? val[i - 1] : POOL_MAIN,
 					     pool ? 1 : val[i - 1], 32, SCALE_SIZES[s]);
-				struct cell *first = find(k, BS_HV, false, false,
+				struct cell *first = find(k, BS_HV, NP_CHECK_OFF, false,
 							  pool ? val[0] : POOL_MAIN,
 							  pool ? 1 : val[0], 32,
 							  SCALE_SIZES[s]);
@@ -193,19 +193,24 @@ static bool print_scaling(FILE *csv, const char *axis, const uint32_t *val,
 
 static void print_check_cold(void)
 {
-	printf("\nThe invariant checker (np->check, on in every hypervisor "
-	       "build): pool %u, batch 32, 1 VM\n", POOL_CHECK);
-	printf("  mode     size | check off   check on |  on/off\n");
+	printf("\nThe invariant checker (np->check; config 'invariants', "
+	       "default batch): pool %u, batch 32, 1 VM\n", POOL_CHECK);
+	printf("  mode     size |  check off      batch      every | "
+	       "batch/off every/off\n");
 	for (uint32_t k = BK_FLIP; k <= BK_HYBRID; k++) {
 		for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
-			struct cell *off = find(k, BS_HV, false, false, POOL_CHECK, 1, 32,
-						SCALE_SIZES[s]);
-			struct cell *on = find(k, BS_HV, true, false, POOL_CHECK, 1, 32,
-					       SCALE_SIZES[s]);
+			struct cell *c[3];
 
-			printf("  %-6s  %4u | %s %s | %7.1f\n", KIND_NAME[k],
-			       SCALE_SIZES[s], ns_str(off, 10), ns_str(on, 10),
-			       ratio(on, off, NULL));
+			for (uint8_t m = NP_CHECK_OFF; m <= NP_CHECK_BATCH; m++)
+				c[m] = find(k, BS_HV, m, false, POOL_CHECK, 1,
+					    32, SCALE_SIZES[s]);
+			printf("  %-6s  %4u | %s %s %s | %9.2f %9.1f\n",
+			       KIND_NAME[k], SCALE_SIZES[s],
+			       ns_str(c[NP_CHECK_OFF], 10),
+			       ns_str(c[NP_CHECK_BATCH], 10),
+			       ns_str(c[NP_CHECK_EVERY], 10),
+			       ratio(c[NP_CHECK_BATCH], c[NP_CHECK_OFF], NULL),
+			       ratio(c[NP_CHECK_EVERY], c[NP_CHECK_OFF], NULL));
 		}
 	}
 	printf("\nDMA cold: the frame's lines flushed from the caches after the "
@@ -217,7 +222,7 @@ static void print_check_cold(void)
 				continue;
 			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
 				struct cell *w = main_cell(k, str, 1, 32, SCALE_SIZES[s]);
-				struct cell *c = find(k, str, false, true, POOL_MAIN, 1, 32,
+				struct cell *c = find(k, str, NP_CHECK_OFF, true, POOL_MAIN, 1, 32,
 						      SCALE_SIZES[s]);
 
 				printf("  %-6s %-6s %4u | %s %s | %6.2f\n",
@@ -334,7 +339,7 @@ static void write_csv(const char *dir)
 		fprintf(f, "%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.2f,%.2f,%.3f,%.0f,%u,%u,"
 			"%.4f,%.4f,%.4f,%.4f,%.3f,%.1f,%.4f,%u,%.2f\n",
 			KIND_NAME[c->kind], STRING_NAME[c->string],
-			c->cold ? "cold" : "warm", c->check ? "on" : "off", c->pool,
+			c->cold ? "cold" : "warm", CHECK_NAME[c->check], c->pool,
 			c->nvms, c->batch, c->size, c->med, c->p25, c->p75,
 			1e3 / c->med, cycles(c->med), c->nsamples,
 			c->chunks * c->batch * c->nvms, c->per.invepts / fr,

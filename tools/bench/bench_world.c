@@ -200,7 +200,7 @@ static void guest_init(struct bench_world *w, uint32_t v)
 }
 
 struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
-			      uint32_t pool, bool check)
+			      uint32_t pool, uint8_t check)
 {
 	static const struct netpath_ops ops_proto = {
 		.map = op_map, .unmap = op_unmap, .flush = op_flush,
