@@ -40,6 +40,9 @@ HV_C := \
 	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
 	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
+	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
+	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
+	arch/x86/svm/svm_cr4.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
@@ -49,7 +52,8 @@ HV_C := \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
 	lib/fmt.c lib/console.c lib/string.c
-HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm
+HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
+	arch/x86/svm/svm_entry.asm
 
 HV_OBJ := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 ESP    := $(BUILD)/esp
@@ -121,7 +125,8 @@ GUEST_LDFLAGS := -T guest-stub/guest.ld -nostdlib -static -z noexecstack \
 GUEST_NET_C := guest-stub/net_eth.c guest-stub/net_arp.c \
 	guest-stub/net_ipv4.c guest-stub/net_icmp.c guest-stub/net_udp.c \
 	guest-stub/net_csum.c guest-stub/net_ring.c guest-stub/net_ping.c
-GUEST_C   := guest-stub/main.c guest-stub/idt.c guest-stub/uart.c \
+GUEST_C   := guest-stub/main.c guest-stub/hypercall.c guest-stub/idt.c \
+	guest-stub/uart.c \
 	guest-stub/print.c guest-stub/mode_normal.c guest-stub/mode_spin.c \
 	guest-stub/mode_bad_memory.c guest-stub/mode_triple_fault.c \
 	guest-stub/mode_hypercall_flood.c guest-stub/mode_fpu_probe.c \
@@ -189,13 +194,15 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps pt guest_net netpath \
-	demux netpath_stop
+UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
+	guest_net netpath demux netpath_stop
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
+unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
+unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
@@ -282,7 +289,7 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@$(PYTHON) tools/run.py
+	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED))
 
 test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build

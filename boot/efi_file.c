@@ -60,7 +60,7 @@ static EFI_STATUS read_from_tftp(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 	EFI_PXE_BASE_CODE_PROTOCOL *pxe;
 	EFI_IP_ADDRESS server;
 	EFI_STATUS st;
-	UINT64 size = CFG_FILE_MAX;
+	UINT64 size = 0, file_size;
 
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, dev,
 			       &gEfiPxeBaseCodeProtocolGuid, (void **)&pxe);
@@ -69,7 +69,22 @@ static EFI_STATUS read_from_tftp(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 
 	ZeroMem(&server, sizeof(server));
 	CopyMem(server.v4.Addr, pxe->Mode->DhcpAck.Dhcpv4.BootpSiAddr, 4);
-	*buf = AllocatePool(CFG_FILE_MAX + 1);
+	/* The size first, where the PXE stack can tell it. iPXE (QEMU's PXE
+	 * ROM) cannot (EFI_UNSUPPORTED), and its READ_FILE leaves BufferSize
+	 * at the buffer's size: then the buffer starts zeroed and the file
+	 * ends at its first NUL, which no configuration text contains. */
+	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe,
+			       EFI_PXE_BASE_CODE_TFTP_GET_FILE_SIZE, NULL, FALSE,
+			       &size, NULL, &server, (UINT8 *)CFG_TFTP_NAME,
+			       NULL, FALSE);
+	if (st == EFI_UNSUPPORTED)
+		size = CFG_FILE_MAX;
+	else if (EFI_ERROR(st))
+		return st == EFI_TFTP_ERROR ? EFI_NOT_FOUND : st;
+	else if (size > CFG_FILE_MAX)
+		return EFI_BAD_BUFFER_SIZE;
+	file_size = size;
+	*buf = AllocateZeroPool(size + 1);
 	if (!*buf)
 		return EFI_OUT_OF_RESOURCES;
 	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe,
@@ -80,6 +95,11 @@ static EFI_STATUS read_from_tftp(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 		FreePool(*buf);
 		return st == EFI_TFTP_ERROR ? EFI_NOT_FOUND : st;
 	}
+	if (size > file_size)
+		size = file_size;
+	if (size == CFG_FILE_MAX)       /* no size reported: up to the first NUL */
+		for (size = 0; size < file_size && (*buf)[size]; size++)
+			;
 	*len = (UINTN)size;
 	return EFI_SUCCESS;
 }

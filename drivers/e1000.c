@@ -7,6 +7,7 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "drivers/acpi.h"
 #include "drivers/e1000.h"
 #include "drivers/ioapic.h"
 #include "drivers/lapic.h"
@@ -592,20 +593,30 @@ int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route)
 	wr(E1000_IMC, E1000_IMS_ALL);
 	nic.irq_line = line;
 	if (route != E1000_IRQ_8259 && !ioapic_init(IOAPIC_DEFAULT_BASE)) {
-		/* Without ACPI, ISA IRQ n is I/O APIC pin n, and the firmware's
-		 * interrupt line names the ISA IRQ. */
+		/* The firmware's interrupt line names the ISA IRQ. Without
+		 * ACPI (Bochs + OVMF) ISA IRQ n is I/O APIC pin n, level and
+		 * active low as PCI wants; the MADT may say otherwise (QEMU's
+		 * q35 and i440fx: IRQ 11, level, active high). */
+		uint32_t gsi = line, flags = IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW;
+		uint16_t inti;
+		bool iso = acpi_irq_override(line, &gsi, &inti);
+
+		if (iso)
+			flags = ioapic_flags_from_inti(inti, flags);
 		pic_mask_all();
 		nic.irq_via_pic = false;
 		irq_set_handler(vector, e1000_irq);
-		if (ioapic_route(line, vector, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW,
-				 apic_id)) {
-			LOG("e1000", "I/O APIC has no pin %u: polling only", line);
+		if (gsi > 0xff || ioapic_route((uint8_t)gsi, vector, flags,
+					       apic_id)) {
+			LOG("e1000", "I/O APIC has no pin %u: polling only", gsi);
 			irq_set_handler(vector, NULL);
 			return -1;
 		}
-		LOG("e1000", "interrupts: INT%c# line %u -> I/O APIC pin %u, "
-		    "level, active low -> vector 0x%x on APIC %u", 'A' + pin - 1,
-		    line, line, vector, apic_id);
+		LOG("e1000", "interrupts: INT%c# line %u -> I/O APIC pin %u%s, "
+		    "%s, active %s -> vector 0x%x on APIC %u", 'A' + pin - 1,
+		    line, gsi, iso ? " (MADT override)" : "",
+		    flags & IOAPIC_LEVEL ? "level" : "edge",
+		    flags & IOAPIC_ACTIVE_LOW ? "low" : "high", vector, apic_id);
 	} else if (route == E1000_IRQ_IOAPIC) {
 		LOG("e1000", "no I/O APIC: polling only");
 		return -1;

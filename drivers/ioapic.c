@@ -2,6 +2,7 @@
  * onto the selected register [82093AA 3.1]. */
 #include <stdint.h>
 
+#include "drivers/acpi.h"
 #include "drivers/ioapic.h"
 #include "lib/console.h"
 
@@ -71,4 +72,27 @@ void ioapic_mask(uint8_t pin)
 	if (!ioapic || pin >= npins)
 		return;
 	ioapic_write((uint8_t)IOAPIC_REDTBL(pin), REDIR_MASKED);
+}
+
+uint32_t ioapic_flags_from_inti(uint16_t inti, uint32_t dflt)
+{
+	uint32_t f = dflt;
+
+	switch (inti & ACPI_INTI_POLARITY_MASK) {
+	case ACPI_INTI_ACTIVE_HIGH:
+		f &= ~IOAPIC_ACTIVE_LOW;
+		break;
+	case ACPI_INTI_ACTIVE_LOW:
+		f |= IOAPIC_ACTIVE_LOW;
+		break;
+	}
+	switch (inti & ACPI_INTI_TRIGGER_MASK) {
+	case ACPI_INTI_EDGE:
+		f &= ~IOAPIC_LEVEL;
+		break;
+	case ACPI_INTI_LEVEL:
+		f |= IOAPIC_LEVEL;
+		break;
+	}
+	return f;
 }

@@ -25,4 +25,9 @@ int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
 
 void ioapic_mask(uint8_t pin);
 
+/* IOAPIC_LEVEL/IOAPIC_ACTIVE_LOW for the MPS INTI flags of an ACPI
+ * interrupt source override; a field that "conforms to the bus" keeps
+ * its value in 'dflt' [ACPI 6.4 Table 5.26]. */
+uint32_t ioapic_flags_from_inti(uint16_t inti, uint32_t dflt);
+
 #endif

@@ -1,14 +1,30 @@
-/* VMCALL wrappers for the guest ABI in vmm/hypercall_abi.h: number in
+/* Hypercall wrappers for the guest ABI in vmm/hypercall_abi.h: number in
  * RAX, arguments in RDI, RSI, RDX, R10, R8, R9, result in RAX; every other
  * register is preserved. The "memory" clobber orders the call against
  * the buffers the hypervisor reads or fills. Virtual addresses equal
- * guest-physical ones (identity map), so a pointer is passed as its GPA. */
+ * guest-physical ones (identity map), so a pointer is passed as its GPA.
+ *
+ * The instruction is VMCALL on Intel VT-x and VMMCALL on AMD-V (each is
+ * #UD on the other vendor's CPU): the first call picks one from the CPU
+ * vendor CPUID reports (hypercall.c), so one image runs on both. */
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
+
+enum hc_insn { HC_INSN_UNKNOWN, HC_INSN_VMCALL, HC_INSN_VMMCALL };
+extern enum hc_insn hc_insn;
+/* Set hc_insn from CPUID leaf 0's vendor string. */
+void hc_insn_detect(void);
+
+#define HC_ASM(insn)                                                    \
+	__asm__ volatile(insn                                           \
+			 : "=a"(ret)                                    \
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2),          \
+			   "r"(r10), "r"(r8), "r"(r9)                   \
+			 : "memory")
 
 static inline int64_t hc_call6(uint64_t nr, uint64_t a0, uint64_t a1,
 			       uint64_t a2, uint64_t a3, uint64_t a4,
@@ -19,11 +35,12 @@ static inline int64_t hc_call6(uint64_t nr, uint64_t a0, uint64_t a1,
 	register uint64_t r9 __asm__("r9") = a5;
 	int64_t ret;
 
-	__asm__ volatile("vmcall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2),
-			   "r"(r10), "r"(r8), "r"(r9)
-			 : "memory");
+	if (__builtin_expect(hc_insn == HC_INSN_UNKNOWN, 0))
+		hc_insn_detect();
+	if (hc_insn == HC_INSN_VMMCALL)
+		HC_ASM("vmmcall");
+	else
+		HC_ASM("vmcall");
 	return ret;
 }
 

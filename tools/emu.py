@@ -6,8 +6,10 @@ Two beds:
   bochs  Bochs 2.7: emulates VT-x with EPT/VPID/unrestricted guest, so it is
          the bed for everything VMX. OVMF.fd (2 MiB image), an e1000 in PCI
          slot 1, the ESP served as a vvfat disk, COM1 to a file.
-  qemu   QEMU 7.2 q35 + OVMF 4M split images. TCG has no VT-x at all; with
-         KVM on an Intel host (nested VMX) it runs with `-cpu host`.
+  qemu   QEMU 7.2 q35 + OVMF 4M split images. TCG has no VT-x, but with
+         `-cpu max` it emulates AMD-V with nested paging (no NRIP save, no
+         decode assists): the AMD-V bed. With KVM on an Intel host (nested
+         VMX) it runs with `-cpu host`.
          Boot media: the ESP as a vvfat disk (default), a raw FAT image on
          a USB stick (xHCI + usb-storage), or PXE (iPXE's efi-e1000 ROM
          fetching BOOTX64.EFI over QEMU's built-in TFTP).
@@ -25,9 +27,10 @@ Library use:
                 fail=[r"\\[panic\\]"], stop=r"^flipvisor: halted", timeout=150)
     r.ok, r.reason, r.serial_text, r.elapsed
 
-With a wire (Bochs only): netns=True runs Bochs inside a private network
-namespace (tools/netns.py) with the e1000 on a TAP device there, brings the
-TAP up with tap_addr once Bochs has made it, and, once the serial output
+With a wire: netns=True runs the emulator inside a private network
+namespace (tools/netns.py) with the e1000 on a TAP device there (Bochs:
+ethmod=tuntap; QEMU: -netdev tap, ifname=the namespace's TAP name), brings
+the TAP up with tap_addr once the emulator has made it, and, once the serial output
 matches 'ready', calls during(net) with a handle for talking to the NIC
 from that namespace. The run passes only if during() returns (its value
 lands in Result.during_result) and the expects match; an exception from it
@@ -112,24 +115,46 @@ class Interrupted(KeyboardInterrupt):
 # --------------------------------------------------------------------------
 # host capability detection
 
+KVM_CREATE_VM = 0xAE01      # _IO(KVMIO, 0x01) [linux/kvm.h]
+
+
 def kvm_status():
-    """(usable, why): KVM can run flipvisor with VT-x only if the host CPU
-    has VMX (nested VMX when we are a guest ourselves) and /dev/kvm opens
-    read-write."""
+    """(usable, why): QEMU with KVM can run flipvisor only if the host CPU
+    has VT-x (vmx) or AMD-V (svm), the KVM module passes it on to guests
+    (nested=Y, needed when we are a guest ourselves and harmless on bare
+    metal, where it is the default), and /dev/kvm creates a VM."""
     try:
         with open("/proc/cpuinfo") as f:
-            has_vmx = any(line.startswith("flags") and "vmx" in line.split(":", 1)[1].split()
-                          for line in f)
+            flags = set()
+            for line in f:
+                if line.startswith("flags"):
+                    flags.update(line.split(":", 1)[1].split())
     except OSError as e:
         return False, "cannot read /proc/cpuinfo: %s" % e
-    if not has_vmx:
-        return False, "host CPU has no vmx flag in /proc/cpuinfo"
+    ext = "vmx" if "vmx" in flags else "svm" if "svm" in flags else None
+    if not ext:
+        return False, "host CPU has neither vmx nor svm in /proc/cpuinfo"
+    module = "kvm_intel" if ext == "vmx" else "kvm_amd"
+    try:
+        with open("/sys/module/%s/parameters/nested" % module) as f:
+            nested = f.read().strip()
+    except OSError:
+        return False, "host CPU has %s but %s is not loaded" % (ext, module)
+    if nested not in ("Y", "1"):
+        return False, "%s nested=%s: KVM does not pass %s on to guests" % (module, nested, ext)
     try:
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
     except OSError as e:
         return False, "/dev/kvm does not open read-write (%s)" % e.strerror
-    os.close(fd)
-    return True, "host CPU has vmx and /dev/kvm opens read-write"
+    try:
+        import fcntl
+        vm = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
+        os.close(vm)
+    except OSError as e:
+        return False, "/dev/kvm cannot create a VM (%s)" % e.strerror
+    finally:
+        os.close(fd)
+    return True, "host CPU has %s, %s nested=%s, /dev/kvm creates VMs" % (ext, module, nested)
 
 
 def kvm_usable():
@@ -181,7 +206,8 @@ def bochsrc_text(workdir, disk_dir, serial, bochsrc_lines=()):
     return "\n".join(lines) + "\n"
 
 
-def qemu_argv(workdir, serial, accel, esp=None, usb=None, pxe=None, qemu_args=()):
+def qemu_argv(workdir, serial, accel, esp=None, usb=None, pxe=None, qemu_args=(),
+              tap=None):
     vars_copy = os.path.join(workdir, "OVMF_VARS_4M.fd")
     shutil.copyfile(OVMF_VARS, vars_copy)
     argv = ["qemu-system-x86_64", "-machine", "q35", "-m", "512M"]
@@ -206,7 +232,12 @@ def qemu_argv(workdir, serial, accel, esp=None, usb=None, pxe=None, qemu_args=()
                  "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56,bootindex=0"]
     else:
         argv += ["-drive", "format=raw,file=fat:rw:%s" % esp]
-    if not pxe:
+    if tap:
+        # QEMU makes the TAP itself, in the namespace it runs in. No boot
+        # ROM: the e1000 is the hypervisor's, not the firmware's.
+        argv += ["-netdev", "tap,id=n1,ifname=%s,script=no,downscript=no" % tap,
+                 "-device", "e1000,netdev=n1,mac=%s,romfile=" % NIC_MAC]
+    elif not pxe:
         argv += ["-nic", "none"]   # no default NIC, so no stray PXE attempts
     argv += list(qemu_args)
     return argv
@@ -354,9 +385,11 @@ class NetHandle:
     mac     the e1000's MAC
     netns   the tools/netns.py Netns object
     workdir the run's private working directory (bochs.log is there)
+    bed     "bochs" or "qemu": the NIC models differ at the edges
     """
 
-    def __init__(self, ns, serial_path):
+    def __init__(self, ns, serial_path, bed="bochs"):
+        self.bed = bed
         self.netns = ns
         self.ns = ns.name
         self.tap = ns.tap
@@ -424,7 +457,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     accel:   QEMU only: "kvm", "tcg" or "auto" (kvm when kvm_usable()).
     keep:    keep the workdir (default: env FLIPVISOR_KEEP=1).
     out:     stream for live echo (default sys.stdout).
-    netns:   Bochs only: the e1000 on a TAP in a private namespace (above).
+    netns:   the e1000 on a TAP in a private namespace (above); not with pxe.
     tap_addr: the namespace's address on the TAP.
     ready:   regex; during() runs once it matches (None: once the TAP is up).
     during:  callable(NetHandle), run once, in this thread; the run goes
@@ -441,8 +474,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
         raise ValueError("the bochs bed boots only an ESP directory")
     if esp is None and usb is None and pxe is None:
         esp = DEFAULT_ESP
-    if netns and bed != "bochs":
-        raise ValueError("netns: only the bochs bed has a TAP mode here")
+    if netns and pxe:
+        raise ValueError("netns: PXE has its own e1000 on QEMU's user network")
     if (during or ready) and not netns:
         raise ValueError("during/ready need netns=True")
     readys = _compile([ready] if ready else [], "ready")
@@ -480,8 +513,9 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
             if netns:
                 ns = netns_mod.Netns(addr=tap_addr, handle_signals=False)
                 ns.__enter__()
-                bochsrc_lines = ["e1000: enabled=1, mac=%s, ethmod=tuntap, "
-                                 "ethdev=/dev/net/tun:%s" % (NIC_MAC, ns.tap)] + list(bochsrc_lines)
+                if bed == "bochs":
+                    bochsrc_lines = ["e1000: enabled=1, mac=%s, ethmod=tuntap, "
+                                     "ethdev=/dev/net/tun:%s" % (NIC_MAC, ns.tap)] + list(bochsrc_lines)
             media = _prepare_media(workdir, os.path.abspath(esp) if esp else None,
                                    os.path.abspath(usb) if usb else None,
                                    os.path.abspath(pxe) if pxe else None, cfg_text)
@@ -494,7 +528,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                 argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "dbg.rc"]
                 env["TERM"] = "dumb"
             else:
-                argv = qemu_argv(workdir, serial, accel, qemu_args=qemu_args, **media)
+                argv = qemu_argv(workdir, serial, accel, qemu_args=qemu_args,
+                                 tap=ns.tap if ns else None, **media)
                 env["TMPDIR"] = workdir    # vvfat's rw overlay lands here
             if ns:
                 argv = ns.argv(argv)
@@ -572,7 +607,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                 if not during_done and not bg and tap_up and not gone and \
                         (not readys or readys[0][1].search(clean_serial(raw))):
                     if during_background:
-                        def _bg(h=NetHandle(ns, serial)):
+                        def _bg(h=NetHandle(ns, serial, bed)):
                             try:
                                 bg["result"] = during(h)
                             except Exception as e:   # reported by the loop
@@ -581,7 +616,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                         bg["thread"].start()
                         continue
                     try:
-                        during_result = during(NetHandle(ns, serial))
+                        during_result = during(NetHandle(ns, serial, bed))
                     except Exception as e:
                         verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
                         try:    # what the run printed meanwhile, for the report
@@ -684,7 +719,7 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
     ap.add_argument("--log", metavar="PATH", help="save the serial log here")
     ap.add_argument("--netns", action="store_true",
-                    help="bochs: e1000 on a TAP in a private network namespace")
+                    help="e1000 on a TAP in a private network namespace")
     ap.add_argument("--tap-addr", default=TAP_ADDR, metavar="A/N",
                     help="the namespace's address on the TAP (default %(default)s)")
     ap.add_argument("--gdb", action="store_true",

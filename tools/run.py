@@ -2,23 +2,26 @@
 """`make run`: boot build/esp in the best bed available, serial output live
 on the terminal, and show the VMs answering on the network.
 
-In Bochs the e1000 sits on a TAP device in a private network namespace.
-Once every VM is up, the demo drives a short burst of traffic at each VM
-from that namespace: ping, UDP echo on port 7, and a broadcast ARP. The
+The e1000 sits on a TAP device in a private network namespace. Once every
+VM is up, the demo drives a short burst of traffic at each VM from that
+namespace: ping, UDP echo on port 7, and a broadcast ARP. The
 hypervisor's statistics table scrolls by as it goes, then a summary is
 printed and the emulator stops. With --stay it keeps running after the
 burst, until Ctrl-C, so you can ping the VMs by hand from the namespace
 (the command is printed). --timeout S stops it after S seconds.
 
-Best bed: QEMU with KVM when KVM can run VT-x guests here (host CPU with vmx,
-/dev/kvm read-write), else Bochs, which emulates VT-x (slow: OVMF alone
-takes ~11 s). --bed forces one; a forced qemu without KVM uses TCG, which
-has no VT-x at all.
+Best bed, in this order: QEMU with KVM when the host can nest (host CPU
+with vmx or svm, the KVM module's nested=Y, /dev/kvm creates VMs; flipvisor
+then runs on the host's own VT-x or AMD-V), else QEMU TCG with -cpu max,
+which emulates AMD-V with nested paging (about 4 s to the guests), else
+Bochs, which emulates VT-x (OVMF alone takes ~11 s). --bed, or BED= on the
+make command line, forces one: kvm, qemu (TCG, AMD-V) or bochs.
 """
 
 import argparse
 import os
 import random
+import shutil
 import socket
 import sys
 import time
@@ -29,17 +32,26 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import emu  # noqa: E402
 
 
+BED_CHOICES = ("kvm", "qemu", "bochs")
+
+
 def choose_bed(forced):
+    """(emu bed, accel, why) for --bed/BED, or the best bed available."""
     ok, why = emu.kvm_status()
+    has_qemu = shutil.which("qemu-system-x86_64") is not None
     if forced == "bochs":
-        return "bochs", "auto", "forced by --bed bochs (Bochs emulates VT-x)"
+        return "bochs", "auto", "forced: Bochs emulates VT-x with EPT"
+    if forced == "kvm":
+        if not ok:
+            raise ValueError("BED=kvm, but KVM cannot run flipvisor here: %s" % why)
+        return "qemu", "kvm", "forced: %s" % why
     if forced == "qemu":
-        if ok:
-            return "qemu", "kvm", "forced by --bed qemu; KVM usable: %s" % why
-        return "qemu", "tcg", "forced by --bed qemu; no KVM (%s), so TCG: no VT-x" % why
+        return "qemu", "tcg", "forced: QEMU TCG emulates AMD-V with nested paging"
     if ok:
-        return "qemu", "kvm", "KVM usable: %s" % why
-    return "bochs", "auto", "no KVM (%s); Bochs emulates VT-x" % why
+        return "qemu", "kvm", why
+    if has_qemu:
+        return "qemu", "tcg", "no KVM (%s); QEMU TCG emulates AMD-V with nested paging" % why
+    return "bochs", "auto", "no KVM (%s), no QEMU; Bochs emulates VT-x" % why
 
 
 # The default flipvisor.cfg's VMs (boot/flipvisor.cfg), and the demo's
@@ -107,7 +119,10 @@ def burst(net, stay):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bed", choices=emu.BEDS, help="force a bed")
+    ap.add_argument("--bed", choices=BED_CHOICES,
+                    default=os.environ.get("BED") or None,
+                    help="force a bed: kvm (QEMU+KVM), qemu (TCG, AMD-V) or bochs "
+                         "(default: env BED, else the best available)")
     ap.add_argument("--esp", default=emu.DEFAULT_ESP, metavar="DIR", help="ESP directory (default build/esp)")
     ap.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds (default: run until Ctrl-C)")
     ap.add_argument("--cfg", metavar="FILE", help="use FILE as flipvisor.cfg")
@@ -127,8 +142,15 @@ def main(argv=None):
         with open(a.cfg) as f:
             cfg_text = f.read()
 
-    bed, accel, why = choose_bed(a.bed)
-    demo = bed == "bochs" and not a.no_net
+    if a.bed is not None and a.bed not in BED_CHOICES:
+        print("run: BED=%s: not one of %s" % (a.bed, ", ".join(BED_CHOICES)), file=sys.stderr)
+        return 2
+    try:
+        bed, accel, why = choose_bed(a.bed)
+    except ValueError as e:
+        print("run: %s" % e, file=sys.stderr)
+        return 2
+    demo = not a.no_net
     if demo and os.geteuid() != 0:
         print("run: the network demo needs root (a network namespace and a TAP); "
               "running without it (--no-net)", flush=True)

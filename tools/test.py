@@ -14,7 +14,7 @@ System tests live in tests/system/test_*.py. Each module defines a list
 TESTS; every entry is a dict (or any object with those attributes) whose
 keys are a name plus the keyword arguments of tools/emu.py's run():
 
-    dict(name="qemu_tcg_no_vtx",          # unique, [A-Za-z0-9_.-]+
+    dict(name="qemu_tcg_no_virt",         # unique, [A-Za-z0-9_.-]+
          bed="qemu",                      # "bochs" or "qemu"
          accel="tcg",                     # qemu only: "tcg", "kvm", "auto" (default)
          esp="build/esp",                 # boot media, one of esp= / usb= / pxe=,

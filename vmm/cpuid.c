@@ -27,7 +27,10 @@
 			 (1u << 14) | (1u << 16) | (1u << 17) | (1u << 21) | \
 			 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | \
 			 (1u << 30) | (1u << 31))
-/* Leaf 0x80000001 EDX: RDTSCP is not enabled in the guest. */
+/* Leaf 0x80000001: no SVM (ECX bit 2; nested virtualization is not
+ * offered, as VMX is hidden in leaf 1), no RDTSCP (EDX bit 27: not
+ * enabled in the guest). */
+#define LX1_ECX_HIDE    (1u << 2)
 #define LX1_EDX_HIDE    (1u << 27)
 
 void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
@@ -68,7 +71,11 @@ void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		}
 		break;
 	case 0x80000001:
+		r.ecx &= ~LX1_ECX_HIDE;
 		r.edx &= ~LX1_EDX_HIDE;
+		break;
+	case 0x8000000a:        /* SVM features */
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	}
 	out[0] = r.eax;

@@ -85,8 +85,7 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		vcpu_inject_exception(vm->vcpu, VEC_GP, true, 0);
 		return EXIT_RESUME;
 	case EXIT_EXT_INTR:
-		irq_dispatch(e->vector);
-		return EXIT_RESUME;
+		return EXIT_RESUME;     /* the backend has run its handler */
 	case EXIT_TIMESLICE:
 		return EXIT_RESCHEDULE;
 	case EXIT_IRQ_WINDOW:

@@ -1,7 +1,6 @@
 /* The hypervisor proper, entered on its own stack once the firmware's
  * boot services are gone. */
 #include "arch/x86/arch.h"
-#include "arch/x86/vmx/vmx_caps.h"
 #include "drivers/acpi.h"
 #include "drivers/lapic.h"
 #include "drivers/pit.h"
@@ -68,8 +67,7 @@ static void run_guests(struct boot_info *bi)
 
 void hv_main(struct boot_info *bi)
 {
-	struct vmx_caps caps;
-	bool vtx;
+	bool virt;
 
 	fault_set_image(bi->image_base, bi->image_size);
 	if (gdt_init(&bi->pages))
@@ -80,16 +78,12 @@ void hv_main(struct boot_info *bi)
 	LOG("boot", "boot services gone; own GDT, TSS, IDT and page tables live");
 
 	cpu_report();
-	vtx = vmx_probe(&caps);
+	virt = virt_probe(&bi->pages);
 	report_memory(bi);
 	acpi_report(bi->rsdp);
 	fault_selftest(bi->cfg.selftest);
 
-	if (!vtx)
-		LOG("vmx", "no usable VT-x on this CPU: flipvisor needs Intel VT-x "
-		    "with EPT; run it under Bochs (make run picks it) or QEMU "
-		    "with nested KVM on an Intel host (-accel kvm -cpu host)");
-	else if (vmx_selftest_on_off(&caps, &bi->pages))
+	if (virt)
 		run_guests(bi);
 
 	hv_halt();

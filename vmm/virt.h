@@ -1,8 +1,8 @@
 /* The seam between the vmm core and a hardware virtualization backend.
- * arch/x86/vmx/ implements it for Intel VT-x with EPT; an AMD-V backend
- * with nested paging can implement the same functions in arch/x86/svm/
- * without any change to vmm/. Nothing here names a VMCS field, an exit
- * reason number or a page-table bit. */
+ * arch/x86/vmx/ implements it for Intel VT-x with EPT, arch/x86/svm/ for
+ * AMD-V with nested paging; arch/x86/virt_select.c picks one at boot and
+ * forwards these calls to it. Nothing here names a VMCS or VMCB field,
+ * an exit code or a page-table bit. */
 #ifndef VMM_VIRT_H
 #define VMM_VIRT_H
 
@@ -12,7 +12,7 @@
 #include "vmm/page_alloc.h"
 
 struct vcpu;            /* backend-private: a VMCS and its bookkeeping */
-struct npt;             /* backend-private: a nested page table (EPT) */
+struct npt;             /* backend-private: a nested page table (EPT or NPT) */
 
 /* The guest's general registers that the hardware does not keep for us.
  * The backend's entry stub relies on this order. */
@@ -39,7 +39,7 @@ enum exit_kind {
 	EXIT_MSR,               /* RDMSR or WRMSR */
 	EXIT_NPT_VIOLATION,     /* guest-physical address not mapped or not allowed */
 	EXIT_TRIPLE_FAULT,
-	EXIT_EXT_INTR,          /* a host interrupt arrived; vector acknowledged */
+	EXIT_EXT_INTR,          /* a host interrupt arrived; its handler has run */
 	EXIT_TIMESLICE,         /* the time budget given to vcpu_run ran out */
 	EXIT_IRQ_WINDOW,        /* the guest can now take an interrupt */
 	EXIT_ENTRY_FAILED,      /* the guest state was refused at entry */
@@ -55,11 +55,14 @@ struct vm_exit {
 		struct { uint16_t port; uint8_t size; bool in, string; } io;
 		struct { uint64_t gpa; bool read, write, exec; } npt;
 		struct { bool write; uint32_t msr; } msr;
-		uint8_t vector;         /* EXIT_EXT_INTR */
+		uint8_t vector;         /* EXIT_EXT_INTR, when the backend knows it */
 	};
 };
 
 /* --- the backend as a whole -------------------------------------------- */
+/* Report what this CPU offers and choose the backend (VT-x, else AMD-V);
+ * false, with a log line saying so, when it has neither in usable form. */
+bool virt_probe(struct page_alloc *pa);
 /* Turn virtualization on for this CPU; false (with a log line) if it
  * cannot be. */
 bool virt_start(struct page_alloc *pa);
@@ -80,7 +83,7 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
 int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm);
 /* Like npt_unmap, but the invalidation waits for npt_sync(), so a batch
- * of unmaps costs one INVEPT. A VM is never entered with one pending:
+ * of unmaps costs one INVEPT (one ASID flush on AMD-V). A VM is never entered with one pending:
  * vcpu_run() syncs its table first. Callers must sync before they reuse
  * the frames they unmapped. */
 int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);

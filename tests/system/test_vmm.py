@@ -1,7 +1,8 @@
-"""System tests of the VT-x core in Bochs: several guest-stub VMs side by
-side, misbehaving guests stopped or refused while the others carry on,
-virtual interrupts counted exactly once, and preemption of guests that
-never halt.
+"""System tests of the VMM core, on VT-x in Bochs and on AMD-V in QEMU TCG
+(-cpu max; names ending in _svm): several guest-stub VMs side by side,
+misbehaving guests stopped or refused while the others carry on, virtual
+interrupts counted exactly once, and preemption of guests that never
+halt (the VMX preemption timer on VT-x, the LAPIC timer on AMD-V).
 
 Guest lines on the serial port are prefixed with the VM's name by the
 hypervisor's virtual UART, so "alpha: up ..." can only come from alpha.
@@ -72,3 +73,13 @@ TESTS = [
          fail=[PANIC, r"stopped", r"CORRUPTED"],
          timeout=150),
 ]
+
+
+def _svm(t):
+    """The same test on the AMD-V bed; the boot report must name it."""
+    return dict(t, name=t["name"] + "_svm", bed="qemu", accel="tcg",
+                expect=[r"^\[virt\] vendor path: AMD-V"] + t["expect"],
+                doc=t["doc"] + " [AMD-V, QEMU TCG]")
+
+
+TESTS += [_svm(t) for t in TESTS]

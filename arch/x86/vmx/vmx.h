@@ -43,6 +43,37 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e);
 
 uint64_t vmx_npt_eptp(const struct npt *npt);
 
+/* The vmm/virt.h functions for VT-x, gathered in vmx_virt_ops
+ * (vmx_start.c) for arch/x86/virt_select.c. */
+struct npt *vmx_npt_create(struct page_alloc *pa);
+void vmx_npt_destroy(struct npt *npt);
+int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+		unsigned perm);
+int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
+int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
+int vmx_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size);
+bool vmx_npt_sync(struct npt *npt);
+int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size,
+		    unsigned perm);
+int vmx_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa,
+		   unsigned *perm);
+void vmx_npt_for_each_leaf(struct npt *npt,
+			   void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				      uint64_t size, unsigned perm),
+			   void *arg);
+struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
+			     uint16_t id, const struct vcpu_entry *entry);
+void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa);
+void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e);
+struct guest_regs *vmx_vcpu_regs(struct vcpu *v);
+void vmx_vcpu_skip_insn(struct vcpu *v);
+bool vmx_vcpu_event_pending(struct vcpu *v);
+bool vmx_vcpu_can_take_irq(struct vcpu *v);
+void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector,
+			       bool has_error, uint32_t error);
+void vmx_vcpu_want_irq_window(struct vcpu *v, bool on);
+
 /* vmx_entry.asm */
 int vmx_enter(struct guest_regs *regs, int launched);
 void vmx_exit(void);

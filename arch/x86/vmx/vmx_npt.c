@@ -46,7 +46,7 @@ static void npt_flush(struct npt *npt)
 		      (unsigned long)ept_eptp(&npt->pt), vmx_result_name(r));
 }
 
-struct npt *npt_create(struct page_alloc *pa)
+struct npt *vmx_npt_create(struct page_alloc *pa)
 {
 	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
 	struct npt *npt = (struct npt *)(uintptr_t)page;
@@ -71,7 +71,7 @@ struct npt *npt_create(struct page_alloc *pa)
 	return npt;
 }
 
-void npt_destroy(struct npt *npt)
+void vmx_npt_destroy(struct npt *npt)
 {
 	npt_flush(npt);
 	pt_destroy(&npt->pt);
@@ -87,7 +87,7 @@ uint64_t vmx_npt_eptp(const struct npt *npt)
 _Static_assert(NPT_R == PT_PERM_R && NPT_W == PT_PERM_W &&
 	       NPT_X == PT_PERM_X, "NPT and PT permission bits differ");
 
-int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm)
 {
 	bool flush = false;
@@ -98,7 +98,7 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	return r;
 }
 
-int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
 	int r = pt_unmap(&npt->pt, gpa, size, &flush);
@@ -108,7 +108,7 @@ int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
-int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	bool flush = false;
 	int r = pt_unmap(&npt->pt, gpa, size, &flush);
@@ -117,12 +117,12 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
-int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
+int vmx_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	return pt_keep_tables(&npt->pt, gpa, size);
 }
 
-bool npt_sync(struct npt *npt)
+bool vmx_npt_sync(struct npt *npt)
 {
 	if (!npt->flush_due)
 		return false;
@@ -130,7 +130,7 @@ bool npt_sync(struct npt *npt)
 	return true;
 }
 
-int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
+int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 {
 	bool flush = false;
 	int r = pt_protect(&npt->pt, gpa, size, perm, &flush);
@@ -140,12 +140,12 @@ int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
 	return r;
 }
 
-int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
+int vmx_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
 	return pt_lookup(&npt->pt, gpa, hpa, perm, NULL);
 }
 
-void npt_for_each_leaf(struct npt *npt,
+void vmx_npt_for_each_leaf(struct npt *npt,
 		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
 				  uint64_t size, unsigned perm),
 		       void *arg)

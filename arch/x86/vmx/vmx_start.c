@@ -3,6 +3,7 @@
  * TRUE_* MSRs when IA32_VMX_BASIC[55] says they exist [SDM 3C A.2, A.3]. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
+#include "arch/x86/virt_ops.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
@@ -71,12 +72,7 @@ static bool compute_controls(void)
 		      ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_IA32_EFER, &c->entry);
 }
 
-const char *virt_name(void)
-{
-	return "VT-x";
-}
-
-bool virt_start(struct page_alloc *pa)
+static bool vmx_virt_start(struct page_alloc *pa)
 {
 	uint64_t region;
 	enum vmx_result r;
@@ -94,3 +90,39 @@ bool virt_start(struct page_alloc *pa)
 	    vmx_cfg.entry, vmx_cfg.preempt_shift);
 	return true;
 }
+
+/* VT-x is usable when it is present, enabled, has every capability
+ * flipvisor needs, and VMXON/VMXOFF work once. */
+static bool vmx_virt_probe(struct page_alloc *pa)
+{
+	struct vmx_caps caps;
+
+	return vmx_probe(&caps) && vmx_selftest_on_off(&caps, pa);
+}
+
+const struct virt_ops vmx_virt_ops = {
+	.name                  = "VT-x",
+	.detail                = "Intel VT-x with EPT (arch/x86/vmx)",
+	.probe                 = vmx_virt_probe,
+	.start                 = vmx_virt_start,
+	.npt_create            = vmx_npt_create,
+	.npt_destroy           = vmx_npt_destroy,
+	.npt_map               = vmx_npt_map,
+	.npt_unmap             = vmx_npt_unmap,
+	.npt_protect           = vmx_npt_protect,
+	.npt_unmap_deferred    = vmx_npt_unmap_deferred,
+	.npt_keep_tables       = vmx_npt_keep_tables,
+	.npt_sync              = vmx_npt_sync,
+	.npt_lookup            = vmx_npt_lookup,
+	.npt_for_each_leaf     = vmx_npt_for_each_leaf,
+	.vcpu_create           = vmx_vcpu_create,
+	.vcpu_destroy          = vmx_vcpu_destroy,
+	.vcpu_run              = vmx_vcpu_run,
+	.vcpu_regs             = vmx_vcpu_regs,
+	.vcpu_skip_insn        = vmx_vcpu_skip_insn,
+	.vcpu_can_take_irq     = vmx_vcpu_can_take_irq,
+	.vcpu_inject_irq       = vmx_vcpu_inject_irq,
+	.vcpu_inject_exception = vmx_vcpu_inject_exception,
+	.vcpu_want_irq_window  = vmx_vcpu_want_irq_window,
+	.vcpu_event_pending    = vmx_vcpu_event_pending,
+};

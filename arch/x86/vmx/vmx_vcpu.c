@@ -151,7 +151,7 @@ static void setup_guest(const struct vcpu_entry *e)
 	vmcs_write64(VMCS_VMCS_LINK_POINTER, ~0ull);
 }
 
-struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
+struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
 			 uint16_t id, const struct vcpu_entry *entry)
 {
 	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
@@ -184,7 +184,7 @@ struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
 	return v;
 }
 
-void vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
+void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 {
 	if (current_vcpu == v)
 		current_vcpu = NULL;
@@ -195,13 +195,13 @@ void vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 	page_free(pa, (uint64_t)(uintptr_t)v, 1);
 }
 
-void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
+void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 {
 	uint64_t ticks = budget >> vmx_cfg.preempt_shift;
 	int rc;
 
 	vmx_vcpu_load(v);
-	npt_sync(v->npt);               /* no entry on a stale translation */
+	vmx_npt_sync(v->npt);               /* no entry on a stale translation */
 	if (fpu_owner != v) {
 		if (fpu_owner)
 			fxsave(&fpu_owner->fpu);
@@ -230,14 +230,18 @@ void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	}
 	v->launched = true;
 	vmx_exit_decode(v, e);
+	/* The exit acknowledged a host interrupt: run its handler now, as
+	 * vmm/virt.h promises for EXIT_EXT_INTR. */
+	if (e->kind == EXIT_EXT_INTR)
+		irq_dispatch(e->vector);
 }
 
-struct guest_regs *vcpu_regs(struct vcpu *v)
+struct guest_regs *vmx_vcpu_regs(struct vcpu *v)
 {
 	return &v->regs;
 }
 
-void vcpu_skip_insn(struct vcpu *v)
+void vmx_vcpu_skip_insn(struct vcpu *v)
 {
 	uint32_t intr;
 
@@ -251,7 +255,7 @@ void vcpu_skip_insn(struct vcpu *v)
 			     intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
-bool vcpu_event_pending(struct vcpu *v)
+bool vmx_vcpu_event_pending(struct vcpu *v)
 {
 	vmx_vcpu_load(v);
 	return vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
@@ -259,23 +263,23 @@ bool vcpu_event_pending(struct vcpu *v)
 
 /* An external interrupt can be injected when RFLAGS.IF is set and no STI
  * or MOV SS shadow blocks it [SDM 3C 27.3.1.5]. */
-bool vcpu_can_take_irq(struct vcpu *v)
+bool vmx_vcpu_can_take_irq(struct vcpu *v)
 {
 	vmx_vcpu_load(v);
 	return (vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	       !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
 		 (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
-	       !vcpu_event_pending(v);
+	       !vmx_vcpu_event_pending(v);
 }
 
-void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 {
 	vmx_vcpu_load(v);
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID |
 		     INTR_TYPE_EXT_INTR << INTR_INFO_TYPE_SHIFT | vector);
 }
 
-void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			   uint32_t error)
 {
 	vmx_vcpu_load(v);
@@ -286,7 +290,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		     (has_error ? INTR_INFO_ERROR_VALID : 0) | vector);
 }
 
-void vcpu_want_irq_window(struct vcpu *v, bool on)
+void vmx_vcpu_want_irq_window(struct vcpu *v, bool on)
 {
 	uint32_t proc = on ? v->proc | PROC_INTR_WINDOW_EXITING :
 			     v->proc & ~PROC_INTR_WINDOW_EXITING;

@@ -1,0 +1,103 @@
+; VMRUN and #VMEXIT [APM 2 15.5 (VMRUN), 15.6 (#VMEXIT), 15.5.2 (VMLOAD,
+; VMSAVE)].
+;
+; void svm_enter(struct guest_regs *regs, uint64_t vmcb_pa, uint64_t host_pa)
+;   With GIF clear: saves the host's hidden state (FS, GS, TR, LDTR,
+;   KernelGSBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*) in host_pa with
+;   VMSAVE and loads the guest's from its VMCB with VMLOAD, loads the
+;   guest's general registers but RAX (the VMCB holds it), runs VMRUN.
+;   After #VMEXIT, which restores RAX, RSP and the rest VMRUN saved in the
+;   host save area, stores the guest's registers back in *regs, swaps the
+;   hidden state back and sets GIF. A host interrupt that caused the exit
+;   stays pending: the caller takes it (RFLAGS.IF is clear here).
+bits 64
+default rel
+section .text
+
+; struct guest_regs offsets (vmm/virt.h)
+%define R_RAX	0
+%define R_RCX	8
+%define R_RDX	16
+%define R_RBX	24
+%define R_RBP	32
+%define R_RSI	40
+%define R_RDI	48
+%define R_R8	56
+%define R_R9	64
+%define R_R10	72
+%define R_R11	80
+%define R_R12	88
+%define R_R13	96
+%define R_R14	104
+%define R_R15	112
+
+global svm_enter
+
+svm_enter:
+	push	rbp
+	push	rbx
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	push	rdi			; [rsp + 16]: regs
+	push	rdx			; [rsp + 8]:  host area
+	push	rsi			; [rsp]:      VMCB
+
+	clgi
+	mov	rax, rdx
+	vmsave				; host hidden state -> host area
+	mov	rax, [rsp]
+	vmload				; guest hidden state <- VMCB
+
+	mov	rcx, [rdi + R_RCX]
+	mov	rdx, [rdi + R_RDX]
+	mov	rbx, [rdi + R_RBX]
+	mov	rbp, [rdi + R_RBP]
+	mov	rsi, [rdi + R_RSI]
+	mov	r8,  [rdi + R_R8]
+	mov	r9,  [rdi + R_R9]
+	mov	r10, [rdi + R_R10]
+	mov	r11, [rdi + R_R11]
+	mov	r12, [rdi + R_R12]
+	mov	r13, [rdi + R_R13]
+	mov	r14, [rdi + R_R14]
+	mov	r15, [rdi + R_R15]
+	mov	rdi, [rdi + R_RDI]
+	vmrun				; RAX: the VMCB
+	; #VMEXIT: RAX and RSP are the host's again, the other general
+	; registers still the guest's.
+	push	rdi			; the guest's rdi; regs is now [rsp + 24]
+	mov	rdi, [rsp + 24]
+	mov	[rdi + R_RCX], rcx
+	mov	[rdi + R_RDX], rdx
+	mov	[rdi + R_RBX], rbx
+	mov	[rdi + R_RBP], rbp
+	mov	[rdi + R_RSI], rsi
+	mov	[rdi + R_R8],  r8
+	mov	[rdi + R_R9],  r9
+	mov	[rdi + R_R10], r10
+	mov	[rdi + R_R11], r11
+	mov	[rdi + R_R12], r12
+	mov	[rdi + R_R13], r13
+	mov	[rdi + R_R14], r14
+	mov	[rdi + R_R15], r15
+	pop	rcx
+	mov	[rdi + R_RDI], rcx
+
+	mov	rax, [rsp]
+	vmsave				; guest hidden state -> VMCB
+	mov	rax, [rsp + 8]
+	vmload				; host hidden state <- host area
+	stgi
+
+	add	rsp, 24
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	rbx
+	pop	rbp
+	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

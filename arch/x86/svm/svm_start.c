@@ -1,0 +1,104 @@
+/* Turning AMD-V on for good: EFER.SVME, the host save area, and the
+ * permission maps every VMCB shares [APM 2 15.4, 15.10, 15.11, 15.30.4]. */
+#include "arch/x86/msr.h"
+#include "arch/x86/svm/svm.h"
+#include "arch/x86/virt_ops.h"
+#include "lib/console.h"
+#include "lib/string.h"
+
+#define IOPM_PAGES   3          /* 12 KiB: one bit per port, and then some */
+#define MSRPM_PAGES  2          /* 8 KiB: two bits per MSR in three ranges */
+
+/* A zeroed-then-filled run of pages, every bit set: intercept all. */
+static uint64_t alloc_all_ones(struct page_alloc *pa, uint64_t pages)
+{
+	uint64_t p = page_alloc(pa, pages, PAGE_SIZE);
+
+	if (p)
+		memset((void *)(uintptr_t)p, 0xff, pages * PAGE_SIZE);
+	return p;
+}
+
+#define CPUID_1_ECX_XSAVE  (1u << 26)
+#define CR4_OSXSAVE        (1ull << 18)
+#define XCR0_X87_SSE       0x3ull
+
+/* XCR0 is not part of the VMCB: every guest runs with the host's. A
+ * guest cannot set CR4.OSXSAVE (svm_cr4.c) and XSETBV is intercepted;
+ * as a second line, XCR0 is set to x87|SSE, the state FXSAVE switches
+ * between guests, so no AVX or later state could be reached that nobody
+ * saves [SDM 1 13.3]. */
+static void clamp_xcr0(void)
+{
+	uint64_t cr4 = read_cr4();
+	uint32_t lo, hi;
+
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE))
+		return;
+	write_cr4(cr4 | CR4_OSXSAVE);
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if (((uint64_t)hi << 32 | lo) != XCR0_X87_SSE)
+		__asm__ volatile("xsetbv" : : "a"((uint32_t)XCR0_X87_SSE),
+				 "d"(0), "c"(0));
+	LOG("svm", "XCR0 0x%lx -> 0x%lx: guests get x87 and SSE state only",
+	    (unsigned long)((uint64_t)hi << 32 | lo),
+	    (unsigned long)XCR0_X87_SSE);
+	write_cr4(cr4);
+}
+
+static bool svm_virt_start(struct page_alloc *pa)
+{
+	uint64_t hsave = page_alloc(pa, 1, PAGE_SIZE);
+
+	svm_cfg.iopm_pa = alloc_all_ones(pa, IOPM_PAGES);
+	svm_cfg.msrpm_pa = alloc_all_ones(pa, MSRPM_PAGES);
+	svm_cfg.host_area_pa = page_alloc(pa, 1, PAGE_SIZE);
+	if (!hsave || !svm_cfg.iopm_pa || !svm_cfg.msrpm_pa ||
+	    !svm_cfg.host_area_pa) {
+		LOG("svm", "out of memory for the host save area and the "
+		    "permission maps");
+		return false;
+	}
+	/* NXE too: the nested walk uses the host's EFER.NXE, and the nested
+	 * tables use bit 63 as no-execute (arch/x86/svm/npt_format.h). */
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME | EFER_NXE);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	clamp_xcr0();
+	LOG("svm", "SVM on: EFER 0x%lx, host save area 0x%lx, RIP advance by "
+	    "%s, TLB flush by %s", (unsigned long)rdmsr(MSR_IA32_EFER),
+	    (unsigned long)hsave, svm_cfg.nrips ? "NRIP save" :
+	    "instruction length", svm_cfg.flush_by_asid ? "ASID" : "full flush");
+	return true;
+}
+
+static bool svm_virt_probe(struct page_alloc *pa)
+{
+	return svm_probe();
+}
+
+const struct virt_ops svm_virt_ops = {
+	.name                  = "AMD-V",
+	.detail                = "AMD-V (SVM) with nested paging (arch/x86/svm)",
+	.probe                 = svm_virt_probe,
+	.start                 = svm_virt_start,
+	.npt_create            = svm_npt_create,
+	.npt_destroy           = svm_npt_destroy,
+	.npt_map               = svm_npt_map,
+	.npt_unmap             = svm_npt_unmap,
+	.npt_protect           = svm_npt_protect,
+	.npt_unmap_deferred    = svm_npt_unmap_deferred,
+	.npt_keep_tables       = svm_npt_keep_tables,
+	.npt_sync              = svm_npt_sync,
+	.npt_lookup            = svm_npt_lookup,
+	.npt_for_each_leaf     = svm_npt_for_each_leaf,
+	.vcpu_create           = svm_vcpu_create,
+	.vcpu_destroy          = svm_vcpu_destroy,
+	.vcpu_run              = svm_vcpu_run,
+	.vcpu_regs             = svm_vcpu_regs,
+	.vcpu_skip_insn        = svm_vcpu_skip_insn,
+	.vcpu_can_take_irq     = svm_vcpu_can_take_irq,
+	.vcpu_inject_irq       = svm_vcpu_inject_irq,
+	.vcpu_inject_exception = svm_vcpu_inject_exception,
+	.vcpu_want_irq_window  = svm_vcpu_want_irq_window,
+	.vcpu_event_pending    = svm_vcpu_event_pending,
+};

@@ -1,0 +1,145 @@
+/* The vendor choice: probe VT-x, then AMD-V, and forward every vmm/virt.h
+ * call to the backend that answered. The table is chosen once, before
+ * the first VM exists, and never changes. */
+#include "arch/x86/arch.h"
+#include "arch/x86/virt_ops.h"
+#include "lib/console.h"
+
+static const struct virt_ops *const backends[] = {
+	&vmx_virt_ops,
+	&svm_virt_ops,
+};
+
+static const struct virt_ops *ops;
+
+bool virt_probe(struct page_alloc *pa)
+{
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (backends[i]->probe(pa)) {
+			ops = backends[i];
+			LOG("virt", "vendor path: %s", ops->detail);
+			return true;
+		}
+	}
+	LOG("virt", "no usable VT-x or AMD-V on this CPU: flipvisor needs Intel "
+	    "VT-x with EPT or AMD-V with nested paging (enabled in the firmware "
+	    "setup); under an emulator use Bochs (VT-x), QEMU TCG with -cpu max "
+	    "(AMD-V) or QEMU with KVM on a host that can nest (make run picks)");
+	return false;
+}
+
+const char *virt_name(void)
+{
+	return ops ? ops->name : "none";
+}
+
+bool virt_start(struct page_alloc *pa)
+{
+	return ops && ops->start(pa);
+}
+
+struct npt *npt_create(struct page_alloc *pa)
+{
+	return ops->npt_create(pa);
+}
+
+void npt_destroy(struct npt *npt)
+{
+	ops->npt_destroy(npt);
+}
+
+int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+	    unsigned perm)
+{
+	return ops->npt_map(npt, gpa, hpa, size, perm);
+}
+
+int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	return ops->npt_unmap(npt, gpa, size);
+}
+
+int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
+{
+	return ops->npt_protect(npt, gpa, size, perm);
+}
+
+int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	return ops->npt_unmap_deferred(npt, gpa, size);
+}
+
+int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	return ops->npt_keep_tables(npt, gpa, size);
+}
+
+bool npt_sync(struct npt *npt)
+{
+	return ops->npt_sync(npt);
+}
+
+int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
+{
+	return ops->npt_lookup(npt, gpa, hpa, perm);
+}
+
+void npt_for_each_leaf(struct npt *npt,
+		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				  uint64_t size, unsigned perm),
+		       void *arg)
+{
+	ops->npt_for_each_leaf(npt, fn, arg);
+}
+
+struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
+			 uint16_t id, const struct vcpu_entry *entry)
+{
+	return ops->vcpu_create(pa, npt, id, entry);
+}
+
+void vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
+{
+	ops->vcpu_destroy(v, pa);
+}
+
+void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
+{
+	ops->vcpu_run(v, budget, e);
+}
+
+struct guest_regs *vcpu_regs(struct vcpu *v)
+{
+	return ops->vcpu_regs(v);
+}
+
+void vcpu_skip_insn(struct vcpu *v)
+{
+	ops->vcpu_skip_insn(v);
+}
+
+bool vcpu_can_take_irq(struct vcpu *v)
+{
+	return ops->vcpu_can_take_irq(v);
+}
+
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	ops->vcpu_inject_irq(v, vector);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			   uint32_t error)
+{
+	ops->vcpu_inject_exception(v, vector, has_error, error);
+}
+
+void vcpu_want_irq_window(struct vcpu *v, bool on)
+{
+	ops->vcpu_want_irq_window(v, on);
+}
+
+bool vcpu_event_pending(struct vcpu *v)
+{
+	return ops->vcpu_event_pending(v);
+}
