@@ -69,6 +69,8 @@ void guest_main(uint64_t ram_bytes)
 		mode_spy_revoked(id);
 	case HC_MODE_SPIN_CLI:
 		mode_spin_cli(id);
+	case HC_MODE_SPIN_DARK:
+		mode_spin_dark();
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -46,6 +46,7 @@ enum cfg_test_mode {
 	CFG_MODE_SPY_RELEASED,       /* reads a slot released a while ago */
 	CFG_MODE_SPY_REVOKED,        /* reads a revoked slot */
 	CFG_MODE_SPIN_CLI,           /* spins with interrupts disabled */
+	CFG_MODE_SPIN_DARK,          /* spins without a single exit */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

@@ -73,6 +73,7 @@
 #define HC_MODE_SPY_RELEASED    11 /* reads a slot it released a while ago */
 #define HC_MODE_SPY_REVOKED     12 /* reads a slot the hypervisor revoked */
 #define HC_MODE_SPIN_CLI        13 /* spins for ever with interrupts disabled */
+#define HC_MODE_SPIN_DARK       14 /* spins for ever and never exits */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

@@ -54,10 +54,13 @@ TESTS = [
          timeout=200),
 
     dict(name="vmm_preemption", bed="bochs", esp="build/esp",
-         doc="two VMs that never halt both make progress: the preemption "
-             "timer interleaves them",
-         cfg_text=vm("spin1", 1, "spin") + vm("spin2", 2, "spin"),
-         expect=[r"^spin1: progress 6$", r"^spin2: progress 6$",
+         doc="two VMs that never halt both make progress beside a third "
+             "that never exits at all: only the hypervisor's timer takes "
+             "the CPU back from it",
+         cfg_text=(vm("spin1", 1, "spin") + vm("dark", 3, "spin_dark") +
+                   vm("spin2", 2, "spin")),
+         expect=[r"^dark: going dark: no exit from here on$",
+                 r"^spin1: progress 6$", r"^spin2: progress 6$",
                  r"^\[test\] spin1: progress=6$",
                  r"^\[test\] spin2: progress=6$"],
          fail=[PANIC, r"stopped"],

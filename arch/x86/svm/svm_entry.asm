@@ -64,6 +64,11 @@ svm_enter:
 	mov	r14, [rdi + R_R14]
 	mov	r15, [rdi + R_R15]
 	mov	rdi, [rdi + R_RDI]
+	; With V_INTR_MASKING the host's RFLAGS.IF as VMRUN finds it decides
+	; whether physical interrupts reach us from the guest [APM 2
+	; 15.21.1]: it must be set, or a guest that never exits would never
+	; be preempted. GIF is clear, so nothing is taken here.
+	sti
 	vmrun				; RAX: the VMCB
 	; #VMEXIT: RAX and RSP are the host's again, the other general
 	; registers still the guest's.
@@ -89,6 +94,7 @@ svm_enter:
 	vmsave				; guest hidden state -> VMCB
 	mov	rax, [rsp + 8]
 	vmload				; host hidden state <- host area
+	cli				; the host runs with interrupts off
 	stgi
 
 	add	rsp, 24
