@@ -104,15 +104,24 @@ def supported_modes():
 
 
 def bench_cfg(esp, mode):
-    """The ESP's own config (three VMs) with stats_ms and the mode first."""
+    """The ESP's own config (three VMs) with stats_ms and the mode first,
+    and those keys taken out of its globals (a key may appear once)."""
     with open(os.path.join(esp, "flipvisor.cfg")) as f:
         text = f.read()
-    g = "stats_ms = %d\n" % STATS_MS
+    keys = {"stats_ms": STATS_MS}
     if delivery_key_known():
-        g += "delivery = %s\n" % mode
+        keys["delivery"] = mode
         if mode == "hybrid":
-            g += "copy_threshold = %d\n" % HYBRID_THRESHOLD
-    return g + text
+            keys["copy_threshold"] = HYBRID_THRESHOLD
+    kept, in_globals = [], True
+    for line in text.splitlines(True):
+        if line.lstrip().startswith("["):
+            in_globals = False
+        key = line.split("=", 1)[0].strip()
+        if in_globals and "=" in line and key in keys:
+            continue
+        kept.append(line)
+    return "".join("%s = %s\n" % kv for kv in keys.items()) + "".join(kept)
 
 
 # --------------------------------------------------------------------------
