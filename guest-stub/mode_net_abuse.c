@@ -217,6 +217,50 @@ static void ring_garbage(const struct hc_identity *id, struct hostile_net *h,
 	ring->cons = h->cons;
 }
 
+/* Our slots the hypervisor has revoked so far (HC_NET_STATS). */
+static uint64_t revoked_now(void)
+{
+	struct hc_net_stats st;
+
+	return hc_net_stats(&st) == 0 ? st.revoked : 0;
+}
+
+static uint64_t revoked_seen;   /* revoked_now() after our last releases */
+
+/* Give back list[0..n), slots we took from the ring. While we slept or
+ * worked, the hypervisor may have revoked some of them (we were asked to
+ * reclaim and did not answer in time): then the batch is rightly refused
+ * with -HC_E_STATE, and the slots go back one by one, a revoked one
+ * again refused. Any other answer, or more refusals than revocations,
+ * is wrong. Every refusal is counted, as the hypervisor counts it. */
+static void release_taken(uint32_t n)
+{
+	uint16_t mine[HC_NET_BATCH];
+	uint64_t revoked = revoked_now(), gone;
+	int64_t r;
+
+	for (uint32_t i = 0; i < n; i++)
+		mine[i] = list[i];
+	r = hc_net_release(list, n);
+	if (r != -HC_E_STATE || revoked == revoked_seen) {
+		expect(C_REL_OK, r, n);
+		revoked_seen = revoked;
+		return;
+	}
+	refused_ok++;
+	gone = revoked - revoked_seen;
+	for (uint32_t i = 0; i < n; i++) {
+		r = release1(mine[i]);
+		if (r == -HC_E_STATE && gone) {
+			refused_ok++;
+			gone--;
+			continue;
+		}
+		expect(C_REL_OK, r, 1);
+	}
+	revoked_seen = revoked;
+}
+
 /* Every entry in the ring: all but the newest go straight back in
  * batches (a release also answers any reclaim request, so none of ours
  * is revoked while we work on the newest), then the newest is abused. */
@@ -236,14 +280,14 @@ static void take(struct hostile_net *h)
 		if (newest >= 0) {
 			list[n++] = (uint16_t)newest;
 			if (n == HC_NET_BATCH) {
-				expect(C_REL_OK, hc_net_release(list, n), n);
+				release_taken(n);
 				n = 0;
 			}
 		}
 		newest = e.slot;
 	}
 	if (n)
-		expect(C_REL_OK, hc_net_release(list, n), n);
+		release_taken(n);
 	if (newest >= 0)
 		abuse_slot(h, (uint16_t)newest);
 }
