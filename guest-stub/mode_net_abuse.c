@@ -146,10 +146,76 @@ static void releases(const struct hostile_net *h, uint64_t ram)
 	expect(C_REL_COPY_NOT_HELD, release1(NET_SLOT_COPY), -HC_E_STATE);
 }
 
-/* A delivered slot: abuse it, then give it back once, properly. */
+/* Revocations the hypervisor made (HC_NET_STATS) that no refusal of
+ * ours has yet been put down to. While we slept or worked it may have
+ * revoked slots we had not taken from the ring yet (we were asked to
+ * reclaim and did not answer in time), and may even have delivered a
+ * new frame into a revoked slot: the ring then names that slot twice,
+ * and one of the two releases is rightly refused with -HC_E_STATE. */
+static uint64_t revoked_seen, unexplained;
+
+static void note_revocations(void)
+{
+	struct hc_net_stats st;
+
+	if (hc_net_stats(&st) == 0 && st.revoked > revoked_seen) {
+		unexplained += st.revoked - revoked_seen;
+		revoked_seen = st.revoked;
+	}
+}
+
+/* Release one slot taken from the ring: 1, or -HC_E_STATE that a
+ * revocation explains. Every refusal is counted, as the hypervisor
+ * counts it. */
+static void release_one_taken(uint16_t s)
+{
+	int64_t r = release1(s);
+
+	if (r == -HC_E_STATE) {
+		note_revocations();
+		if (unexplained) {
+			unexplained--;
+			refused_ok++;
+			return;
+		}
+	}
+	expect(C_REL_OK, r, 1);
+}
+
+/* Give back list[0..n), slots taken from the ring: all at once, or, if
+ * the batch is refused because of a revocation, one by one. */
+static void release_taken(uint32_t n)
+{
+	uint16_t mine[HC_NET_BATCH];
+	int64_t r;
+
+	for (uint32_t i = 0; i < n; i++)
+		mine[i] = list[i];
+	r = hc_net_release(list, n);
+	if (r == -HC_E_STATE) {
+		note_revocations();
+		if (unexplained) {
+			refused_ok++;
+			for (uint32_t i = 0; i < n; i++)
+				release_one_taken(mine[i]);
+			return;
+		}
+	}
+	expect(C_REL_OK, r, n);
+}
+
+/* A delivered slot: abuse it, then give it back once, properly. Not
+ * while a revocation is unexplained: the slot may be one of them, and
+ * reading it would fault. */
 static void abuse_slot(const struct hostile_net *h, uint16_t s)
 {
 	volatile uint64_t *p = hostile_slot(s);
+
+	note_revocations();
+	if (unexplained) {
+		release_one_taken(s);
+		return;
+	}
 
 	expect(C_SEND_WINDOW, hc_net_send((const void *)p, 60), -HC_E_FAULT);
 	list[0] = s;
@@ -215,50 +281,6 @@ static void ring_garbage(const struct hc_identity *id, struct hostile_net *h,
 	ring->nr_slots = 0xffffffff;
 	hostile_sleep_ms(id, ROUND_MS);
 	ring->cons = h->cons;
-}
-
-/* Our slots the hypervisor has revoked so far (HC_NET_STATS). */
-static uint64_t revoked_now(void)
-{
-	struct hc_net_stats st;
-
-	return hc_net_stats(&st) == 0 ? st.revoked : 0;
-}
-
-static uint64_t revoked_seen;   /* revoked_now() after our last releases */
-
-/* Give back list[0..n), slots we took from the ring. While we slept or
- * worked, the hypervisor may have revoked some of them (we were asked to
- * reclaim and did not answer in time): then the batch is rightly refused
- * with -HC_E_STATE, and the slots go back one by one, a revoked one
- * again refused. Any other answer, or more refusals than revocations,
- * is wrong. Every refusal is counted, as the hypervisor counts it. */
-static void release_taken(uint32_t n)
-{
-	uint16_t mine[HC_NET_BATCH];
-	uint64_t revoked = revoked_now(), gone;
-	int64_t r;
-
-	for (uint32_t i = 0; i < n; i++)
-		mine[i] = list[i];
-	r = hc_net_release(list, n);
-	if (r != -HC_E_STATE || revoked == revoked_seen) {
-		expect(C_REL_OK, r, n);
-		revoked_seen = revoked;
-		return;
-	}
-	refused_ok++;
-	gone = revoked - revoked_seen;
-	for (uint32_t i = 0; i < n; i++) {
-		r = release1(mine[i]);
-		if (r == -HC_E_STATE && gone) {
-			refused_ok++;
-			gone--;
-			continue;
-		}
-		expect(C_REL_OK, r, 1);
-	}
-	revoked_seen = revoked;
 }
 
 /* Every entry in the ring: all but the newest go straight back in
