@@ -193,8 +193,9 @@ unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_ept_SRC        := arch/x86/vmx/ept.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
-unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
+NETPATH_C := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
+unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
@@ -223,7 +224,7 @@ BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -falign-loops=32 -I.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -falign-loops=32 -I.
-BENCH_HV_C    := $(unit_netpath_SRC) arch/x86/vmx/ept.c
+BENCH_HV_C    := $(NETPATH_C) arch/x86/vmx/ept.c
 BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
 BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
 	tools/bench/bench_report.c tools/bench/bench_world.c \
