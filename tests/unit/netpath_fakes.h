@@ -52,6 +52,7 @@ struct fake {
 	bool     allow_scratch;
 	uint64_t ept[NP_MAX_VMS][NET_RX_SLOTS_MAX];     /* 0: not mapped */
 	bool     stale[NP_MAX_VMS][MAXF];       /* unmapped, not flushed yet */
+	bool     had_data[MAXF];                /* not all zero when last mapped */
 	uint64_t nic[MAXF];                     /* posted buffers, FIFO */
 	uint32_t nic_head, nic_n, nic_cap;
 	struct op_rec log[LOG_MAX];
