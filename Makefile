@@ -208,6 +208,53 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 unit-build: $(UNIT_BINS)
 
+# --- fuzzing on the host (libFuzzer; docs/testing.md, "Fuzzing") -----
+# One harness per target in tests/fuzz/, built with clang against the
+# hypervisor's own files, ASan and UBSan on. `make test` runs each for
+# FUZZ_TEST_SECONDS over its seed corpus and its regression inputs
+# (tools/test.py); `make fuzz` runs each for FUZZ_SECONDS, keeping what
+# it finds in build/fuzz/corpus/NAME and any crash in build/fuzz/.
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore
+FUZZ_SECONDS      ?= 300
+FUZZ_TEST_SECONDS ?= 10
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS := config ring frame hypercall
+fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) \
+	tests/unit/netpath_fakes.c
+fuzz_ring_SRC      := $(NETPATH_C) tests/unit/netpath_fakes.c
+fuzz_frame_SRC     := $(NETPATH_C) tests/unit/netpath_fakes.c
+# The hypercall harness wraps three functions to check them from outside.
+fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
+	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C)
+fuzz_hypercall_LDFLAGS := \
+	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
+FUZZ_HDRS := $(UNIT_HDRS) tests/fuzz/coverage.ignore \
+	$(wildcard tests/fuzz/*.h drivers/*.h \
+	guest-stub/*.h)
+
+define fuzz_rule
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  FUZZCC  $$@")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(fuzz_$(1)_LDFLAGS) \
+		$$(filter %.c,$$^) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+.PHONY: fuzz-build fuzz
+fuzz-build: $(FUZZ_BINS)
+
+# `make fuzz FUZZ_TARGETS=ring FUZZ_SECONDS=60`: one harness, a minute.
+fuzz: setup
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(PYTHON) tools/test.py --fuzz-only --fuzz-seconds $(FUZZ_SECONDS) \
+		$(FUZZ_BINS)
+
 # --- make bench: the data path's cost on the host (docs/performance.md) --
 # The netpath and EPT files with the hypervisor's code generation (-O2,
 # default x86-64, no sanitizers) and memcpy/memset/memcmp renamed, so
@@ -278,8 +325,9 @@ run: setup
 	@$(PYTHON) tools/run.py
 
 test: setup
-	@$(MAKE) --no-print-directory all usb pxe unit-build
-	@$(PYTHON) tools/test.py $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all usb pxe unit-build fuzz-build
+	@$(PYTHON) tools/test.py --fuzz-seconds $(FUZZ_TEST_SECONDS) \
+		$(UNIT_BINS) $(FUZZ_BINS)
 
 clean:
 	rm -rf $(BUILD)

@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fk_reset();
 	now = 1000;
-	world(MAXF, 32, 0, 1000);
+	world(64, 32, 0, 1000);
 	np.check = false;       /* np_check runs after each frame */
 	set_mode(m % 3, m & 0x80 ? 2048 : (uint16_t)(m / 3 * 20));
 	np.tx_reserve = 8;
