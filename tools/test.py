@@ -177,9 +177,17 @@ def _run_quiet(cmd, timeout):
         return None, out.decode("utf-8", "replace")
 
 
+FUZZ_ERROR_RE = re.compile(r"check failed|runtime error|ERROR:|panic|Test unit written")
+
+
 def _fuzz_fail(name, why, text):
+    """Say why, then the report from its first error line (the harness's
+    message, the sanitizer's) rather than libFuzzer's stack tail."""
     say("fuzz: %s ... FAIL: %s" % (name, why))
-    for line in _tail(text, TAIL_LINES):
+    lines = text.rstrip("\n").split("\n")
+    first = next((i for i, l in enumerate(lines) if FUZZ_ERROR_RE.search(l)), None)
+    shown = lines[first:first + 24] if first is not None else _tail(text, TAIL_LINES)
+    for line in shown:
         say("  | " + line)
     return "fail"
 
