@@ -153,6 +153,18 @@ static uint32_t held_list(uint32_t v, uint16_t *out)
 	return n;
 }
 
+/* A slot number at an edge: the window's end, the ABI's end, 0, each
+ * as a window slot or a copy buffer. */
+static uint16_t edge_slot(uint32_t v, uint8_t k)
+{
+	uint16_t n = v < NP_MAX_VMS ? np.vm[v].nr_slots : 0;
+	uint16_t edges[] = { n, (uint16_t)(n - 1), NET_RX_SLOTS_MAX,
+			     NET_RX_SLOTS_MAX - 1, 0, 0x7fff };
+	uint16_t s = edges[(k >> 1) % (sizeof(edges) / sizeof(edges[0]))];
+
+	return k & 1 ? (uint16_t)(s | NET_SLOT_COPY) : s;
+}
+
 /* A refused call changed nothing but the counter it names. */
 static void assert_unchanged(uint32_t nlog, const char *what)
 {
@@ -175,8 +187,10 @@ static void op_release(struct fz *z)
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = fz_u8(z);
 
-		if (k < 192 && nh)
+		if (k < 160 && nh)
 			slots[i] = held[k % nh];
+		else if (k < 224)
+			slots[i] = edge_slot(v, k);
 		else
 			slots[i] = fz_u16(z);
 	}
