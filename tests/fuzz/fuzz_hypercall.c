@@ -43,7 +43,7 @@
 #include "vmm/page_alloc.h"
 #include "vmm/vm.h"
 
-#define ARENA_SIZE   (16ull << 20)
+#define ARENA_SIZE   (12ull << 20)  /* 3 VMs of 2 MiB, 2 MiB aligned, and the pool */
 #define SZ_2M        (2ull << 20)
 #define MAX_VMS      3
 #define MAX_OPS      256
@@ -309,8 +309,9 @@ void *__wrap_vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 }
 
 /* Page allocations become addressable; the rest of the arena is not.
- * page_alloc zeroes what it hands out, so the whole arena is open while
- * it runs. */
+ * The allocations are recorded as they are made (page_alloc zeroes what
+ * it hands out, so the arena is open meanwhile) and the arena poisoned
+ * once the world is built. */
 static uint8_t *arena;
 static struct page_alloc pa;
 static struct { uint64_t a, n; } allocs[256];
@@ -329,14 +330,11 @@ static void poison_arena(void)
 uint64_t __real_page_alloc(struct page_alloc *pa, uint64_t n, uint64_t align);
 uint64_t __wrap_page_alloc(struct page_alloc *p, uint64_t n, uint64_t align)
 {
-	uint64_t a;
+	uint64_t a = __real_page_alloc(p, n, align);
 
-	ASAN_UNPOISON_MEMORY_REGION(arena, ARENA_SIZE);
-	a = __real_page_alloc(p, n, align);
 	FUZZ_CHECK(nallocs < 256, "too many page_alloc calls");
 	if (a)
 		allocs[nallocs++] = (typeof(allocs[0])){ a, n };
-	poison_arena();
 	return a;
 }
 
@@ -362,7 +360,6 @@ static void build_world(struct fz *z)
 	FUZZ_CHECK(page_alloc_init(&pa, (uint64_t)(uintptr_t)arena,
 				   ARENA_SIZE) == 0, "page_alloc_init");
 	nallocs = 0;
-	poison_arena();
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.pool_frames = CFG_POOL_MIN + fz_u8(z) % 48;
@@ -389,6 +386,7 @@ static void build_world(struct fz *z)
 	}
 	FUZZ_CHECK(net_start(&pa, &cfg, vms, nr_vms, TSC_PER_MS), "net_start");
 	FUZZ_CHECK(the_np, "np_init not seen");
+	poison_arena();
 	now = 1000000;
 	last_list = 0;
 }
