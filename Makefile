@@ -249,6 +249,39 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 .PHONY: fuzz-build fuzz
 fuzz-build: $(FUZZ_BINS)
 
+# Line coverage of the files each harness is about by its corpus (seeds
+# and what `make fuzz` found), from clang's source-based coverage:
+# `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
+FUZZ_COV_DIR := $(FUZZ_DIR)/cover
+fuzz_config_COVER    := vmm/config.c
+fuzz_ring_COVER      := $(NETPATH_C)
+fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
+fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
+
+define fuzz_cover_rule
+$(FUZZ_COV_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  FUZZCC  $$@ (coverage)")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fprofile-instr-generate \
+		-fcoverage-mapping $$(fuzz_$(1)_LDFLAGS) $$(filter %.c,$$^) -o $$@
+
+.PHONY: fuzz-cover-$(1)
+fuzz-cover-$(1): $(FUZZ_COV_DIR)/fuzz_$(1)
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	$$(Q)LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$(1).profraw $$< -runs=0 \
+		$(FUZZ_DIR)/corpus/$(1) tests/fuzz/corpus/$(1) >/dev/null 2>&1
+	$$(Q)llvm-profdata merge -o $(FUZZ_COV_DIR)/$(1).profdata \
+		$(FUZZ_COV_DIR)/$(1).profraw
+	$$(Q)llvm-cov report $$< -instr-profile=$(FUZZ_COV_DIR)/$(1).profdata \
+		$$(fuzz_$(1)_COVER) > $(FUZZ_COV_DIR)/$(1).txt
+	@echo "fuzz_$(1): lines covered: $$$$(awk '/^TOTAL/ { print $$$$10 }' \
+		$(FUZZ_COV_DIR)/$(1).txt) (build/fuzz/cover/$(1).txt)"
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_cover_rule,$(t))))
+
+.PHONY: fuzz-cover
+fuzz-cover: $(FUZZ_TARGETS:%=fuzz-cover-%)
+
 # `make fuzz FUZZ_TARGETS=ring FUZZ_SECONDS=60`: one harness, a minute.
 fuzz: setup
 	@$(MAKE) --no-print-directory fuzz-build
