@@ -104,10 +104,10 @@ def frame_seeds():
 
 
 # --- fuzz_ring: world header, then operations --------------------------
-def ring_world(mode, vms):
-    # frames 64, nic_cap 32, low_wm 16, grace 1+16*4, mode, threshold
-    # 200, tx_reserve 4, then per VM: slots byte, flags, quota byte.
-    h = bytes([48, 31, 16, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
+def ring_world(mode, vms, frames=64, nic_cap=32, low_wm=16):
+    # frames, nic_cap, low_wm, grace 1+16*4, mode, threshold 200,
+    # tx_reserve 4, then per VM: slots byte, flags, quota byte.
+    h = bytes([frames - 16, nic_cap - 1, low_wm, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
     for slots, flags, quota in vms:
         h += bytes([slots - 1, flags, quota - 1])
     return h
@@ -132,6 +132,14 @@ def ring_seeds():
     write("ring", "mixed", world + ops)
     write("ring", "flood", ring_world(0, [(4, 0, 2)]) + ring_rx(0, FRAMES["arp_reply"]) * 40 +
           bytes([1, 4]) + u16(60000))
+    # The pool runs low: 16 frames, watermark 8, two VMs of quota 8 that
+    # hold what they get; reclaim interrupts, then revocation.
+    low = ring_world(0, [(8, 0, 8), (8, 0, 8)], frames=16, nic_cap=8, low_wm=8)
+    for i in range(12):
+        low += ring_rx(i % 2, FRAMES["icmp_echo"] if i % 3 else FRAMES["big2048"][:1200])
+        if i % 4 == 3:
+            low += bytes([1])
+    write("ring", "pool_low", low + bytes([1, 4]) + u16(100) + bytes([4]) + u16(60000) + bytes([1]))
     # The bad descriptor last: its 2048 bytes take the rest of the input.
     write("ring", "runts", ring_world(1, [(8, 4, 8)]) + ring_rx(0, FRAMES["runt"]) +
           ring_rx(0, FRAMES["min60"], 13) + bytes([1]) + ring_rx(0, FRAMES["arp_reply"], 0xffff))
