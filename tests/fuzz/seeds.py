@@ -107,7 +107,9 @@ def frame_seeds():
 def ring_world(mode, vms, frames=64, nic_cap=32, low_wm=16):
     # frames, nic_cap, low_wm, grace 1+16*4, mode, threshold 200,
     # tx_reserve 4, then per VM: slots byte, flags, quota byte.
-    h = bytes([frames - 16, nic_cap - 1, low_wm, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
+    # frames byte: < 128 gives 16 + b % 32, else 16 + (b - 128) * 304 / 127
+    fb = frames - 16 if frames < 48 else 128 + (frames - 16) * 127 // 304
+    h = bytes([fb, nic_cap - 1, low_wm, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
     for slots, flags, quota in vms:
         h += bytes([slots - 1, flags, quota - 1])
     return h
