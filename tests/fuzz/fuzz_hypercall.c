@@ -18,6 +18,7 @@
  *          mangled or not, where a release will read it
  *   rx     frames arrive from the wire, to the VMs' MACs or broadcast
  *   tick   time passes; the NIC's transmit turns busy or free
+ *   fault  the guest touches its receive window: net_window_fault
  *
  * Checked after each: the result is 0, positive, or one of the HC_E_*;
  * a refused hypercall changes nothing in the data path or the VM but its
@@ -525,6 +526,25 @@ static void op_rx(struct fz *z)
 	net_poll(now);
 }
 
+/* The guest touches its receive window (an EPT violation there): the
+ * exit handler asks net_window_fault for the reason it logs. */
+static void op_fault(struct fz *z)
+{
+	struct vm *vm = &vms[fz_u8(z) % nr_vms];
+	uint8_t k = fz_u8(z);
+	uint64_t gpa = k & 1 ? fz_u64(z) :
+		       NET_RX_WINDOW_GPA + (uint64_t)fz_u16(z) * 64;
+	char why[128];
+	bool in;
+
+	memset(why, 'X', sizeof(why));
+	in = net_window_fault(vm, gpa, k & 2, why, sizeof(why));
+	FUZZ_CHECK(in == in_window(gpa, 1), "window fault at %#llx: %d",
+		   (unsigned long long)gpa, in);
+	if (in)
+		FUZZ_CHECK(memchr(why, 0, sizeof(why)), "reason not terminated");
+}
+
 /* Each VM's window maps exactly its delivered slots, read-only. */
 static void check_windows(void)
 {
@@ -552,7 +572,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t i = 0; i < MAX_OPS && fz_left(&z); i++) {
 		uint8_t k = fz_u8(&z);
 
-		switch (k % 8) {
+		switch (k % 9) {
 		case 0: case 1: case 2: op_hc(&z); break;
 		case 3: op_write(&z); break;
 		case 4: op_list(&z); break;
@@ -561,8 +581,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			now += (uint64_t)fz_u16(&z) * 1000;
 			net_poll(now);
 			break;
-		default:
+		case 7:
 			hw.tx_busy = fz_u8(&z) & 1;
+			break;
+		default:
+			op_fault(&z);
 			break;
 		}
 		FUZZ_CHECK(np_check(the_np), "np_check");

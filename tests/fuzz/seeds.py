@@ -179,6 +179,10 @@ def hc_seeds():
     send = hc(0, 8, 0x40000, len(frame))
     write("hypercall", "net", world + setup + rx + lst + release + write_frame + send +
           hc(0, 9, 0x50000) + bytes([6]) + u16(200))
+    # flip: every frame remapped; the guest releases window slots
+    flip = bytes([0, 16, 5, 1, 7, 3, 7, 3]) + setup + rx + lst + release + \
+        bytes([8, 0, 0]) + u16(0) + bytes([8, 1, 2]) + u16(64)
+    write("hypercall", "flip", flip)
     write("hypercall", "basic", world + hc(0, 1, 0x1000) + hc(1, 2, 0x100000, 16) +
           hc(0, 3) + hc(1, 4, 5000000) + hc(0, 5, 1, 2, 42) + hc(0, 5, 2, 0x40) + hc(1, 99, 1, 2, 3))
     write("hypercall", "faults", world + hc(0, 1, 0x1ffff0) + hc(0, 2, 0x1fffff, 2) +
