@@ -9,6 +9,7 @@
  * The rest is a sequence of operations:
  *   rx       the NIC hands back a frame of fuzzed length and content, to
  *            a VM's MAC, broadcast, multicast, an unknown or a fuzzed MAC
+ *   flood    up to 256 copies of one such frame, a batch end every 64
  *   rx_end   the end of a receive batch
  *   release  a guest's slot list: its own slots and copy buffers, others,
  *            out of range, twice, any count
@@ -24,7 +25,8 @@
  * against the pool's (assert_mirror), and the fakes' own safety rules
  * (nothing posted while mapped or before its INVEPT, nothing mapped
  * while posted, nothing unscrubbed posted). A refused release, transmit
- * or setup must change nothing but its error counter. At the end, every
+ * or setup must change nothing but its error counter. A guest that never
+ * scribbled on its ring finds no unread entry overwritten. At the end, every
  * frame handed to np_rx is accounted for (delivered, or one counted
  * drop) and every FREE and POSTED page is zero. Any broken rule aborts. */
 #include <stdarg.h>
@@ -37,10 +39,13 @@
 #define MAX_OPS 512
 
 enum { OP_RX, OP_RX_END, OP_RELEASE, OP_TX, OP_TICK, OP_SCRIBBLE,
-       OP_CONSUME, OP_ENV, OP_SETUP, NR_OPS };
+       OP_CONSUME, OP_ENV, OP_SETUP, OP_FLOOD, NR_OPS };
 
 static uint32_t nr_vms;
 static uint64_t rx_in;          /* frames handed to np_rx */
+/* The guest never wrote its ring's cons but by reading entries: it
+ * must never find an entry overwritten before it read it. */
+static bool honest[NP_MAX_VMS];
 static struct netpath snap;
 
 void fk_fail(const char *fmt, ...)
@@ -117,30 +122,62 @@ static uint16_t pick_len(struct fz *z, uint16_t max)
 	return raw % (max + 1);
 }
 
-static void op_rx(struct fz *z)
+/* The NIC hands back its oldest posted buffer with 'n' bytes of 'data'
+ * in it. false: nothing posted even after a refill. */
+static bool nic_rx(const uint8_t *data, uint32_t n, uint16_t len)
 {
-	uint8_t dst[6];
-	uint16_t len;
 	uint64_t hpa;
-	uint8_t *p;
+
+	if (!fk.nic_n)
+		np_refill(&np);
+	if (!fk.nic_n)
+		return false;           /* no descriptor: the NIC misses it */
+	hpa = fk.nic[fk.nic_head];
+	fk.nic_head = (fk.nic_head + 1) % MAXF;
+	fk.nic_n--;
+	memcpy(fk.page[pidx(hpa)], data, n);
+	rx_in++;
+	np_rx(&np, hpa, len, now);
+	return true;
+}
+
+/* A flood: up to 256 copies of one frame, faster than the guests
+ * release; a batch ends every 64 descriptors, as in net_poll. */
+static void op_flood(struct fz *z)
+{
+	static uint8_t buf[NP_RX_LEN_MAX];
+	uint8_t dst[6];
+	uint32_t count = 1 + fz_u8(z);
+	uint16_t len;
 	uint32_t n;
 
 	pick_dst(z, dst);
 	len = pick_len(z, NP_RX_LEN_MAX + 16);
-	if (!fk.nic_n)
-		np_refill(&np);
-	if (!fk.nic_n)
-		return;                 /* no descriptor: the NIC misses it */
-	hpa = fk.nic[fk.nic_head];
-	fk.nic_head = (fk.nic_head + 1) % MAXF;
-	fk.nic_n--;
+	n = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
+	fz_bytes(z, buf, n);
+	memcpy(buf, dst, n < 6 ? n : 6);
+	for (uint32_t i = 0; i < count; i++) {
+		if (!nic_rx(buf, n, len))
+			break;
+		if (i % 64 == 63)
+			np_rx_end(&np, now);
+	}
+}
+
+static void op_rx(struct fz *z)
+{
+	static uint8_t buf[NP_RX_LEN_MAX];
+	uint8_t dst[6];
+	uint16_t len;
+	uint32_t n;
+
+	pick_dst(z, dst);
+	len = pick_len(z, NP_RX_LEN_MAX + 16);
 	/* The NIC writes at most its 2048-byte buffer [8254x 13.4.22]. */
 	n = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
-	p = fk.page[pidx(hpa)];
-	fz_bytes(z, p, n);
-	memcpy(p, dst, n < 6 ? n : 6);
-	rx_in++;
-	np_rx(&np, hpa, len, now);
+	fz_bytes(z, buf, n);
+	memcpy(buf, dst, n < 6 ? n : 6);
+	nic_rx(buf, n, len);
 }
 
 /* The slots and copy buffers VM v holds, by the books. */
@@ -247,6 +284,7 @@ static void op_scribble(struct fz *z)
 	uint8_t k = fz_u8(z);
 	struct net_rx_ring *ring = &fk.ring[v];
 
+	honest[v] = false;
 	if (k < 128) {                  /* cons: anywhere */
 		ring->cons = fz_u32(z);
 	} else if (k < 192) {           /* cons: near prod, either side */
@@ -269,6 +307,8 @@ static void op_setup(struct fz *z)
 
 	memcpy(&snap, &np, sizeof(np));
 	r = np_setup(&np, v, &fk.ring[v], area ? area_for(v) : NULL);
+	if (r == 0)
+		honest[v] = true;
 	if (r < 0) {
 		FUZZ_CHECK(r == -HC_E_STATE && np.vm[v].held,
 			   "setup refused: %d, holding %u", r, np.vm[v].held);
@@ -298,6 +338,7 @@ static void run_op(struct fz *z)
 		fk.map_fail_vm = k & 2 ? (int)(k >> 2) % (int)nr_vms : -1;
 		break;
 	case OP_SETUP:    op_setup(z); break;
+	case OP_FLOOD:    op_flood(z); break;
 	}
 }
 
@@ -312,10 +353,23 @@ static void assert_accounted(void)
 		   (unsigned long long)rx_in, (unsigned long long)out);
 }
 
+/* An honest guest's unread entries all still there: the hypervisor
+ * never wrote more than a ring ahead of its cons. */
+static void assert_rings(void)
+{
+	for (uint32_t v = 0; v < nr_vms; v++)
+		FUZZ_CHECK(!honest[v] || !np.vm[v].ring ||
+			   np.vm[v].prod - fk.ring[v].cons <= NET_RX_RING,
+			   "vm%u: prod %u, cons %u: unread entries overwritten",
+			   v, np.vm[v].prod, fk.ring[v].cons);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz z = { data, size };
 
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		honest[v] = true;
 	fk_reset();
 	now = 1000;
 	rx_in = 0;
@@ -325,6 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_op(&z);
 		FUZZ_CHECK(np_check(&np), "np_check");
 		assert_mirror();
+		assert_rings();
 	}
 	assert_accounted();
 	assert_idle_pages_zero();

@@ -111,7 +111,9 @@ def ring_world(mode, vms, frames=64, nic_cap=32, low_wm=16):
     fb = frames - 16 if frames < 48 else 128 + (frames - 16) * 127 // 304
     h = bytes([fb, nic_cap - 1, low_wm, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
     for slots, flags, quota in vms:
-        h += bytes([slots - 1, flags, quota - 1])
+        # slots byte: < 240 gives 1 + b % 32, else 512 - (b - 240)
+        sb = slots - 1 if slots <= 32 else 240 + 512 - slots
+        h += bytes([sb, flags, quota - 1])
     return h
 
 
@@ -142,6 +144,11 @@ def ring_seeds():
         if i % 4 == 3:
             low += bytes([1])
     write("ring", "pool_low", low + bytes([1, 4]) + u16(100) + bytes([4]) + u16(60000) + bytes([1]))
+    # A flood of 256 frames at a VM whose quota is its whole 512-slot
+    # window, and which never reads its ring: the ring fills first.
+    f = FRAMES["min60"]
+    write("ring", "flood_ring_full", ring_world(1, [(512, 0, 256)], frames=320, nic_cap=256) +
+          bytes([9, 255, 0]) + u16(len(f)) + f + bytes([9, 40, 0]) + u16(len(f)) + f + bytes([1]))
     # The bad descriptor last: its 2048 bytes take the rest of the input.
     write("ring", "runts", ring_world(1, [(8, 4, 8)]) + ring_rx(0, FRAMES["runt"]) +
           ring_rx(0, FRAMES["min60"], 13) + bytes([1]) + ring_rx(0, FRAMES["arp_reply"], 0xffff))
