@@ -144,11 +144,13 @@ def ring_seeds():
         if i % 4 == 3:
             low += bytes([1])
     write("ring", "pool_low", low + bytes([1, 4]) + u16(100) + bytes([4]) + u16(60000) + bytes([1]))
-    # A flood of 256 frames at a VM whose quota is its whole 512-slot
-    # window, and which never reads its ring: the ring fills first.
+    # A flood at a VM that releases what it holds (it knows its slots)
+    # but never reads its ring: the ring fills before the quota.
     f = FRAMES["min60"]
+    rel = bytes([2, 0, 64]) + bytes(range(64))
     write("ring", "flood_ring_full", ring_world(1, [(512, 0, 256)], frames=320, nic_cap=256) +
-          bytes([9, 255, 0]) + u16(len(f)) + f + bytes([9, 40, 0]) + u16(len(f)) + f + bytes([1]))
+          bytes([9, 199, 0]) + u16(len(f)) + f + rel + rel +
+          bytes([9, 99, 0]) + u16(len(f)) + f + bytes([1]))
     # The bad descriptor last: its 2048 bytes take the rest of the input.
     write("ring", "runts", ring_world(1, [(8, 4, 8)]) + ring_rx(0, FRAMES["runt"]) +
           ring_rx(0, FRAMES["min60"], 13) + bytes([1]) + ring_rx(0, FRAMES["arp_reply"], 0xffff))
