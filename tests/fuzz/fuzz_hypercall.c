@@ -152,9 +152,10 @@ void e1000_stats(struct e1000_stats *out)
 
 static bool in_window(uint64_t gpa, uint64_t size)
 {
-	return gpa >= NET_RX_WINDOW_GPA &&
-	       gpa + size <= NET_RX_WINDOW_GPA +
-			     (uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE;
+	const uint64_t span = (uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE;
+
+	return gpa >= NET_RX_WINDOW_GPA && gpa - NET_RX_WINDOW_GPA < span &&
+	       size <= span - (gpa - NET_RX_WINDOW_GPA);
 }
 
 struct npt *npt_create(struct page_alloc *pa)
