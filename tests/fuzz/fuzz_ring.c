@@ -26,9 +26,11 @@
  * (nothing posted while mapped or before its INVEPT, nothing mapped
  * while posted, nothing unscrubbed posted). A refused release, transmit
  * or setup must change nothing but its error counter. A guest that never
- * scribbled on its ring finds no unread entry overwritten. At the end, every
- * frame handed to np_rx is accounted for (delivered, or one counted
- * drop) and every FREE and POSTED page is zero. Any broken rule aborts. */
+ * scribbled on its ring finds no unread entry overwritten. Each VM a
+ * received frame is for counts it once: delivered, or one drop. At the
+ * end, every frame handed to np_rx is accounted for (delivered, or one
+ * counted drop) and every FREE and POSTED page is zero. Any broken rule
+ * aborts. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
@@ -122,10 +124,23 @@ static uint16_t pick_len(struct fz *z, uint16_t max)
 	return raw % (max + 1);
 }
 
+/* What VM v has counted of the frames meant for it: each one is
+ * delivered or dropped for one reason, never lost uncounted. */
+static uint64_t vm_rx_counted(uint32_t v)
+{
+	const struct np_vm_stats *s = &np.vm[v].st;
+
+	return s->rx_frames + s->rx_drop_quota + s->rx_drop_ring +
+	       s->rx_drop_nosetup + s->rx_drop_map;
+}
+
 /* The NIC hands back its oldest posted buffer with 'n' bytes of 'data'
- * in it. false: nothing posted even after a refill. */
+ * in it. false: nothing posted even after a refill. Every VM the demux
+ * names counts the frame exactly once; the others not at all. */
 static bool nic_rx(const uint8_t *data, uint32_t n, uint16_t len)
 {
+	uint64_t before[NP_MAX_VMS];
+	struct np_dest d = { 0 };
 	uint64_t hpa;
 
 	if (!fk.nic_n)
@@ -136,8 +151,16 @@ static bool nic_rx(const uint8_t *data, uint32_t n, uint16_t len)
 	fk.nic_head = (fk.nic_head + 1) % MAXF;
 	fk.nic_n--;
 	memcpy(fk.page[pidx(hpa)], data, n);
+	if (len >= NET_FRAME_MIN && len <= NP_RX_LEN_MAX)
+		np_demux(&np, data, &d);
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		before[v] = vm_rx_counted(v);
 	rx_in++;
 	np_rx(&np, hpa, len, now);
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		FUZZ_CHECK(vm_rx_counted(v) - before[v] == (d.targets >> v & 1),
+			   "vm%u counted a frame %llu times", v,
+			   (unsigned long long)(vm_rx_counted(v) - before[v]));
 	return true;
 }
 
