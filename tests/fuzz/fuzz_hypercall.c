@@ -44,7 +44,8 @@
 #include "vmm/page_alloc.h"
 #include "vmm/vm.h"
 
-#define ARENA_SIZE   (12ull << 20)  /* 3 VMs of 2 MiB, 2 MiB aligned, and the pool */
+/* 3 VMs of 2 MiB, 2 MiB aligned, and the pool */
+#define ARENA_SIZE   (12ull << 20)
 #define SZ_2M        (2ull << 20)
 #define MAX_VMS      3
 #define MAX_OPS      256
