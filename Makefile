@@ -229,7 +229,8 @@ fuzz_ring_SRC      := $(NETPATH_C) tests/unit/netpath_fakes.c
 fuzz_frame_SRC     := $(NETPATH_C) tests/unit/netpath_fakes.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
-	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C)
+	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
+	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
 FUZZ_HDRS := $(UNIT_HDRS) tests/fuzz/coverage.ignore \
