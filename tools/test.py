@@ -223,7 +223,7 @@ def run_fuzz(path, seconds, keep_corpus):
                 os.unlink(os.path.join(corpus, f))
     os.makedirs(corpus, exist_ok=True)
     cmd = [binary, "-max_total_time=%d" % seconds, "-timeout=10", "-rss_limit_mb=2048",
-           "-max_len=4096", "-print_final_stats=1",
+           "-max_len=8192", "-print_final_stats=1",
            "-artifact_prefix=%s/%s-" % (FUZZ_DIR, target)]
     d = os.path.join(FUZZ_SRC, target + ".dict")
     if os.path.isfile(d):

@@ -279,7 +279,7 @@ static void op_list(struct fz *z)
 
 static void op_rx(struct fz *z)
 {
-	uint32_t n = 1 + fz_u8(z) % 8;
+	uint32_t n = 1 + fz_u8(z) % HV_RX_BATCH;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = fz_u8(z);
@@ -287,7 +287,9 @@ static void op_rx(struct fz *z)
 
 		if (!(len & 0x8000))
 			len = (uint16_t)(len % (NP_RX_LEN_MAX + 1));
-		fz_bytes(z, hw.frames[i], NP_RX_LEN_MAX);
+		/* What the NIC wrote: up to its 2048-byte buffer. */
+		fz_bytes(z, hw.frames[i],
+			 len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX);
 		if (k < 128)
 			memcpy(hw.frames[i], vms[k % nr_vms].cfg->mac, 6);
 		else if (k < 192)

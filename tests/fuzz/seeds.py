@@ -179,7 +179,7 @@ def hc_seeds():
     rx = bytes([5, 2])                              # 3 frames
     for f in ("arp_reply", "icmp_echo", "udp_bcast"):
         fr = FRAMES[f]
-        rx += bytes([255]) + u16(len(fr)) + fr + bytes(2048 - len(fr))
+        rx += bytes([255]) + u16(len(fr)) + fr
     # the guest writes a release list of what it holds at 0x30000 (op 4)
     lst = bytes([4, 0]) + struct.pack("<I", 0x30000) + bytes([2, 0, 1])
     release = hc(0, 7, LAST, 2)
