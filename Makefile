@@ -206,10 +206,11 @@ unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
-unit_netpath_SRC    := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
+NETPATH_C := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
-unit_demux_SRC      := $(unit_netpath_SRC)
-unit_netpath_stop_SRC := $(unit_netpath_SRC)
+unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c
+unit_demux_SRC      := $(NETPATH_C)
+unit_netpath_stop_SRC := $(NETPATH_C)
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
@@ -221,6 +222,87 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 unit-build: $(UNIT_BINS)
+
+# --- fuzzing on the host (libFuzzer; docs/testing.md, "Fuzzing") -----
+# One harness per target in tests/fuzz/, built with clang against the
+# hypervisor's own files, ASan and UBSan on. `make test` runs each for
+# FUZZ_TEST_SECONDS over its seed corpus and its regression inputs
+# (tools/test.py); `make fuzz` runs each for FUZZ_SECONDS, keeping what
+# it finds in build/fuzz/corpus/NAME and any crash in build/fuzz/.
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore
+FUZZ_SECONDS      ?= 300
+FUZZ_TEST_SECONDS ?= 10
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS := config ring frame hypercall
+fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) \
+	tests/unit/netpath_fakes.c
+fuzz_ring_SRC      := $(NETPATH_C) tests/unit/netpath_fakes.c
+fuzz_frame_SRC     := $(NETPATH_C) tests/unit/netpath_fakes.c
+# The hypercall harness wraps three functions to check them from outside.
+fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
+	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
+	tests/fuzz/hv_fakes.c
+fuzz_hypercall_LDFLAGS := \
+	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
+FUZZ_HDRS := $(UNIT_HDRS) tests/fuzz/coverage.ignore \
+	$(wildcard tests/fuzz/*.h drivers/*.h \
+	guest-stub/*.h)
+
+define fuzz_rule
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  FUZZCC  $$@")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(fuzz_$(1)_LDFLAGS) \
+		$$(filter %.c,$$^) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+.PHONY: fuzz-build fuzz
+fuzz-build: $(FUZZ_BINS)
+
+# Line coverage of the files each harness is about by its corpus (seeds
+# and what `make fuzz` found), from clang's source-based coverage:
+# `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
+FUZZ_COV_DIR := $(FUZZ_DIR)/cover
+fuzz_config_COVER    := vmm/config.c
+fuzz_ring_COVER      := $(NETPATH_C)
+fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
+fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
+
+define fuzz_cover_rule
+$(FUZZ_COV_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  FUZZCC  $$@ (coverage)")
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fprofile-instr-generate \
+		-fcoverage-mapping $$(fuzz_$(1)_LDFLAGS) $$(filter %.c,$$^) -o $$@
+
+.PHONY: fuzz-cover-$(1)
+fuzz-cover-$(1): $(FUZZ_COV_DIR)/fuzz_$(1)
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	$$(Q)LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$(1).profraw $$< -runs=0 \
+		$(FUZZ_DIR)/corpus/$(1) tests/fuzz/corpus/$(1) >/dev/null 2>&1
+	$$(Q)llvm-profdata merge -o $(FUZZ_COV_DIR)/$(1).profdata \
+		$(FUZZ_COV_DIR)/$(1).profraw
+	$$(Q)llvm-cov report $$< -instr-profile=$(FUZZ_COV_DIR)/$(1).profdata \
+		$$(fuzz_$(1)_COVER) > $(FUZZ_COV_DIR)/$(1).txt
+	@echo "fuzz_$(1): lines covered: $$$$(awk '/^TOTAL/ { print $$$$10 }' \
+		$(FUZZ_COV_DIR)/$(1).txt) (build/fuzz/cover/$(1).txt)"
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_cover_rule,$(t))))
+
+.PHONY: fuzz-cover
+fuzz-cover: $(FUZZ_TARGETS:%=fuzz-cover-%)
+
+# `make fuzz FUZZ_TARGETS=ring FUZZ_SECONDS=60`: one harness, a minute.
+fuzz: setup
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(PYTHON) tools/test.py --fuzz-only --fuzz-seconds $(FUZZ_SECONDS) \
+		$(FUZZ_BINS)
 
 # --- make bench: the data path's cost on the host (docs/performance.md) --
 # The netpath and EPT files with the hypervisor's code generation (-O2,
@@ -238,7 +320,7 @@ BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -falign-loops=32 -I.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -falign-loops=32 -I.
-BENCH_HV_C    := $(unit_netpath_SRC) arch/x86/pt.c arch/x86/vmx/ept_format.c
+BENCH_HV_C    := $(NETPATH_C) arch/x86/pt.c arch/x86/vmx/ept_format.c
 BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
 BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
 	tools/bench/bench_report.c tools/bench/bench_world.c \
@@ -292,8 +374,9 @@ run: setup
 	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED))
 
 test: setup
-	@$(MAKE) --no-print-directory all usb pxe unit-build
-	@$(PYTHON) tools/test.py $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all usb pxe unit-build fuzz-build
+	@$(PYTHON) tools/test.py --fuzz-seconds $(FUZZ_TEST_SECONDS) \
+		$(UNIT_BINS) $(FUZZ_BINS)
 
 # The two halves of make test, alone.
 unit: unit-build

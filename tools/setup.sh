@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install every Debian 12 package flipvisor needs to build, run and test.
+# clang (14 on Debian 12) brings libFuzzer and the sanitizers for the fuzz
+# harnesses (tests/fuzz/, docs/testing.md); llvm, llvm-cov for make
+# fuzz-cover.
 # Idempotent and silent when everything is present; as non-root it prints
 # the one apt-get line to run and fails.
 set -eu
 
 PKGS="build-essential gnu-efi nasm binutils qemu-system-x86 ovmf ipxe-qemu \
 libcmocka-dev bochs bochs-term bochsbios vgabios mtools dosfstools iproute2 iputils-ping python3 \
-gnuplot-nox"
+gnuplot-nox clang llvm"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""`make test`: cmocka unit binaries first, then the system tests.
+"""`make test`: cmocka unit binaries first, then the fuzz harnesses, then
+the system tests.
 
-Usage: python3 tools/test.py [--unit-only|--system-only] [--list] [UNIT_BINARY...]
+Usage: python3 tools/test.py [--unit-only|--fuzz-only|--system-only]
+                             [--fuzz-seconds N] [--list] [BINARY...]
+
+BINARY is a cmocka unit binary (test_*) or a libFuzzer harness (fuzz_*).
 
 Unit binaries are run as they are and their output passed through; test
 cases are counted from cmocka's summary lines
@@ -9,6 +13,15 @@ cases are counted from cmocka's summary lines
     [  FAILED  ] N test(s), listed below:
 A binary that exits non-zero (crash, sanitizer abort, ...) without reporting
 a failed test, or prints no summary at all, counts as one failed test.
+
+Each fuzz harness build/fuzz/fuzz_NAME counts as one test. It first
+replays every input in tests/fuzz/regress/NAME/ (crashes found once,
+kept), then fuzzes for --fuzz-seconds (default 10) starting from the seed
+corpus tests/fuzz/corpus/NAME/ (plus tests/fuzz/NAME.dict if present).
+`make test` starts from the seeds alone each time (build/fuzz/test-corpus);
+`make fuzz` keeps what it finds in build/fuzz/corpus/NAME. Either way a
+crash, sanitizer report, leak or timeout fails the test and libFuzzer
+saves the input as build/fuzz/NAME-crash-* (or -leak-, -timeout-, ...).
 
 System tests live in tests/system/test_*.py. Each module defines a list
 TESTS; every entry is a dict (or any object with those attributes) whose
@@ -64,6 +77,10 @@ import emu  # noqa: E402
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
 UNIT_TIMEOUT = 300
+FUZZ_DIR = os.path.join(ROOT, "build", "fuzz")
+FUZZ_SRC = os.path.join(ROOT, "tests", "fuzz")
+FUZZ_SLACK = 60                  # seconds past -max_total_time before a kill
+FUZZ_DONE_RE = re.compile(r"^#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+).*?exec/s: (\d+)", re.MULTILINE)
 TAIL_LINES = 40
 HALT = r"^flipvisor: halted"     # default "output is over" marker
 
@@ -136,6 +153,97 @@ def run_unit(path):
         failed = 1
     say("unit: %s ... %d passed, %d failed%s" % (name, passed, failed, " (%s)" % why if why else ""))
     return passed, failed
+
+
+# --------------------------------------------------------------------------
+# fuzz harnesses (libFuzzer)
+
+def _run_quiet(cmd, timeout):
+    """Run cmd, output captured. -> (rc or None on timeout, text)"""
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as e:
+        return -1, "cannot run: %s" % e
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        out, _ = proc.communicate()
+        return None, out.decode("utf-8", "replace")
+
+
+FUZZ_ERROR_RE = re.compile(r"check failed|runtime error|ERROR:|panic|Test unit written")
+
+
+def _fuzz_fail(name, why, text):
+    """Say why, then the report from its first error line (the harness's
+    message, the sanitizer's) rather than libFuzzer's stack tail."""
+    say("fuzz: %s ... FAIL: %s" % (name, why))
+    lines = text.rstrip("\n").split("\n")
+    first = next((i for i, l in enumerate(lines) if FUZZ_ERROR_RE.search(l)), None)
+    shown = lines[first:first + 24] if first is not None else _tail(text, TAIL_LINES)
+    for line in shown:
+        say("  | " + line)
+    return "fail"
+
+
+def _artifacts(target, since):
+    return sorted(os.path.relpath(os.path.join(FUZZ_DIR, f), ROOT) for f in os.listdir(FUZZ_DIR)
+                  if f.startswith(target + "-") and os.path.getmtime(os.path.join(FUZZ_DIR, f)) >= since)
+
+
+def run_fuzz(path, seconds, keep_corpus):
+    """Replay the regression inputs, then fuzz for 'seconds'. -> "pass" | "fail" """
+    name = os.path.basename(path)
+    target = name[len("fuzz_"):] if name.startswith("fuzz_") else name
+    binary = os.path.abspath(path)
+    regress = os.path.join(FUZZ_SRC, "regress", target)
+    seeds = os.path.join(FUZZ_SRC, "corpus", target)
+    started = time.time()
+    os.makedirs(FUZZ_DIR, exist_ok=True)
+
+    inputs = sorted(os.path.join(regress, f) for f in os.listdir(regress)) if os.path.isdir(regress) else []
+    if inputs:
+        rc, text = _run_quiet([binary, "-runs=1"] + inputs, UNIT_TIMEOUT)
+        if rc != 0:
+            return _fuzz_fail(name, "a regression input in %s crashes it again" % os.path.relpath(regress, ROOT),
+                              text)
+
+    if keep_corpus:
+        corpus = os.path.join(FUZZ_DIR, "corpus", target)
+    else:
+        corpus = os.path.join(FUZZ_DIR, "test-corpus", target)
+        if os.path.isdir(corpus):
+            for f in os.listdir(corpus):
+                os.unlink(os.path.join(corpus, f))
+    os.makedirs(corpus, exist_ok=True)
+    cmd = [binary, "-max_total_time=%d" % seconds, "-timeout=10", "-rss_limit_mb=2048",
+           "-max_len=8192", "-print_final_stats=1",
+           "-artifact_prefix=%s/%s-" % (FUZZ_DIR, target)]
+    d = os.path.join(FUZZ_SRC, target + ".dict")
+    if os.path.isfile(d):
+        cmd.append("-dict=" + d)
+    cmd.append(corpus)
+    if os.path.isdir(seeds):
+        cmd.append(seeds)
+    rc, text = _run_quiet(cmd, seconds + FUZZ_SLACK)
+    found = _artifacts(target, started)
+    if rc is None:
+        return _fuzz_fail(name, "still running %d s past its time limit" % FUZZ_SLACK, text)
+    if rc != 0 or found:
+        return _fuzz_fail(name, "exit status %d; input saved as %s" % (rc, ", ".join(found) or "(none)"), text)
+    m = FUZZ_DONE_RE.findall(text)
+    if not m:
+        return _fuzz_fail(name, "no final DONE line from libFuzzer", text)
+    runs, cov, ft, eps = m[-1]
+    say("fuzz: %s ... PASS (%d regression inputs, %s runs in %.0f s, %s exec/s, cov %s, ft %s, corpus %d)" % (
+        name, len(inputs), runs, time.time() - started, eps, cov, ft, len(os.listdir(corpus))))
+    return "pass"
 
 
 # --------------------------------------------------------------------------
@@ -243,9 +351,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="test.py", description="Run flipvisor's unit and system tests.")
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--unit-only", action="store_true")
+    only.add_argument("--fuzz-only", action="store_true")
     only.add_argument("--system-only", action="store_true")
+    ap.add_argument("--fuzz-seconds", type=int, default=10, metavar="N",
+                    help="how long each fuzz harness runs (default 10)")
     ap.add_argument("--list", action="store_true", help="list the system tests and exit")
-    ap.add_argument("units", nargs="*", metavar="UNIT_BINARY")
+    ap.add_argument("units", nargs="*", metavar="BINARY")
     a = ap.parse_args(argv)
 
     sel = os.environ.get("FLIPVISOR_TESTS", "")
@@ -258,7 +369,9 @@ def main(argv=None):
     def selected(name):
         return sel_re is None or sel_re.search(name) is not None
 
-    tests, errors = ([], []) if a.unit_only else load_system_tests()
+    fuzzers = [u for u in a.units if os.path.basename(u).startswith("fuzz_")]
+    units = [u for u in a.units if u not in fuzzers]
+    tests, errors = ([], []) if a.unit_only or a.fuzz_only else load_system_tests()
     if a.list:
         for t in tests:
             say("%-20s %-6s %-5s %s" % (t["name"], t["bed"], t.get("accel", "auto") if t["bed"] == "qemu" else "",
@@ -269,14 +382,22 @@ def main(argv=None):
 
     passed = failed = skipped = 0
     try:
-        if not a.system_only:
-            for u in a.units:
+        if not a.system_only and not a.fuzz_only:
+            for u in units:
                 if not selected(os.path.basename(u)):
                     continue
                 p, f = run_unit(u)
                 passed += p
                 failed += f
-        if not a.unit_only:
+        if not a.system_only and not a.unit_only:
+            for u in fuzzers:
+                if not selected(os.path.basename(u)):
+                    continue
+                if run_fuzz(u, a.fuzz_seconds, keep_corpus=a.fuzz_only) == "pass":
+                    passed += 1
+                else:
+                    failed += 1
+        if not a.unit_only and not a.fuzz_only:
             for name, msg in errors:
                 if selected(name):
                     say("system: %s ... FAIL: %s" % (name, msg))

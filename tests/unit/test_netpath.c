@@ -1,11 +1,12 @@
 /* Host tests for the data path (vmm/frame_pool.c, demux.c,
  * rx_deliver.c, rx_release.c, reclaim.c, net_tx.c, netpath_check.c)
- * against fakes of everything it touches: a NIC receive ring with a
- * capacity, one EPT per VM (slot -> hpa), pool pages in an array, each
- * VM's copy area (its "RAM", on the heap), and logs of every map,
- * unmap, flush, notify, post and wire send in order. Flip, copy and
- * hybrid delivery (docs/datapath.md, "Delivery modes") each have their
- * own tests, and the soak runs once per mode.
+ * against fakes of everything it touches (netpath_fakes.c, shared with
+ * the fuzz harnesses): a NIC receive ring with a capacity, one EPT per
+ * VM (slot -> hpa), pool pages in an array, each VM's copy area (its
+ * "RAM", on the heap), and logs of every map, unmap, flush, notify, post
+ * and wire send in order. Flip, copy and hybrid delivery
+ * (docs/datapath.md, "Delivery modes") each have their own tests, and
+ * the soak runs once per mode.
  *
  * The fakes check the safety rules on every call, in every test: a frame
  * is posted only when no EPT maps it, no guest TLB may still hold it and
@@ -25,58 +26,24 @@
 #include <cmocka.h>
 
 #include "vmm/netpath.h"
+#include "tests/unit/netpath_fakes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define MAXF       320                  /* most pool frames a test uses */
-#define FAKE_BASE  0x40000000ull        /* hpa of fake page 0 */
-#define LOG_MAX    8192
-#define WIRE_MAX   64
-#define SENTINEL   0x5a
-#define CA_FILL    0xc3                 /* what a guest left in its copy area */
-#define COPY(b)    ((uint16_t)((b) | NET_SLOT_COPY))
+/* A broken rule in the fakes fails the running test. */
+void fk_fail(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
 
-enum { OP_MAP = 1, OP_UNMAP, OP_FLUSH, OP_NOTIFY, OP_POST, OP_WIRE };
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail_msg("%s", msg);
+	abort();        /* fail_msg does not return: for the compiler */
+}
 
-struct op_rec {
-	uint8_t  op, vm, vec;
-	uint16_t slot;
-	uint64_t hpa;
-};
-
-struct fake {
-	uint8_t  page[MAXF][NET_SLOT_SIZE];
-	uint8_t  scratch[NET_SLOT_SIZE];        /* page() of hpas past MAXF */
-	bool     allow_scratch;
-	uint64_t ept[NP_MAX_VMS][NET_RX_SLOTS_MAX];     /* 0: not mapped */
-	bool     stale[NP_MAX_VMS][MAXF];       /* unmapped, not flushed yet */
-	uint64_t nic[MAXF];                     /* posted buffers, FIFO */
-	uint32_t nic_head, nic_n, nic_cap;
-	struct op_rec log[LOG_MAX];
-	uint32_t nlog;
-	uint32_t rx_irq[NP_MAX_VMS], reclaim_irq[NP_MAX_VMS];
-	uint32_t prod_at_map[NP_MAX_VMS];       /* ring prod when a slot was mapped */
-	uint8_t  wire[WIRE_MAX][NET_FRAME_MAX];
-	uint16_t wire_len[WIRE_MAX];
-	uint32_t nwire;
-	bool     wire_busy;
-	int      map_fail_vm;                   /* map() refuses this VM */
-	bool     expect_panic;
-	uint32_t panics;
-	char     panic_msg[128];
-	uint32_t panic_frame;
-	bool     corrupted;                     /* skip the end-of-test checks */
-	struct net_rx_ring ring[NP_MAX_VMS];
-};
-
-static struct fake fk;
-static struct netpath np;
-static uint64_t now;
 static uint32_t seed;
-
-/* Each VM's copy area, nr_slots buffers, when the test gives it one. */
-static uint8_t *carea[NP_MAX_VMS];
-static size_t carea_len[NP_MAX_VMS];
 
 /* Snapshots for "a refused call changes nothing". */
 static struct netpath snap_np;
@@ -88,266 +55,6 @@ static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t MCAST6[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t UNKNOWN[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
 static const uint8_t OUTSIDE[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-static const uint8_t *mac(uint32_t v)
-{
-	static uint8_t m[NP_MAX_VMS][6];
-
-	m[v][0] = 0x02;
-	m[v][5] = (uint8_t)(v + 1);
-	return m[v];
-}
-
-static uint64_t fhpa(uint32_t i)
-{
-	return FAKE_BASE + (uint64_t)i * NET_SLOT_SIZE;
-}
-
-static uint32_t pidx(uint64_t hpa)
-{
-	if (hpa < FAKE_BASE || hpa >= fhpa(MAXF) || hpa % NET_SLOT_SIZE)
-		fail_msg("hpa %#llx is no fake page", (unsigned long long)hpa);
-	return (uint32_t)((hpa - FAKE_BASE) / NET_SLOT_SIZE);
-}
-
-static bool page_zero(uint32_t p, uint32_t from, uint32_t to)
-{
-	for (uint32_t i = from; i < to; i++)
-		if (fk.page[p][i])
-			return false;
-	return true;
-}
-
-static void log_op(uint8_t op, uint32_t vm, uint16_t slot, uint64_t hpa,
-		   uint8_t vec)
-{
-	if (fk.nlog < LOG_MAX)
-		fk.log[fk.nlog] = (struct op_rec){ op, (uint8_t)vm, vec, slot, hpa };
-	fk.nlog++;
-}
-
-static bool nic_holds(uint64_t hpa)
-{
-	for (uint32_t i = 0; i < fk.nic_n; i++)
-		if (fk.nic[(fk.nic_head + i) % MAXF] == hpa)
-			return true;
-	return false;
-}
-
-static bool mapped_anywhere(uint64_t hpa)
-{
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
-		for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++)
-			if (fk.ept[v][s] == hpa)
-				return true;
-	return false;
-}
-
-static bool stale_anywhere(uint32_t p)
-{
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
-		if (fk.stale[v][p])
-			return true;
-	return false;
-}
-
-/* --- the fake ops --------------------------------------------------------- */
-
-static int fake_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
-{
-	uint32_t p = pidx(hpa);
-
-	(void)ctx;
-	assert_true(vm < NP_MAX_VMS && np.vm[vm].present);
-	assert_true(slot < np.vm[vm].nr_slots);
-	if (fk.ept[vm][slot])
-		fail_msg("map over mapped slot %u of VM %u", slot, vm);
-	if (nic_holds(hpa))
-		fail_msg("mapping a frame the NIC may write: %#llx",
-			 (unsigned long long)hpa);
-	if (stale_anywhere(p))
-		fail_msg("reusing frame %u before the INVEPT after its unmap", p);
-	if ((int)vm == fk.map_fail_vm)
-		return -1;
-	fk.ept[vm][slot] = hpa;
-	if (np.vm[vm].ring)
-		fk.prod_at_map[vm] = np.vm[vm].ring->prod;
-	log_op(OP_MAP, vm, slot, hpa, 0);
-	return 0;
-}
-
-static int fake_unmap(void *ctx, uint32_t vm, uint16_t slot)
-{
-	uint64_t hpa;
-
-	(void)ctx;
-	assert_true(vm < NP_MAX_VMS && slot < NET_RX_SLOTS_MAX);
-	hpa = fk.ept[vm][slot];
-	if (!hpa)
-		return -1;
-	fk.ept[vm][slot] = 0;
-	fk.stale[vm][pidx(hpa)] = true;
-	log_op(OP_UNMAP, vm, slot, hpa, 0);
-	return 0;
-}
-
-/* Every frame this VM let go of since its last flush must still be in
- * the books as DELIVERED (to another VM) or RECLAIMING, its data not yet
- * scrubbed (it starts with a non-zero MAC): nothing reaches FREE, the
- * NIC or the scrub before this INVEPT. */
-static void fake_flush(void *ctx, uint32_t vm)
-{
-	(void)ctx;
-	for (uint32_t p = 0; p < MAXF; p++) {
-		uint32_t fi;
-
-		if (!fk.stale[vm][p])
-			continue;
-		fi = np_frame_find(&np, fhpa(p));
-		assert_int_not_equal(fi, NP_NO_FRAME);
-		if (np.frame[fi].state != FRAME_DELIVERED &&
-		    np.frame[fi].state != FRAME_RECLAIMING)
-			fail_msg("frame %u is %u before the flush after its unmap",
-				 fi, np.frame[fi].state);
-		if (np.frame[fi].state == FRAME_RECLAIMING && page_zero(p, 0, 6))
-			fail_msg("frame %u scrubbed before the flush", fi);
-		fk.stale[vm][p] = false;
-	}
-	log_op(OP_FLUSH, vm, 0, 0, 0);
-}
-
-static void fake_notify(void *ctx, uint32_t vm, uint8_t vector)
-{
-	(void)ctx;
-	assert_true(vm < NP_MAX_VMS);
-	if (vector == HC_VEC_NET_RX)
-		fk.rx_irq[vm]++;
-	else if (vector == HC_VEC_NET_RECLAIM)
-		fk.reclaim_irq[vm]++;
-	else
-		fail_msg("notify with vector %#x", vector);
-	log_op(OP_NOTIFY, vm, 0, 0, vector);
-}
-
-static uint8_t *fake_page(void *ctx, uint64_t hpa)
-{
-	(void)ctx;
-	if (fk.allow_scratch && (hpa < FAKE_BASE || hpa >= fhpa(MAXF)))
-		return fk.scratch;
-	return fk.page[pidx(hpa)];
-}
-
-static bool fake_post(void *ctx, uint64_t hpa)
-{
-	uint32_t p = pidx(hpa);
-
-	(void)ctx;
-	if (fk.nic_n == fk.nic_cap)
-		return false;
-	if (mapped_anywhere(hpa))
-		fail_msg("posting frame %u while an EPT maps it", p);
-	if (stale_anywhere(p))
-		fail_msg("posting frame %u before the INVEPT after its unmap", p);
-	if (nic_holds(hpa))
-		fail_msg("posting frame %u twice", p);
-	if (!page_zero(p, 0, NET_SLOT_SIZE))
-		fail_msg("posting frame %u unscrubbed", p);
-	fk.nic[(fk.nic_head + fk.nic_n) % MAXF] = hpa;
-	fk.nic_n++;
-	log_op(OP_POST, 0, 0, hpa, 0);
-	return true;
-}
-
-static bool fake_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
-{
-	(void)ctx;
-	assert_true(len >= NET_FRAME_MIN && len <= NET_FRAME_MAX);
-	if (fk.wire_busy)
-		return false;
-	if (fk.nwire < WIRE_MAX) {
-		memcpy(fk.wire[fk.nwire], data, len);
-		fk.wire_len[fk.nwire] = len;
-	}
-	fk.nwire++;
-	log_op(OP_WIRE, 0, 0, 0, 0);
-	return true;
-}
-
-static void fake_panic(void *ctx, const char *msg, uint32_t frame)
-{
-	(void)ctx;
-	if (!fk.expect_panic)
-		fail_msg("netpath panic: %s (frame %u)", msg, frame);
-	fk.panics++;
-	snprintf(fk.panic_msg, sizeof(fk.panic_msg), "%s", msg);
-	fk.panic_frame = frame;
-}
-
-static const struct netpath_ops fake_ops = {
-	.ctx = &fk,
-	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
-	.notify = fake_notify, .page = fake_page, .post = fake_post,
-	.wire_tx = fake_wire_tx, .panic = fake_panic,
-};
-
-/* --- building a world ----------------------------------------------------- */
-
-static void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
-		  uint64_t reclaim_ticks)
-{
-	uint64_t hpas[MAXF];
-
-	assert_true(frames <= MAXF && nic_cap <= MAXF);
-	for (uint32_t i = 0; i < frames; i++)
-		hpas[i] = fhpa(i);
-	fk.nic_cap = nic_cap;
-	assert_int_equal(np_init(&np, &fake_ops, hpas, frames, low_wm,
-				 reclaim_ticks), 0);
-	np.check = NP_CHECK_EVERY;
-}
-
-static void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
-		   bool ring)
-{
-	assert_int_equal(np_add_vm(&np, v, mac(v), slots, quota, promisc), 0);
-	if (ring)
-		assert_int_equal(np_setup(&np, v, &fk.ring[v], NULL), 0);
-}
-
-/* VM v's copy area, as big as its window, filled with CA_FILL: made on
- * first use, kept until the next test. */
-static uint8_t *area_for(uint32_t v)
-{
-	size_t len = (size_t)np.vm[v].nr_slots * NET_COPY_BUF_SIZE;
-
-	if (!carea[v]) {
-		carea[v] = malloc(len);
-		assert_non_null(carea[v]);
-		memset(carea[v], CA_FILL, len);
-		carea_len[v] = len;
-	}
-	assert_true(carea_len[v] >= len);
-	return carea[v];
-}
-
-static uint8_t *cbuf(uint32_t v, uint16_t b)
-{
-	return carea[v] + (size_t)b * NET_COPY_BUF_SIZE;
-}
-
-/* A VM with a ring and a copy area. */
-static void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
-			bool promisc)
-{
-	assert_int_equal(np_add_vm(&np, v, mac(v), slots, quota, promisc), 0);
-	assert_int_equal(np_setup(&np, v, &fk.ring[v], area_for(v)), 0);
-}
-
-static void set_mode(uint8_t mode, uint16_t threshold)
-{
-	np.mode = mode;
-	np.copy_threshold = threshold;
-}
 
 static uint8_t pat(uint32_t s, uint32_t i)
 {
@@ -408,19 +115,6 @@ static int tx(uint32_t v, const uint8_t dst[6], uint16_t len)
 	return np_tx(&np, v, buf, len, now);
 }
 
-/* The guest reads its ring up to prod. */
-static uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max)
-{
-	struct net_rx_ring *r = &fk.ring[v];
-	uint32_t n = 0;
-
-	while (r->cons != r->prod && n < max) {
-		out[n++] = r->ent[r->cons % NET_RX_RING];
-		r->cons++;
-	}
-	return n;
-}
-
 static int release1(uint32_t v, uint16_t slot)
 {
 	return np_release(&np, v, &slot, 1, now);
@@ -443,43 +137,6 @@ static uint32_t frame_of(uint32_t v, uint16_t slot)
 /* The fakes agree with the books: each VM's EPT maps exactly its
  * delivered slots onto their frames, and the NIC holds exactly the
  * POSTED frames. */
-static void assert_mirror(void)
-{
-	uint32_t posted = 0;
-
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
-		for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++) {
-			uint32_t fi = np.vm[v].slot_frame[s];
-			uint64_t want = fi == NP_NO_FRAME ? 0 : np.frame[fi].hpa;
-
-			if (fk.ept[v][s] != want)
-				fail_msg("VM %u slot %u: EPT %#llx, books %#llx", v, s,
-					 (unsigned long long)fk.ept[v][s],
-					 (unsigned long long)want);
-		}
-	}
-	for (uint32_t i = 0; i < fk.nic_n; i++) {
-		uint32_t fi = np_frame_find(&np, fk.nic[(fk.nic_head + i) % MAXF]);
-
-		assert_int_not_equal(fi, NP_NO_FRAME);
-		assert_int_equal(np.frame[fi].state, FRAME_POSTED);
-	}
-	for (uint32_t i = 0; i < np.nr_frames; i++)
-		posted += np.frame[i].state == FRAME_POSTED;
-	assert_int_equal(posted, fk.nic_n);
-}
-
-/* FREE and POSTED frames are all zero. */
-static void assert_idle_pages_zero(void)
-{
-	for (uint32_t i = 0; i < np.nr_frames; i++) {
-		if (np.frame[i].state != FRAME_FREE &&
-		    np.frame[i].state != FRAME_POSTED)
-			continue;
-		if (!page_zero(pidx(np.frame[i].hpa), 0, NET_SLOT_SIZE))
-			fail_msg("idle frame %u not zero", i);
-	}
-}
 
 static void snapshot(void)
 {
@@ -518,14 +175,10 @@ static int reset(void **state)
 {
 	(void)state;
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
-		free(carea[v]);
 		free(snap_carea[v]);
-		carea[v] = snap_carea[v] = NULL;
-		carea_len[v] = 0;
+		snap_carea[v] = NULL;
 	}
-	memset(&fk, 0, sizeof(fk));
-	memset(&np, 0, sizeof(np));
-	fk.map_fail_vm = -1;
+	fk_reset();
 	now = 1000;
 	seed = 0;
 	return 0;

@@ -127,7 +127,7 @@ static int setup(void **state)
 	for (uint32_t i = 0; i < NF; i++)
 		hpas[i] = (uintptr_t)pages[i];
 	assert_int_equal(np_init(&np, &ops, hpas, NF, NF / 4, 1000), 0);
-	np.check = true;
+	np.check = NP_CHECK_EVERY;
 	np.mode = NP_HYBRID;
 	np.copy_threshold = 100;
 	np.tx_reserve = 4;      /* FREE frames for VM-to-VM, as vmm/net.c keeps */

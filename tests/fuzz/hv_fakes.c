@@ -1,0 +1,223 @@
+/* The host fakes of tests/fuzz/fuzz_hypercall.c (hv_fakes.h). */
+#include <stdarg.h>
+#include <string.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/guest_boot.h"
+#include "drivers/e1000.h"
+#include "lib/console.h"
+#include "lib/fmt.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/hv_fakes.h"
+#include "vmm/page_alloc.h"
+#include "vmm/virt.h"
+
+/* The guest image vm_create copies in: a few bytes are enough. */
+__asm__(".section .rodata\n"
+	".globl _binary_build_guest_stub_guest_stub_bin_start\n"
+	"_binary_build_guest_stub_guest_stub_bin_start:\n"
+	".fill 64, 1, 0xf4\n"
+	".globl _binary_build_guest_stub_guest_stub_bin_end\n"
+	"_binary_build_guest_stub_guest_stub_bin_end:\n"
+	".previous\n");
+
+struct hv_host hw;
+
+int e1000_init(struct page_alloc *pa, uint32_t rx_count, uint32_t tx_count)
+{
+	return 0;
+}
+
+bool e1000_rx_post(uint64_t hpa)
+{
+	if (hw.rx_n == HV_NIC_RX_MAX)
+		return false;
+	hw.rx_posted[(hw.rx_head + hw.rx_n) % HV_NIC_RX_MAX] = hpa;
+	hw.rx_n++;
+	return true;
+}
+
+void e1000_rx_flush(void)
+{
+}
+
+uint32_t e1000_rx_in_flight(void)
+{
+	return hw.rx_n;
+}
+
+uint32_t e1000_rx_poll(e1000_rx_fn fn, void *ctx, uint32_t budget)
+{
+	uint32_t n = 0;
+
+	while (n < hw.nframes && n < budget && hw.rx_n) {
+		uint64_t hpa = hw.rx_posted[hw.rx_head];
+		uint16_t len = hw.frame_len[n];
+		uint16_t wrote = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
+
+		hw.rx_head = (hw.rx_head + 1) % HV_NIC_RX_MAX;
+		hw.rx_n--;
+		memcpy((void *)(uintptr_t)hpa, hw.frames[n], wrote);
+		/* A length of 0xffff stands for a descriptor with errors. */
+		fn(ctx, hpa, len, len == 0xffff ? 0 : E1000_RXD_STAT_EOP, 0);
+		n++;
+	}
+	hw.nframes = 0;
+	return n;
+}
+
+bool e1000_tx(const uint8_t *data, uint16_t len)
+{
+	FUZZ_CHECK(len >= NET_FRAME_MIN && len <= NET_FRAME_MAX, "tx len %u",
+		   len);
+	return !hw.tx_busy;
+}
+
+bool e1000_set_filter(const uint8_t (*macs)[6], uint32_t n, bool promisc)
+{
+	return true;
+}
+
+int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route)
+{
+	return -1;
+}
+
+bool e1000_irq_pending(void)
+{
+	return false;
+}
+
+void e1000_stats(struct e1000_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+bool in_window(uint64_t gpa, uint64_t size)
+{
+	const uint64_t span = (uint64_t)NET_RX_SLOTS_MAX * NET_SLOT_SIZE;
+
+	return gpa >= NET_RX_WINDOW_GPA && gpa - NET_RX_WINDOW_GPA < span &&
+	       size <= span - (gpa - NET_RX_WINDOW_GPA);
+}
+
+struct npt *npt_create(struct page_alloc *pa)
+{
+	FUZZ_CHECK(hw.nnpt < HV_MAX_VMS, "too many npt_create");
+	return &hw.npt[hw.nnpt++];
+}
+
+void npt_destroy(struct npt *npt)
+{
+}
+
+int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
+	    unsigned perm)
+{
+	uint64_t s;
+
+	if (gpa == 0) {                 /* vm_create: the guest's RAM */
+		npt->ram_mapped = true;
+		return 0;
+	}
+	FUZZ_CHECK(in_window(gpa, size) && size == NET_SLOT_SIZE &&
+		   gpa % NET_SLOT_SIZE == 0, "map outside the window: %#llx",
+		   (unsigned long long)gpa);
+	s = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
+	FUZZ_CHECK(!npt->win[s], "map over mapped slot %llu",
+		   (unsigned long long)s);
+	FUZZ_CHECK(perm == NPT_R, "a window slot mapped with perm %u", perm);
+	npt->win[s] = hpa;
+	npt->perm[s] = perm;
+	return 0;
+}
+
+int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	uint64_t s;
+
+	FUZZ_CHECK(in_window(gpa, size), "unmap outside the window");
+	s = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
+	if (!npt->win[s])
+		return -1;
+	npt->win[s] = 0;
+	return 0;
+}
+
+int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+	return 0;
+}
+
+bool npt_sync(struct npt *npt)
+{
+	return true;
+}
+
+struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt, uint16_t id,
+			 const struct vcpu_entry *entry)
+{
+	FUZZ_CHECK(hw.nvcpu < HV_MAX_VMS, "too many vcpu_create");
+	return &hw.vcpu[hw.nvcpu++];
+}
+
+struct guest_regs *vcpu_regs(struct vcpu *v)
+{
+	return &v->regs;
+}
+
+bool vcpu_can_take_irq(struct vcpu *v)
+{
+	return true;
+}
+
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+}
+
+void vcpu_want_irq_window(struct vcpu *v, bool on)
+{
+}
+
+const char *virt_name(void)
+{
+	return "fake";
+}
+
+void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, struct vcpu_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+/* The console: formatted by the hypervisor's own lib/fmt.c, dropped. */
+void log_line(const char *tag, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hypervisor panic: %s\n", buf);
+	abort();
+}

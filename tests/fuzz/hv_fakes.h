@@ -1,0 +1,50 @@
+/* Host fakes of what the hypervisor's vmm/ files call below them, for
+ * tests/fuzz/fuzz_hypercall.c: the e1000 (a receive ring of posted
+ * buffers the harness fills, a transmit that may be busy), one nested
+ * page table per VM that records its receive window and refuses any
+ * other mapping, the vCPU's registers, the console (formatted by
+ * lib/fmt.c, then dropped), panic() as an abort, and a guest image. */
+#ifndef TESTS_FUZZ_HV_FAKES_H
+#define TESTS_FUZZ_HV_FAKES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+#include "vmm/netpath.h"
+#include "vmm/virt.h"
+
+#define HV_MAX_VMS    3
+#define HV_NIC_RX_MAX 128       /* the fake NIC's receive ring */
+#define HV_RX_BATCH   8         /* frames one e1000_rx_poll returns */
+
+struct npt {
+	uint64_t win[NET_RX_SLOTS_MAX];         /* hpa mapped at slot, 0: none */
+	unsigned perm[NET_RX_SLOTS_MAX];
+	bool     ram_mapped;
+};
+
+struct vcpu {
+	struct guest_regs regs;
+};
+
+/* The fake machine: NIC, nested page tables, vCPUs. */
+struct hv_host {
+	uint64_t rx_posted[HV_NIC_RX_MAX];      /* e1000_rx_post, FIFO */
+	uint32_t rx_head, rx_n;
+	/* What the next e1000_rx_poll hands back; 0xffff: a bad descriptor. */
+	uint8_t  frames[HV_RX_BATCH][NP_RX_LEN_MAX];
+	uint16_t frame_len[HV_RX_BATCH];
+	uint32_t nframes;
+	bool     tx_busy;                       /* e1000_tx refuses */
+	struct npt npt[HV_MAX_VMS];
+	struct vcpu vcpu[HV_MAX_VMS];
+	uint32_t nnpt, nvcpu;
+};
+
+extern struct hv_host hw;
+
+/* [gpa, gpa + size) lies in the receive window. */
+bool in_window(uint64_t gpa, uint64_t size);
+
+#endif

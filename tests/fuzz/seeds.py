@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of the binary-input harnesses into
+tests/fuzz/corpus/{frame,ring,hypercall}/ (config's seeds are plain
+config files, kept by hand). Each seed encodes typical traffic in the
+harness's own input format (see the comment at the top of each
+tests/fuzz/fuzz_*.c): ARP, IPv4/ICMP, UDP, broadcast, IPv4 and IPv6
+multicast, runts, minimum and maximum lengths, a bad descriptor.
+
+Usage: python3 tests/fuzz/seeds.py   (rewrites the files; they are
+committed, so this only needs running when a format changes)."""
+
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+BCAST = bytes([0xff] * 6)
+MCAST4 = bytes([0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb])
+MCAST6 = bytes([0x33, 0x33, 0x00, 0x00, 0x00, 0x01])
+OUTSIDE = bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x56])
+
+
+def vm_mac(v):
+    return bytes([0x02, 0, 0, 0, 0, v + 1])
+
+
+def arp_request(src, sip, tip):
+    return (BCAST + src + b"\x08\x06" + struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) +
+            src + bytes(sip) + bytes(6) + bytes(tip))
+
+
+def arp_reply(dst, src, sip, tip):
+    return (dst + src + b"\x08\x06" + struct.pack(">HHBBH", 1, 0x0800, 6, 4, 2) +
+            src + bytes(sip) + dst + bytes(tip))
+
+
+def ipv4(dst, src, proto, payload, sip, dip):
+    hdr = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                      bytes(sip), bytes(dip))
+    s = sum(struct.unpack(">10H", hdr))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    hdr = hdr[:10] + struct.pack(">H", ~s & 0xffff) + hdr[12:]
+    return dst + src + b"\x08\x00" + hdr + payload
+
+
+def icmp_echo(dst, src, sip, dip):
+    return ipv4(dst, src, 1, b"\x08\x00\x00\x00\x12\x34\x00\x01" + bytes(range(56)), sip, dip)
+
+
+def udp(dst, src, sip, dip, n):
+    return ipv4(dst, src, 17, struct.pack(">HHHH", 5000, 7, 8 + n, 0) + bytes(n), sip, dip)
+
+
+A = [192, 168, 77, 11]
+B = [192, 168, 77, 12]
+H = [192, 168, 77, 1]
+
+FRAMES = {
+    "arp_request": arp_request(OUTSIDE, H, A),
+    "arp_reply": arp_reply(vm_mac(0), OUTSIDE, H, A),
+    "icmp_echo": icmp_echo(vm_mac(1), OUTSIDE, H, B),
+    "udp_bcast": udp(BCAST, OUTSIDE, H, [192, 168, 77, 255], 32),
+    "udp_mcast4": udp(MCAST4, OUTSIDE, H, [224, 0, 0, 251], 40),
+    "mcast6": MCAST6 + OUTSIDE + b"\x86\xdd" + bytes(40),
+    "runt": vm_mac(0) + OUTSIDE[:4],
+    "min60": vm_mac(2) + OUTSIDE + b"\x08\x00" + bytes(46),
+    "max1514": udp(vm_mac(1), OUTSIDE, H, B, 1472),
+    "big2048": vm_mac(0) + OUTSIDE + b"\x08\x00" + bytes(2034),
+    "unknown": udp(bytes([2, 0, 0, 0, 0, 0x99]), OUTSIDE, H, [192, 168, 77, 99], 16),
+}
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def u16(n):
+    return struct.pack("<H", n)
+
+
+# --- fuzz_frame: mode byte, then (selector, length, bytes) per frame -----
+def frame_rx(f, length=None):
+    return bytes([0x1c]) + u16(len(f) if length is None else length) + f
+
+
+def frame_tx(sender, f):
+    # bit 7: transmit; (sel >> 2) & 7 == 7: the input's own destination.
+    return bytes([0x9c | sender, 0]) + u16(len(f)) + f
+
+
+def frame_seeds():
+    # mode byte: flip; copy; hybrid copying up to 500 bytes
+    for mode, mname in ((0, "flip"), (1, "copy"), (77, "hybrid")):
+        for name, f in FRAMES.items():
+            write("frame", "%s_%s" % (mname, name), bytes([mode]) + frame_rx(f))
+    write("frame", "bad_descriptor", bytes([2]) + frame_rx(FRAMES["arp_request"], 0xffff))
+    write("frame", "tx_mix", bytes([2]) + frame_tx(0, icmp_echo(vm_mac(1), vm_mac(0), A, B)) +
+          frame_tx(1, arp_request(vm_mac(1), B, A)) + frame_tx(2, udp(MCAST4, vm_mac(2), B, A, 8)) +
+          frame_tx(0, udp(OUTSIDE, vm_mac(0), A, H, 64)))
+
+
+# --- fuzz_ring: world header, then operations --------------------------
+def ring_world(mode, vms, frames=64, nic_cap=32, low_wm=16):
+    # frames, nic_cap, low_wm, grace 1+16*4, mode, threshold 200,
+    # tx_reserve 4, then per VM: slots byte, flags, quota byte.
+    # frames byte: < 128 gives 16 + b % 32, else 16 + (b - 128) * 304 / 127
+    fb = frames - 16 if frames < 48 else 128 + (frames - 16) * 127 // 304
+    h = bytes([fb, nic_cap - 1, low_wm, 4, mode]) + u16(200) + bytes([4, len(vms) - 1])
+    for slots, flags, quota in vms:
+        # slots byte: < 240 gives 1 + b % 32, else 512 - (b - 240)
+        sb = slots - 1 if slots <= 32 else 240 + 512 - slots
+        h += bytes([sb, flags, quota - 1])
+    return h
+
+
+def ring_rx(vm, f, length=None):
+    # op 0; destination kind 0 with k / 6 = vm; length; bytes
+    return bytes([0, vm * 6]) + u16(len(f) if length is None else length) + f[:2048]
+
+
+def ring_seeds():
+    world = ring_world(2, [(8, 4, 8), (8, 0, 4), (16, 1, 16)])
+    ops = b""
+    for f in ("arp_reply", "icmp_echo", "min60", "big2048"):
+        ops += ring_rx(0, FRAMES[f])
+    ops += bytes([1])                               # rx_end
+    ops += bytes([6, 0])                            # vm0 reads its ring
+    ops += bytes([2, 0, 3, 0, 1, 2])                # vm0 releases 3 it holds
+    ops += bytes([3, 1, 0]) + u16(60) + bytes([4]) + bytes(60)   # vm1 sends
+    ops += bytes([4]) + u16(5000)                   # tick: revocation
+    ops += bytes([5, 0, 10]) + struct.pack("<I", 0xfffffff0)     # cons scribbled
+    write("ring", "mixed", world + ops)
+    write("ring", "flood", ring_world(0, [(4, 0, 2)]) + ring_rx(0, FRAMES["arp_reply"]) * 40 +
+          bytes([1, 4]) + u16(60000))
+    # The pool runs low: 16 frames, watermark 8, two VMs of quota 8 that
+    # hold what they get; reclaim interrupts, then revocation.
+    low = ring_world(0, [(8, 0, 8), (8, 0, 8)], frames=16, nic_cap=8, low_wm=8)
+    for i in range(12):
+        low += ring_rx(i % 2, FRAMES["icmp_echo"] if i % 3 else FRAMES["big2048"][:1200])
+        if i % 4 == 3:
+            low += bytes([1])
+    write("ring", "pool_low", low + bytes([1, 4]) + u16(100) + bytes([4]) + u16(60000) + bytes([1]))
+    # A flood at a VM that releases what it holds (it knows its slots)
+    # but never reads its ring: the ring fills before the quota.
+    f = FRAMES["min60"]
+    rel = bytes([2, 0, 64]) + bytes(range(64))
+    write("ring", "flood_ring_full", ring_world(1, [(512, 0, 256)], frames=320, nic_cap=256) +
+          bytes([9, 199, 0]) + u16(len(f)) + f + rel + rel +
+          bytes([9, 99, 0]) + u16(len(f)) + f + bytes([1]))
+    # The bad descriptor last: its 2048 bytes take the rest of the input.
+    write("ring", "runts", ring_world(1, [(8, 4, 8)]) + ring_rx(0, FRAMES["runt"]) +
+          ring_rx(0, FRAMES["min60"], 13) + bytes([1]) + ring_rx(0, FRAMES["arp_reply"], 0xffff))
+
+
+# --- fuzz_hypercall: world header, then operations ----------------------
+LAST = "last"     # the address of the last list op_list wrote
+
+
+def hc(vm, nr, *args):
+    # op 0: hypercall; each argument as selector 0 (a raw u64) or 0x87
+    # (the last list's address); HC_NET_SEND takes one more byte: < 200
+    # puts the sender's own MAC in the frame.
+    b = bytes([0, vm, nr])
+    for a in (list(args) + [0, 0, 0])[:3]:
+        b += bytes([0x87]) if a == LAST else bytes([0]) + struct.pack("<Q", a)
+    if nr == 8:
+        b += bytes([0])
+    return b
+
+
+def hc_seeds():
+    # hybrid up to 512 bytes, 32 frames, 2 VMs of 8 slots, quota 4
+    world = bytes([35, 16, 5, 1, 7, 3, 7, 3])
+    setup = hc(0, 6, 0x10000, 0x20000) + hc(1, 6, 0x10000, 0)
+    rx = bytes([5, 2])                              # 3 frames
+    for f in ("arp_reply", "icmp_echo", "udp_bcast"):
+        fr = FRAMES[f]
+        rx += bytes([255]) + u16(len(fr)) + fr
+    # the guest writes a release list of what it holds at 0x30000 (op 4)
+    lst = bytes([4, 0]) + struct.pack("<I", 0x30000) + bytes([2, 0, 1])
+    release = hc(0, 7, LAST, 2)
+    frame = icmp_echo(vm_mac(1), vm_mac(0), A, B)
+    write_frame = bytes([3, 0]) + struct.pack("<I", 0x40000) + bytes([len(frame)]) + frame
+    send = hc(0, 8, 0x40000, len(frame))
+    write("hypercall", "net", world + setup + rx + lst + release + write_frame + send +
+          hc(0, 9, 0x50000) + bytes([6]) + u16(200))
+    # flip: every frame remapped; the guest releases window slots
+    flip = bytes([0, 16, 5, 1, 7, 3, 7, 3]) + setup + rx + lst + release + \
+        bytes([8, 0, 0]) + u16(0) + bytes([8, 1, 2]) + u16(64)
+    write("hypercall", "flip", flip)
+    write("hypercall", "basic", world + hc(0, 1, 0x1000) + hc(1, 2, 0x100000, 16) +
+          hc(0, 3) + hc(1, 4, 5000000) + hc(0, 5, 1, 2, 42) + hc(0, 5, 2, 0x40) + hc(1, 99, 1, 2, 3))
+    write("hypercall", "faults", world + hc(0, 1, 0x1ffff0) + hc(0, 2, 0x1fffff, 2) +
+          hc(0, 6, 0x80000000) + hc(0, 7, 0, 65) + hc(0, 8, 0x1ffff0, 1514) + hc(0, 9, 2 << 20))
+
+
+if __name__ == "__main__":
+    frame_seeds()
+    ring_seeds()
+    hc_seeds()

@@ -1,0 +1,343 @@
+/* The data path's fakes (netpath_fakes.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/netpath_fakes.h"
+
+struct fake fk;
+struct netpath np;
+uint64_t now;
+
+uint8_t *carea[NP_MAX_VMS];
+size_t carea_len[NP_MAX_VMS];
+
+const uint8_t *mac(uint32_t v)
+{
+	static uint8_t m[NP_MAX_VMS][6];
+
+	m[v][0] = 0x02;
+	m[v][5] = (uint8_t)(v + 1);
+	return m[v];
+}
+
+uint64_t fhpa(uint32_t i)
+{
+	return FAKE_BASE + (uint64_t)i * NET_SLOT_SIZE;
+}
+
+uint32_t pidx(uint64_t hpa)
+{
+	if (hpa < FAKE_BASE || hpa >= fhpa(MAXF) || hpa % NET_SLOT_SIZE)
+		fk_fail("hpa %#llx is no fake page", (unsigned long long)hpa);
+	return (uint32_t)((hpa - FAKE_BASE) / NET_SLOT_SIZE);
+}
+
+bool page_zero(uint32_t p, uint32_t from, uint32_t to)
+{
+	static const uint8_t zero[NET_SLOT_SIZE];
+
+	FK_ASSERT(from <= to && to <= NET_SLOT_SIZE);
+	return memcmp(fk.page[p] + from, zero, to - from) == 0;
+}
+
+static void log_op(uint8_t op, uint32_t vm, uint16_t slot, uint64_t hpa,
+		   uint8_t vec)
+{
+	if (fk.nlog < LOG_MAX)
+		fk.log[fk.nlog] = (struct op_rec){ op, (uint8_t)vm, vec, slot, hpa };
+	fk.nlog++;
+}
+
+static bool nic_holds(uint64_t hpa)
+{
+	for (uint32_t i = 0; i < fk.nic_n; i++)
+		if (fk.nic[(fk.nic_head + i) % MAXF] == hpa)
+			return true;
+	return false;
+}
+
+static bool mapped_anywhere(uint64_t hpa)
+{
+	/* fake_map maps only slots of present VMs. */
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		if (!np.vm[v].present)
+			continue;
+		for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++)
+			if (fk.ept[v][s] == hpa)
+				return true;
+	}
+	return false;
+}
+
+static bool stale_anywhere(uint32_t p)
+{
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		if (fk.stale[v][p])
+			return true;
+	return false;
+}
+
+/* --- the fake ops --------------------------------------------------------- */
+
+static int fake_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
+{
+	uint32_t p = pidx(hpa);
+
+	(void)ctx;
+	FK_ASSERT(vm < NP_MAX_VMS && np.vm[vm].present);
+	FK_ASSERT(slot < np.vm[vm].nr_slots);
+	if (fk.ept[vm][slot])
+		fk_fail("map over mapped slot %u of VM %u", slot, vm);
+	if (nic_holds(hpa))
+		fk_fail("mapping a frame the NIC may write: %#llx",
+			 (unsigned long long)hpa);
+	if (stale_anywhere(p))
+		fk_fail("reusing frame %u before the INVEPT after its unmap", p);
+	if ((int)vm == fk.map_fail_vm)
+		return -1;
+	fk.ept[vm][slot] = hpa;
+	fk.had_data[p] = !page_zero(p, 0, NET_SLOT_SIZE);
+	if (np.vm[vm].ring)
+		fk.prod_at_map[vm] = np.vm[vm].ring->prod;
+	log_op(OP_MAP, vm, slot, hpa, 0);
+	return 0;
+}
+
+static int fake_unmap(void *ctx, uint32_t vm, uint16_t slot)
+{
+	uint64_t hpa;
+
+	(void)ctx;
+	FK_ASSERT(vm < NP_MAX_VMS && slot < NET_RX_SLOTS_MAX);
+	hpa = fk.ept[vm][slot];
+	if (!hpa)
+		return -1;
+	fk.ept[vm][slot] = 0;
+	fk.stale[vm][pidx(hpa)] = true;
+	log_op(OP_UNMAP, vm, slot, hpa, 0);
+	return 0;
+}
+
+/* Every frame this VM let go of since its last flush must still be in
+ * the books as DELIVERED (to another VM) or RECLAIMING, its data not yet
+ * scrubbed (a page that held data when mapped is not all zero): nothing
+ * reaches FREE, the NIC or the scrub before this INVEPT. */
+static void fake_flush(void *ctx, uint32_t vm)
+{
+	(void)ctx;
+	for (uint32_t p = 0; p < MAXF; p++) {
+		uint32_t fi;
+
+		if (!fk.stale[vm][p])
+			continue;
+		fi = np_frame_find(&np, fhpa(p));
+		FK_ASSERT(fi != NP_NO_FRAME);
+		if (np.frame[fi].state != FRAME_DELIVERED &&
+		    np.frame[fi].state != FRAME_RECLAIMING)
+			fk_fail("frame %u is %u before the flush after its unmap",
+				 fi, np.frame[fi].state);
+		if (np.frame[fi].state == FRAME_RECLAIMING && fk.had_data[p] &&
+		    page_zero(p, 0, NET_SLOT_SIZE))
+			fk_fail("frame %u scrubbed before the flush", fi);
+		fk.stale[vm][p] = false;
+	}
+	log_op(OP_FLUSH, vm, 0, 0, 0);
+}
+
+static void fake_notify(void *ctx, uint32_t vm, uint8_t vector)
+{
+	(void)ctx;
+	FK_ASSERT(vm < NP_MAX_VMS);
+	if (vector == HC_VEC_NET_RX)
+		fk.rx_irq[vm]++;
+	else if (vector == HC_VEC_NET_RECLAIM)
+		fk.reclaim_irq[vm]++;
+	else
+		fk_fail("notify with vector %#x", vector);
+	log_op(OP_NOTIFY, vm, 0, 0, vector);
+}
+
+static uint8_t *fake_page(void *ctx, uint64_t hpa)
+{
+	(void)ctx;
+	if (fk.allow_scratch && (hpa < FAKE_BASE || hpa >= fhpa(MAXF)))
+		return fk.scratch;
+	return fk.page[pidx(hpa)];
+}
+
+static bool fake_post(void *ctx, uint64_t hpa)
+{
+	uint32_t p = pidx(hpa);
+
+	(void)ctx;
+	if (fk.nic_n == fk.nic_cap)
+		return false;
+	if (mapped_anywhere(hpa))
+		fk_fail("posting frame %u while an EPT maps it", p);
+	if (stale_anywhere(p))
+		fk_fail("posting frame %u before the INVEPT after its unmap", p);
+	if (nic_holds(hpa))
+		fk_fail("posting frame %u twice", p);
+	if (!page_zero(p, 0, NET_SLOT_SIZE))
+		fk_fail("posting frame %u unscrubbed", p);
+	fk.nic[(fk.nic_head + fk.nic_n) % MAXF] = hpa;
+	fk.nic_n++;
+	log_op(OP_POST, 0, 0, hpa, 0);
+	return true;
+}
+
+static bool fake_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
+{
+	(void)ctx;
+	FK_ASSERT(len >= NET_FRAME_MIN && len <= NET_FRAME_MAX);
+	if (fk.wire_busy)
+		return false;
+	if (fk.nwire < WIRE_MAX) {
+		memcpy(fk.wire[fk.nwire], data, len);
+		fk.wire_len[fk.nwire] = len;
+	}
+	fk.nwire++;
+	log_op(OP_WIRE, 0, 0, 0, 0);
+	return true;
+}
+
+static void fake_panic(void *ctx, const char *msg, uint32_t frame)
+{
+	(void)ctx;
+	if (!fk.expect_panic)
+		fk_fail("netpath panic: %s (frame %u)", msg, frame);
+	fk.panics++;
+	snprintf(fk.panic_msg, sizeof(fk.panic_msg), "%s", msg);
+	fk.panic_frame = frame;
+}
+
+const struct netpath_ops fake_ops = {
+	.ctx = &fk,
+	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
+	.notify = fake_notify, .page = fake_page, .post = fake_post,
+	.wire_tx = fake_wire_tx, .panic = fake_panic,
+};
+
+/* --- building a world ----------------------------------------------------- */
+
+void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
+		  uint64_t reclaim_ticks)
+{
+	uint64_t hpas[MAXF];
+
+	FK_ASSERT(frames <= MAXF && nic_cap <= MAXF);
+	for (uint32_t i = 0; i < frames; i++)
+		hpas[i] = fhpa(i);
+	fk.nic_cap = nic_cap;
+	FK_ASSERT(np_init(&np, &fake_ops, hpas, frames, low_wm,
+			    reclaim_ticks) == 0);
+	np.check = NP_CHECK_EVERY;
+}
+
+void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
+		   bool ring)
+{
+	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, quota, promisc) == 0);
+	if (ring)
+		FK_ASSERT(np_setup(&np, v, &fk.ring[v], NULL) == 0);
+}
+
+/* VM v's copy area, as big as its window, filled with CA_FILL: made on
+ * first use, kept until the next test. */
+uint8_t *area_for(uint32_t v)
+{
+	size_t len = (size_t)np.vm[v].nr_slots * NET_COPY_BUF_SIZE;
+
+	if (!carea[v]) {
+		carea[v] = malloc(len);
+		FK_ASSERT(carea[v]);
+		memset(carea[v], CA_FILL, len);
+		carea_len[v] = len;
+	}
+	FK_ASSERT(carea_len[v] >= len);
+	return carea[v];
+}
+
+uint8_t *cbuf(uint32_t v, uint16_t b)
+{
+	return carea[v] + (size_t)b * NET_COPY_BUF_SIZE;
+}
+
+/* A VM with a ring and a copy area. */
+void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
+			bool promisc)
+{
+	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, quota, promisc) == 0);
+	FK_ASSERT(np_setup(&np, v, &fk.ring[v], area_for(v)) == 0);
+}
+
+void set_mode(uint8_t mode, uint16_t threshold)
+{
+	np.mode = mode;
+	np.copy_threshold = threshold;
+}
+
+
+/* The guest reads its ring up to prod. */
+uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max)
+{
+	struct net_rx_ring *r = &fk.ring[v];
+	uint32_t n = 0;
+
+	while (r->cons != r->prod && n < max) {
+		out[n++] = r->ent[r->cons % NET_RX_RING];
+		r->cons++;
+	}
+	return n;
+}
+
+void assert_mirror(void)
+{
+	uint32_t posted = 0;
+
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++) {
+			uint32_t fi = np.vm[v].slot_frame[s];
+			uint64_t want = fi == NP_NO_FRAME ? 0 : np.frame[fi].hpa;
+
+			if (fk.ept[v][s] != want)
+				fk_fail("VM %u slot %u: EPT %#llx, books %#llx", v, s,
+					 (unsigned long long)fk.ept[v][s],
+					 (unsigned long long)want);
+		}
+	}
+	for (uint32_t i = 0; i < fk.nic_n; i++) {
+		uint32_t fi = np_frame_find(&np, fk.nic[(fk.nic_head + i) % MAXF]);
+
+		FK_ASSERT(fi != NP_NO_FRAME);
+		FK_ASSERT(np.frame[fi].state == FRAME_POSTED);
+	}
+	for (uint32_t i = 0; i < np.nr_frames; i++)
+		posted += np.frame[i].state == FRAME_POSTED;
+	FK_ASSERT(posted == fk.nic_n);
+}
+
+/* FREE and POSTED frames are all zero. */
+void assert_idle_pages_zero(void)
+{
+	for (uint32_t i = 0; i < np.nr_frames; i++) {
+		if (np.frame[i].state != FRAME_FREE &&
+		    np.frame[i].state != FRAME_POSTED)
+			continue;
+		if (!page_zero(pidx(np.frame[i].hpa), 0, NET_SLOT_SIZE))
+			fk_fail("idle frame %u not zero", i);
+	}
+}
+
+void fk_reset(void)
+{
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		free(carea[v]);
+		carea[v] = NULL;
+		carea_len[v] = 0;
+	}
+	memset(&fk, 0, sizeof(fk));
+	memset(&np, 0, sizeof(np));
+	fk.map_fail_vm = -1;
+}

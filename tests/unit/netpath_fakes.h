@@ -1,0 +1,115 @@
+/* The data path's world on the host, shared by tests/unit/test_netpath.c
+ * and the fuzz harnesses in tests/fuzz/: struct netpath_ops over fakes
+ * of a NIC receive ring with a capacity, one EPT per VM (slot -> hpa),
+ * pool pages in an array and each VM's copy area on the heap, with a log
+ * of every map, unmap, flush, notify, post and wire send.
+ *
+ * The fakes check the safety rules on every call: a frame is posted only
+ * when no EPT maps it, no guest TLB may still hold it and it is all zero;
+ * a frame is mapped only when no TLB may still hold it and it is not
+ * posted; at each flush every frame that VM unmapped is still DELIVERED
+ * (to others) or RECLAIMING with its data: nothing is scrubbed or freed
+ * before the INVEPT. A broken rule calls fk_fail(), which each user
+ * defines: a cmocka failure in the unit tests, an abort under libFuzzer. */
+#ifndef TESTS_UNIT_NETPATH_FAKES_H
+#define TESTS_UNIT_NETPATH_FAKES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/netpath.h"
+
+/* Report a broken rule and end the test (never returns). */
+void fk_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+#define FK_ASSERT(c) \
+	do { \
+		if (!(c)) \
+			fk_fail("%s:%d: %s", __FILE__, __LINE__, #c); \
+	} while (0)
+
+#define MAXF       320                  /* most pool frames a test uses */
+#define FAKE_BASE  0x40000000ull        /* hpa of fake page 0 */
+#define LOG_MAX    8192
+#define WIRE_MAX   64
+#define SENTINEL   0x5a
+#define CA_FILL    0xc3                 /* what a guest left in its copy area */
+#define COPY(b)    ((uint16_t)((b) | NET_SLOT_COPY))
+
+enum { OP_MAP = 1, OP_UNMAP, OP_FLUSH, OP_NOTIFY, OP_POST, OP_WIRE };
+
+struct op_rec {
+	uint8_t  op, vm, vec;
+	uint16_t slot;
+	uint64_t hpa;
+};
+
+struct fake {
+	uint8_t  page[MAXF][NET_SLOT_SIZE];
+	uint8_t  scratch[NET_SLOT_SIZE];        /* page() of hpas past MAXF */
+	bool     allow_scratch;
+	uint64_t ept[NP_MAX_VMS][NET_RX_SLOTS_MAX];     /* 0: not mapped */
+	bool     stale[NP_MAX_VMS][MAXF];       /* unmapped, not flushed yet */
+	bool     had_data[MAXF];                /* not all zero when last mapped */
+	uint64_t nic[MAXF];                     /* posted buffers, FIFO */
+	uint32_t nic_head, nic_n, nic_cap;
+	struct op_rec log[LOG_MAX];
+	uint32_t nlog;
+	uint32_t rx_irq[NP_MAX_VMS], reclaim_irq[NP_MAX_VMS];
+	uint32_t prod_at_map[NP_MAX_VMS];       /* ring prod when a slot was mapped */
+	uint8_t  wire[WIRE_MAX][NET_FRAME_MAX];
+	uint16_t wire_len[WIRE_MAX];
+	uint32_t nwire;
+	bool     wire_busy;
+	int      map_fail_vm;                   /* map() refuses this VM */
+	bool     expect_panic;
+	uint32_t panics;
+	char     panic_msg[128];
+	uint32_t panic_frame;
+	bool     corrupted;                     /* skip the end-of-test checks */
+	struct net_rx_ring ring[NP_MAX_VMS];
+};
+
+extern struct fake fk;
+extern struct netpath np;
+extern uint64_t now;
+/* Each VM's copy area, nr_slots buffers, when the test gives it one. */
+extern uint8_t *carea[NP_MAX_VMS];
+extern size_t carea_len[NP_MAX_VMS];
+extern const struct netpath_ops fake_ops;
+
+/* VM v's MAC: 02:00:00:00:00:v+1. */
+const uint8_t *mac(uint32_t v);
+/* Fake page i's hpa, and back (fails on an hpa that is no fake page). */
+uint64_t fhpa(uint32_t i);
+uint32_t pidx(uint64_t hpa);
+/* Bytes [from, to) of fake page p are all zero. */
+bool page_zero(uint32_t p, uint32_t from, uint32_t to);
+
+/* np_init over fake pages 0..frames-1, invariant checks on. */
+void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
+	   uint64_t reclaim_ticks);
+/* A VM, with its ring registered when 'ring'. */
+void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
+	    bool ring);
+/* VM v's copy area, as big as its window, filled with CA_FILL: made on
+ * first use, kept until fk_reset(). */
+uint8_t *area_for(uint32_t v);
+uint8_t *cbuf(uint32_t v, uint16_t b);
+/* A VM with a ring and a copy area. */
+void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota, bool promisc);
+void set_mode(uint8_t mode, uint16_t threshold);
+/* The guest reads its ring up to prod. */
+uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max);
+/* The fakes agree with the books: each VM's EPT maps exactly its
+ * delivered slots onto their frames, and the NIC holds exactly the
+ * POSTED frames. */
+void assert_mirror(void);
+/* FREE and POSTED frames are all zero. */
+void assert_idle_pages_zero(void);
+/* Forget everything: the fakes, the netpath, the copy areas. */
+void fk_reset(void);
+
+#endif
