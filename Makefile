@@ -38,7 +38,7 @@ HV_C := \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
 	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
-	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c \
+	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/npt.c \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
@@ -238,10 +238,10 @@ FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := config ring frame hypercall
-fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) \
-	tests/unit/netpath_fakes.c
-fuzz_ring_SRC      := $(NETPATH_C) tests/unit/netpath_fakes.c
-fuzz_frame_SRC     := $(NETPATH_C) tests/unit/netpath_fakes.c
+FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
+fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \

@@ -17,21 +17,7 @@ struct virt_ops {
 
 	struct npt *(*npt_create)(struct page_alloc *pa);
 	void (*npt_destroy)(struct npt *npt);
-	int (*npt_map)(struct npt *npt, uint64_t gpa, uint64_t hpa,
-		       uint64_t size, unsigned perm);
-	int (*npt_unmap)(struct npt *npt, uint64_t gpa, uint64_t size);
-	int (*npt_protect)(struct npt *npt, uint64_t gpa, uint64_t size,
-			   unsigned perm);
-	int (*npt_unmap_deferred)(struct npt *npt, uint64_t gpa, uint64_t size);
-	int (*npt_keep_tables)(struct npt *npt, uint64_t gpa, uint64_t size);
-	bool (*npt_sync)(struct npt *npt);
-	int (*npt_lookup)(struct npt *npt, uint64_t gpa, uint64_t *hpa,
-			  unsigned *perm);
-	void (*npt_for_each_leaf)(struct npt *npt,
-				  void (*fn)(void *arg, uint64_t gpa,
-					     uint64_t hpa, uint64_t size,
-					     unsigned perm),
-				  void *arg);
+	/* The other npt_* calls are the same on both (arch/x86/npt.c). */
 
 	struct vcpu *(*vcpu_create)(struct page_alloc *pa, struct npt *npt,
 				    uint16_t id, const struct vcpu_entry *entry);

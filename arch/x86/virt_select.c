@@ -48,50 +48,6 @@ void npt_destroy(struct npt *npt)
 	ops->npt_destroy(npt);
 }
 
-int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
-	    unsigned perm)
-{
-	return ops->npt_map(npt, gpa, hpa, size, perm);
-}
-
-int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
-{
-	return ops->npt_unmap(npt, gpa, size);
-}
-
-int npt_protect(struct npt *npt, uint64_t gpa, uint64_t size, unsigned perm)
-{
-	return ops->npt_protect(npt, gpa, size, perm);
-}
-
-int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
-{
-	return ops->npt_unmap_deferred(npt, gpa, size);
-}
-
-int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
-{
-	return ops->npt_keep_tables(npt, gpa, size);
-}
-
-bool npt_sync(struct npt *npt)
-{
-	return ops->npt_sync(npt);
-}
-
-int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
-{
-	return ops->npt_lookup(npt, gpa, hpa, perm);
-}
-
-void npt_for_each_leaf(struct npt *npt,
-		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
-				  uint64_t size, unsigned perm),
-		       void *arg)
-{
-	ops->npt_for_each_leaf(npt, fn, arg);
-}
-
 struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt,
 			 uint16_t id, const struct vcpu_entry *entry)
 {

@@ -17,17 +17,6 @@
 #include "vmm/config.h"
 #include "vmm/hypercall_abi.h"
 
-void fk_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 static bool name_ok(const char *s)
 {
 	size_t n = strnlen(s, CFG_NAME_MAX + 1);

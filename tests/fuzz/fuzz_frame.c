@@ -28,17 +28,6 @@
 #define PROMISC_VM 2
 #define MAX_FRAMES 64
 
-void fk_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 static bool has_ring(uint32_t v)
 {
 	return v != NO_RING_VM;

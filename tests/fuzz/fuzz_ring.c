@@ -50,17 +50,6 @@ static uint64_t rx_in;          /* frames handed to np_rx */
 static bool honest[NP_MAX_VMS];
 static struct netpath snap;
 
-void fk_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 static void build_world(struct fz *z)
 {
 	uint8_t fb = fz_u8(z);

@@ -26,7 +26,7 @@ static uint64_t mapped_limit;       /* GPAs from here on are not mapped */
 static int gp_injected;
 
 /* svm_npt.c's: GPA -> "HPA" (a host pointer) in the fake RAM. */
-int svm_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa,
+int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa,
 		   unsigned *perm)
 {
 	if (gpa >= mapped_limit)

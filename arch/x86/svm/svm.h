@@ -64,20 +64,6 @@ uint8_t svm_npt_take_flush(struct npt *npt);
 
 struct npt *svm_npt_create(struct page_alloc *pa);
 void svm_npt_destroy(struct npt *npt);
-int svm_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
-		unsigned perm);
-int svm_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
-int svm_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
-int svm_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size);
-bool svm_npt_sync(struct npt *npt);
-int svm_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size,
-		    unsigned perm);
-int svm_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa,
-		   unsigned *perm);
-void svm_npt_for_each_leaf(struct npt *npt,
-			   void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
-				      uint64_t size, unsigned perm),
-			   void *arg);
 
 /* svm_vcpu.c */
 struct vcpu *svm_vcpu_create(struct page_alloc *pa, struct npt *npt,

@@ -42,7 +42,7 @@ static bool read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned n)
 	unsigned perm;
 
 	if ((gpa & 0xfff) + n > 0x1000 ||
-	    svm_npt_lookup(v->npt, gpa, &hpa, &perm) || !(perm & NPT_R))
+	    npt_lookup(v->npt, gpa, &hpa, &perm) || !(perm & NPT_R))
 		return false;
 	__builtin_memcpy(out, (const void *)(uintptr_t)hpa, n);
 	return true;

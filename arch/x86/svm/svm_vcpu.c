@@ -161,7 +161,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	struct vmcb *c = v->vmcb;
 	uint64_t deadline, now;
 
-	svm_npt_sync(v->npt);           /* no entry on a stale translation */
+	npt_sync(v->npt);           /* no entry on a stale translation */
 	c->tlb_control = svm_npt_take_flush(v->npt);
 	if (asid_owner[c->asid] != v) {
 		asid_owner[c->asid] = v;

@@ -47,20 +47,6 @@ uint64_t vmx_npt_eptp(const struct npt *npt);
  * (vmx_start.c) for arch/x86/virt_select.c. */
 struct npt *vmx_npt_create(struct page_alloc *pa);
 void vmx_npt_destroy(struct npt *npt);
-int vmx_npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
-		unsigned perm);
-int vmx_npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
-int vmx_npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
-int vmx_npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size);
-bool vmx_npt_sync(struct npt *npt);
-int vmx_npt_protect(struct npt *npt, uint64_t gpa, uint64_t size,
-		    unsigned perm);
-int vmx_npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa,
-		   unsigned *perm);
-void vmx_npt_for_each_leaf(struct npt *npt,
-			   void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
-				      uint64_t size, unsigned perm),
-			   void *arg);
 struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
 			     uint16_t id, const struct vcpu_entry *entry);
 void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa);

@@ -201,7 +201,7 @@ void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	int rc;
 
 	vmx_vcpu_load(v);
-	vmx_npt_sync(v->npt);               /* no entry on a stale translation */
+	npt_sync(v->npt);               /* no entry on a stale translation */
 	if (fpu_owner != v) {
 		if (fpu_owner)
 			fxsave(&fpu_owner->fpu);
