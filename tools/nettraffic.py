@@ -397,6 +397,19 @@ class Wire:
         return got
 
 
+def ask(w, frame, match, timeout, tries, send=None):
+    """Send 'frame' (with send(frame), default w.send) until a packet
+    matching 'match' arrives within 'timeout' seconds, at most 'tries'
+    times; -> that packet, or None."""
+    send = send or w.send
+    for _ in range(tries):
+        send(frame)
+        r = w.collect(match, timeout, count=1)
+        if r:
+            return r[0]
+    return None
+
+
 def echo_ping(w, dst_mac, dst_ip, count=3, size=56, src_mac=TESTER_MAC, src_ip=TESTER_IP,
               ident=None, timeout=2.0, retries=2, rng=random):
     """Raw ICMP echo: count requests with random payloads, each retried
@@ -406,17 +419,14 @@ def echo_ping(w, dst_mac, dst_ip, count=3, size=56, src_mac=TESTER_MAC, src_ip=T
     ok, problems = 0, []
     for seq in range(1, count + 1):
         data = payload(size, rng)
-        for attempt in range(retries + 1):
-            w.send(icmp_echo_frame(dst_mac, src_mac, src_ip, dst_ip, ident, seq, data))
-            r = w.collect(is_echo_reply(dst_ip, ident, seq), timeout, count=1)
-            if r:
-                break
+        r = ask(w, icmp_echo_frame(dst_mac, src_mac, src_ip, dst_ip, ident, seq, data),
+                is_echo_reply(dst_ip, ident, seq), timeout, retries + 1)
         if not r:
             problems.append("seq %d: no reply in %d tries" % (seq, retries + 1))
-        elif r[0].icmp_data != data or not r[0].icmp_ok or not r[0].ip_ok:
-            problems.append("seq %d: bad reply: %s" % (seq, describe(r[0])))
-        elif r[0].dst != mac_str(mac_bytes(src_mac)) or r[0].src != mac_str(mac_bytes(dst_mac)):
-            problems.append("seq %d: reply from/to the wrong MAC: %s" % (seq, describe(r[0])))
+        elif r.icmp_data != data or not r.icmp_ok or not r.ip_ok:
+            problems.append("seq %d: bad reply: %s" % (seq, describe(r)))
+        elif r.dst != mac_str(mac_bytes(src_mac)) or r.src != mac_str(mac_bytes(dst_mac)):
+            problems.append("seq %d: reply from/to the wrong MAC: %s" % (seq, describe(r)))
         else:
             ok += 1
     return ok, problems
@@ -429,15 +439,12 @@ def udp_echo(w, dst_mac, dst_ip, sizes, src_mac=TESTER_MAC, src_ip=TESTER_IP,
     for size in sizes:
         sport = rng.randrange(20000, 60000)
         data = payload(size, rng)
-        for attempt in range(retries + 1):
-            w.send(udp_frame(dst_mac, src_mac, src_ip, dst_ip, sport, UDP_ECHO_PORT, data))
-            r = w.collect(is_udp_reply(dst_ip, UDP_ECHO_PORT, sport), timeout, count=1)
-            if r:
-                break
+        r = ask(w, udp_frame(dst_mac, src_mac, src_ip, dst_ip, sport, UDP_ECHO_PORT, data),
+                is_udp_reply(dst_ip, UDP_ECHO_PORT, sport), timeout, retries + 1)
         if not r:
             problems.append("size %d: no reply in %d tries" % (size, retries + 1))
-        elif r[0].udp_data != data or not r[0].udp_ok or not r[0].ip_ok:
-            problems.append("size %d: bad reply: %s" % (size, describe(r[0])))
+        elif r.udp_data != data or not r.udp_ok or not r.ip_ok:
+            problems.append("size %d: bad reply: %s" % (size, describe(r)))
         else:
             ok += 1
     return ok, problems

@@ -134,36 +134,31 @@ class GoodTraffic:
     def _echo(self, name, data):
         """One ICMP echo with 'data', up to TRIES tries; True if answered intact."""
         ident = self.rng.randrange(1, 65536)
-        for attempt in range(TRIES):
-            self.w.send(nt.icmp_echo_frame(tn.vm_mac(name), nt.TESTER_MAC, nt.TESTER_IP,
-                                           tn.vm_ip(name), ident, 1, data))
-            r = self.w.collect(nt.is_echo_reply(tn.vm_ip(name), ident, 1), 1.5, count=1)
-            if r:
-                p = r[0]
-                if p.icmp_data != data or not p.icmp_ok or not p.ip_ok or \
-                        p.src != tn.vm_mac(name) or p.dst != nt.TESTER_MAC:
-                    self.problems.append("%s: bad echo reply: %s" % (name, nt.describe(p)))
-                    return False
-                return True
-        self.problems.append("%s: no echo reply in %d tries" % (name, TRIES))
-        return False
+        p = nt.ask(self.w, nt.icmp_echo_frame(tn.vm_mac(name), nt.TESTER_MAC, nt.TESTER_IP,
+                                              tn.vm_ip(name), ident, 1, data),
+                   nt.is_echo_reply(tn.vm_ip(name), ident, 1), 1.5, TRIES)
+        if not p:
+            self.problems.append("%s: no echo reply in %d tries" % (name, TRIES))
+            return False
+        if p.icmp_data != data or not p.icmp_ok or not p.ip_ok or \
+                p.src != tn.vm_mac(name) or p.dst != nt.TESTER_MAC:
+            self.problems.append("%s: bad echo reply: %s" % (name, nt.describe(p)))
+            return False
+        return True
 
     def _udp(self, name, data):
         sport = self.rng.randrange(20000, 60000)
-        for attempt in range(TRIES):
-            self.w.send(nt.udp_frame(tn.vm_mac(name), nt.TESTER_MAC, nt.TESTER_IP,
-                                     tn.vm_ip(name), sport, nt.UDP_ECHO_PORT, data))
-            r = self.w.collect(nt.is_udp_reply(tn.vm_ip(name), nt.UDP_ECHO_PORT, sport), 1.5,
-                               count=1)
-            if r:
-                p = r[0]
-                if p.udp_data != data or not p.udp_ok or not p.ip_ok or \
-                        p.src != tn.vm_mac(name):
-                    self.problems.append("%s: bad UDP echo: %s" % (name, nt.describe(p)))
-                    return False
-                return True
-        self.problems.append("%s: no UDP echo in %d tries (%d bytes)" % (name, TRIES, len(data)))
-        return False
+        p = nt.ask(self.w, nt.udp_frame(tn.vm_mac(name), nt.TESTER_MAC, nt.TESTER_IP,
+                                        tn.vm_ip(name), sport, nt.UDP_ECHO_PORT, data),
+                   nt.is_udp_reply(tn.vm_ip(name), nt.UDP_ECHO_PORT, sport), 1.5, TRIES)
+        if not p:
+            self.problems.append("%s: no UDP echo in %d tries (%d bytes)" % (name, TRIES,
+                                                                          len(data)))
+            return False
+        if p.udp_data != data or not p.udp_ok or not p.ip_ok or p.src != tn.vm_mac(name):
+            self.problems.append("%s: bad UDP echo: %s" % (name, nt.describe(p)))
+            return False
+        return True
 
     def round(self):
         for n in GOOD:

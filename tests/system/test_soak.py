@@ -102,46 +102,39 @@ class Soak:
     def ping(self, n):
         data = nt.payload(self.rng.randrange(0, 1400), self.rng)
         ident = self.rng.randrange(1, 65536)
-        for attempt in range(4):
-            self.send(nt.icmp_echo_frame(mac(n), nt.TESTER_MAC, nt.TESTER_IP, ip(n), ident, 1,
-                                         data), "ping")
-            r = self.w.collect(nt.is_echo_reply(ip(n), ident, 1), 1.5, count=1)
-            if r:
-                break
+        r = nt.ask(self.w, nt.icmp_echo_frame(mac(n), nt.TESTER_MAC, nt.TESTER_IP, ip(n),
+                                              ident, 1, data),
+                   nt.is_echo_reply(ip(n), ident, 1), 1.5, 4,
+                   send=lambda f: self.send(f, "ping"))
         self.answers["ping"][1] += 1
-        if r and r[0].icmp_data == data and r[0].src == mac(n) and r[0].icmp_ok:
+        if r and r.icmp_data == data and r.src == mac(n) and r.icmp_ok:
             self.answers["ping"][0] += 1
         else:
             self.problems.append("ping %s (%d bytes): %s" % (
-                n, len(data), nt.describe(r[0]) if r else "no reply in 4 tries"))
+                n, len(data), nt.describe(r) if r else "no reply in 4 tries"))
 
     def udp_echo(self, n):
         data = nt.payload(self.rng.randrange(1, 1473), self.rng)
         sport = self.rng.randrange(20000, 60000)
-        for attempt in range(4):
-            self.send(nt.udp_frame(mac(n), nt.TESTER_MAC, nt.TESTER_IP, ip(n), sport,
-                                   nt.UDP_ECHO_PORT, data), "udp echo")
-            r = self.w.collect(nt.is_udp_reply(ip(n), nt.UDP_ECHO_PORT, sport), 1.5, count=1)
-            if r:
-                break
+        r = nt.ask(self.w, nt.udp_frame(mac(n), nt.TESTER_MAC, nt.TESTER_IP, ip(n), sport,
+                                        nt.UDP_ECHO_PORT, data),
+                   nt.is_udp_reply(ip(n), nt.UDP_ECHO_PORT, sport), 1.5, 4,
+                   send=lambda f: self.send(f, "udp echo"))
         self.answers["udp"][1] += 1
-        if r and r[0].udp_data == data and r[0].udp_ok and r[0].src == mac(n):
+        if r and r.udp_data == data and r.udp_ok and r.src == mac(n):
             self.answers["udp"][0] += 1
         else:
             self.problems.append("UDP echo %s (%d bytes): %s" % (
-                n, len(data), nt.describe(r[0]) if r else "no reply in 4 tries"))
+                n, len(data), nt.describe(r) if r else "no reply in 4 tries"))
 
     def arp(self, n):
-        for attempt in range(4):
-            self.send(nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, ip(n)), "ARP")
-            r = self.w.collect(nt.is_arp_reply(ip(n)), 1.5, count=1)
-            if r:
-                break
+        r = nt.ask(self.w, nt.arp_request_frame(nt.TESTER_MAC, nt.TESTER_IP, ip(n)),
+                   nt.is_arp_reply(ip(n)), 1.5, 4, send=lambda f: self.send(f, "ARP"))
         self.answers["arp"][1] += 1
-        if r and r[0].arp_sha == mac(n):
+        if r and r.arp_sha == mac(n):
             self.answers["arp"][0] += 1
         else:
-            self.problems.append("ARP %s: %s" % (n, nt.describe(r[0]) if r else "no reply"))
+            self.problems.append("ARP %s: %s" % (n, nt.describe(r) if r else "no reply"))
 
     # Frames nobody answers.
     def noise(self):
