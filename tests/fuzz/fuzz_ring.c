@@ -153,21 +153,31 @@ static bool nic_rx(const uint8_t *data, uint32_t n, uint16_t len)
 	return true;
 }
 
+/* A received frame from the input: its destination, its length as the
+ * NIC reports it, and the bytes the NIC wrote, at most its 2048-byte
+ * buffer [8254x 13.4.22], into buf; returns how many it wrote. */
+static uint32_t pick_frame(struct fz *z, uint8_t *buf, uint16_t *len)
+{
+	uint8_t dst[6];
+	uint32_t n;
+
+	pick_dst(z, dst);
+	*len = pick_len(z, NP_RX_LEN_MAX + 16);
+	n = *len < NP_RX_LEN_MAX ? *len : NP_RX_LEN_MAX;
+	fz_bytes(z, buf, n);
+	memcpy(buf, dst, n < 6 ? n : 6);
+	return n;
+}
+
 /* A flood: up to 256 copies of one frame, faster than the guests
  * release; a batch ends every 64 descriptors, as in net_poll. */
 static void op_flood(struct fz *z)
 {
 	static uint8_t buf[NP_RX_LEN_MAX];
-	uint8_t dst[6];
 	uint32_t count = 1 + fz_u8(z);
 	uint16_t len;
-	uint32_t n;
+	uint32_t n = pick_frame(z, buf, &len);
 
-	pick_dst(z, dst);
-	len = pick_len(z, NP_RX_LEN_MAX + 16);
-	n = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
-	fz_bytes(z, buf, n);
-	memcpy(buf, dst, n < 6 ? n : 6);
 	for (uint32_t i = 0; i < count; i++) {
 		if (!nic_rx(buf, n, len))
 			break;
@@ -179,16 +189,9 @@ static void op_flood(struct fz *z)
 static void op_rx(struct fz *z)
 {
 	static uint8_t buf[NP_RX_LEN_MAX];
-	uint8_t dst[6];
 	uint16_t len;
-	uint32_t n;
+	uint32_t n = pick_frame(z, buf, &len);
 
-	pick_dst(z, dst);
-	len = pick_len(z, NP_RX_LEN_MAX + 16);
-	/* The NIC writes at most its 2048-byte buffer [8254x 13.4.22]. */
-	n = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
-	fz_bytes(z, buf, n);
-	memcpy(buf, dst, n < 6 ? n : 6);
 	nic_rx(buf, n, len);
 }
 
