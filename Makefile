@@ -79,6 +79,10 @@ $(BUILD)/hv/%.o: %.asm
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
+# The entry stubs share struct guest_regs' layout and its loads/stores.
+$(BUILD)/hv/arch/x86/vmx/vmx_entry.o $(BUILD)/hv/arch/x86/svm/svm_entry.o: \
+	arch/x86/guest_regs.inc
+
 # The guest-stub image is linked in as data (guest-stub/guest_image.h).
 GUEST_IMAGE_OBJ := $(BUILD)/guest-stub/guest-stub.o
 

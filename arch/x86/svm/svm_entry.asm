@@ -14,22 +14,7 @@ bits 64
 default rel
 section .text
 
-; struct guest_regs offsets (vmm/virt.h)
-%define R_RAX	0
-%define R_RCX	8
-%define R_RDX	16
-%define R_RBX	24
-%define R_RBP	32
-%define R_RSI	40
-%define R_RDI	48
-%define R_R8	56
-%define R_R9	64
-%define R_R10	72
-%define R_R11	80
-%define R_R12	88
-%define R_R13	96
-%define R_R14	104
-%define R_R15	112
+%include "arch/x86/guest_regs.inc"
 
 global svm_enter
 
@@ -50,19 +35,7 @@ svm_enter:
 	mov	rax, [rsp]
 	vmload				; guest hidden state <- VMCB
 
-	mov	rcx, [rdi + R_RCX]
-	mov	rdx, [rdi + R_RDX]
-	mov	rbx, [rdi + R_RBX]
-	mov	rbp, [rdi + R_RBP]
-	mov	rsi, [rdi + R_RSI]
-	mov	r8,  [rdi + R_R8]
-	mov	r9,  [rdi + R_R9]
-	mov	r10, [rdi + R_R10]
-	mov	r11, [rdi + R_R11]
-	mov	r12, [rdi + R_R12]
-	mov	r13, [rdi + R_R13]
-	mov	r14, [rdi + R_R14]
-	mov	r15, [rdi + R_R15]
+	GUEST_REGS_LOAD rdi
 	mov	rdi, [rdi + R_RDI]
 	; With V_INTR_MASKING the host's RFLAGS.IF as VMRUN finds it decides
 	; whether physical interrupts reach us from the guest [APM 2
@@ -74,19 +47,7 @@ svm_enter:
 	; registers still the guest's.
 	push	rdi			; the guest's rdi; regs is now [rsp + 24]
 	mov	rdi, [rsp + 24]
-	mov	[rdi + R_RCX], rcx
-	mov	[rdi + R_RDX], rdx
-	mov	[rdi + R_RBX], rbx
-	mov	[rdi + R_RBP], rbp
-	mov	[rdi + R_RSI], rsi
-	mov	[rdi + R_R8],  r8
-	mov	[rdi + R_R9],  r9
-	mov	[rdi + R_R10], r10
-	mov	[rdi + R_R11], r11
-	mov	[rdi + R_R12], r12
-	mov	[rdi + R_R13], r13
-	mov	[rdi + R_R14], r14
-	mov	[rdi + R_R15], r15
+	GUEST_REGS_STORE rdi
 	pop	rcx
 	mov	[rdi + R_RDI], rcx
 
