@@ -437,12 +437,289 @@ class NetHandle:
             time.sleep(POLL_S / 2)
 
 
-def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
-        timeout=60, live=False, cfg_text=None, log_path=None, keep=None,
-        accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None,
-        netns=False, tap_addr=TAP_ADDR, ready=None, during=None,
-        during_background=False):
-    """Boot and judge. Returns a Result.
+# The three parts of a run: the emulator and its media (Boot), the rules
+# that judge its serial output (Rules), and the traffic driven from the
+# namespace while it runs (Traffic). run() takes their fields as keywords.
+
+@dataclass
+class Boot:
+    """What to boot, on which bed, with which wire."""
+    bed: str
+    esp: str = None
+    usb: str = None
+    pxe: str = None
+    cfg_text: str = None
+    accel: str = "auto"
+    bochsrc_lines: tuple = ()
+    qemu_args: tuple = ()
+    netns: bool = False
+    tap_addr: str = TAP_ADDR
+
+    def check(self):
+        if self.bed not in BEDS:
+            raise ValueError("unknown bed %r (one of %s)" % (self.bed, ", ".join(BEDS)))
+        if sum(x is not None for x in (self.esp, self.usb, self.pxe)) > 1:
+            raise ValueError("give at most one of esp, usb, pxe")
+        if self.bed == "bochs" and (self.usb or self.pxe):
+            raise ValueError("the bochs bed boots only an ESP directory")
+        if self.esp is None and self.usb is None and self.pxe is None:
+            self.esp = DEFAULT_ESP
+        if self.netns and self.pxe:
+            raise ValueError("netns: PXE has its own e1000 on QEMU's user network")
+        if self.bed == "qemu":
+            if self.accel == "auto":
+                self.accel = "kvm" if kvm_usable() else "tcg"
+            if self.accel not in ("kvm", "tcg"):
+                raise ValueError("accel must be kvm, tcg or auto")
+
+    @property
+    def bed_name(self):
+        return "qemu-" + self.accel if self.bed == "qemu" else "bochs"
+
+
+@dataclass
+class Rules:
+    """How the serial output is judged (run()'s docstring)."""
+    expect: tuple = ()
+    fail: tuple = ()
+    stop: str = None
+    halt: str = None
+    timeout: float = 60
+
+
+@dataclass
+class Traffic:
+    """What runs from the namespace, and when (run()'s docstring)."""
+    ready: str = None
+    during: object = None
+    during_background: bool = False
+
+
+@dataclass
+class Output:
+    """Where the run's output goes."""
+    live: bool = False
+    out: object = None
+    log_path: str = None
+    keep: bool = None
+
+
+class Emulator:
+    """A started emulator: its private workdir, its process (own process
+    group), its serial log and, for a wire, its namespace. close() stops
+    it and removes everything, whichever way the run ended."""
+
+    def __init__(self, boot):
+        self.boot = boot
+        self.workdir = tempfile.mkdtemp(prefix="flipvisor-%s-" % boot.bed)
+        self.serial = os.path.join(self.workdir, "serial.log")
+        self.proc = None
+        self.ns = None
+        self.tap_up = False
+        self.pos = 0
+        self.start = time.monotonic()
+
+    def launch(self):
+        b = self.boot
+        lines = list(b.bochsrc_lines)
+        if b.netns:
+            self.ns = netns_mod.Netns(addr=b.tap_addr, handle_signals=False)
+            self.ns.__enter__()
+            if b.bed == "bochs":
+                lines.insert(0, "e1000: enabled=1, mac=%s, ethmod=tuntap, "
+                             "ethdev=/dev/net/tun:%s" % (NIC_MAC, self.ns.tap))
+        media = _prepare_media(self.workdir, *(os.path.abspath(m) if m else None
+                                               for m in (b.esp, b.usb, b.pxe)), b.cfg_text)
+        env = dict(os.environ)
+        if b.bed == "bochs":
+            with open(os.path.join(self.workdir, "bochsrc"), "w") as f:
+                f.write(bochsrc_text(self.workdir, media["esp"], self.serial, lines))
+            with open(os.path.join(self.workdir, "dbg.rc"), "w") as f:
+                f.write("c\nquit\n")
+            argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "dbg.rc"]
+            env["TERM"] = "dumb"
+        else:
+            argv = qemu_argv(self.workdir, self.serial, b.accel, qemu_args=b.qemu_args,
+                             tap=self.ns.tap if self.ns else None, **media)
+            env["TMPDIR"] = self.workdir    # vvfat's rw overlay lands here
+        if self.ns:
+            argv = self.ns.argv(argv)
+        with open(os.path.join(self.workdir, "cmdline.txt"), "w") as f:
+            f.write(" ".join(argv) + "\n")
+        with open(os.path.join(self.workdir, "emulator.out"), "wb") as eout, \
+                open(os.devnull, "rb") as devnull:
+            self.start = time.monotonic()
+            self.proc = subprocess.Popen(argv, cwd=self.workdir, env=env, stdin=devnull,
+                                         stdout=eout, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+
+    def now(self):
+        return time.monotonic() - self.start
+
+    def exited(self):
+        return _exited(self.proc.pid)
+
+    def read(self):
+        """The serial bytes written since the last read."""
+        try:
+            with open(self.serial, "rb") as f:
+                f.seek(self.pos)
+                chunk = f.read()
+        except FileNotFoundError:
+            return b""
+        self.pos += len(chunk)
+        return chunk
+
+    def bring_tap_up(self):
+        """Once the emulator has made its TAP: up, with the address.
+        True the one time it happens."""
+        if not self.ns or self.tap_up or not self.ns.has_link(self.ns.tap):
+            return False
+        self.ns.link_up(self.ns.tap)
+        self.tap_up = True
+        return True
+
+    def reap(self):
+        """After exited(): kill any child it left, return its status."""
+        _killpg(self.proc.pid, signal.SIGKILL)
+        return self.proc.wait()
+
+    def close(self, log_path, keep):
+        stop_emulator(self.proc, self.boot.bed)
+        if self.ns:
+            self.ns.close()      # after the emulator: the namespace and the TAP go
+        if log_path:
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+                if os.path.exists(self.serial):
+                    shutil.copyfile(self.serial, log_path)
+                else:
+                    open(log_path, "wb").close()
+            except OSError as e:
+                print("emu: cannot save serial log to %s: %s" % (log_path, e), file=sys.stderr)
+        if keep:
+            print("emu: kept workdir %s" % self.workdir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Judge:
+    """The verdict from the serial text as it grows: a fail pattern ends
+    the run at once; it passes when every expect (and stop) has matched;
+    an end pattern with some missing, the emulator's exit or the timeout
+    fail it. Each method returns (ok, reason) or None (no verdict yet)."""
+
+    def __init__(self, rules):
+        self.expects = _compile(rules.expect, "expect") + \
+            _compile([rules.stop] if rules.stop else [], "stop")
+        self.fails = _compile(rules.fail, "fail")
+        self.ends = _compile([rules.stop] if rules.stop else [], "stop") + \
+            _compile([rules.halt] if rules.halt else [], "halt")
+        self.timeout = rules.timeout
+        self.matched_at = {}
+
+    def missing(self):
+        return [p for p, _ in self.expects if p not in self.matched_at]
+
+    def _missing_note(self):
+        m = self.missing()
+        return "; never matched: " + ", ".join(repr(p) for p in m) if m else ""
+
+    def feed(self, text, now, may_pass=True):
+        for p, rx in self.fails:
+            m = rx.search(text)
+            if m:
+                return False, "fail pattern %r matched: %r" % (p, _line_of(text, m.start()))
+        for p, rx in self.expects:
+            if p not in self.matched_at and rx.search(text):
+                self.matched_at[p] = round(now, 2)
+        if self.expects and may_pass and not self.missing():
+            return True, "all %d expected pattern(s) matched" % len(self.expects)
+        ended = [p for p, rx in self.ends if rx.search(text)]
+        if ended:
+            return False, "output ended (%r matched) but never matched: %s" % (
+                ended[0], ", ".join(repr(p) for p in self.missing()))
+        return None
+
+    def traffic_done(self):
+        if not self.missing():
+            return True, "during() done; all %d expected pattern(s) matched" % len(self.expects)
+        return None
+
+    def exited(self, bed, status, note):
+        return False, "%s exited (status %s) before success%s%s" % (
+            bed, status, self._missing_note(), " [%s]" % note if note else "")
+
+    def timed_out(self, now):
+        if self.timeout is not None and now >= self.timeout:
+            return False, "timeout after %g s%s" % (self.timeout, self._missing_note())
+        return None
+
+
+class Driver:
+    """Runs during(NetHandle) once the TAP is up and 'ready' has matched:
+    in the polling thread (the run waits for it), or in a thread of its
+    own (during_background) while the output goes on being judged."""
+
+    def __init__(self, traffic, emulator, judge):
+        self.t = traffic
+        self.emu = emulator
+        self.judge = judge
+        self.ready = _compile([traffic.ready] if traffic.ready else [], "ready")
+        self.done = traffic.during is None
+        self.result = None
+        self.thread = None
+        self.box = {}           # the background thread's result or error
+
+    def step(self, text, gone):
+        """(verdict or None, whether to poll again at once)."""
+        if self.thread:
+            if self.thread.is_alive():
+                return None, False
+            self.thread = None
+            if "error" in self.box:
+                e = self.box["error"]
+                return (False, "during() failed: %s: %s" % (type(e).__name__, e)), False
+            self.result, self.done = self.box.get("result"), True
+            return self.judge.traffic_done(), True
+        if self.done or gone or not self.emu.tap_up or \
+                (self.ready and not self.ready[0][1].search(text)):
+            return None, False
+        handle = NetHandle(self.emu.ns, self.emu.serial, self.emu.boot.bed)
+        if self.t.during_background:
+            def body():
+                try:
+                    self.box["result"] = self.t.during(handle)
+                except Exception as e:   # reported by step()
+                    self.box["error"] = e
+            self.thread = threading.Thread(target=body, daemon=True)
+            self.thread.start()
+            return None, True
+        try:
+            self.result = self.t.during(handle)
+        except Exception as e:
+            return (False, "during() failed: %s: %s" % (type(e).__name__, e)), False
+        self.done = True
+        self.judge.matched_at["<during done>"] = round(self.emu.now(), 2)
+        return None, True      # judge the output it produced meanwhile
+
+
+def _split_options(bed, kw):
+    """run()'s keywords, each to the part it belongs to."""
+    parts = dict(boot=Boot, rules=Rules, traffic=Traffic, output=Output)
+    args = {name: {} for name in parts}
+    for k, v in kw.items():
+        owner = [n for n, cls in parts.items() if k in cls.__dataclass_fields__]
+        if not owner:
+            raise TypeError("run() got an unexpected keyword argument %r" % k)
+        args[owner[0]][k] = v
+    return (Boot(bed, **args["boot"]), Rules(**args["rules"]),
+            Traffic(**args["traffic"]), Output(**args["output"]))
+
+
+def run(bed, **kw):
+    """Boot and judge. Returns a Result. The keywords are the fields of
+    Boot, Rules, Traffic and Output:
 
     expect:  regexes (re.MULTILINE) that must all match the serial text.
     fail:    regexes any of which fails the run at once.
@@ -466,210 +743,71 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
              output goes on being echoed and judged; when it returns the
              run passes if every expect has matched (none needed).
     """
-    if bed not in BEDS:
-        raise ValueError("unknown bed %r (one of %s)" % (bed, ", ".join(BEDS)))
-    if sum(x is not None for x in (esp, usb, pxe)) > 1:
-        raise ValueError("give at most one of esp, usb, pxe")
-    if bed == "bochs" and (usb or pxe):
-        raise ValueError("the bochs bed boots only an ESP directory")
-    if esp is None and usb is None and pxe is None:
-        esp = DEFAULT_ESP
-    if netns and pxe:
-        raise ValueError("netns: PXE has its own e1000 on QEMU's user network")
-    if (during or ready) and not netns:
+    boot, rules, traffic, output = _split_options(bed, kw)
+    boot.check()
+    if (traffic.during or traffic.ready) and not boot.netns:
         raise ValueError("during/ready need netns=True")
-    readys = _compile([ready] if ready else [], "ready")
-    expects = _compile(expect, "expect")
-    fails = _compile(fail, "fail")
-    stops = _compile([stop] if stop else [], "stop")
-    ends = stops + _compile([halt] if halt else [], "halt")
+    judge = Judge(rules)
+    keep = output.keep
     if keep is None:
         keep = os.environ.get("FLIPVISOR_KEEP", "") not in ("", "0")
-    if bed == "qemu":
-        if accel == "auto":
-            accel = "kvm" if kvm_usable() else "tcg"
-        if accel not in ("kvm", "tcg"):
-            raise ValueError("accel must be kvm, tcg or auto")
-        bed_name = "qemu-" + accel
-    else:
-        bed_name = "bochs"
-    out = out or sys.stdout
+    out = output.out or sys.stdout
 
-    workdir = tempfile.mkdtemp(prefix="flipvisor-%s-" % bed)
-    serial = os.path.join(workdir, "serial.log")
-    proc = None
-    start = time.monotonic()
+    emu = Emulator(boot)
+    driver = Driver(traffic, emu, judge)
     raw = b""
-    matched_at = {}
     status = None
-    verdict = None
-    ns = None
-    tap_up = False
-    during_done = during is None
-    during_result = None
-    bg = {}                 # during_background: thread, result, error
     try:
         with _Signals():
-            if netns:
-                ns = netns_mod.Netns(addr=tap_addr, handle_signals=False)
-                ns.__enter__()
-                if bed == "bochs":
-                    bochsrc_lines = ["e1000: enabled=1, mac=%s, ethmod=tuntap, "
-                                     "ethdev=/dev/net/tun:%s" % (NIC_MAC, ns.tap)] + list(bochsrc_lines)
-            media = _prepare_media(workdir, os.path.abspath(esp) if esp else None,
-                                   os.path.abspath(usb) if usb else None,
-                                   os.path.abspath(pxe) if pxe else None, cfg_text)
-            env = dict(os.environ)
-            if bed == "bochs":
-                with open(os.path.join(workdir, "bochsrc"), "w") as f:
-                    f.write(bochsrc_text(workdir, media["esp"], serial, bochsrc_lines))
-                with open(os.path.join(workdir, "dbg.rc"), "w") as f:
-                    f.write("c\nquit\n")
-                argv = ["bochs", "-q", "-f", "bochsrc", "-rc", "dbg.rc"]
-                env["TERM"] = "dumb"
-            else:
-                argv = qemu_argv(workdir, serial, accel, qemu_args=qemu_args,
-                                 tap=ns.tap if ns else None, **media)
-                env["TMPDIR"] = workdir    # vvfat's rw overlay lands here
-            if ns:
-                argv = ns.argv(argv)
-            with open(os.path.join(workdir, "cmdline.txt"), "w") as f:
-                f.write(" ".join(argv) + "\n")
-            with open(os.path.join(workdir, "emulator.out"), "wb") as eout, \
-                    open(os.devnull, "rb") as devnull:
-                start = time.monotonic()
-                proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=devnull,
-                                        stdout=eout, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-
-            pos = 0
-            pending = b""      # an escape sequence cut by a read, for live
-            while True:
-                # Decide on "exited" before the last read, so a marker
-                # written just before the exit is still seen.
-                gone = _exited(proc.pid)
-                try:
-                    with open(serial, "rb") as f:
-                        f.seek(pos)
-                        chunk = f.read()
-                except FileNotFoundError:
-                    chunk = b""
-                now = time.monotonic() - start
-                if chunk:
-                    pos += len(chunk)
-                    raw += chunk
-                    if live:
-                        pending = _echo(out, pending + chunk)
-                    text = clean_serial(raw)
-                    for p, rx in fails:
-                        if rx.search(text):
-                            m = rx.search(text)
-                            verdict = (False, "fail pattern %r matched: %r"
-                                       % (p, _line_of(text, m.start())))
-                            break
-                    if verdict:
-                        break
-                    for p, rx in expects + stops:
-                        if p not in matched_at and rx.search(text):
-                            matched_at[p] = round(now, 2)
-                    if (expects or stops) and during_done and \
-                            all(p in matched_at for p, _ in expects + stops):
-                        verdict = (True, "all %d expected pattern(s) matched" % (len(expects) + len(stops)))
-                        break
-                    ended = [p for p, rx in ends if rx.search(text)]
-                    if ended:
-                        missing = [p for p, _ in expects + stops if p not in matched_at]
-                        verdict = (False, "output ended (%r matched) but never matched: %s" % (
-                            ended[0], ", ".join(repr(p) for p in missing)))
-                        break
-                if ns and not tap_up and not gone and ns.has_link(ns.tap):
-                    ns.link_up(ns.tap)
-                    tap_up = True
-                    matched_at["<tap up>"] = round(now, 2)
-                    if live:
-                        print("\nemu: e1000 on TAP %s in namespace %s (%s); try: ip netns "
-                              "exec %s ping 192.168.77.11" % (ns.tap, ns.name, ns.addr, ns.name),
-                              file=sys.stderr)
-                if bg.get("thread") and not bg["thread"].is_alive():
-                    if "error" in bg:
-                        e = bg["error"]
-                        verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
-                        break
-                    during_result = bg.get("result")
-                    during_done = True
-                    bg.clear()
-                    missing = [p for p, _ in expects + stops if p not in matched_at]
-                    if not missing:
-                        verdict = (True, "during() done; all %d expected pattern(s) "
-                                   "matched" % (len(expects) + len(stops)))
-                        break
-                    continue
-                if not during_done and not bg and tap_up and not gone and \
-                        (not readys or readys[0][1].search(clean_serial(raw))):
-                    if during_background:
-                        def _bg(h=NetHandle(ns, serial, bed)):
-                            try:
-                                bg["result"] = during(h)
-                            except Exception as e:   # reported by the loop
-                                bg["error"] = e
-                        bg["thread"] = threading.Thread(target=_bg, daemon=True)
-                        bg["thread"].start()
-                        continue
-                    try:
-                        during_result = during(NetHandle(ns, serial, bed))
-                    except Exception as e:
-                        verdict = (False, "during() failed: %s: %s" % (type(e).__name__, e))
-                        try:    # what the run printed meanwhile, for the report
-                            with open(serial, "rb") as f:
-                                f.seek(pos)
-                                raw += f.read()
-                        except FileNotFoundError:
-                            pass
-                        break
-                    during_done = True
-                    matched_at["<during done>"] = round(time.monotonic() - start, 2)
-                    continue       # judge the output it produced meanwhile
-                if gone:
-                    _killpg(proc.pid, signal.SIGKILL)   # any child it left
-                    status = proc.wait()
-                    missing = [p for p, _ in expects + stops if p not in matched_at]
-                    note = _emulator_note(workdir, bed, status)
-                    verdict = (False, "%s exited (status %s) before success%s%s" % (
-                        bed, status,
-                        "; never matched: " + ", ".join(repr(p) for p in missing) if missing else "",
-                        " [%s]" % note if note else ""))
-                    break
-                if timeout is not None and now >= timeout:
-                    missing = [p for p, _ in expects + stops if p not in matched_at]
-                    verdict = (False, "timeout after %g s%s" % (
-                        timeout, "; never matched: " + ", ".join(repr(p) for p in missing)
-                        if missing else ""))
-                    break
-                time.sleep(POLL_S)
+            emu.launch()
+            raw, status, verdict = _watch(emu, judge, driver, output.live, out)
     finally:
-        stop_emulator(proc, bed)
-        if ns:
-            ns.close()      # after the emulator: the namespace and the TAP go
-        if log_path:
-            try:
-                d = os.path.dirname(os.path.abspath(log_path))
-                os.makedirs(d, exist_ok=True)
-                if os.path.exists(serial):
-                    shutil.copyfile(serial, log_path)
-                else:
-                    open(log_path, "wb").close()
-            except OSError as e:
-                print("emu: cannot save serial log to %s: %s" % (log_path, e), file=sys.stderr)
-        if keep:
-            print("emu: kept workdir %s" % workdir, file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        emu.close(output.log_path, keep)
 
-    elapsed = time.monotonic() - start
     ok, reason = verdict
-    return Result(ok=ok, reason=reason, serial_text=clean_serial(raw), elapsed=round(elapsed, 2),
-                  bed=bed_name, matched_at=matched_at, exit_status=status,
-                  workdir=workdir if keep else None, during_result=during_result)
+    return Result(ok=ok, reason=reason, serial_text=clean_serial(raw),
+                  elapsed=round(emu.now(), 2), bed=boot.bed_name,
+                  matched_at=judge.matched_at, exit_status=status,
+                  workdir=emu.workdir if keep else None, during_result=driver.result)
+
+
+def _watch(emu, judge, driver, live, out):
+    """Poll the serial log until a verdict: (raw bytes, exit status, verdict)."""
+    raw = b""
+    pending = b""      # an escape sequence cut by a read, for live
+    while True:
+        # Decide on "exited" before the last read, so a marker written
+        # just before the exit is still seen.
+        gone = emu.exited()
+        chunk = emu.read()
+        now = emu.now()
+        if chunk:
+            raw += chunk
+            if live:
+                pending = _echo(out, pending + chunk)
+            verdict = judge.feed(clean_serial(raw), now, driver.done)
+            if verdict:
+                return raw, None, verdict
+        if not gone and emu.bring_tap_up():
+            judge.matched_at["<tap up>"] = round(now, 2)
+            if live:
+                ns = emu.ns
+                print("\nemu: e1000 on TAP %s in namespace %s (%s); try: ip netns "
+                      "exec %s ping 192.168.77.11" % (ns.tap, ns.name, ns.addr, ns.name),
+                      file=sys.stderr)
+        verdict, again = driver.step(clean_serial(raw), gone)
+        if verdict:
+            return raw + emu.read(), None, verdict
+        if again:
+            continue
+        if gone:
+            status = emu.reap()
+            return raw, status, judge.exited(emu.boot.bed, status,
+                                             _emulator_note(emu.workdir, emu.boot.bed, status))
+        verdict = judge.timed_out(now)
+        if verdict:
+            return raw, None, verdict
+        time.sleep(POLL_S)
 
 
 def _echo(out, data):
