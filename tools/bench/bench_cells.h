@@ -74,10 +74,10 @@ struct bench_run {
 	double              others;     /* cores other processes used */
 };
 
-extern struct cell cells[MAX_CELLS];
-extern uint32_t ncells;
-extern struct bench_clock clk;
-extern struct bench_run run;
+extern struct cell bench_cells[MAX_CELLS];
+extern uint32_t bench_ncells;
+extern struct bench_clock bench_clk;
+extern struct bench_run bench_opts;
 
 /* bench_datapath.c */
 struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,

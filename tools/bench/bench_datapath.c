@@ -11,10 +11,10 @@
 
 #define MAX_WORLDS      64
 
-struct cell cells[MAX_CELLS];
-uint32_t ncells;
-struct bench_clock clk;
-struct bench_run run = { .rounds = 31, .slice_ns = 1e6, .extra_s = 30 };
+struct cell bench_cells[MAX_CELLS];
+uint32_t bench_ncells;
+struct bench_clock bench_clk;
+struct bench_run bench_opts = { .rounds = 31, .slice_ns = 1e6, .extra_s = 30 };
 static struct bench_world *worlds[MAX_WORLDS];
 static uint32_t nworlds;
 
@@ -36,8 +36,8 @@ struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
 struct cell *find(uint8_t kind, uint8_t string, uint8_t check, bool cold,
 		  uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size)
 {
-	for (uint32_t i = 0; i < ncells; i++) {
-		struct cell *c = &cells[i];
+	for (uint32_t i = 0; i < bench_ncells; i++) {
+		struct cell *c = &bench_cells[i];
 
 		if (c->kind == kind && c->string == string && c->check == check &&
 		    c->cold == cold && c->pool == pool && c->nvms == nvms &&
@@ -54,7 +54,7 @@ static void add(uint8_t kind, uint8_t string, uint8_t check, bool cold,
 
 	if (find(kind, string, check, cold, pool, nvms, batch, size))
 		return;
-	c = &cells[ncells++];
+	c = &bench_cells[bench_ncells++];
 	*c = (struct cell){ .kind = kind, .string = string, .check = check,
 			    .cold = cold, .size = size, .batch = batch,
 			    .nvms = nvms, .pool = pool };
@@ -122,48 +122,48 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
-			run.rounds = 3;
-			run.extra_s = 0;
-			run.slice_ns = 0.1e6;
+			bench_opts.rounds = 3;
+			bench_opts.extra_s = 0;
+			bench_opts.slice_ns = 0.1e6;
 		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
-			run.rounds = (uint32_t)atoi(argv[++i]);
+			bench_opts.rounds = (uint32_t)atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--extra-s") && i + 1 < argc) {
-			run.extra_s = atof(argv[++i]);
+			bench_opts.extra_s = atof(argv[++i]);
 		} else if (!strcmp(argv[i], "--slice-ms") && i + 1 < argc) {
-			run.slice_ns = atof(argv[++i]) * 1e6;
+			bench_opts.slice_ns = atof(argv[++i]) * 1e6;
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			out = argv[++i];
 		} else {
 			usage();
 		}
 	}
-	if (run.rounds < 1 || run.rounds > MAX_ROUNDS || run.slice_ns <= 0 ||
-	    run.extra_s < 0)
+	if (bench_opts.rounds < 1 || bench_opts.rounds > MAX_ROUNDS || bench_opts.slice_ns <= 0 ||
+	    bench_opts.extra_s < 0)
 		usage();
 	if (mkdir(out, 0777) && errno != EEXIST) {
 		fprintf(stderr, "bench: cannot create %s: %s\n", out, strerror(errno));
 		return 1;
 	}
-	clock_calibrate(&clk);
+	clock_calibrate(&bench_clk);
 	probe_calibrate();
 	add_all();
 	printf("flipvisor data path, host benchmark: %u cells x at least %u "
 	       "rounds, slices of %.1f ms, interleaved in random order\n",
-	       ncells, run.rounds, run.slice_ns / 1e6);
+	       bench_ncells, bench_opts.rounds, bench_opts.slice_ns / 1e6);
 	printf("TSC %.3f GHz; core clock by a dependent-add chain %.3f GHz: %s\n",
-	       clk.tsc_ghz, clk.core_ghz, clk.tsc_is_core ?
+	       bench_clk.tsc_ghz, bench_clk.core_ghz, bench_clk.tsc_is_core ?
 	       "TSC ticks are core cycles" :
 	       "TSC is not the core clock: cycles below are ns x 3 GHz");
 	printf("empty timed region %llu ticks, subtracted; NIC ring %u, rx_slots "
 	       "%u, quota %u, guests read %u B of each frame\n",
-	       (unsigned long long)clk.overhead, BENCH_NIC_DESCS, BENCH_SLOTS,
+	       (unsigned long long)bench_clk.overhead, BENCH_NIC_DESCS, BENCH_SLOTS,
 	       BENCH_QUOTA, BENCH_HDR);
 	fflush(stdout);
 	cpu_times(&ct0);
 	measure();
 	measure_components();
 	cpu_times(&ct1);
-	run.others = others_busy(&ct0, &ct1);
+	bench_opts.others = others_busy(&ct0, &ct1);
 	report(out);
 	/* What the guests read, so no compiler can drop the reading. */
 	for (uint32_t i = 0; i < nworlds; i++)

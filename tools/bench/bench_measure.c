@@ -61,7 +61,7 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 		for (uint32_t p = 0; p < passes; p++) {
 			uint64_t d = world_pass(w, c->batch, c->size, c->cold);
 
-			t += d > clk.overhead ? d - clk.overhead : 0;
+			t += d > bench_clk.overhead ? d - bench_clk.overhead : 0;
 		}
 		chunk_ticks[i] = t;
 	}
@@ -98,7 +98,7 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 	}
 	c->chunks_run += chunks;
 	c->chunks_dropped += chunks - kept;
-	return sum / clk.tsc_ghz / ((double)kept * passes * c->batch);
+	return sum / bench_clk.tsc_ghz / ((double)kept * passes * c->batch);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -120,8 +120,8 @@ double quantile(const double *v, uint32_t n, double q)
 /* How much slower than on a quiet core the probes around a slice ran. */
 static double contention(const struct bench_probe *p)
 {
-	return fmax((double)p->bytes / run.probe_ref.bytes,
-		    (double)p->vec / run.probe_ref.vec);
+	return fmax((double)p->bytes / bench_opts.probe_ref.bytes,
+		    (double)p->vec / bench_opts.probe_ref.vec);
 }
 
 static bool quiet(const struct bench_probe *p)
@@ -131,10 +131,10 @@ static bool quiet(const struct bench_probe *p)
 
 static void probe_learn(const struct bench_probe *p)
 {
-	if (p->bytes < run.probe_ref.bytes)
-		run.probe_ref.bytes = p->bytes;
-	if (p->vec < run.probe_ref.vec)
-		run.probe_ref.vec = p->vec;
+	if (p->bytes < bench_opts.probe_ref.bytes)
+		bench_opts.probe_ref.bytes = p->bytes;
+	if (p->vec < bench_opts.probe_ref.vec)
+		bench_opts.probe_ref.vec = p->vec;
 }
 
 /* The fastest of many probes over ~0.3 s: what each part takes with the
@@ -143,7 +143,7 @@ void probe_calibrate(void)
 {
 	double t0 = now_ns();
 
-	run.probe_ref = (struct bench_probe){ UINT64_MAX, UINT64_MAX };
+	bench_opts.probe_ref = (struct bench_probe){ UINT64_MAX, UINT64_MAX };
 	while (now_ns() - t0 < 3e8) {
 		struct bench_probe p;
 
@@ -161,7 +161,7 @@ static void sample(struct cell *c)
 		struct bench_probe probe;
 		double ns = slice(c, c->chunks, c->warm, &probe);
 
-		run.slices_run++;
+		bench_opts.slices_run++;
 		probe_learn(&probe);
 		if (!t || quiet(&probe) ||
 		    contention(&probe) < contention(&c->probe[r])) {
@@ -181,11 +181,11 @@ void measure(void)
 	double t_end = 0;
 
 	/* Round zero sizes the slices and is thrown away. */
-	for (uint32_t i = 0; i < ncells; i++) {
-		struct cell *c = &cells[i];
+	for (uint32_t i = 0; i < bench_ncells; i++) {
+		struct cell *c = &bench_cells[i];
 		struct bench_probe probe;
 		double est = slice(c, 2, 1, &probe);
-		double n = ceil(run.slice_ns / (est * c->batch * c->nvms));
+		double n = ceil(bench_opts.slice_ns / (est * c->batch * c->nvms));
 
 		c->chunks = n < 2 ? 2 : n > MAX_CHUNKS ? MAX_CHUNKS : (uint32_t)n;
 		c->warm = c->chunks / 8 ? c->chunks / 8 : 1;
@@ -197,12 +197,12 @@ void measure(void)
 	for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
 		uint32_t n = 0;
 
-		if (r == run.rounds)
-			t_end = now_ns() + run.extra_s * 1e9;
-		if (r >= run.rounds && now_ns() > t_end)
+		if (r == bench_opts.rounds)
+			t_end = now_ns() + bench_opts.extra_s * 1e9;
+		if (r >= bench_opts.rounds && now_ns() > t_end)
 			break;
-		for (uint32_t i = 0; i < ncells; i++)
-			if (r < run.rounds || cells[i].nquiet < WANT_QUIET)
+		for (uint32_t i = 0; i < bench_ncells; i++)
+			if (r < bench_opts.rounds || bench_cells[i].nquiet < WANT_QUIET)
 				order[n++] = i;
 		if (!n)
 			break;
@@ -215,14 +215,14 @@ void measure(void)
 			order[j] = t;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			sample(&cells[order[i]]);
-		run.rounds_run = r + 1;
+			sample(&bench_cells[order[i]]);
+		bench_opts.rounds_run = r + 1;
 	}
 	if (isatty(2))
 		fprintf(stderr, "\n");
 	/* Judged again against the fastest probe of the whole run. */
-	for (uint32_t i = 0; i < ncells; i++) {
-		struct cell *c = &cells[i];
+	for (uint32_t i = 0; i < bench_ncells; i++) {
+		struct cell *c = &bench_cells[i];
 		double q[MAX_ROUNDS];
 		uint32_t n = 0;
 
@@ -230,8 +230,8 @@ void measure(void)
 			if (quiet(&c->probe[r]))
 				q[n++] = c->ns[r];
 		c->nquiet = n;
-		run.slices_quiet += n;
-		run.slices_total += c->nsamples;
+		bench_opts.slices_quiet += n;
+		bench_opts.slices_total += c->nsamples;
 		c->med_all = quantile(c->ns, c->nsamples, 0.5);
 		if (n < MIN_QUIET) {
 			memcpy(q, c->ns, c->nsamples * sizeof(double));
@@ -254,7 +254,7 @@ static double comp_once(uint32_t k, struct bench_world *w)
 	uint64_t t0, t1;
 
 	if (k == COMP_EPT_KEEP || k == COMP_EPT_CHURN)
-		return world_ept_pair(w, k == COMP_EPT_CHURN, COMP_ITERS) / clk.tsc_ghz;
+		return world_ept_pair(w, k == COMP_EPT_CHURN, COMP_ITERS) / bench_clk.tsc_ghz;
 	memset(src, 0x5a, sizeof(src));
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < COMP_ITERS; i++) {
@@ -265,7 +265,7 @@ static double comp_once(uint32_t k, struct bench_world *w)
 		__asm__ volatile("" ::: "memory");
 	}
 	t1 = tsc_end();
-	return (double)(t1 - t0) / clk.tsc_ghz / COMP_ITERS;
+	return (double)(t1 - t0) / bench_clk.tsc_ghz / COMP_ITERS;
 }
 
 void measure_components(void)
@@ -281,7 +281,7 @@ void measure_components(void)
 			}
 	for (uint32_t k = 0; k < COMP_NR; k++)
 		for (uint8_t str = 0; str < BS_NR; str++)
-			run.comp[k][str] = quantile(v[k][str], COMP_REPS, 0);
+			bench_opts.comp[k][str] = quantile(v[k][str], COMP_REPS, 0);
 }
 
 /* The machine's busy and total (/proc/stat, first line) and this

@@ -49,18 +49,18 @@ static void print_components(void)
 	printf("  %-58s %8s %8s %8s\n", "", "hv", "efi", "libc");
 	for (uint32_t k = 0; k < COMP_NR; k++)
 		printf("  %-58s %8.1f %8.1f %8.1f\n", COMP_NAME[k],
-		       run.comp[k][BS_HV], run.comp[k][BS_EFI],
-		       run.comp[k][BS_LIBC]);
+		       bench_opts.comp[k][BS_HV], bench_opts.comp[k][BS_EFI],
+		       bench_opts.comp[k][BS_LIBC]);
 }
 
 static double cycles(double ns)
 {
-	return ns * (clk.tsc_is_core ? clk.tsc_ghz : GHZ_NOMINAL);
+	return ns * (bench_clk.tsc_is_core ? bench_clk.tsc_ghz : GHZ_NOMINAL);
 }
 
 static const char *cycles_unit(void)
 {
-	return clk.tsc_is_core ? "cycles" : "cyc@3GHz";
+	return bench_clk.tsc_is_core ? "cycles" : "cyc@3GHz";
 }
 
 static const char *side(const struct cell *h)
@@ -331,9 +331,9 @@ static void write_csv(const char *dir)
 		"table_allocs_per_frame,notify_per_frame,release_calls_per_frame,"
 		"copied_fraction,scrub_bytes_per_frame,chunks_dropped_fraction,"
 		"quiet_rounds,ns_median_all_rounds\n",
-		clk.tsc_is_core ? "cycles" : "cycles_at_3ghz");
-	for (uint32_t i = 0; i < ncells; i++) {
-		struct cell *c = &cells[i];
+		bench_clk.tsc_is_core ? "cycles" : "cycles_at_3ghz");
+	for (uint32_t i = 0; i < bench_ncells; i++) {
+		struct cell *c = &bench_cells[i];
 		double fr = (double)c->per.frames;
 
 		fprintf(f, "%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.2f,%.2f,%.3f,%.0f,%u,%u,"
@@ -367,22 +367,22 @@ void report(const char *out)
 	bool flat_pool, flat_vms;
 	FILE *scsv;
 
-	for (uint32_t i = 0; i < ncells; i++) {
-		chunks += cells[i].chunks_run;
-		dropped += cells[i].chunks_dropped;
+	for (uint32_t i = 0; i < bench_ncells; i++) {
+		chunks += bench_cells[i].chunks_run;
+		dropped += bench_cells[i].chunks_dropped;
 	}
 	printf("other processes used %.2f cores during the run%s; %.3f%% of "
 	       "timed chunks dropped as preempted (over %ux the slice's typical "
-	       "chunk)\n", run.others, run.others > 0.1 ?
+	       "chunk)\n", bench_opts.others, bench_opts.others > 0.1 ?
 	       ": NOT A QUIET MACHINE, figures are noisy and slow" : " (quiet)",
 	       100.0 * dropped / chunks, TRIM);
 	printf("quiet-core probes at best %.0f ns (byte loops) and %.0f ns (libc "
 	       "memcpy); %u rounds; %.0f%% of cell-rounds quiet (probes within "
 	       "%.0f%% of best; %llu slices tried); medians are over quiet "
 	       "rounds, '*' where fewer than %u were\n",
-	       run.probe_ref.bytes / clk.tsc_ghz, run.probe_ref.vec / clk.tsc_ghz,
-	       run.rounds_run, 100.0 * run.slices_quiet / (double)run.slices_total,
-	       (QUIET - 1) * 100, (unsigned long long)run.slices_run, MIN_QUIET);
+	       bench_opts.probe_ref.bytes / bench_clk.tsc_ghz, bench_opts.probe_ref.vec / bench_clk.tsc_ghz,
+	       bench_opts.rounds_run, 100.0 * bench_opts.slices_quiet / (double)bench_opts.slices_total,
+	       (QUIET - 1) * 100, (unsigned long long)bench_opts.slices_run, MIN_QUIET);
 
 	print_side(BS_HV);
 	print_side(BS_LIBC);
