@@ -45,7 +45,8 @@ HV_C := \
 	arch/x86/svm/svm_cr4.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
-	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
+	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
+	drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \

@@ -7,12 +7,9 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
-#include "drivers/acpi.h"
 #include "drivers/e1000.h"
-#include "drivers/ioapic.h"
-#include "drivers/lapic.h"
+#include "drivers/intx.h"
 #include "drivers/pci.h"
-#include "drivers/pic.h"
 #include "drivers/pit.h"
 #include "lib/console.h"
 #include "lib/string.h"
@@ -71,8 +68,7 @@ static struct e1000_nic {
 
 	struct ring_mem mem[4];         /* rx ring, rx_hpa, tx ring, tx buffers */
 
-	uint8_t         irq_line;
-	bool            irq_via_pic;
+	struct intx     intx;           /* how the interrupt line is routed */
 	volatile bool   irq_rx;         /* receive work reported */
 	volatile bool   link_changed;
 
@@ -415,50 +411,46 @@ uint32_t e1000_rx_in_flight(void)
 	return nic.rx_prod - nic.rx_cons;
 }
 
-uint32_t e1000_rx_poll(e1000_rx_fn fn, void *ctx, uint32_t budget)
+bool e1000_rx_next(struct e1000_rx_done *out)
 {
-	uint32_t done = 0;
+	uint32_t i;
+	volatile struct e1000_rx_desc *d;
+	uint8_t status;
+	bool whole;
 
 	if (!nic.up)
-		return 0;
+		return false;
 	if (nic.link_changed) {
 		nic.link_changed = false;
 		log_link();
 	}
-	while (done < budget && nic.rx_cons != nic.rx_flushed) {
-		uint32_t i = nic.rx_cons % nic.rx_n;
-		volatile struct e1000_rx_desc *d = &nic.rx[i];
-		uint8_t status = d->status, errors;
-		uint16_t len;
-		uint64_t hpa;
-		bool whole;
+	if (nic.rx_cons == nic.rx_flushed)
+		return false;
+	i = nic.rx_cons % nic.rx_n;
+	d = &nic.rx[i];
+	status = d->status;
+	/* [8254x 3.2.3.1] DD: the NIC is done with this one. */
+	if (!(status & E1000_RXD_STAT_DD))
+		return false;
+	barrier();
+	out->len = d->length;
+	out->errors = d->errors;
+	out->hpa = nic.rx_hpa[i];
+	/* A frame larger than a buffer spans descriptors: every piece, the
+	 * last (EOP) one too, goes back without EOP. */
+	whole = (status & E1000_RXD_STAT_EOP) && !nic.rx_in_frag &&
+		out->len <= E1000_RX_BUF_SIZE;
+	nic.rx_in_frag = !(status & E1000_RXD_STAT_EOP);
+	out->status = whole ? status : (uint8_t)(status & ~E1000_RXD_STAT_EOP);
 
-		/* [8254x 3.2.3.1] DD: the NIC is done with this one. */
-		if (!(status & E1000_RXD_STAT_DD))
-			break;
-		barrier();
-		len = d->length;
-		errors = d->errors;
-		hpa = nic.rx_hpa[i];
-		/* A frame larger than a buffer spans descriptors: every piece,
-		 * the last (EOP) one too, goes back without EOP. */
-		whole = (status & E1000_RXD_STAT_EOP) && !nic.rx_in_frag &&
-			len <= E1000_RX_BUF_SIZE;
-		nic.rx_in_frag = !(status & E1000_RXD_STAT_EOP);
-		if (!whole)
-			status &= (uint8_t)~E1000_RXD_STAT_EOP;
-
-		d->addr = 0;
-		d->status = 0;
-		nic.rx_hpa[i] = 0;
-		nic.rx_cons++;
-		done++;
-		nic.st.rx_frames++;
-		if (!e1000_rx_good(status, errors))
-			nic.st.rx_errors++;
-		fn(ctx, hpa, len, status, errors);   /* may post again */
-	}
-	return done;
+	d->addr = 0;
+	d->status = 0;
+	nic.rx_hpa[i] = 0;
+	nic.rx_cons++;
+	nic.st.rx_frames++;
+	if (!e1000_rx_good(out->status, out->errors))
+		nic.st.rx_errors++;
+	return true;
 }
 
 /* --- transmit -------------------------------------------------------- */
@@ -572,67 +564,23 @@ static void e1000_irq(uint8_t vector)
 			nic.link_changed = true;
 		}
 	}
-	if (nic.irq_via_pic)
-		pic_eoi(nic.irq_line);
-	else
-		lapic_eoi();
+	intx_eoi(&nic.intx);
 }
 
-int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route)
+int e1000_irq_enable(uint8_t vector, enum intx_mode mode)
 {
-	uint8_t line = nic.pci.irq_line, pin = nic.pci.irq_pin;
-	/* This CPU's initial APIC ID: CPUID.1:EBX[31:24] [SDM 2A CPUID]. */
-	uint8_t apic_id = (uint8_t)(cpuid(1, 0).ebx >> 24);
+	int v;
 
 	if (!nic.up)
 		return -1;
-	if (!pin || line >= 16) {
-		LOG("e1000", "no INTx (pin %u, line %u): polling only", pin, line);
-		return -1;
-	}
 	wr(E1000_IMC, E1000_IMS_ALL);
-	nic.irq_line = line;
-	if (route != E1000_IRQ_8259 && !ioapic_init(IOAPIC_DEFAULT_BASE)) {
-		/* The firmware's interrupt line names the ISA IRQ. Without
-		 * ACPI (Bochs + OVMF) ISA IRQ n is I/O APIC pin n, level and
-		 * active low as PCI wants; the MADT may say otherwise (QEMU's
-		 * q35 and i440fx: IRQ 11, level, active high). */
-		uint32_t gsi = line, flags = IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW;
-		uint16_t inti;
-		bool iso = acpi_irq_override(line, &gsi, &inti);
-
-		if (iso)
-			flags = ioapic_flags_from_inti(inti, flags);
-		pic_mask_all();
-		nic.irq_via_pic = false;
-		irq_set_handler(vector, e1000_irq);
-		if (gsi > 0xff || ioapic_route((uint8_t)gsi, vector, flags,
-					       apic_id)) {
-			LOG("e1000", "I/O APIC has no pin %u: polling only", gsi);
-			irq_set_handler(vector, NULL);
-			return -1;
-		}
-		LOG("e1000", "interrupts: INT%c# line %u -> I/O APIC pin %u%s, "
-		    "%s, active %s -> vector 0x%x on APIC %u", 'A' + pin - 1,
-		    line, gsi, iso ? " (MADT override)" : "",
-		    flags & IOAPIC_LEVEL ? "level" : "edge",
-		    flags & IOAPIC_ACTIVE_LOW ? "low" : "high", vector, apic_id);
-	} else if (route == E1000_IRQ_IOAPIC) {
-		LOG("e1000", "no I/O APIC: polling only");
+	v = intx_route("e1000", nic.pci.irq_line, nic.pci.irq_pin, vector, mode,
+		       e1000_irq, &nic.intx);
+	if (v < 0)
 		return -1;
-	} else {
-		pic_init();
-		pic_set_level(line);
-		nic.irq_via_pic = true;
-		vector = (uint8_t)(PIC_VEC_BASE + line);
-		irq_set_handler(vector, e1000_irq);
-		pic_unmask(line);
-		LOG("e1000", "interrupts: INT%c# line %u -> 8259 IRQ %u (level in "
-		    "the ELCR) -> vector 0x%x", 'A' + pin - 1, line, line, vector);
-	}
 	(void)rd(E1000_ICR);                    /* nothing stale */
 	wr(E1000_IMS, IMS_USED);
-	return vector;
+	return v;
 }
 
 void e1000_irq_disable(void)

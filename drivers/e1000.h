@@ -3,7 +3,7 @@
  *
  * Receive buffers belong to the caller: it posts page-aligned 4 KiB
  * frames by physical address, the NIC DMAs at most E1000_RX_BUF_SIZE
- * bytes into each, and e1000_rx_poll() hands every one back exactly once,
+ * bytes into each, and e1000_rx_next() hands every one back exactly once,
  * in ring order. Transmit buffers belong to the driver: e1000_tx()
  * copies the frame in. Both rings count with free-running producer and
  * consumer indices; a ring of n descriptors holds at most n - 1.
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "drivers/e1000_regs.h"
+#include "drivers/intx.h"
 #include "vmm/page_alloc.h"
 
 #define E1000_RX_BUF_SIZE   2048     /* RCTL.BSIZE: the most DMA'd per frame */
@@ -26,10 +27,14 @@
 #define E1000_ETH_ZLEN      60       /* shortest frame on the wire, no FCS */
 #define E1000_TX_MAX_LEN    1518     /* 1514 + an 802.1Q tag */
 
-/* Hand 'hpa', 'len' bytes received, back to the caller. 'status' and
- * 'errors' are the descriptor's [8254x 3.2.3]; use e1000_rx_good(). */
-typedef void (*e1000_rx_fn)(void *ctx, uint64_t hpa, uint16_t len,
-			    uint8_t status, uint8_t errors);
+/* A receive buffer handed back: the posted page at 'hpa', 'len' bytes
+ * DMA'd into it, 'status' and 'errors' as the descriptor had them
+ * [8254x 3.2.3] (use e1000_rx_good()). */
+struct e1000_rx_done {
+	uint64_t hpa;
+	uint16_t len;
+	uint8_t  status, errors;
+};
 
 /* A frame fit to deliver: whole in one buffer (EOP; the driver clears
  * EOP on every piece of a frame that spans descriptors, the last one
@@ -47,20 +52,13 @@ struct e1000_stats {
 	uint64_t rlec;          /* length errors */
 	uint64_t gprc, gptc;    /* good frames received / transmitted */
 	/* the driver's */
-	uint64_t rx_frames;     /* descriptors handed back by e1000_rx_poll */
+	uint64_t rx_frames;     /* descriptors handed back by e1000_rx_next */
 	uint64_t rx_errors;     /* ... of which not e1000_rx_good() */
 	uint64_t rx_overruns;   /* ICR.RXO seen */
 	uint64_t tx_frames;
 	uint64_t tx_ring_full;  /* e1000_tx() refused: no descriptor free */
 	uint64_t irqs;          /* interrupts with a cause of ours */
 	uint64_t link_changes;  /* ICR.LSC seen */
-};
-
-/* Interrupt routes for e1000_irq_enable(). */
-enum e1000_irq_route {
-	E1000_IRQ_AUTO,         /* I/O APIC if one answers, else the 8259 */
-	E1000_IRQ_IOAPIC,       /* pin = PCI interrupt line, level, active low */
-	E1000_IRQ_8259,         /* IRQ = interrupt line, level in the ELCR */
 };
 
 /* Find the first supported NIC, reset it, read its MAC, set up a receive
@@ -89,10 +87,10 @@ void e1000_rx_flush(void);
 /* Buffers posted and not yet handed back. */
 uint32_t e1000_rx_in_flight(void);
 
-/* Hand up to 'budget' completed buffers, in ring order, to 'fn'; each
- * descriptor is cleared and the buffer is the caller's again. Returns
- * how many were handed back. */
-uint32_t e1000_rx_poll(e1000_rx_fn fn, void *ctx, uint32_t budget);
+/* The next completed buffer in ring order, iPXE-style: the caller loops
+ * until false (nothing completed) or its budget is spent. The descriptor
+ * is cleared and the buffer is the caller's again. */
+bool e1000_rx_next(struct e1000_rx_done *out);
 
 /* Copy a 'len'-byte frame (1..E1000_TX_MAX_LEN, no FCS: the NIC appends
  * it) into the next transmit buffer, zero-padded to E1000_ETH_ZLEN, and
@@ -109,14 +107,14 @@ bool e1000_tx(const uint8_t *data, uint16_t len);
  * false when unicast promiscuous. */
 bool e1000_set_filter(const uint8_t (*macs)[6], uint32_t n, bool promisc);
 
-/* Route the NIC's INTx to 'vector' and unmask RXT0, RXO, RXDMT0, LSC and
+/* Route the NIC's INTx to 'vector' (drivers/intx.h) and unmask RXT0, RXO, RXDMT0, LSC and
  * TXDW. The handler reads ICR (which clears it and lowers the line),
  * notes receive work for e1000_irq_pending() and sends the EOI (so
  * lapic_init() must have run). Interrupts reach the handler while the
  * CPU has IF set or through a VM exit (irq_dispatch). Returns
  * the vector in use (with the 8259 it is PIC_VEC_BASE + line, whatever
  * 'vector' says), or -1: then keep polling, which always works. */
-int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route);
+int e1000_irq_enable(uint8_t vector, enum intx_mode mode);
 
 /* Mask the NIC's interrupts again (IMC). */
 void e1000_irq_disable(void);

@@ -211,7 +211,7 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	e1000_set_filter((const uint8_t (*)[6])macs, n, promisc);
 	np_refill(net.np);
 	e1000_rx_flush();
-	vec = e1000_irq_enable(NET_VEC_NIC, E1000_IRQ_AUTO);
+	vec = e1000_irq_enable(NET_VEC_NIC, INTX_AUTO);
 	LOG("net", "pool of %u frames (%u KiB), %s; %u VM(s) on the wire",
 	    cfg->pool_frames, cfg->pool_frames * 4,
 	    vec < 0 ? "polling only" : "interrupt-driven, polled on every exit",
@@ -241,7 +241,7 @@ err_nomem:
 /* The NIC's receive ring and the pool agree: every POSTED frame sits in
  * exactly one descriptor the driver has not handed back, and no
  * descriptor holds anything else (e1000_rx_post takes only what
- * np_pool_refill gives it; e1000_rx_poll hands each back once). A
+ * np_pool_refill gives it; e1000_rx_next hands each back once). A
  * buffer the ring lost track of would be a frame gone for good, or one
  * the NIC could write while a guest maps it. Checked between
  * transitions, like np_check. */
@@ -255,23 +255,19 @@ static void check_nic_ring(void)
 		      c[FRAME_POSTED], e1000_rx_in_flight());
 }
 
-static void rx_one(void *ctx, uint64_t hpa, uint16_t len, uint8_t status,
-		   uint8_t errors)
-{
-	np_rx(net.np, hpa, e1000_rx_good(status, errors) ? len : NP_RX_LEN_BAD,
-	      *(const uint64_t *)ctx);
-}
-
 void net_poll(uint64_t now)
 {
 	struct cost_mark m;
+	struct e1000_rx_done d;
 	uint32_t got;
 
 	if (!net.up)
 		return;
 	e1000_irq_pending();            /* polled anyway: just clear it */
 	m = cost_mark(NULL);                                    /* net_cost */
-	got = e1000_rx_poll(rx_one, &now, RX_BUDGET);
+	for (got = 0; got < RX_BUDGET && e1000_rx_next(&d); got++)
+		np_rx(net.np, d.hpa, e1000_rx_good(d.status, d.errors) ? d.len :
+		      NP_RX_LEN_BAD, now);
 	if (got) {
 		np_rx_end(net.np, now);
 		cost_rx(&m, got);                               /* net_cost */

@@ -46,24 +46,29 @@ uint32_t e1000_rx_in_flight(void)
 	return hw.rx_n;
 }
 
-uint32_t e1000_rx_poll(e1000_rx_fn fn, void *ctx, uint32_t budget)
+/* The frames of hw.frames, one a call, each into the next posted buffer;
+ * those left when no buffer is posted are dropped, as the wire would. */
+bool e1000_rx_next(struct e1000_rx_done *out)
 {
-	uint32_t n = 0;
+	uint32_t n = hw.rx_next;
+	uint16_t len;
 
-	while (n < hw.nframes && n < budget && hw.rx_n) {
-		uint64_t hpa = hw.rx_posted[hw.rx_head];
-		uint16_t len = hw.frame_len[n];
-		uint16_t wrote = len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX;
-
-		hw.rx_head = (hw.rx_head + 1) % HV_NIC_RX_MAX;
-		hw.rx_n--;
-		memcpy((void *)(uintptr_t)hpa, hw.frames[n], wrote);
-		/* A length of 0xffff stands for a descriptor with errors. */
-		fn(ctx, hpa, len, len == 0xffff ? 0 : E1000_RXD_STAT_EOP, 0);
-		n++;
+	if (n >= hw.nframes || !hw.rx_n) {
+		hw.nframes = hw.rx_next = 0;
+		return false;
 	}
-	hw.nframes = 0;
-	return n;
+	len = hw.frame_len[n];
+	out->hpa = hw.rx_posted[hw.rx_head];
+	hw.rx_head = (hw.rx_head + 1) % HV_NIC_RX_MAX;
+	hw.rx_n--;
+	memcpy((void *)(uintptr_t)out->hpa, hw.frames[n],
+	       len < NP_RX_LEN_MAX ? len : NP_RX_LEN_MAX);
+	/* A length of 0xffff stands for a descriptor with errors. */
+	out->len = len;
+	out->status = len == 0xffff ? 0 : E1000_RXD_STAT_EOP;
+	out->errors = 0;
+	hw.rx_next++;
+	return true;
 }
 
 bool e1000_tx(const uint8_t *data, uint16_t len)
@@ -78,7 +83,7 @@ bool e1000_set_filter(const uint8_t (*macs)[6], uint32_t n, bool promisc)
 	return true;
 }
 
-int e1000_irq_enable(uint8_t vector, enum e1000_irq_route route)
+int e1000_irq_enable(uint8_t vector, enum intx_mode mode)
 {
 	return -1;
 }

@@ -16,7 +16,7 @@
 
 #define HV_MAX_VMS    3
 #define HV_NIC_RX_MAX 128       /* the fake NIC's receive ring */
-#define HV_RX_BATCH   8         /* frames one e1000_rx_poll returns */
+#define HV_RX_BATCH   8         /* frames one net_poll receives */
 
 struct npt {
 	uint64_t win[NET_RX_SLOTS_MAX];         /* hpa mapped at slot, 0: none */
@@ -32,10 +32,11 @@ struct vcpu {
 struct hv_host {
 	uint64_t rx_posted[HV_NIC_RX_MAX];      /* e1000_rx_post, FIFO */
 	uint32_t rx_head, rx_n;
-	/* What the next e1000_rx_poll hands back; 0xffff: a bad descriptor. */
+	/* What the next net_poll receives; 0xffff: a bad descriptor. */
 	uint8_t  frames[HV_RX_BATCH][NP_RX_LEN_MAX];
 	uint16_t frame_len[HV_RX_BATCH];
 	uint32_t nframes;
+	uint32_t rx_next;        /* the next of them e1000_rx_next takes */
 	bool     tx_busy;                       /* e1000_tx refuses */
 	struct npt npt[HV_MAX_VMS];
 	struct vcpu vcpu[HV_MAX_VMS];
