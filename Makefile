@@ -33,7 +33,7 @@ HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
 NASMFLAGS := -f elf64 -g -Werror
 
 HV_C := \
-	boot/efi_main.c boot/efi_file.c boot/efi_memmap.c \
+	boot/efi_main.c boot/efi_file.c boot/efi_image.c boot/efi_memmap.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/fault.c arch/x86/paging.c \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
@@ -46,7 +46,7 @@ HV_C := \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
-	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
+	vmm/main.c vmm/config.c vmm/image.c vmm/memmap.c vmm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
@@ -247,7 +247,7 @@ fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 # The hypercall harness wraps three functions to check them from outside.
-fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
+fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
