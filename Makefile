@@ -58,9 +58,14 @@ HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 HV_OBJ := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 ESP    := $(BUILD)/esp
 EFI    := $(ESP)/EFI/BOOT/BOOTX64.EFI
+# Example guests for the 'image' key, from tests/guests/ (below).
+TEST_GUESTS := hello
+GUESTS_DIR  := $(BUILD)/guests
+ESP_GUESTS  := $(foreach g,$(TEST_GUESTS),$(ESP)/guests/$(g).bin \
+	$(ESP)/guests/$(g).elf)
 
 .PHONY: all setup run test unit system usb pxe clean
-all: $(EFI) $(ESP)/flipvisor.cfg
+all: $(EFI) $(ESP)/flipvisor.cfg $(ESP_GUESTS)
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -182,6 +187,30 @@ $(GUEST_DIR)/guest-stub.o: $(GUEST_DIR)/guest-stub.bin
 
 -include $(shell find $(GUEST_DIR)/obj -name '*.d' 2>/dev/null)
 
+# --- example guests for the 'image' key (docs/config.md) -------------
+# tests/guests/NAME.asm, built twice: a flat binary (nasm -f bin) and an
+# ELF64 executable (nasm -f elf64, then ld), both copied to the ESP's
+# guests/ folder, where `image = guests/NAME.elf` finds them.
+
+$(GUESTS_DIR)/%.bin: tests/guests/%.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $@")
+	$(Q)$(NASM) -f bin -Werror $< -o $@
+
+$(GUESTS_DIR)/%.o: tests/guests/%.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $@")
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+$(GUESTS_DIR)/%.elf: $(GUESTS_DIR)/%.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -static -nostdlib -z noexecstack --build-id=none $< -o $@
+
+.PRECIOUS: $(GUESTS_DIR)/%.bin $(GUESTS_DIR)/%.o $(GUESTS_DIR)/%.elf
+$(ESP)/guests/%: $(GUESTS_DIR)/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
 # --- boot media -------------------------------------------------------
 usb: $(BUILD)/usb.img
 $(BUILD)/usb.img: all tools/mkusb.sh
@@ -190,6 +219,7 @@ $(BUILD)/usb.img: all tools/mkusb.sh
 pxe: all
 	rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
 	cp $(EFI) $(ESP)/flipvisor.cfg $(BUILD)/tftp/
+	cp -r $(ESP)/guests $(BUILD)/tftp/
 
 # --- host unit tests (cmocka) -----------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
