@@ -228,9 +228,10 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
+UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop
 unit_config_SRC     := vmm/config.c lib/fmt.c
+unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
