@@ -272,9 +272,10 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := config ring frame hypercall
+FUZZ_TARGETS := config image ring frame hypercall
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
 fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_image_SRC     := vmm/image.c lib/fmt.c
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 # The hypercall harness wraps three functions to check them from outside.
@@ -305,6 +306,7 @@ fuzz-build: $(FUZZ_BINS)
 # `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
 FUZZ_COV_DIR := $(FUZZ_DIR)/cover
 fuzz_config_COVER    := vmm/config.c
+fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
 fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
