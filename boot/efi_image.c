@@ -48,10 +48,12 @@ static bool load_one(EFI_HANDLE image, const struct cfg_vm *vm,
 		efi_file_free(&f);
 		return false;
 	}
-	LOG("cfg", "image %s of [vm %s] from the %s: %lu bytes, %s, %u "
+	LOG("cfg", "image %s of [vm %s] from the %s: %lu bytes%s, %s, %u "
 	    "segment(s), entry 0x%lx", vm->image, vm->name, f.where,
-	    (unsigned long)f.len, layout.is_elf ? "ELF64" : "flat",
-	    layout.nr_segs, (unsigned long)layout.entry);
+	    (unsigned long)f.len, f.sized ? "" : " (size not told: up to the "
+	    "last non-zero byte, or all of RAM for an ELF)",
+	    layout.is_elf ? "ELF64" : "flat", layout.nr_segs,
+	    (unsigned long)layout.entry);
 	*out = (struct guest_file){ f.buf, f.len };
 	return true;
 }

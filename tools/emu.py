@@ -316,8 +316,11 @@ def clean_serial(raw):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _prepare_media(workdir, esp, usb, pxe, cfg_text):
-    """Private copies of the boot media, cfg_text swapped in."""
+def _prepare_media(workdir, esp, usb, pxe, cfg_text, files=None):
+    """Private copies of the boot media, cfg_text swapped in, files
+    ({path below the root: bytes}) added."""
+    if usb and files:
+        raise ValueError("files= works with esp= and pxe= only")
     if usb:
         if not os.path.isfile(usb):
             raise FileNotFoundError("USB image %s does not exist (make usb)" % usb)
@@ -340,6 +343,11 @@ def _prepare_media(workdir, esp, usb, pxe, cfg_text):
     if cfg_text is not None:
         with open(os.path.join(copy, "flipvisor.cfg"), "w") as f:
             f.write(cfg_text)
+    for rel, data in (files or {}).items():
+        path = os.path.join(copy, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
     return dict(pxe=copy) if pxe else dict(esp=copy)
 
 
@@ -441,7 +449,7 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
         timeout=60, live=False, cfg_text=None, log_path=None, keep=None,
         accel="auto", bochsrc_lines=(), qemu_args=(), out=None, halt=None,
         netns=False, tap_addr=TAP_ADDR, ready=None, during=None,
-        during_background=False):
+        during_background=False, files=None):
     """Boot and judge. Returns a Result.
 
     expect:  regexes (re.MULTILINE) that must all match the serial text.
@@ -462,6 +470,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
     ready:   regex; during() runs once it matches (None: once the TAP is up).
     during:  callable(NetHandle), run once, in this thread; the run goes
              on being judged when it returns.
+    files:   {path below the root: bytes}, written into the copy of the
+             ESP or PXE directory (guest image files for a test).
     during_background: run during() in a thread instead, while the serial
              output goes on being echoed and judged; when it returns the
              run passes if every expect has matched (none needed).
@@ -518,7 +528,8 @@ def run(bed, esp=None, usb=None, pxe=None, expect=(), fail=(), stop=None,
                                      "ethdev=/dev/net/tun:%s" % (NIC_MAC, ns.tap)] + list(bochsrc_lines)
             media = _prepare_media(workdir, os.path.abspath(esp) if esp else None,
                                    os.path.abspath(usb) if usb else None,
-                                   os.path.abspath(pxe) if pxe else None, cfg_text)
+                                   os.path.abspath(pxe) if pxe else None, cfg_text,
+                                   files)
             env = dict(os.environ)
             if bed == "bochs":
                 with open(os.path.join(workdir, "bochsrc"), "w") as f:

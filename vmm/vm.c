@@ -69,10 +69,10 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	if (!vm->vcpu)
 		goto err_npt;
 	vm->state = VM_RUNNABLE;
-	LOG("vm", "%s: %u MiB at host 0x%lx, image %s (%lu bytes, entry 0x%lx), %s",
+	LOG("vm", "%s: %u MiB at host 0x%lx, image %s, entry 0x%lx, %s",
 	    cfg->name, cfg->memory_mib, (unsigned long)vm->ram_hpa,
 	    cfg->image[0] ? cfg->image : "guest-stub",
-	    (unsigned long)file->len, (unsigned long)entry.rip, virt_name());
+	    (unsigned long)entry.rip, virt_name());
 	return 0;
 
 err_npt:
