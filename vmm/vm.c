@@ -29,6 +29,7 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 		(uint64_t)(_binary_build_guest_stub_guest_stub_bin_end -
 			   _binary_build_guest_stub_guest_stub_bin_start),
 	};
+	const struct guest_file none = { NULL, 0 };
 	struct image_layout layout;
 	struct vcpu_entry entry;
 	char why[IMAGE_WHY_MAX];
@@ -40,9 +41,12 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	vuart_init(&vm->uart, cfg->name);
 
 	/* The boot code checked the file already; checking again here costs
-	 * little and keeps the copy below safe whoever calls. */
-	if (!file || !file->len)
+	 * little and keeps the copy below safe whoever calls. A VM whose
+	 * file is missing never falls back to the guest-stub. */
+	if (!cfg->image[0])
 		file = &stub;
+	else if (!file)
+		file = &none;
 	if (image_check(file->data, file->len, vm->ram_bytes, &layout, why,
 			sizeof(why))) {
 		LOG("vm", "%s: image %s: %s", cfg->name,

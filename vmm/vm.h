@@ -51,8 +51,9 @@ struct vm {
 };
 
 /* Build a VM from its config: RAM, nested page table, guest image and
- * entry state, vCPU. 'file' is the image read at boot, or NULL (or
- * empty) for the built-in guest-stub. Returns 0, or -1 with a log line
+ * entry state, vCPU. 'file' is the image read at boot for a VM with an
+ * 'image' key (NULL or empty is refused); without the key the built-in
+ * guest-stub runs. Returns 0, or -1 with a log line
  * and nothing kept. */
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	      const struct guest_file *file, struct page_alloc *pa);
