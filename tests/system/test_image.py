@@ -112,7 +112,8 @@ TESTS = [
          doc="after a PXE boot the image files come over TFTP from "
              "build/tftp/guests/ (iPXE cannot tell a file's size)",
          cfg_text=HELLO_CFG,
-         expect=[e.replace(r"from the \w+ \w+", "from the tftp server")
+         expect=[e.replace(r"from the \w+ \w+: \d+ bytes",
+                           r"from the tftp server: \d+ bytes \(size not told[^)]*\)")
                  for e in HELLO_EXPECT],
          fail=[PANIC, BROKEN], timeout=120),
 
