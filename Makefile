@@ -33,7 +33,7 @@ HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
 NASMFLAGS := -f elf64 -g -Werror
 
 HV_C := \
-	boot/efi_main.c boot/efi_file.c boot/efi_memmap.c \
+	boot/efi_main.c boot/efi_file.c boot/efi_image.c boot/efi_memmap.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/fault.c arch/x86/paging.c \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
@@ -47,7 +47,7 @@ HV_C := \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
 	drivers/pic.c \
-	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
+	vmm/main.c vmm/config.c vmm/image.c vmm/memmap.c vmm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
@@ -59,9 +59,14 @@ HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 HV_OBJ := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 ESP    := $(BUILD)/esp
 EFI    := $(ESP)/EFI/BOOT/BOOTX64.EFI
+# Example guests for the 'image' key, from tests/guests/ (below).
+TEST_GUESTS := hello
+GUESTS_DIR  := $(BUILD)/guests
+ESP_GUESTS  := $(foreach g,$(TEST_GUESTS),$(ESP)/guests/$(g).bin \
+	$(ESP)/guests/$(g).elf)
 
 .PHONY: all setup run test unit system usb pxe clean
-all: $(EFI) $(ESP)/flipvisor.cfg
+all: $(EFI) $(ESP)/flipvisor.cfg $(ESP_GUESTS)
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -183,6 +188,30 @@ $(GUEST_DIR)/guest-stub.o: $(GUEST_DIR)/guest-stub.bin
 
 -include $(shell find $(GUEST_DIR)/obj -name '*.d' 2>/dev/null)
 
+# --- example guests for the 'image' key (docs/config.md) -------------
+# tests/guests/NAME.asm, built twice: a flat binary (nasm -f bin) and an
+# ELF64 executable (nasm -f elf64, then ld), both copied to the ESP's
+# guests/ folder, where `image = guests/NAME.elf` finds them.
+
+$(GUESTS_DIR)/%.bin: tests/guests/%.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $@")
+	$(Q)$(NASM) -f bin -Werror $< -o $@
+
+$(GUESTS_DIR)/%.o: tests/guests/%.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $@")
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+$(GUESTS_DIR)/%.elf: $(GUESTS_DIR)/%.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -static -nostdlib -z noexecstack --build-id=none $< -o $@
+
+.PRECIOUS: $(GUESTS_DIR)/%.bin $(GUESTS_DIR)/%.o $(GUESTS_DIR)/%.elf
+$(ESP)/guests/%: $(GUESTS_DIR)/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
 # --- boot media -------------------------------------------------------
 usb: $(BUILD)/usb.img
 $(BUILD)/usb.img: all tools/mkusb.sh
@@ -191,6 +220,7 @@ $(BUILD)/usb.img: all tools/mkusb.sh
 pxe: all
 	rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
 	cp $(EFI) $(ESP)/flipvisor.cfg $(BUILD)/tftp/
+	cp -r $(ESP)/guests $(BUILD)/tftp/
 
 # --- host unit tests (cmocka) -----------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -199,9 +229,10 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
-UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
+UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop
 unit_config_SRC     := vmm/config.c lib/fmt.c
+unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
@@ -242,13 +273,14 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := config ring frame hypercall
+FUZZ_TARGETS := config image ring frame hypercall
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
 fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_image_SRC     := vmm/image.c lib/fmt.c
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 # The hypercall harness wraps three functions to check them from outside.
-fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
+fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
@@ -275,6 +307,7 @@ fuzz-build: $(FUZZ_BINS)
 # `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
 FUZZ_COV_DIR := $(FUZZ_DIR)/cover
 fuzz_config_COVER    := vmm/config.c
+fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
 fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)

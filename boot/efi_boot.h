@@ -4,15 +4,36 @@
 
 #include <efi.h>
 
+#include "vmm/boot_info.h"
 #include "vmm/memmap.h"
 
 #define CFG_FILE_MAX (64 * 1024)
+#define EFI_PATH_MAX CFG_PATH_MAX      /* characters of a file's path */
 
-/* Read flipvisor.cfg into a pool buffer: from the file system the image
- * was loaded from, else by TFTP from the server it was PXE-booted from.
- * Returns EFI_NOT_FOUND when neither has it. '*where' names the source. */
-EFI_STATUS efi_read_config(EFI_HANDLE image, CHAR8 **buf, UINTN *len,
-			   const char **where);
+/* A file read while boot services last, in pages of EfiLoaderData. */
+struct efi_file {
+	UINT8      *buf;
+	UINTN       len;        /* the file's bytes in buf */
+	UINTN       pages;      /* of buf */
+	BOOLEAN     sized;      /* FALSE: the TFTP server could not tell the
+				 * size; buf holds len bytes, zero past the
+				 * file's end, and the reader must find it */
+	const char *where;      /* "boot volume" or "tftp server" */
+};
+
+/* Read 'path' ('/'-separated, below the root, at most EFI_PATH_MAX
+ * characters) from the file system the image was loaded from, else by
+ * TFTP from the server it was PXE-booted from. Returns EFI_NOT_FOUND
+ * when neither has it, EFI_BAD_BUFFER_SIZE when it has more than 'max'
+ * bytes (f->len then holds its size, when known). */
+EFI_STATUS efi_read_file(EFI_HANDLE image, const char *path, UINTN max,
+			 struct efi_file *f);
+void efi_file_free(struct efi_file *f);
+
+/* Read and check the image file of every [vm] that names one, into
+ * bi->images[] (boot/efi_image.c). Each bad one is reported as
+ * "flipvisor.cfg:LINE: ..."; returns false if any was bad. */
+bool efi_load_images(EFI_HANDLE image, struct boot_info *bi);
 
 /* Room for the memory map, allocated while allocation is still allowed:
  * the firmware map and our regions both fit. */

@@ -1,19 +1,52 @@
-/* Loading flipvisor.cfg before the firmware goes away. */
+/* Reading files before the firmware goes away: flipvisor.cfg and the
+ * guests' image files, from the boot volume or over TFTP. */
 #include <efi.h>
 #include <efilib.h>
 
 #include "boot/efi_boot.h"
+#include "lib/string.h"
 
-static const CHAR16 CFG_PATH[] = L"\\flipvisor.cfg";
-static const char CFG_TFTP_NAME[] = "flipvisor.cfg";
-
-static EFI_STATUS read_from_volume(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
+/* Pages of EfiLoaderData: after ExitBootServices the hypervisor's map
+ * calls them "loader" and never hands them out (docs/boot.md), so a
+ * buffer kept for later stays intact. */
+static EFI_STATUS file_alloc(struct efi_file *f, UINTN bytes)
 {
+	EFI_PHYSICAL_ADDRESS addr;
+	EFI_STATUS st;
+
+	f->pages = EFI_SIZE_TO_PAGES(bytes ? bytes : 1);
+	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
+			       EfiLoaderData, f->pages, &addr);
+	if (EFI_ERROR(st))
+		return EFI_OUT_OF_RESOURCES;
+	f->buf = (UINT8 *)(UINTN)addr;
+	return EFI_SUCCESS;
+}
+
+void efi_file_free(struct efi_file *f)
+{
+	if (f->buf)
+		uefi_call_wrapper(BS->FreePages, 2,
+				  (EFI_PHYSICAL_ADDRESS)(UINTN)f->buf, f->pages);
+	f->buf = NULL;
+	f->len = 0;
+}
+
+static EFI_STATUS read_from_volume(EFI_HANDLE dev, const char *path, UINTN max,
+				   struct efi_file *f)
+{
+	CHAR16 wpath[EFI_PATH_MAX + 2];
 	EFI_FILE_IO_INTERFACE *fs;
 	EFI_FILE_HANDLE root, file;
 	EFI_FILE_INFO *info;
 	EFI_STATUS st;
-	UINTN size;
+	UINTN size, i;
+
+	/* "guests/a.elf" is \guests\a.elf on the volume [UEFI 2.9 13.5]. */
+	wpath[0] = L'\\';
+	for (i = 0; path[i]; i++)
+		wpath[i + 1] = path[i] == '/' ? L'\\' : (CHAR16)path[i];
+	wpath[i + 1] = 0;
 
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, dev,
 			       &gEfiSimpleFileSystemProtocolGuid, (void **)&fs);
@@ -22,7 +55,7 @@ static EFI_STATUS read_from_volume(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 	st = uefi_call_wrapper(fs->OpenVolume, 2, fs, &root);
 	if (EFI_ERROR(st))
 		return st;
-	st = uefi_call_wrapper(root->Open, 5, root, &file, (CHAR16 *)CFG_PATH,
+	st = uefi_call_wrapper(root->Open, 5, root, &file, wpath,
 			       EFI_FILE_MODE_READ, 0);
 	uefi_call_wrapper(root->Close, 1, root);
 	if (EFI_ERROR(st))
@@ -35,19 +68,21 @@ static EFI_STATUS read_from_volume(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 	}
 	size = info->FileSize;
 	FreePool(info);
-	if (size > CFG_FILE_MAX) {
+	if (size > max) {
+		f->len = size;
 		st = EFI_BAD_BUFFER_SIZE;
 		goto out;
 	}
-	*buf = AllocatePool(size + 1);
-	if (!*buf) {
-		st = EFI_OUT_OF_RESOURCES;
-		goto out;
-	}
-	*len = size;
-	st = uefi_call_wrapper(file->Read, 3, file, len, *buf);
+	st = file_alloc(f, size);
 	if (EFI_ERROR(st))
-		FreePool(*buf);
+		goto out;
+	f->len = size;
+	f->sized = TRUE;
+	st = uefi_call_wrapper(file->Read, 3, file, &f->len, f->buf);
+	if (!EFI_ERROR(st) && f->len != size)
+		st = EFI_END_OF_FILE;           /* shorter than it said */
+	if (EFI_ERROR(st))
+		efi_file_free(f);
 out:
 	uefi_call_wrapper(file->Close, 1, file);
 	return st;
@@ -55,12 +90,13 @@ out:
 
 /* A network boot has no file system: fetch the file from the TFTP server
  * that served our image (the DHCP ACK's siaddr). */
-static EFI_STATUS read_from_tftp(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
+static EFI_STATUS read_from_tftp(EFI_HANDLE dev, const char *path, UINTN max,
+				 struct efi_file *f)
 {
 	EFI_PXE_BASE_CODE_PROTOCOL *pxe;
 	EFI_IP_ADDRESS server;
 	EFI_STATUS st;
-	UINT64 size = 0, file_size;
+	UINT64 size = 0;
 
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, dev,
 			       &gEfiPxeBaseCodeProtocolGuid, (void **)&pxe);
@@ -71,54 +107,61 @@ static EFI_STATUS read_from_tftp(EFI_HANDLE dev, CHAR8 **buf, UINTN *len)
 	CopyMem(server.v4.Addr, pxe->Mode->DhcpAck.Dhcpv4.BootpSiAddr, 4);
 	/* The size first, where the PXE stack can tell it. iPXE (QEMU's PXE
 	 * ROM) cannot (EFI_UNSUPPORTED), and its READ_FILE leaves BufferSize
-	 * at the buffer's size: then the buffer starts zeroed and the file
-	 * ends at its first NUL, which no configuration text contains. */
+	 * at the buffer's size: then the buffer starts zeroed, holds 'max'
+	 * bytes, and the caller finds the end (f->sized is FALSE). A file
+	 * larger than the buffer fails with EFI_BUFFER_TOO_SMALL. */
 	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe,
 			       EFI_PXE_BASE_CODE_TFTP_GET_FILE_SIZE, NULL, FALSE,
-			       &size, NULL, &server, (UINT8 *)CFG_TFTP_NAME,
-			       NULL, FALSE);
-	if (st == EFI_UNSUPPORTED)
-		size = CFG_FILE_MAX;
-	else if (EFI_ERROR(st))
+			       &size, NULL, &server, (UINT8 *)path, NULL, FALSE);
+	if (st == EFI_UNSUPPORTED) {
+		size = max;
+		f->sized = FALSE;
+	} else if (EFI_ERROR(st)) {
 		return st == EFI_TFTP_ERROR ? EFI_NOT_FOUND : st;
-	else if (size > CFG_FILE_MAX)
+	} else if (size > max) {
+		f->len = size;
 		return EFI_BAD_BUFFER_SIZE;
-	file_size = size;
-	*buf = AllocateZeroPool(size + 1);
-	if (!*buf)
-		return EFI_OUT_OF_RESOURCES;
+	} else {
+		f->sized = TRUE;
+	}
+	st = file_alloc(f, size);
+	if (EFI_ERROR(st))
+		return st;
+	if (!f->sized)
+		ZeroMem(f->buf, size);
+	f->len = size;
 	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe,
-			       EFI_PXE_BASE_CODE_TFTP_READ_FILE, *buf, FALSE,
-			       &size, NULL, &server, (UINT8 *)CFG_TFTP_NAME,
-			       NULL, FALSE);
+			       EFI_PXE_BASE_CODE_TFTP_READ_FILE, f->buf, FALSE,
+			       &size, NULL, &server, (UINT8 *)path, NULL, FALSE);
 	if (EFI_ERROR(st)) {
-		FreePool(*buf);
+		efi_file_free(f);
+		if (st == EFI_BUFFER_TOO_SMALL)
+			return EFI_BAD_BUFFER_SIZE;
 		return st == EFI_TFTP_ERROR ? EFI_NOT_FOUND : st;
 	}
-	if (size > file_size)
-		size = file_size;
-	if (size == CFG_FILE_MAX)       /* no size reported: up to the first NUL */
-		for (size = 0; size < file_size && (*buf)[size]; size++)
-			;
-	*len = (UINTN)size;
+	if (size < f->len)
+		f->len = size;
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS efi_read_config(EFI_HANDLE image, CHAR8 **buf, UINTN *len,
-			   const char **where)
+EFI_STATUS efi_read_file(EFI_HANDLE image, const char *path, UINTN max,
+			 struct efi_file *f)
 {
 	EFI_LOADED_IMAGE *li;
 	EFI_STATUS st;
 
+	ZeroMem(f, sizeof(*f));
+	if (strlen(path) > EFI_PATH_MAX)
+		return EFI_INVALID_PARAMETER;
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, image,
 			       &gEfiLoadedImageProtocolGuid, (void **)&li);
 	if (EFI_ERROR(st))
 		return st;
 
-	*where = "boot volume";
-	st = read_from_volume(li->DeviceHandle, buf, len);
+	f->where = "boot volume";
+	st = read_from_volume(li->DeviceHandle, path, max, f);
 	if (st != EFI_NOT_FOUND)
 		return st;
-	*where = "tftp server";
-	return read_from_tftp(li->DeviceHandle, buf, len);
+	f->where = "tftp server";
+	return read_from_tftp(li->DeviceHandle, path, max, f);
 }

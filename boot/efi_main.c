@@ -66,15 +66,13 @@ static bool firmware_console_on_serial(void)
 static void load_config(EFI_HANDLE image, struct boot_info *bi)
 {
 	struct cfg_error err;
-	const char *where = "";
-	CHAR8 *text = NULL;
-	UINTN len = 0;
+	struct efi_file f;
 	EFI_STATUS st;
 
 	cfg_defaults(&bi->cfg);
 	bi->cfg_ok = true;
 
-	st = efi_read_config(image, &text, &len, &where);
+	st = efi_read_file(image, "flipvisor.cfg", CFG_FILE_MAX, &f);
 	if (st == EFI_NOT_FOUND) {
 		LOG("cfg", "no flipvisor.cfg on the boot volume; using defaults");
 		return;
@@ -83,15 +81,22 @@ static void load_config(EFI_HANDLE image, struct boot_info *bi)
 		LOG("cfg", "flipvisor.cfg:0: cannot read the file (EFI status "
 		    "0x%lx; at most %u bytes)", (unsigned long)st, CFG_FILE_MAX);
 		bi->cfg_ok = false;
-	} else if (cfg_parse((const char *)text, len, &bi->cfg, &err)) {
-		LOG("cfg", "flipvisor.cfg:%u: %s", err.line, err.reason);
-		bi->cfg_ok = false;
 	} else {
-		LOG("cfg", "flipvisor.cfg from %s: %lu bytes, %u guest(s)",
-		    where, (unsigned long)len, bi->cfg.nr_vms);
+		/* No size from the TFTP server: the text ends at its first
+		 * NUL, which no configuration text contains. */
+		if (!f.sized)
+			for (f.len = 0; f.len < CFG_FILE_MAX && f.buf[f.len]; f.len++)
+				;
+		if (cfg_parse((const char *)f.buf, f.len, &bi->cfg, &err)) {
+			LOG("cfg", "flipvisor.cfg:%u: %s", err.line, err.reason);
+			bi->cfg_ok = false;
+		} else {
+			LOG("cfg", "flipvisor.cfg from %s: %lu bytes, %u guest(s)",
+			    f.where, (unsigned long)f.len, bi->cfg.nr_vms);
+			bi->cfg_ok = efi_load_images(image, bi);
+		}
+		efi_file_free(&f);
 	}
-	if (text)
-		FreePool(text);
 	if (!bi->cfg_ok) {
 		LOG("cfg", "refusing to start guests: flipvisor.cfg is invalid");
 		cfg_defaults(&bi->cfg);

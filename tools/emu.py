@@ -316,8 +316,11 @@ def clean_serial(raw):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _prepare_media(workdir, esp, usb, pxe, cfg_text):
-    """Private copies of the boot media, cfg_text swapped in."""
+def _prepare_media(workdir, esp, usb, pxe, cfg_text, files=None):
+    """Private copies of the boot media, cfg_text swapped in, files
+    ({path below the root: bytes}) added."""
+    if usb and files:
+        raise ValueError("files= works with esp= and pxe= only")
     if usb:
         if not os.path.isfile(usb):
             raise FileNotFoundError("USB image %s does not exist (make usb)" % usb)
@@ -340,6 +343,11 @@ def _prepare_media(workdir, esp, usb, pxe, cfg_text):
     if cfg_text is not None:
         with open(os.path.join(copy, "flipvisor.cfg"), "w") as f:
             f.write(cfg_text)
+    for rel, data in (files or {}).items():
+        path = os.path.join(copy, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
     return dict(pxe=copy) if pxe else dict(esp=copy)
 
 
@@ -449,6 +457,7 @@ class Boot:
     usb: str = None
     pxe: str = None
     cfg_text: str = None
+    files: dict = None      # {path below the media's root: bytes}
     accel: str = "auto"
     bochsrc_lines: tuple = ()
     qemu_args: tuple = ()
@@ -529,7 +538,8 @@ class Emulator:
                 lines.insert(0, "e1000: enabled=1, mac=%s, ethmod=tuntap, "
                              "ethdev=/dev/net/tun:%s" % (NIC_MAC, self.ns.tap))
         media = _prepare_media(self.workdir, *(os.path.abspath(m) if m else None
-                                               for m in (b.esp, b.usb, b.pxe)), b.cfg_text)
+                                               for m in (b.esp, b.usb, b.pxe)),
+                               b.cfg_text, b.files)
         env = dict(os.environ)
         if b.bed == "bochs":
             with open(os.path.join(self.workdir, "bochsrc"), "w") as f:
@@ -739,6 +749,8 @@ def run(bed, **kw):
     ready:   regex; during() runs once it matches (None: once the TAP is up).
     during:  callable(NetHandle), run once, in this thread; the run goes
              on being judged when it returns.
+    files:   {path below the root: bytes}, written into the copy of the
+             ESP or PXE directory (guest image files for a test).
     during_background: run during() in a thread instead, while the serial
              output goes on being echoed and judged; when it returns the
              run passes if every expect has matched (none needed).

@@ -44,7 +44,8 @@ keys are a name plus the keyword arguments of tools/emu.py's run():
          doc="what it checks")            # optional, for humans
 
 Optional emu.run() extras: bochsrc_lines=[...] (bochsrc lines replacing the
-ones with the same key), qemu_args=[...] (appended to QEMU's command line).
+ones with the same key), qemu_args=[...] (appended to QEMU's command line),
+files={"guests/x.elf": b"..."} (files added to the ESP or PXE copy).
 Bochs tests with a wire: netns=True (the e1000 on a TAP in a private
 network namespace), tap_addr="A/N" (the namespace's address), ready=REGEX
 and during=callable(net): called with an emu.NetHandle once the serial
@@ -84,7 +85,7 @@ FUZZ_DONE_RE = re.compile(r"^#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+).*?exec/s: (\d+
 TAIL_LINES = 40
 HALT = r"^flipvisor: halted"     # default "output is over" marker
 
-TEST_KEYS = {"name", "bed", "accel", "esp", "usb", "pxe", "cfg_text", "expect",
+TEST_KEYS = {"name", "bed", "accel", "esp", "usb", "pxe", "cfg_text", "files", "expect",
              "fail", "stop", "halt", "timeout", "skip", "doc", "bochsrc_lines", "qemu_args",
              "netns", "tap_addr", "ready", "during"}
 RUN_KEYS = TEST_KEYS - {"name", "skip", "doc"}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vmm/config.h"
+#include "vmm/image.h"
 #include "vmm/memmap.h"
 #include "vmm/page_alloc.h"
 
@@ -20,6 +21,9 @@ struct boot_info {
 	uint64_t           rsdp;        /* ACPI RSDP, 0 when none was found */
 	struct config      cfg;
 	bool               cfg_ok;      /* false: the file was bad, no guests */
+	/* cfg.vms[i]'s image file, read at boot (loader memory, kept);
+	 * len 0 for the built-in guest-stub. */
+	struct guest_file  images[CFG_MAX_VMS];
 	struct page_alloc  pages;       /* over the owned block */
 };
 

@@ -60,6 +60,8 @@ static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
 static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
+static int cfg_parse_image(struct cfg_parser *p, const struct cfg_key *k,
+			   const char *v, size_t n, void *base);
 
 /* Indexed by enum cfg_selftest. */
 static const char *const cfg_selftest_names[] = {
@@ -155,6 +157,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_VM, .name = "promiscuous", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct cfg_vm, promiscuous), .def = "no",
 	  CFG_ENUM(cfg_bool_names) },
+	{ .section = CFG_SEC_VM, .name = "image", .parse = cfg_parse_image,
+	  .def = "" },
 };
 #define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
 _Static_assert(CFG_NR_KEYS <= 32, "cfg_parser.seen is a 32-bit mask");
@@ -422,6 +426,55 @@ static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
 				k->name, cfg_quote(q, v, n));
 	*(uint32_t *)((char *)base + k->offset) = addr;
 	return 0;
+}
+
+/* image: a path below the root of the boot volume or TFTP server, one
+ * '/' between names of A-Za-z0-9._- (a leading '/' is dropped), no '.'
+ * or '..' names: FAT and TFTP both take it as it is. The default, "",
+ * is the built-in guest-stub; the file itself never gives an empty
+ * value (cfg_key_value refuses it). */
+static int cfg_parse_image(struct cfg_parser *p, const struct cfg_key *k,
+			   const char *v, size_t n, void *base)
+{
+	struct cfg_vm *vm = base;
+	char q[CFG_QUOTE_MAX + 1];
+	size_t i, start = 0;
+
+	if (n == 0) {
+		vm->image[0] = '\0';
+		vm->image_line = 0;
+		return 0;
+	}
+	cfg_quote(q, v, n);
+	if (v[0] == '/') {
+		v++;
+		n--;
+	}
+	if (n > CFG_PATH_MAX)
+		return cfg_fail(p, p->line, "%s '%s' is longer than %u characters",
+				k->name, q, CFG_PATH_MAX);
+	for (i = 0; i <= n; i++) {
+		if (i < n && v[i] != '/') {
+			if (!cfg_is_alpha(v[i]) && !cfg_is_digit(v[i]) &&
+			    v[i] != '.' && v[i] != '_' && v[i] != '-')
+				goto malformed;
+			continue;
+		}
+		/* v[start..i) is one name */
+		if (i == start || cfg_equal(v + start, i - start, ".") ||
+		    cfg_equal(v + start, i - start, ".."))
+			goto malformed;
+		start = i + 1;
+	}
+	memcpy(vm->image, v, n);
+	vm->image[n] = '\0';
+	vm->image_line = p->line;
+	return 0;
+
+malformed:
+	return cfg_fail(p, p->line, "%s '%s' is malformed (want a path like "
+			"guests/hello.elf: names of A-Za-z0-9._- between single "
+			"'/', no . or ..)", k->name, q);
 }
 
 static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,

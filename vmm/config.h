@@ -12,6 +12,7 @@
 #define CFG_NAME_MAX       15          /* characters, not counting the NUL */
 #define CFG_ERR_MAX        256         /* reason text, NUL included */
 #define CFG_LINE_MAX       255         /* characters, not counting the newline */
+#define CFG_PATH_MAX       63          /* image path, not counting the NUL */
 
 #define CFG_VM_MEM_MIN_MIB 2
 #define CFG_VM_MEM_MAX_MIB 1024
@@ -75,6 +76,10 @@ struct cfg_vm {
 	uint32_t promiscuous;   /* 1: also gets unicast for unknown MACs */
 	uint32_t ping_ipv4;     /* guest-stub pings this address; 0: none */
 	uint32_t line;          /* line of the [vm NAME] header, for messages */
+	/* The guest's image file, '/'-separated, relative to the boot
+	 * volume's or TFTP server's root; "" runs the built-in guest-stub. */
+	char     image[CFG_PATH_MAX + 1];
+	uint32_t image_line;    /* line of the image key, for messages */
 };
 
 struct config {

@@ -147,6 +147,7 @@ struct hc_net_stats {                /* HC_NET_STATS: this VM's counters */
 #define GUEST_PDPT_GPA    0x2000ull
 #define GUEST_PD_GPA      0x3000ull
 #define GUEST_GDT_GPA     0x4000ull  /* null, code64 0x08, data 0x10 */
+#define GUEST_BOOT_END    0x5000ull  /* end of the pages above: no image goes there */
 #define GUEST_LOAD_GPA    0x100000ull /* image loaded and entered here */
 #define GUEST_IMAGE_MAX   0x80000ull  /* 512 KiB */
 #define GUEST_SEL_CODE    0x08

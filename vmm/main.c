@@ -54,7 +54,8 @@ static void run_guests(struct boot_info *bi)
 	if (!virt_start(&bi->pages))
 		return;
 	for (uint32_t i = 0; i < bi->cfg.nr_vms; i++)
-		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &bi->pages))
+		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &bi->images[i],
+			       &bi->pages))
 			n++;
 	if (!n)
 		return;

@@ -7,6 +7,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/image.h"
 #include "vmm/net.h"
 #include "vmm/vm.h"
 
@@ -21,11 +22,17 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 }
 
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      struct page_alloc *pa)
+	      const struct guest_file *file, struct page_alloc *pa)
 {
-	const uint8_t *img = _binary_build_guest_stub_guest_stub_bin_start;
-	uint64_t img_len = (uint64_t)(_binary_build_guest_stub_guest_stub_bin_end - img);
+	struct guest_file stub = {
+		_binary_build_guest_stub_guest_stub_bin_start,
+		(uint64_t)(_binary_build_guest_stub_guest_stub_bin_end -
+			   _binary_build_guest_stub_guest_stub_bin_start),
+	};
+	const struct guest_file none = { NULL, 0 };
+	struct image_layout layout;
 	struct vcpu_entry entry;
+	char why[IMAGE_WHY_MAX];
 
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
@@ -33,10 +40,17 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	vm->ram_bytes = (uint64_t)cfg->memory_mib * MIB;
 	vuart_init(&vm->uart, cfg->name);
 
-	if (img_len > GUEST_IMAGE_MAX ||
-	    GUEST_LOAD_GPA + img_len > vm->ram_bytes) {
-		LOG("vm", "%s: guest image (%lu bytes) does not fit", cfg->name,
-		    (unsigned long)img_len);
+	/* The boot code checked the file already; checking again here costs
+	 * little and keeps the copy below safe whoever calls. A VM whose
+	 * file is missing never falls back to the guest-stub. */
+	if (!cfg->image[0])
+		file = &stub;
+	else if (!file)
+		file = &none;
+	if (image_check(file->data, file->len, vm->ram_bytes, &layout, why,
+			sizeof(why))) {
+		LOG("vm", "%s: image %s: %s", cfg->name,
+		    cfg->image[0] ? cfg->image : "guest-stub", why);
 		return -1;
 	}
 	/* 2 MiB-aligned host RAM lets the EPT use 2 MiB entries. */
@@ -51,16 +65,18 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 		    NPT_R | NPT_W | NPT_X))
 		goto err_npt;
 
-	memcpy((void *)(uintptr_t)(vm->ram_hpa + GUEST_LOAD_GPA), img, img_len);
+	image_place(&layout, file->data, (uint8_t *)(uintptr_t)vm->ram_hpa);
 	guest_boot_build((uint8_t *)(uintptr_t)vm->ram_hpa, vm->ram_bytes,
 			 &entry);
+	entry.rip = layout.entry;
 	vm->vcpu = vcpu_create(pa, vm->npt, (uint16_t)id, &entry);
 	if (!vm->vcpu)
 		goto err_npt;
 	vm->state = VM_RUNNABLE;
-	LOG("vm", "%s: %u MiB at host 0x%lx, image %lu bytes, %s",
+	LOG("vm", "%s: %u MiB at host 0x%lx, image %s, entry 0x%lx, %s",
 	    cfg->name, cfg->memory_mib, (unsigned long)vm->ram_hpa,
-	    (unsigned long)img_len, virt_name());
+	    cfg->image[0] ? cfg->image : "guest-stub",
+	    (unsigned long)entry.rip, virt_name());
 	return 0;
 
 err_npt:

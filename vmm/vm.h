@@ -1,4 +1,4 @@
-/* A virtual machine: one guest-stub with its RAM, its nested page table,
+/* A virtual machine: one guest (guest-stub or an image file) with its RAM, its nested page table,
  * one vCPU and its virtual devices. */
 #ifndef VMM_VM_H
 #define VMM_VM_H
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vmm/config.h"
+#include "vmm/image.h"
 #include "vmm/page_alloc.h"
 #include "vmm/virt.h"
 #include "vmm/vuart.h"
@@ -50,9 +51,12 @@ struct vm {
 };
 
 /* Build a VM from its config: RAM, nested page table, guest image and
- * entry state, vCPU. Returns 0, or -1 with a log line and nothing kept. */
+ * entry state, vCPU. 'file' is the image read at boot for a VM with an
+ * 'image' key (NULL or empty is refused); without the key the built-in
+ * guest-stub runs. Returns 0, or -1 with a log line
+ * and nothing kept. */
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      struct page_alloc *pa);
+	      const struct guest_file *file, struct page_alloc *pa);
 
 /* Stop a VM for good, with one log line naming the reason. */
 void vm_stop(struct vm *vm, const char *fmt, ...)

@@ -21,7 +21,7 @@ void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, struct vcpu_entry *e)
 	uint64_t *pd = (uint64_t *)(ram + GUEST_PD_GPA);
 	uint64_t *gdt = (uint64_t *)(ram + GUEST_GDT_GPA);
 
-	memset(ram + GUEST_PML4_GPA, 0, GUEST_GDT_GPA + 4096 - GUEST_PML4_GPA);
+	memset(ram + GUEST_PML4_GPA, 0, GUEST_BOOT_END - GUEST_PML4_GPA);
 	pml4[0] = GUEST_PDPT_GPA | PTE_P | PTE_RW;
 	pdpt[0] = GUEST_PD_GPA | PTE_P | PTE_RW;
 	for (uint64_t a = 0; a < ram_bytes; a += SZ_2M)

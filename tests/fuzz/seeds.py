@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Write the seed corpora of the binary-input harnesses into
-tests/fuzz/corpus/{frame,ring,hypercall}/ (config's seeds are plain
+tests/fuzz/corpus/{frame,ring,hypercall,image}/ (config's seeds are plain
 config files, kept by hand). Each seed encodes typical traffic in the
 harness's own input format (see the comment at the top of each
 tests/fuzz/fuzz_*.c): ARP, IPv4/ICMP, UDP, broadcast, IPv4 and IPv6
@@ -198,7 +198,33 @@ def hc_seeds():
           hc(0, 6, 0x80000000) + hc(0, 7, 0, 65) + hc(0, 8, 0x1ffff0, 1514) + hc(0, 9, 2 << 20))
 
 
+def elf64(entry, phdrs, body_at=0x1000, body=b""):
+    """An ELF64 x86-64 executable: header, program headers (type, offset,
+    vaddr, filesz, memsz), then 'body' at file offset 'body_at'."""
+    ph = b"".join(struct.pack("<IIQQQQQQ", t, 5, off, va, va, fs, ms, 0x1000)
+                  for t, off, va, fs, ms in phdrs)
+    eh = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) +
+          struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, 64, 0, 0, 64, 56,
+                      len(phdrs), 64, 0, 0))
+    f = eh + ph
+    return f + bytes(body_at - len(f)) + body
+
+
+def image_seeds():
+    # input: one byte for the RAM (2 << n MiB), then the file
+    code = bytes([0xfa, 0xf4, 0xeb, 0xfc])          # cli; hlt; jmp $-2
+    write("image", "flat", bytes([0]) + code)
+    write("image", "elf_two_segments", bytes([2]) + elf64(
+        0x200000, [(1, 0x1000, 0x200000, 4, 4), (1, 0x1004, 0x201000, 4, 0x2000),
+                   (0x6474e551, 0, 0, 0, 0)], body=code + b"data"))
+    write("image", "elf_interp", bytes([1]) + elf64(
+        0x200000, [(3, 0x1000, 0, 4, 4), (1, 0x1000, 0x200000, 4, 4)], body=code))
+    write("image", "elf_boot_pages", bytes([0]) + elf64(
+        0x4ffc, [(1, 0x1000, 0x4ffc, 4, 4)], body=code))
+
+
 if __name__ == "__main__":
     frame_seeds()
     ring_seeds()
     hc_seeds()
+    image_seeds()

@@ -296,6 +296,32 @@ static void test_vm_defaults_and_names(void **state)
 	assert_int_equal(cfg.vms[3].memory_mib, 8);
 }
 
+/* image: a path kept as written (minus one leading '/'), with its line;
+ * no image means the guest-stub. */
+static void test_image_paths(void **state)
+{
+	static const char text[] =
+		VM("a", 1)
+		"image = guests/hello.elf\n"
+		VM("b", 2)
+		"image = /x\n"
+		VM("c", 3)
+		"image = A-b_9.bin/..x/" /* 63 characters in all: */
+		"0123456789012345678901234567890123456789012345678\n"
+		VM("d", 4);
+	struct config cfg;
+
+	assert_parses(text, strlen(text), &cfg);
+	assert_string_equal(cfg.vms[0].image, "guests/hello.elf");
+	assert_int_equal(cfg.vms[0].image_line, 4);
+	assert_string_equal(cfg.vms[1].image, "x");
+	assert_int_equal(cfg.vms[1].image_line, 8);
+	assert_int_equal(strlen(cfg.vms[2].image), CFG_PATH_MAX);
+	assert_int_equal(cfg.vms[2].image_line, 12);
+	assert_string_equal(cfg.vms[3].image, "");
+	assert_int_equal(cfg.vms[3].image_line, 0);
+}
+
 static void test_number_limits(void **state)
 {
 	struct config cfg;
@@ -553,6 +579,31 @@ static const struct reject rejects[] = {
 	  "ping '10.0.0.2/24' is malformed (want a.b.c.d)" },
 	{ "ping octet", VM("a", 1) "ping = 10.0.0.256\n", 0, 4,
 	  "ping '10.0.0.256' is malformed (want a.b.c.d)" },
+
+	/* image */
+	{ "image global", "image = a.elf\n", 0, 1,
+	  "unknown global key 'image' (it belongs in a [vm NAME])" },
+	{ "image twice", VM("a", 1) "image = a\nimage = b\n", 0, 5,
+	  "duplicate key 'image' in [vm a]" },
+	{ "image too long", VM("a", 1) "image = "
+	  "0123456789012345678901234567890123456789012345678901234567890123\n",
+	  0, 4, "image '012345678901234567890...' is longer than 63 characters" },
+	{ "image root only", VM("a", 1) "image = /\n", 0, 4,
+	  "image '/' is malformed (want a path like guests/hello.elf" },
+	{ "image dotdot", VM("a", 1) "image = guests/../x\n", 0, 4,
+	  "image 'guests/../x' is malformed" },
+	{ "image dot", VM("a", 1) "image = ./x\n", 0, 4,
+	  "image './x' is malformed" },
+	{ "image double slash", VM("a", 1) "image = a//b\n", 0, 4,
+	  "image 'a//b' is malformed" },
+	{ "image two leading slashes", VM("a", 1) "image = //a\n", 0, 4,
+	  "image '//a' is malformed" },
+	{ "image trailing slash", VM("a", 1) "image = a/\n", 0, 4,
+	  "image 'a/' is malformed" },
+	{ "image backslash", VM("a", 1) "image = a\\b\n", 0, 4,
+	  "image 'a\\b' is malformed" },
+	{ "image blank inside", VM("a", 1) "image = a b\n", 0, 4,
+	  "image 'a b' is malformed" },
 	{ "delivery unknown", "delivery = teleport\n", 0, 1,
 	  "delivery 'teleport' is malformed (want flip, copy or hybrid)" },
 	{ "invariants unknown", "invariants = off\n", 0, 1,
@@ -840,6 +891,7 @@ static const struct CMUnitTest accept_tests[] = {
 	cmocka_unit_test(test_timeslice_and_test_mode),
 	cmocka_unit_test(test_whitespace),
 	cmocka_unit_test(test_vm_defaults_and_names),
+	cmocka_unit_test(test_image_paths),
 	cmocka_unit_test(test_number_limits),
 	cmocka_unit_test(test_mac_forms),
 	cmocka_unit_test(test_ipv4_forms),
