@@ -182,6 +182,59 @@ $(GUEST_DIR)/guest-stub.o: $(GUEST_DIR)/guest-stub.bin
 
 -include $(shell find $(GUEST_DIR)/obj -name '*.d' 2>/dev/null)
 
+# --- guest-linux: Debian 12's kernel and a busybox initramfs ----------
+# Both packages are downloaded with apt-get download, never installed,
+# into DEB_CACHE (outside what `make clean` removes), so a rebuild needs
+# no network. The kernel version this project is tested with is pinned
+# here, in one place; docs/linux.md ("Another kernel") says how to use
+# another. When the mirror no longer carries it, tools/fetch_deb.sh warns
+# and takes the kernel linux-image-cloud-amd64 depends on now.
+LINUX_ABI      ?= 6.1.0-50
+LINUX_VERSION  ?= 6.1.176-1
+LINUX_FLAVOUR  ?= cloud-amd64
+LINUX_PKG      := linux-image-$(LINUX_ABI)-$(LINUX_FLAVOUR)
+LINUX_FALLBACK := linux-image-$(LINUX_FLAVOUR)
+BUSYBOX_VERSION ?= 1:1.35.0-4+deb12u1+b1
+DEB_CACHE      ?= build/deb-cache
+# One directory per pinned version: changing it rebuilds.
+LINUX_DIR      := $(BUILD)/guest-linux/$(LINUX_PKG)_$(LINUX_VERSION)
+LINUX_KERNEL   := $(LINUX_DIR)/vmlinuz
+LINUX_INITRD   := $(LINUX_DIR)/initrd.img
+# Where the ESP and build/tftp/ carry them (README.md, docs/linux.md).
+LINUX_MEDIA    := linux/vmlinuz linux/initrd.img
+
+.PHONY: guest-linux
+guest-linux: $(LINUX_KERNEL) $(LINUX_INITRD)
+all: $(LINUX_MEDIA:%=$(ESP)/%)
+
+# The bzImage is the package's one boot/vmlinuz-RELEASE; RELEASE (what
+# `uname -r` says in the guest) is kept beside it for the tests.
+$(LINUX_KERNEL): tools/fetch_deb.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FETCH   $(LINUX_PKG)=$(LINUX_VERSION)")
+	$(Q)deb=$$(tools/fetch_deb.sh $(DEB_CACHE) $(LINUX_PKG) \
+		$(LINUX_VERSION) $(LINUX_FALLBACK)) && \
+	name=$$(dpkg-deb --fsys-tarfile "$$deb" | tar -t | \
+		grep -x './boot/vmlinuz-.*') && \
+	dpkg-deb --fsys-tarfile "$$deb" | tar -xO "$$name" > $@.tmp && \
+	echo "$${name#./boot/vmlinuz-}" > $(dir $@)release && mv $@.tmp $@
+
+$(LINUX_DIR)/busybox: tools/fetch_deb.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FETCH   busybox-static=$(BUSYBOX_VERSION)")
+	$(Q)deb=$$(tools/fetch_deb.sh $(DEB_CACHE) busybox-static \
+		$(BUSYBOX_VERSION) busybox-static) && \
+	dpkg-deb --fsys-tarfile "$$deb" | tar -xO ./bin/busybox > $@.tmp && \
+	mv $@.tmp $@
+
+$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py
+	@$(if $(Q),echo "  CPIO    $@")
+	$(Q)$(PYTHON) tools/mkinitramfs.py --busybox $< --init guest-linux/init -o $@
+
+$(LINUX_MEDIA:%=$(ESP)/%): $(ESP)/linux/%: $(LINUX_DIR)/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
 # --- boot media -------------------------------------------------------
 usb: $(BUILD)/usb.img
 $(BUILD)/usb.img: all tools/mkusb.sh
@@ -190,6 +243,7 @@ $(BUILD)/usb.img: all tools/mkusb.sh
 pxe: all
 	rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
 	cp $(EFI) $(ESP)/flipvisor.cfg $(BUILD)/tftp/
+	cp -r $(ESP)/linux $(BUILD)/tftp/
 
 # --- host unit tests (cmocka) -----------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -399,8 +453,15 @@ soak: setup
 	@FLIPVISOR_SOAK_S=$(SOAK_S) FLIPVISOR_TESTS='^net_soak$$' \
 		$(PYTHON) tools/test.py --system-only
 
+# The download cache stays (it is the packages as Debian ships them):
+# `make distclean` removes it too.
+.PHONY: distclean
 clean:
-	rm -rf $(BUILD)
+	[ ! -d $(BUILD) ] || find $(BUILD) -mindepth 1 -maxdepth 1 \
+		! -name deb-cache -exec rm -rf {} +
+
+distclean:
+	rm -rf $(BUILD) $(DEB_CACHE)
 
 # --- make bench-system: in-system cost in Bochs (docs/performance.md) --
 # Its own build tree, with the invariant checks compiled out
