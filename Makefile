@@ -51,6 +51,7 @@ HV_C := \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
+	vmm/linux_boot.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -253,13 +254,14 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop
+	guest_net netpath demux netpath_stop linux_boot
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
+unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
