@@ -297,11 +297,12 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := config ring frame hypercall
+FUZZ_TARGETS := config ring frame hypercall linux_boot
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
 fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
@@ -332,6 +333,7 @@ FUZZ_COV_DIR := $(FUZZ_DIR)/cover
 fuzz_config_COVER    := vmm/config.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
+fuzz_linux_boot_COVER := vmm/linux_boot.c
 fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
 
 define fuzz_cover_rule
