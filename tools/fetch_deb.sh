@@ -5,10 +5,12 @@
 # that exact version already in CACHE is used as it is: no network.
 #
 # PACKAGE=VERSION is what the project was tested with. Debian drops old
-# kernel ABIs from its mirrors, so when that version is gone and FALLBACK
-# (a metapackage such as linux-image-cloud-amd64) is given, the package
-# FALLBACK currently depends on is taken instead, with one warning line
-# on stderr naming both. Any other failure is one "error:" line and exit 1.
+# kernel ABIs from its mirrors, so when apt's package lists no longer
+# have that version and FALLBACK (a metapackage such as
+# linux-image-cloud-amd64) is given, the package FALLBACK currently
+# depends on is taken instead, with one warning line on stderr naming
+# both. Any other failure (a download that fails: the network) is one
+# "error:" line and exit 1.
 set -eu
 
 if [ $# -lt 3 ] || [ $# -gt 4 ]; then
@@ -40,12 +42,25 @@ download() {
 	return 1
 }
 
-if download "$pkg" "$ver"; then
+# Known to apt's package lists (no network): a download that then fails
+# is the network's fault, not a version gone from the mirror.
+known() {
+	apt-cache madison "$1" 2>/dev/null |
+		awk -F '|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$2"
+}
+
+fail() {
+	echo "error: cannot download $1: $2" >&2
+	exit 1
+}
+
+if [ -s "$(deb_of "$pkg" "$ver")" ] || known "$pkg" "$ver"; then
+	download "$pkg" "$ver" || fail "$pkg=$ver" "$reason"
 	deb_of "$pkg" "$ver"
 	echo
 	exit 0
 fi
-first=$reason
+gone="$pkg=$ver is not in apt's package lists"
 
 if [ -n "$fallback" ]; then
 	# The package FALLBACK's candidate version depends on, and its version.
@@ -54,17 +69,13 @@ if [ -n "$fallback" ]; then
 		sed -n 's/^ *\([a-z0-9.+-]*\) *(= *\([^)]*\)).*/\1 \2/p' | head -n 1)
 	if [ -n "$dep" ]; then
 		set -- $dep
-		echo "warning: $pkg=$ver is no longer on the mirror ($first);" \
+		echo "warning: $gone (gone from the mirror?);" \
 			"using $1=$2 from $fallback, which this project was not tested with" \
 			"(docs/linux.md: \"Another kernel\")" >&2
-		if download "$1" "$2"; then
-			deb_of "$1" "$2"
-			echo
-			exit 0
-		fi
-		first="$first; $1=$2: $reason"
+		download "$1" "$2" || fail "$1=$2" "$reason"
+		deb_of "$1" "$2"
+		echo
+		exit 0
 	fi
 fi
-echo "error: cannot download $pkg=$ver: $first. Run apt-get update as root," \
-	"or pick another version (docs/linux.md: \"Another kernel\")" >&2
-exit 1
+fail "$pkg=$ver" "$gone. Run apt-get update as root, or pick another version (docs/linux.md: \"Another kernel\")"
