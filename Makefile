@@ -52,6 +52,7 @@ HV_C := \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
+	vmm/linux_boot.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -212,6 +213,59 @@ $(ESP)/guests/%: $(GUESTS_DIR)/%
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
+# --- guest-linux: Debian 12's kernel and a busybox initramfs ----------
+# Both packages are downloaded with apt-get download, never installed,
+# into DEB_CACHE (outside what `make clean` removes), so a rebuild needs
+# no network. The kernel version this project is tested with is pinned
+# here, in one place; docs/linux.md ("Another kernel") says how to use
+# another. When the mirror no longer carries it, tools/fetch_deb.sh warns
+# and takes the kernel linux-image-cloud-amd64 depends on now.
+LINUX_ABI      ?= 6.1.0-50
+LINUX_VERSION  ?= 6.1.176-1
+LINUX_FLAVOUR  ?= cloud-amd64
+LINUX_PKG      := linux-image-$(LINUX_ABI)-$(LINUX_FLAVOUR)
+LINUX_FALLBACK := linux-image-$(LINUX_FLAVOUR)
+BUSYBOX_VERSION ?= 1:1.35.0-4+deb12u1+b1
+DEB_CACHE      ?= build/deb-cache
+# One directory per pinned version: changing it rebuilds.
+LINUX_DIR      := $(BUILD)/guest-linux/$(LINUX_PKG)_$(LINUX_VERSION)
+LINUX_KERNEL   := $(LINUX_DIR)/vmlinuz
+LINUX_INITRD   := $(LINUX_DIR)/initrd.img
+# Where the ESP and build/tftp/ carry them (README.md, docs/linux.md).
+LINUX_MEDIA    := linux/vmlinuz linux/initrd.img
+
+.PHONY: guest-linux
+guest-linux: $(LINUX_KERNEL) $(LINUX_INITRD)
+all: $(LINUX_MEDIA:%=$(ESP)/%)
+
+# The bzImage is the package's one boot/vmlinuz-RELEASE; RELEASE (what
+# `uname -r` says in the guest) is kept beside it for the tests.
+$(LINUX_KERNEL): tools/fetch_deb.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FETCH   $(LINUX_PKG)=$(LINUX_VERSION)")
+	$(Q)deb=$$(tools/fetch_deb.sh $(DEB_CACHE) $(LINUX_PKG) \
+		$(LINUX_VERSION) $(LINUX_FALLBACK)) && \
+	name=$$(dpkg-deb --fsys-tarfile "$$deb" | tar -t | \
+		grep -x './boot/vmlinuz-.*') && \
+	dpkg-deb --fsys-tarfile "$$deb" | tar -xO "$$name" > $@.tmp && \
+	echo "$${name#./boot/vmlinuz-}" > $(dir $@)release && mv $@.tmp $@
+
+$(LINUX_DIR)/busybox: tools/fetch_deb.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FETCH   busybox-static=$(BUSYBOX_VERSION)")
+	$(Q)deb=$$(tools/fetch_deb.sh $(DEB_CACHE) busybox-static \
+		$(BUSYBOX_VERSION) busybox-static) && \
+	dpkg-deb --fsys-tarfile "$$deb" | tar -xO ./bin/busybox > $@.tmp && \
+	mv $@.tmp $@
+
+$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py
+	@$(if $(Q),echo "  CPIO    $@")
+	$(Q)$(PYTHON) tools/mkinitramfs.py --busybox $< --init guest-linux/init -o $@
+
+$(LINUX_MEDIA:%=$(ESP)/%): $(ESP)/linux/%: $(LINUX_DIR)/%
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
 # --- boot media -------------------------------------------------------
 usb: $(BUILD)/usb.img
 $(BUILD)/usb.img: all tools/mkusb.sh
@@ -221,6 +275,7 @@ pxe: all
 	rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
 	cp $(EFI) $(ESP)/flipvisor.cfg $(BUILD)/tftp/
 	cp -r $(ESP)/guests $(BUILD)/tftp/
+	cp -r $(ESP)/linux $(BUILD)/tftp/
 
 # --- host unit tests (cmocka) -----------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -230,7 +285,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop
+	guest_net netpath demux netpath_stop linux_boot
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -238,6 +293,7 @@ unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
+unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
@@ -273,12 +329,13 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := config image ring frame hypercall
+FUZZ_TARGETS := config image ring frame hypercall linux_boot
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
 fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_image_SRC     := vmm/image.c lib/fmt.c
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
@@ -310,6 +367,7 @@ fuzz_config_COVER    := vmm/config.c
 fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
+fuzz_linux_boot_COVER := vmm/linux_boot.c
 fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
 
 define fuzz_cover_rule
@@ -433,8 +491,15 @@ soak: setup
 	@FLIPVISOR_SOAK_S=$(SOAK_S) FLIPVISOR_TESTS='^net_soak$$' \
 		$(PYTHON) tools/test.py --system-only
 
+# The download cache stays (it is the packages as Debian ships them):
+# `make distclean` removes it too.
+.PHONY: distclean
 clean:
-	rm -rf $(BUILD)
+	[ ! -d $(BUILD) ] || find $(BUILD) -mindepth 1 -maxdepth 1 \
+		! -name deb-cache -exec rm -rf {} +
+
+distclean:
+	rm -rf $(BUILD) $(DEB_CACHE)
 
 # --- make bench-system: in-system cost in Bochs (docs/performance.md) --
 # Its own build tree, with the invariant checks compiled out

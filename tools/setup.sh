@@ -40,6 +40,9 @@ iproute2 cmd network-namespaces-and-TAPs ip
 iputils-ping cmd the-network-tests ping
 python3 cmd the-test-harness python3
 gnuplot-nox cmd make-bench-plots gnuplot
+apt cmd fetching-the-Linux-guest-kernel-and-busybox-packages apt-get apt-cache
+dpkg cmd unpacking-the-Linux-guest-packages dpkg-deb
+tar cmd unpacking-the-Linux-guest-packages tar
 '
 
 pkgs=$(printf '%s\n' "$CHECKS" | awk 'NF { print $1 }' | sort -u)

@@ -223,8 +223,42 @@ def image_seeds():
         0x4ffc, [(1, 0x1000, 0x4ffc, 4, 4)], body=code))
 
 
+def bzimage(ram_mib=256, initrd=1 << 20, cmd_len=40, nul=255, version=0x020F,
+            xlf=3, init_size=8 << 20, setup_sects=1, syssize=4096):
+    """A minimal bzImage header (vmm/linux_boot.h offsets) whose first 13
+    bytes are fuzz_linux_boot's request: RAM, initrd size, command line."""
+    setup = (setup_sects + 1) * 512
+    b = bytearray(setup + syssize)
+    struct.pack_into("<HIHBI", b, 0, ram_mib - 1, initrd, cmd_len, nul, 0)
+    b[0x1F1] = setup_sects
+    struct.pack_into("<I", b, 0x1F4, syssize // 16)
+    struct.pack_into("<H", b, 0x1FE, 0xAA55)
+    b[0x200:0x202] = bytes([0xEB, 0x6A])
+    b[0x202:0x206] = b"HdrS"
+    struct.pack_into("<HIHH", b, 0x206, version, 0, 0, 0x100)
+    b[0x300:0x310] = b"6.6.6-seed #1\0\0\0"
+    b[0x211] = 1                                    # LOADED_HIGH
+    struct.pack_into("<I", b, 0x214, 0x100000)
+    struct.pack_into("<IIBBHI", b, 0x22C, 0x7FFFFFFF, 0x200000, 1, 21, xlf, 2047)
+    struct.pack_into("<QI", b, 0x258, 16 << 20, init_size)
+    return bytes(b)
+
+
+def linux_boot_seeds():
+    write("linux_boot", "debian_like", bzimage())
+    write("linux_boot", "tight_ram", bzimage(ram_mib=24, initrd=0))
+    write("linux_boot", "initrd_too_large", bzimage(ram_mib=32, initrd=9 << 20))
+    write("linux_boot", "cmdline_nul", bzimage(nul=3))
+    write("linux_boot", "cmdline_long", bzimage(cmd_len=2048))
+    write("linux_boot", "old_protocol", bzimage(version=0x020B))
+    write("linux_boot", "no_64bit", bzimage(xlf=2))
+    write("linux_boot", "setup_sects_0", bzimage(setup_sects=0))
+    write("linux_boot", "truncated", bzimage()[:3000])
+
+
 if __name__ == "__main__":
     frame_seeds()
     ring_seeds()
     hc_seeds()
     image_seeds()
+    linux_boot_seeds()

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Build the Linux guest's initramfs: a gzip'd "newc" cpio archive.
+
+Usage: python3 tools/mkinitramfs.py --busybox BUSYBOX --init INIT -o OUT
+
+The archive holds a static busybox, our init script and the few
+directories and device node the kernel and init need before devtmpfs is
+mounted. Written here rather than with cpio(1) so that a non-root build
+can still create /dev/console (the kernel opens it for init's stdin,
+stdout and stderr before init runs) and so that the same inputs always
+give the same bytes: every owner is root and every time stamp 0.
+
+Format: the kernel's Documentation/driver-api/early-userspace/
+buffer-format.rst ("newc", magic 070701): per file a 110-byte ASCII
+header of 13 hexadecimal fields, the NUL-terminated name padded to a
+multiple of 4 bytes, then the data padded the same way; a last entry
+named TRAILER!!! ends the archive.
+"""
+import argparse
+import gzip
+import os
+import stat
+import sys
+
+NEWC_MAGIC = b"070701"
+TRAILER = "TRAILER!!!"
+
+DIRS = ["bin", "dev", "etc", "proc", "root", "sbin", "sys", "tmp",
+        "usr", "usr/bin", "usr/sbin"]
+CONSOLE = ("dev/console", 5, 1)   # the system console's device number
+
+
+def pad4(n):
+    return (4 - n % 4) % 4
+
+
+def entry(ino, name, mode, data=b"", rdev=(0, 0)):
+    """One newc header + name + data, each padded to 4 bytes."""
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0,              # ino, mode, uid, gid
+              2 if stat.S_ISDIR(mode) else 1,   # nlink
+              0, len(data),                 # mtime, filesize
+              0, 0, rdev[0], rdev[1],       # dev major/minor, rdev major/minor
+              len(name_b), 0]               # namesize, check
+    hdr = NEWC_MAGIC + b"".join(b"%08X" % f for f in fields)
+    out = hdr + name_b + b"\0" * pad4(len(hdr) + len(name_b))
+    return out + data + b"\0" * pad4(len(data))
+
+
+def build(busybox, init):
+    parts = []
+
+    def add(*a, **kw):
+        parts.append(entry(len(parts) + 1, *a, **kw))
+
+    for d in DIRS:
+        add(d, stat.S_IFDIR | 0o755)
+    name, major, minor = CONSOLE
+    add(name, stat.S_IFCHR | 0o600, rdev=(major, minor))
+    add("bin/busybox", stat.S_IFREG | 0o755, busybox)
+    # init's #! line names /bin/sh; the other applets are linked at run
+    # time by init itself (busybox --install -s).
+    add("bin/sh", stat.S_IFLNK | 0o777, b"busybox")
+    add("init", stat.S_IFREG | 0o755, init)
+    parts.append(entry(0, TRAILER, 0))
+    return b"".join(parts)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--busybox", required=True)
+    ap.add_argument("--init", required=True)
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args(argv)
+    with open(a.busybox, "rb") as f:
+        busybox = f.read()
+    with open(a.init, "rb") as f:
+        init = f.read()
+    if not init.startswith(b"#!"):
+        sys.exit("mkinitramfs: %s has no #! line" % a.init)
+    tmp = a.output + ".tmp"
+    # mtime=0 in the gzip header too: same inputs, same bytes.
+    with open(tmp, "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+        gz.write(build(busybox, init))
+    os.replace(tmp, a.output)
+
+
+if __name__ == "__main__":
+    main()
