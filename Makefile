@@ -43,12 +43,12 @@ HV_C := \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
 	arch/x86/svm/svm_cr4.c \
-	arch/x86/guest_boot.c \
+	arch/x86/guest_boot.c arch/x86/vcpu_state.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
-	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
-	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
+	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/hypercall.c \
+	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
 	lib/fmt.c lib/console.c lib/string.c

@@ -84,6 +84,7 @@ static bool vmx_virt_start(struct page_alloc *pa)
 		LOG("vmx", "VMXON failed: %s", vmx_result_name(r));
 		return false;
 	}
+	vcpu_state_host_init();
 	LOG("vmx", "in VMX root operation: pin 0x%x proc 0x%x proc2 0x%x exit "
 	    "0x%x entry 0x%x, preemption timer TSC>>%u",
 	    vmx_cfg.pin, vmx_cfg.proc, vmx_cfg.proc2, vmx_cfg.exit,
@@ -117,4 +118,6 @@ const struct virt_ops vmx_virt_ops = {
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_want_irq_window  = vmx_vcpu_want_irq_window,
 	.vcpu_event_pending    = vmx_vcpu_event_pending,
+	.vcpu_msr_get          = vmx_vcpu_msr_get,
+	.vcpu_msr_set          = vmx_vcpu_msr_set,
 };
