@@ -200,7 +200,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop
+	guest_net netpath demux netpath_stop guest_msr
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
@@ -208,6 +208,7 @@ unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
+unit_guest_msr_SRC  := vmm/guest_msr.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
