@@ -24,14 +24,16 @@
 			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
 /* What the VMCS does not hold, switched by vcpu_state.c: its guest-state
- * area has DR7 but not DR0-DR3 or DR6, and of the MSRs only DEBUGCTL,
- * SYSENTER_*, EFER, PAT and PERF_GLOBAL_CTRL, with FS and GS base beside
- * the segments; CR2 is not there either [SDM 3C 25.4.1, 25.4.2]. So
+ * area has DR7 but not DR0-DR3 or DR6, and of the MSRs DEBUGCTL,
+ * SYSENTER_*, EFER, PAT and a few others but none of SYSCALL's, with FS
+ * and GS base beside the segments; CR2 is not there either [SDM 3C
+ * 25.4.1, 25.4.2]. So
  * KERNEL_GS_BASE (which SWAPGS reaches without a WRMSR), STAR, LSTAR,
  * CSTAR, FMASK, CR2, DR0-DR3 and DR6 are the previous guest's unless
  * moved by hand. MOV DR is not intercepted: switching costs a few moves
  * per change of VM, where exiting on it would cost an exit per use and
- * a guest's breakpoints would still have to be loaded for it to run. */
+ * a guest's breakpoints would still have to be loaded for it to run
+ * (docs/security.md, "MOV DR: switched, not intercepted"). */
 #define VMX_SWITCHED (VS_FPU | VS_DR0_3 | VS_DR6 | VS_CR2 | VS_SYSCALL_MSRS)
 
 static struct vcpu *current_vcpu;
