@@ -62,43 +62,6 @@ static const uint32_t reg_msr[R_COUNT] = {
 	[R_LSTAR] = MSR_LSTAR, [R_CSTAR] = MSR_CSTAR, [R_FMASK] = MSR_FMASK,
 };
 
-#define DEFINE_DR(n)                                                    \
-	static uint64_t read_dr##n(void)                                \
-	{                                                               \
-		uint64_t v;                                             \
-		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));       \
-		return v;                                               \
-	}                                                               \
-	static void write_dr##n(uint64_t v)                             \
-	{                                                               \
-		__asm__ volatile("mov %0, %%dr" #n : : "r"(v));         \
-	}
-DEFINE_DR(0)
-DEFINE_DR(1)
-DEFINE_DR(2)
-DEFINE_DR(3)
-DEFINE_DR(6)
-DEFINE_DR(7)
-#undef DEFINE_DR
-
-static uint64_t read_cr2(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr2(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory");
-}
-
-static void swapgs(void)
-{
-	__asm__ volatile("swapgs" : : : "memory");
-}
-
 /* What VM 'tag' writes into register r: canonical addresses (bit 47
  * clear), FMASK within its 32 bits, DR6 and DR7 with bits that arm no
  * breakpoint (DR7 L0-L3 and G0-G3 stay clear). */
