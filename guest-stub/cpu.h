@@ -66,6 +66,45 @@ static inline uint64_t read_cr3(void)
 	return v;
 }
 
+/* Debug registers [SDM 3B 18.2], CR2 and SWAPGS: the state
+ * mode_cpu_state.c checks is the VM's own. */
+#define DEFINE_DR(n)                                                    \
+	static inline uint64_t read_dr##n(void)                         \
+	{                                                               \
+		uint64_t v;                                             \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_dr##n(uint64_t v)                      \
+	{                                                               \
+		__asm__ volatile("mov %0, %%dr" #n : : "r"(v));         \
+	}
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+DEFINE_DR(6)
+DEFINE_DR(7)
+#undef DEFINE_DR
+
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr2(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory");
+}
+
+static inline void swapgs(void)
+{
+	__asm__ volatile("swapgs" : : : "memory");
+}
+
 static inline void invlpg(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");

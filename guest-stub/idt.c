@@ -10,6 +10,8 @@
 
 #define IDT_VECTORS     256
 #define EXC_VECTORS     32      /* 0..31 are exceptions [SDM 3A 6.3.1] */
+#define VEC_UD          6
+#define VEC_GP          13
 
 /* Gate descriptor, as two qwords [SDM 3A 6.14.1, Figure 6-8]. */
 #define GATE_OFF_LO(o)  ((o) & 0xffffull)
@@ -31,6 +33,9 @@ extern const uint64_t isr_stub_count;
 static uint64_t idt[IDT_VECTORS][2] __attribute__((aligned(16)));
 static volatile uint64_t irq_count[IDT_VECTORS];
 
+volatile uint64_t idt_fixup_rip;
+volatile uint64_t idt_fixup_vector;
+
 void idt_init(void)
 {
 	for (uint64_t i = 0; i < isr_stub_count; i++) {
@@ -51,10 +56,17 @@ uint64_t idt_irq_count(uint8_t vector)
 	return irq_count[vector];
 }
 
-void trap_dispatch(uint64_t vector, const struct trap_frame *f)
+void trap_dispatch(uint64_t vector, struct trap_frame *f)
 {
 	if (vector >= EXC_VECTORS) {
 		irq_count[vector]++;    /* no EOI: injected directly, no APIC */
+		return;
+	}
+	/* A probe (probe.h) expected this: resume at its end. */
+	if ((vector == VEC_UD || vector == VEC_GP) && idt_fixup_rip) {
+		f->rip = idt_fixup_rip;
+		idt_fixup_rip = 0;
+		idt_fixup_vector = vector;
 		return;
 	}
 	print("exception %lu at RIP 0x%lx error 0x%lx\n", vector, f->rip,

@@ -22,6 +22,12 @@ void idt_init(void);
 /* Interrupts taken on 'vector' (32..255) since boot. */
 uint64_t idt_irq_count(uint8_t vector);
 
-void trap_dispatch(uint64_t vector, const struct trap_frame *f);
+void trap_dispatch(uint64_t vector, struct trap_frame *f);
+
+/* Set by a probe (probe.h) just before an instruction that may raise #UD
+ * or #GP: trap_dispatch then resumes there instead of stopping, and
+ * records the vector. */
+extern volatile uint64_t idt_fixup_rip;
+extern volatile uint64_t idt_fixup_vector;
 
 #endif

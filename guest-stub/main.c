@@ -71,6 +71,10 @@ void guest_main(uint64_t ram_bytes)
 		mode_spin_cli(id);
 	case HC_MODE_SPIN_DARK:
 		mode_spin_dark();
+	case HC_MODE_CPU_STATE_WRITE:
+		mode_cpu_state_write(id);
+	case HC_MODE_CPU_STATE_SPY:
+		mode_cpu_state_spy(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -87,6 +87,8 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_SPY_REVOKED]     = "spy_revoked",
 	[CFG_MODE_SPIN_CLI]        = "spin_cli",
 	[CFG_MODE_SPIN_DARK]       = "spin_dark",
+	[CFG_MODE_CPU_STATE_WRITE] = "cpu_state_write",
+	[CFG_MODE_CPU_STATE_SPY]   = "cpu_state_spy",
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };

@@ -48,6 +48,8 @@ enum cfg_test_mode {
 	CFG_MODE_SPY_REVOKED,        /* reads a revoked slot */
 	CFG_MODE_SPIN_CLI,           /* spins with interrupts disabled */
 	CFG_MODE_SPIN_DARK,          /* spins without a single exit */
+	CFG_MODE_CPU_STATE_WRITE,    /* sets CPU state to markers */
+	CFG_MODE_CPU_STATE_SPY,      /* looks for another VM's markers */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

@@ -6,10 +6,9 @@
 #include "lib/fmt.h"
 #include "vmm/cpuid.h"
 #include "vmm/exit.h"
+#include "vmm/guest_msr.h"
 #include "vmm/hypercall.h"
 #include "vmm/net.h"
-
-#define VEC_GP 13
 
 static void handle_cpuid(struct vm *vm)
 {
@@ -79,10 +78,8 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		return hypercall(vm, now, tsc_per_ms) ? EXIT_RESCHEDULE :
 							EXIT_RESUME;
 	case EXIT_MSR:
-		/* No guest reaches a host MSR: #GP, as for an MSR that does
-		 * not exist [SDM 2B RDMSR, WRMSR]. */
-		vm->stats.msr_refused++;
-		vcpu_inject_exception(vm->vcpu, VEC_GP, true, 0);
+		/* The VM's own copy of a few, #GP for the rest. */
+		guest_msr_exit(vm, e);
 		return EXIT_RESUME;
 	case EXIT_EXT_INTR:
 		return EXIT_RESUME;     /* the backend has run its handler */

@@ -74,6 +74,8 @@
 #define HC_MODE_SPY_REVOKED     12 /* reads a slot the hypervisor revoked */
 #define HC_MODE_SPIN_CLI        13 /* spins for ever with interrupts disabled */
 #define HC_MODE_SPIN_DARK       14 /* spins for ever and never exits */
+#define HC_MODE_CPU_STATE_WRITE 15 /* sets debug, CR2, SWAPGS and syscall state to markers */
+#define HC_MODE_CPU_STATE_SPY   16 /* looks for another VM's markers in that state */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

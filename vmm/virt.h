@@ -123,4 +123,21 @@ void vcpu_want_irq_window(struct vcpu *v, bool on);
 /* Whether an event is already queued for the next entry. */
 bool vcpu_event_pending(struct vcpu *v);
 
+/* The MSRs a guest reads and writes as its own (vmm/msr.c): each is held
+ * per VM, in the VMCS or VMCB or switched by the backend, so no value
+ * crosses from one VM to another or to the host. vmm/msr.c checks a
+ * value before it is set; the backend takes it as it is. */
+enum vcpu_msr {
+	VCPU_MSR_FS_BASE,
+	VCPU_MSR_GS_BASE,
+	VCPU_MSR_KERNEL_GS_BASE,
+	VCPU_MSR_STAR,
+	VCPU_MSR_LSTAR,
+	VCPU_MSR_CSTAR,
+	VCPU_MSR_FMASK,
+	VCPU_MSR_COUNT
+};
+uint64_t vcpu_msr_get(struct vcpu *v, enum vcpu_msr m);
+void vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val);
+
 #endif

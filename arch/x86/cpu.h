@@ -95,6 +95,26 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* Debug registers [SDM 3B 18.2]. DR4 and DR5 are aliases, never used. */
+#define DEFINE_DR(n)                                                    \
+	static inline uint64_t read_dr##n(void)                         \
+	{                                                               \
+		uint64_t v;                                             \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_dr##n(uint64_t v)                      \
+	{                                                               \
+		__asm__ volatile("mov %0, %%dr" #n : : "r"(v));         \
+	}
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+DEFINE_DR(6)
+DEFINE_DR(7)
+#undef DEFINE_DR
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t v;

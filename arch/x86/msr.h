@@ -10,6 +10,15 @@
 #define MSR_IA32_EFER                   0xc0000080
 #define   EFER_LME                      (1ull << 8)
 #define   EFER_LMA                      (1ull << 10)
+/* SYSCALL/SYSRET and SWAPGS [SDM 3A 5.8.8; SDM 4 Table 2-2]. */
+#define MSR_IA32_STAR                   0xc0000081
+#define MSR_IA32_LSTAR                  0xc0000082
+#define MSR_IA32_CSTAR                  0xc0000083
+#define MSR_IA32_FMASK                  0xc0000084
+#define MSR_IA32_FS_BASE                0xc0000100
+#define MSR_IA32_GS_BASE                0xc0000101
+#define MSR_IA32_KERNEL_GS_BASE         0xc0000102
+#define MSR_IA32_TSC_AUX                0xc0000103
 
 #define MSR_IA32_VMX_BASIC              0x480
 #define MSR_IA32_VMX_PINBASED_CTLS      0x481

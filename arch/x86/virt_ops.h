@@ -31,6 +31,8 @@ struct virt_ops {
 				      bool has_error, uint32_t error);
 	void (*vcpu_want_irq_window)(struct vcpu *v, bool on);
 	bool (*vcpu_event_pending)(struct vcpu *v);
+	uint64_t (*vcpu_msr_get)(struct vcpu *v, enum vcpu_msr m);
+	void (*vcpu_msr_set)(struct vcpu *v, enum vcpu_msr m, uint64_t val);
 };
 
 extern const struct virt_ops vmx_virt_ops;      /* arch/x86/vmx/ */

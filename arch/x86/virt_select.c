@@ -99,3 +99,13 @@ bool vcpu_event_pending(struct vcpu *v)
 {
 	return ops->vcpu_event_pending(v);
 }
+
+uint64_t vcpu_msr_get(struct vcpu *v, enum vcpu_msr m)
+{
+	return ops->vcpu_msr_get(v, m);
+}
+
+void vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
+{
+	ops->vcpu_msr_set(v, m, val);
+}

@@ -75,6 +75,24 @@ TESTS = [
          expect=[r"^fpu1: fpu ok 6$", r"^fpu2: fpu ok 6$"],
          fail=[PANIC, r"stopped", r"CORRUPTED"],
          timeout=150),
+
+    dict(name="vmm_cpu_state_isolation", bed="bochs", esp="build/esp",
+         doc="a writer VM sets DR0-DR3, DR6, DR7, CR2, FS/GS base, "
+             "KERNEL_GS_BASE (by SWAPGS), STAR, LSTAR, CSTAR and FMASK to "
+             "markers; a spy VM started after it finds the entry values "
+             "there, not the writer's, then sets its own; each keeps its "
+             "own across the other's turns. WRMSR of TSC_AUX is refused, "
+             "XGETBV is #UD, RDPID (if any) reads 0",
+         cfg_text=(vm("cswrite", 1, "cpu_state_write") +
+                   vm("csspy", 2, "cpu_state_spy")),
+         expect=[r"^cswrite: cpu_state: markers set; WRMSR TSC_AUX vector "
+                 r"13, XGETBV vector 6$",
+                 r"^csspy: cpu_state: first look clean$",
+                 r"^csspy: cpu_state: RDPID (vector 6|TSC_AUX 0)$",
+                 r"^cswrite: cpu_state kept 6$",
+                 r"^csspy: cpu_state kept 6$"],
+         fail=[PANIC, r"stopped", r"SAW|LOST|REFUSED", r"exception \d+"],
+         timeout=150),
 ]
 
 

@@ -133,8 +133,11 @@ static void test_msr(void **state)
 	assert_int_equal(e.kind, EXIT_MSR);
 	assert_true(e.msr.write);
 	assert_int_equal(e.msr.msr, 0xc0000080);
+	/* WRMSR 0F 30: emulated ones are stepped over. */
+	assert_int_equal(vcpu.next_rip, RIP + 2);
 	e = decode(SVM_EXIT_MSR, 0, 0);
 	assert_false(e.msr.write);
+	assert_int_equal(vcpu.next_rip, RIP + 2);
 }
 
 static void test_simple_kinds(void **state)

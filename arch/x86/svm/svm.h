@@ -8,6 +8,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/vcpu_state.h"
 #include "vmm/page_alloc.h"
 #include "vmm/virt.h"
 
@@ -39,7 +40,7 @@ struct vcpu {
 	struct npt       *npt;          /* synced before every entry */
 	uint64_t          next_rip;     /* after the exiting instruction; 0: unknown */
 	struct guest_regs regs;         /* RAX lives in the VMCB while it runs */
-	struct fxsave_area fpu;         /* x87/SSE state while another VM runs */
+	struct vcpu_state state;        /* what the VMCB leaves out (vcpu_state.h) */
 };
 
 /* svm_caps.c: detect and report; fills svm_cfg's CPUID part. */
@@ -78,6 +79,8 @@ void svm_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
 void svm_vcpu_inject_exception(struct vcpu *v, uint8_t vector,
 			       bool has_error, uint32_t error);
 void svm_vcpu_want_irq_window(struct vcpu *v, bool on);
+uint64_t svm_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m);
+void svm_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val);
 
 /* svm_entry.asm: VMLOAD, VMRUN, VMSAVE around the guest's general
  * registers (RAX excepted), host hidden state saved and restored in

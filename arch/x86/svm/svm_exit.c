@@ -7,11 +7,13 @@
 #include "lib/string.h"
 
 /* Lengths of the instructions whose exits vmm/ steps over, without
- * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9. A guest that adds a
+ * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, RDMSR 0F 32 and WRMSR
+ * 0F 30. A guest that adds a
  * prefix only confuses itself: RIP lands inside its own instruction. */
 #define LEN_CPUID    2
 #define LEN_HLT      1
 #define LEN_VMMCALL  3
+#define LEN_MSR      2
 
 static uint64_t next_rip(const struct vmcb *c, uint64_t len)
 {
@@ -87,6 +89,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		e->kind = EXIT_MSR;
 		e->msr.write = i1 & 1;
 		e->msr.msr = (uint32_t)v->regs.rcx;
+		v->next_rip = next_rip(c, LEN_MSR);
 		break;
 	case SVM_EXIT_NPF:
 		e->kind = EXIT_NPT_VIOLATION;

@@ -64,6 +64,7 @@ static bool svm_virt_start(struct page_alloc *pa)
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME | EFER_NXE);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	clamp_xcr0();
+	vcpu_state_host_init();
 	LOG("svm", "SVM on: EFER 0x%lx, host save area 0x%lx, RIP advance by "
 	    "%s, TLB flush by %s", (unsigned long)rdmsr(MSR_IA32_EFER),
 	    (unsigned long)hsave, svm_cfg.nrips ? "NRIP save" :
@@ -93,4 +94,6 @@ const struct virt_ops svm_virt_ops = {
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_want_irq_window  = svm_vcpu_want_irq_window,
 	.vcpu_event_pending    = svm_vcpu_event_pending,
+	.vcpu_msr_get          = svm_vcpu_msr_get,
+	.vcpu_msr_set          = svm_vcpu_msr_set,
 };

@@ -9,10 +9,6 @@
 #include "lib/string.h"
 #include "vmm/config.h"
 
-/* The FPU default state FNINIT establishes, as an FXRSTOR image. */
-#define FCW_DEFAULT    0x037f
-#define MXCSR_DEFAULT  0x1f80
-
 /* The PAT's power-on value: what the guest would find [APM 2 7.8.2]. */
 #define PAT_DEFAULT    0x0007040600070406ull
 
@@ -32,9 +28,13 @@
 		    ICPT_STGI | ICPT_CLGI | ICPT_SKINIT | ICPT_RDTSCP | \
 		    ICPT_MONITOR | ICPT_MWAIT | ICPT_MWAIT_ARMED | ICPT_XSETBV)
 
-/* Whose x87/SSE state the registers hold (as in the VT-x backend: the
- * hypervisor itself never touches them). */
-static struct vcpu *fpu_owner;
+/* What the VMCB and VMLOAD/VMSAVE do not switch: x87/SSE and DR0-DR3.
+ * VMRUN and #VMEXIT swap CR2, DR6 and DR7 with the VMCB; VMLOAD and
+ * VMSAVE (svm_entry.asm, on every entry) FS, GS, TR, LDTR with their
+ * hidden state, KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK and SYSENTER_*
+ * [APM 2 15.5.1, 15.5.2, 15.6, Table B-2]. DR0-DR3 are in neither, and
+ * are switched rather than intercepted as on VT-x (vmx_vcpu.c). */
+#define SVM_SWITCHED (VS_FPU | VS_DR0_3)
 
 /* Which vCPU's translations an ASID may still hold in the TLB. A VM gets
  * ASID 1 + id, wrapped when the CPU has fewer ASIDs than VMs (QEMU's TCG
@@ -135,8 +135,7 @@ struct vcpu *svm_vcpu_create(struct page_alloc *pa, struct npt *npt,
 	v->vmcb = (struct vmcb *)(uintptr_t)vmcb;
 	v->npt = npt;
 	v->regs.rdi = entry->rdi;
-	v->fpu.fcw = FCW_DEFAULT;
-	v->fpu.mxcsr = MXCSR_DEFAULT;
+	vcpu_state_init(&v->state);
 	setup_controls(v->vmcb, npt, id);
 	setup_guest(v->vmcb, entry);
 	return v;
@@ -144,8 +143,7 @@ struct vcpu *svm_vcpu_create(struct page_alloc *pa, struct npt *npt,
 
 void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 {
-	if (fpu_owner == v)
-		fpu_owner = NULL;
+	vcpu_state_forget(&v->state);
 	if (asid_owner[v->vmcb->asid] == v)
 		asid_owner[v->vmcb->asid] = NULL;
 	page_free(pa, v->vmcb_pa, 1);
@@ -167,12 +165,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		asid_owner[c->asid] = v;
 		c->tlb_control = flush_asid();
 	}
-	if (fpu_owner != v) {
-		if (fpu_owner)
-			fxsave(&fpu_owner->fpu);
-		fxrstor(&v->fpu);
-		fpu_owner = v;
-	}
+	vcpu_state_load(&v->state, SVM_SWITCHED);
 	now = rdtsc();
 	deadline = now + budget;
 	for (;;) {
@@ -266,4 +259,31 @@ void svm_vcpu_want_irq_window(struct vcpu *v, bool on)
 			      0xfull << VINTR_PRIO_SHIFT);
 		c->intercept3 &= ~ICPT_VINTR;
 	}
+}
+
+/* Every guest MSR of enum vcpu_msr is a VMCB field, which VMLOAD and
+ * VMSAVE move on every entry and exit (svm_entry.asm). */
+static uint64_t *svm_msr_slot(struct vmcb *c, enum vcpu_msr m)
+{
+	switch (m) {
+	case VCPU_MSR_FS_BASE:          return &c->fs.base;
+	case VCPU_MSR_GS_BASE:          return &c->gs.base;
+	case VCPU_MSR_KERNEL_GS_BASE:   return &c->kernel_gs_base;
+	case VCPU_MSR_STAR:             return &c->star;
+	case VCPU_MSR_LSTAR:            return &c->lstar;
+	case VCPU_MSR_CSTAR:            return &c->cstar;
+	case VCPU_MSR_FMASK:            return &c->sfmask;
+	default:
+		panic("svm: no guest MSR %d", (int)m);
+	}
+}
+
+uint64_t svm_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m)
+{
+	return *svm_msr_slot(v->vmcb, m);
+}
+
+void svm_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
+{
+	*svm_msr_slot(v->vmcb, m) = val;
 }

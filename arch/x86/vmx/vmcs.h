@@ -42,12 +42,14 @@ uint64_t vmcs_read_checked(enum vmcs_field f);
 #define PROC2_UNRESTRICTED_GUEST    (1u << 7)
 
 /* VM-exit controls [SDM 3C 25.7.1]. */
+#define EXIT_SAVE_DEBUG_CONTROLS    (1u << 2)
 #define EXIT_HOST_ADDR_SPACE_SIZE   (1u << 9)
 #define EXIT_ACK_INTR_ON_EXIT       (1u << 15)
 #define EXIT_SAVE_IA32_EFER         (1u << 20)
 #define EXIT_LOAD_IA32_EFER         (1u << 21)
 
 /* VM-entry controls [SDM 3C 25.8.1]. */
+#define ENTRY_LOAD_DEBUG_CONTROLS   (1u << 2)
 #define ENTRY_IA32E_MODE_GUEST      (1u << 9)
 #define ENTRY_LOAD_IA32_EFER        (1u << 15)
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/vcpu_state.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "vmm/page_alloc.h"
 #include "vmm/virt.h"
@@ -32,7 +33,7 @@ struct vcpu {
 	uint32_t          proc;         /* current primary controls */
 	struct npt       *npt;          /* synced before every entry */
 	struct guest_regs regs;
-	struct fxsave_area fpu;         /* x87/SSE state while another VM runs */
+	struct vcpu_state state;        /* what the VMCS leaves out (vcpu_state.h) */
 };
 
 /* Make v's VMCS the current one (VMPTRLD when it is not). */
@@ -59,6 +60,8 @@ void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
 void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector,
 			       bool has_error, uint32_t error);
 void vmx_vcpu_want_irq_window(struct vcpu *v, bool on);
+uint64_t vmx_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m);
+void vmx_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val);
 
 /* vmx_entry.asm */
 int vmx_enter(struct guest_regs *regs, int launched);

@@ -51,7 +51,11 @@ static bool compute_controls(void)
 	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 
 	/* No MSR bitmap: every RDMSR/WRMSR exits, so a guest never reaches
-	 * a host MSR. No I/O bitmap: every port access exits. */
+	 * a host MSR. No I/O bitmap: every port access exits. The debug
+	 * controls make DR7 and IA32_DEBUGCTL the guest's own: saved on
+	 * exit, loaded on entry [SDM 3C 25.7.1, 25.8.1]; without them (the
+	 * TRUE_* MSRs allow that) every exit's DR7 = 0x400 [SDM 3C 28.5.1]
+	 * is what the guest gets back. */
 	return adjust("pin-based", tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			  MSR_IA32_VMX_PINBASED_CTLS,
 		      PIN_EXT_INTR_EXITING | PIN_PREEMPTION_TIMER, &c->pin) &&
@@ -65,11 +69,13 @@ static bool compute_controls(void)
 		      PROC2_ENABLE_EPT | PROC2_ENABLE_VPID, &c->proc2) &&
 	       adjust("VM-exit", tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			  MSR_IA32_VMX_EXIT_CTLS,
-		      EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT |
-		      EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER, &c->exit) &&
+		      EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE |
+		      EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_EFER |
+		      EXIT_LOAD_IA32_EFER, &c->exit) &&
 	       adjust("VM-entry", tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 			  MSR_IA32_VMX_ENTRY_CTLS,
-		      ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_IA32_EFER, &c->entry);
+		      ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_IA32E_MODE_GUEST |
+		      ENTRY_LOAD_IA32_EFER, &c->entry);
 }
 
 static bool vmx_virt_start(struct page_alloc *pa)
@@ -84,6 +90,7 @@ static bool vmx_virt_start(struct page_alloc *pa)
 		LOG("vmx", "VMXON failed: %s", vmx_result_name(r));
 		return false;
 	}
+	vcpu_state_host_init();
 	LOG("vmx", "in VMX root operation: pin 0x%x proc 0x%x proc2 0x%x exit "
 	    "0x%x entry 0x%x, preemption timer TSC>>%u",
 	    vmx_cfg.pin, vmx_cfg.proc, vmx_cfg.proc2, vmx_cfg.exit,
@@ -117,4 +124,6 @@ const struct virt_ops vmx_virt_ops = {
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_want_irq_window  = vmx_vcpu_want_irq_window,
 	.vcpu_event_pending    = vmx_vcpu_event_pending,
+	.vcpu_msr_get          = vmx_vcpu_msr_get,
+	.vcpu_msr_set          = vmx_vcpu_msr_set,
 };

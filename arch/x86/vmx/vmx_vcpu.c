@@ -4,6 +4,7 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/segment.h"
+#include "arch/x86/vcpu_state.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "lib/console.h"
@@ -22,15 +23,20 @@
 #define CR4_GUEST_OWNED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | \
 			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
-/* The FPU default state FNINIT establishes, as an FXRSTOR image. */
-#define FCW_DEFAULT    0x037f
-#define MXCSR_DEFAULT  0x1f80
+/* What the VMCS does not hold, switched by vcpu_state.c: its guest-state
+ * area has DR7 but not DR0-DR3 or DR6, and of the MSRs DEBUGCTL,
+ * SYSENTER_*, EFER, PAT and a few others but none of SYSCALL's, with FS
+ * and GS base beside the segments; CR2 is not there either [SDM 3C
+ * 25.4.1, 25.4.2]. So
+ * KERNEL_GS_BASE (which SWAPGS reaches without a WRMSR), STAR, LSTAR,
+ * CSTAR, FMASK, CR2, DR0-DR3 and DR6 are the previous guest's unless
+ * moved by hand. MOV DR is not intercepted: switching costs a few moves
+ * per change of VM, where exiting on it would cost an exit per use and
+ * a guest's breakpoints would still have to be loaded for it to run
+ * (docs/security.md, "MOV DR: switched, not intercepted"). */
+#define VMX_SWITCHED (VS_FPU | VS_DR0_3 | VS_DR6 | VS_CR2 | VS_SYSCALL_MSRS)
 
 static struct vcpu *current_vcpu;
-/* Whose x87/SSE state the registers hold. The hypervisor itself never
- * touches them (built with -mgeneral-regs-only; the Makefile checks), so
- * a guest's state only has to move when another guest runs. */
-static struct vcpu *fpu_owner;
 
 void vmx_vcpu_load(struct vcpu *v)
 {
@@ -168,8 +174,7 @@ struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
 	v->npt = npt;
 	v->vpid = id + 1;               /* VPID 0 is the host's */
 	v->regs.rdi = entry->rdi;
-	v->fpu.fcw = FCW_DEFAULT;
-	v->fpu.mxcsr = MXCSR_DEFAULT;
+	vcpu_state_init(&v->state);
 	/* A VMCS region starts with the revision identifier and must be
 	 * cleared before first use [SDM 3C 25.2, 25.11.3]. */
 	*(volatile uint32_t *)(uintptr_t)vmcs = vmx_cfg.revision;
@@ -188,8 +193,7 @@ void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 {
 	if (current_vcpu == v)
 		current_vcpu = NULL;
-	if (fpu_owner == v)
-		fpu_owner = NULL;
+	vcpu_state_forget(&v->state);
 	vmclear(v->vmcs);
 	page_free(pa, v->vmcs, 1);
 	page_free(pa, (uint64_t)(uintptr_t)v, 1);
@@ -202,12 +206,7 @@ void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 
 	vmx_vcpu_load(v);
 	npt_sync(v->npt);               /* no entry on a stale translation */
-	if (fpu_owner != v) {
-		if (fpu_owner)
-			fxsave(&fpu_owner->fpu);
-		fxrstor(&v->fpu);
-		fpu_owner = v;
-	}
+	vcpu_state_load(&v->state, VMX_SWITCHED);
 	vmcs_write32(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu :
 		     (uint32_t)ticks);
 	rc = vmx_enter(&v->regs, v->launched);
@@ -300,4 +299,40 @@ void vmx_vcpu_want_irq_window(struct vcpu *v, bool on)
 	vmx_vcpu_load(v);
 	v->proc = proc;
 	vmcs_write32(VMCS_PROC_BASED_CTLS, proc);
+}
+
+/* FS and GS base are VMCS fields; the others live where vcpu_state.c
+ * switches them. */
+static enum vs_msr vmx_switched_msr(enum vcpu_msr m)
+{
+	switch (m) {
+	case VCPU_MSR_KERNEL_GS_BASE:   return VS_MSR_KERNEL_GS_BASE;
+	case VCPU_MSR_STAR:             return VS_MSR_STAR;
+	case VCPU_MSR_LSTAR:            return VS_MSR_LSTAR;
+	case VCPU_MSR_CSTAR:            return VS_MSR_CSTAR;
+	case VCPU_MSR_FMASK:            return VS_MSR_FMASK;
+	default:
+		panic("vmx: guest MSR %d is not switched", (int)m);
+	}
+}
+
+uint64_t vmx_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m)
+{
+	vmx_vcpu_load(v);
+	if (m == VCPU_MSR_FS_BASE)
+		return vmcs_readl(VMCS_GUEST_FS_BASE);
+	if (m == VCPU_MSR_GS_BASE)
+		return vmcs_readl(VMCS_GUEST_GS_BASE);
+	return vcpu_state_msr(&v->state, vmx_switched_msr(m));
+}
+
+void vmx_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
+{
+	vmx_vcpu_load(v);
+	if (m == VCPU_MSR_FS_BASE)
+		vmcs_writel(VMCS_GUEST_FS_BASE, val);
+	else if (m == VCPU_MSR_GS_BASE)
+		vmcs_writel(VMCS_GUEST_GS_BASE, val);
+	else
+		vcpu_state_set_msr(&v->state, vmx_switched_msr(m), val);
 }

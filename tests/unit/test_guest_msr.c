@@ -1,0 +1,159 @@
+/* Host tests for vmm/guest_msr.c: RDMSR and WRMSR of the MSRs a guest
+ * keeps as its own go to its vCPU's copy and step over the instruction;
+ * a value the CPU would refuse, and every other MSR, is #GP(0), counted,
+ * and changes nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arch/x86/msr.h"
+#include "vmm/guest_msr.h"
+
+/* The vCPU, faked: its MSRs, what was injected, whether RIP moved. */
+static struct guest_regs regs;
+static uint64_t msrs[VCPU_MSR_COUNT];
+static int sets, skips, gps;
+
+struct guest_regs *vcpu_regs(struct vcpu *v) { return &regs; }
+void vcpu_skip_insn(struct vcpu *v) { skips++; }
+uint64_t vcpu_msr_get(struct vcpu *v, enum vcpu_msr m) { return msrs[m]; }
+
+void vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
+{
+	msrs[m] = val;
+	sets++;
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			   uint32_t error)
+{
+	assert_int_equal(vector, 13);
+	assert_true(has_error);
+	assert_int_equal(error, 0);
+	gps++;
+}
+
+static struct vm vm;
+
+static int setup(void **state)
+{
+	memset(&regs, 0, sizeof(regs));
+	memset(msrs, 0, sizeof(msrs));
+	memset(&vm, 0, sizeof(vm));
+	sets = skips = gps = 0;
+	return 0;
+}
+
+static void access(uint32_t msr, bool write, uint64_t rdx, uint64_t rax)
+{
+	struct vm_exit e = { .kind = EXIT_MSR };
+
+	e.msr.msr = msr;
+	e.msr.write = write;
+	regs.rcx = msr;
+	regs.rdx = rdx;
+	regs.rax = rax;
+	guest_msr_exit(&vm, &e);
+}
+
+/* Refused: #GP, counted, no MSR changed, RIP where it was. */
+static void assert_refused(uint64_t before_refused)
+{
+	uint64_t zero[VCPU_MSR_COUNT] = { 0 };
+
+	assert_int_equal(gps, 1);
+	assert_int_equal(vm.stats.msr_refused, before_refused + 1);
+	assert_int_equal(sets, 0);
+	assert_int_equal(skips, 0);
+	assert_memory_equal(msrs, zero, sizeof(msrs));
+	gps = 0;
+}
+
+static void test_write_then_read(void **state)
+{
+	/* The upper halves of RDX and RAX are not part of the value. */
+	access(MSR_IA32_LSTAR, true, 0xdead000000007fffull, 0xbeef0000ffff8000ull);
+	assert_int_equal(msrs[VCPU_MSR_LSTAR], 0x7fffffff8000ull);
+	assert_int_equal(skips, 1);
+	access(MSR_IA32_LSTAR, false, 0x1234, 0x5678);
+	assert_int_equal(regs.rdx, 0x7fff);
+	assert_int_equal(regs.rax, 0xffff8000ull);
+	assert_int_equal(skips, 2);
+	assert_int_equal(gps, 0);
+	assert_int_equal(vm.stats.msr_refused, 0);
+}
+
+static void test_each_index(void **state)
+{
+	static const struct { uint32_t index; enum vcpu_msr m; } map[] = {
+		{ MSR_IA32_FS_BASE, VCPU_MSR_FS_BASE },
+		{ MSR_IA32_GS_BASE, VCPU_MSR_GS_BASE },
+		{ MSR_IA32_KERNEL_GS_BASE, VCPU_MSR_KERNEL_GS_BASE },
+		{ MSR_IA32_STAR, VCPU_MSR_STAR },
+		{ MSR_IA32_LSTAR, VCPU_MSR_LSTAR },
+		{ MSR_IA32_CSTAR, VCPU_MSR_CSTAR },
+		{ MSR_IA32_FMASK, VCPU_MSR_FMASK },
+	};
+
+	for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		access(map[i].index, true, 0, 0x1000 + i);
+		assert_int_equal(msrs[map[i].m], 0x1000 + i);
+	}
+	assert_int_equal(sets, 7);
+	assert_int_equal(gps, 0);
+}
+
+static void test_noncanonical_refused(void **state)
+{
+	static const uint32_t addr[] = { MSR_IA32_FS_BASE, MSR_IA32_GS_BASE,
+		MSR_IA32_KERNEL_GS_BASE, MSR_IA32_LSTAR, MSR_IA32_CSTAR };
+
+	for (unsigned i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
+		access(addr[i], true, 0x00008000, 0);      /* bit 47 alone */
+		assert_refused(i);
+	}
+	/* The other half of the canonical range is fine. */
+	access(MSR_IA32_KERNEL_GS_BASE, true, 0xffff8000, 0);
+	assert_int_equal(msrs[VCPU_MSR_KERNEL_GS_BASE], 0xffff800000000000ull);
+}
+
+static void test_fmask_reserved_refused(void **state)
+{
+	access(MSR_IA32_FMASK, true, 1, 0);
+	assert_refused(0);
+	/* STAR has no reserved bits. */
+	access(MSR_IA32_STAR, true, 0xffffffff, 0xffffffff);
+	assert_int_equal(msrs[VCPU_MSR_STAR], ~0ull);
+}
+
+static void test_others_refused(void **state)
+{
+	static const uint32_t other[] = { MSR_IA32_EFER, MSR_IA32_APIC_BASE,
+		MSR_IA32_TSC_AUX, 0x277 /* PAT */, 0x1d9 /* DEBUGCTL */,
+		0x174 /* SYSENTER_CS */, 0xffffffff };
+
+	for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		access(other[i], true, 0, 0);
+		assert_refused(2 * i);
+		access(other[i], false, 0x11, 0x22);
+		assert_refused(2 * i + 1);
+		assert_int_equal(regs.rdx, 0x11);
+		assert_int_equal(regs.rax, 0x22);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_write_then_read, setup),
+		cmocka_unit_test_setup(test_each_index, setup),
+		cmocka_unit_test_setup(test_noncanonical_refused, setup),
+		cmocka_unit_test_setup(test_fmask_reserved_refused, setup),
+		cmocka_unit_test_setup(test_others_refused, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,9 @@
+#ifndef VMM_GUEST_MSR_H
+#define VMM_GUEST_MSR_H
+
+#include "vmm/vm.h"
+
+/* Handle the RDMSR or WRMSR that exited (vmm/guest_msr.c). */
+void guest_msr_exit(struct vm *vm, const struct vm_exit *e);
+
+#endif
