@@ -42,12 +42,13 @@ HV_C := \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
-	arch/x86/svm/svm_cr4.c \
+	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
+	arch/x86/svm/svm_guest_insn.c \
 	arch/x86/guest_boot.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
-	vmm/vm.c vmm/sched.c vmm/exit.c vmm/hypercall.c vmm/virq.c \
+	vmm/vm.c vmm/sched.c vmm/exit.c vmm/intercept.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
@@ -206,7 +207,8 @@ unit_memmap_SRC     := vmm/memmap.c
 unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
-unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
+unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
+	arch/x86/svm/svm_guest_insn.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)

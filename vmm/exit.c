@@ -7,6 +7,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
+#include "vmm/intercept.h"
 #include "vmm/net.h"
 
 #define VEC_GP 13
@@ -75,6 +76,8 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 	case EXIT_IO:
 		return handle_io(vm, e) ? EXIT_RESUME : EXIT_RESCHEDULE;
 	case EXIT_HYPERCALL:
+		if (!intercept_hypercall_allowed(vm, e))
+			return EXIT_RESUME;
 		vcpu_skip_insn(vm->vcpu);
 		return hypercall(vm, now, tsc_per_ms) ? EXIT_RESCHEDULE :
 							EXIT_RESUME;
@@ -111,6 +114,12 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		vm_stop(vm, "VM entry failed: exit reason %u, qualification "
 			"0x%lx", e->raw, (unsigned long)e->qual);
 		return EXIT_RESCHEDULE;
+	case EXIT_INSN:
+		intercept_insn(vm, e);
+		return EXIT_RESUME;
+	case EXIT_NMI:
+		intercept_nmi(vm);
+		return EXIT_RESUME;
 	case EXIT_OTHER:
 		break;
 	}

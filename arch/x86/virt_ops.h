@@ -31,6 +31,7 @@ struct virt_ops {
 				      bool has_error, uint32_t error);
 	void (*vcpu_want_irq_window)(struct vcpu *v, bool on);
 	bool (*vcpu_event_pending)(struct vcpu *v);
+	uint8_t (*vcpu_cpl)(struct vcpu *v);
 };
 
 extern const struct virt_ops vmx_virt_ops;      /* arch/x86/vmx/ */

@@ -99,3 +99,8 @@ bool vcpu_event_pending(struct vcpu *v)
 {
 	return ops->vcpu_event_pending(v);
 }
+
+uint8_t vcpu_cpl(struct vcpu *v)
+{
+	return ops->vcpu_cpl(v);
+}

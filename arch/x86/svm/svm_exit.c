@@ -7,11 +7,14 @@
 #include "lib/string.h"
 
 /* Lengths of the instructions whose exits vmm/ steps over, without
- * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9. A guest that adds a
- * prefix only confuses itself: RIP lands inside its own instruction. */
+ * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, INVD 0F 08, WBINVD
+ * 0F 09. A guest that adds a prefix only confuses itself: RIP lands
+ * inside its own instruction. */
 #define LEN_CPUID    2
 #define LEN_HLT      1
 #define LEN_VMMCALL  3
+#define LEN_INVD     2
+#define LEN_WBINVD   2
 
 static uint64_t next_rip(const struct vmcb *c, uint64_t len)
 {
@@ -25,6 +28,12 @@ static uint8_t io_size(uint64_t info)
 	if (info & IOIO_SZ16)
 		return 2;
 	return 4;
+}
+
+static void exit_insn(struct vm_exit *e, enum exit_insn insn)
+{
+	e->kind = EXIT_INSN;
+	e->insn = insn;
 }
 
 void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
@@ -51,6 +60,27 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	switch (code) {
 	case SVM_EXIT_INTR:
 		e->kind = EXIT_EXT_INTR;
+		break;
+	case SVM_EXIT_NMI:
+		e->kind = EXIT_NMI;
+		break;
+	case SVM_EXIT_MONITOR:
+		exit_insn(e, INSN_MONITOR);
+		break;
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED:
+		exit_insn(e, INSN_MWAIT);
+		break;
+	case SVM_EXIT_RDPMC:
+		exit_insn(e, INSN_RDPMC);
+		break;
+	case SVM_EXIT_WBINVD:
+		exit_insn(e, INSN_WBINVD);
+		v->next_rip = next_rip(c, LEN_WBINVD);
+		break;
+	case SVM_EXIT_INVD:
+		exit_insn(e, INSN_INVD);
+		v->next_rip = next_rip(c, LEN_INVD);
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = EXIT_TRIPLE_FAULT;

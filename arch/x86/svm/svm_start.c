@@ -93,4 +93,5 @@ const struct virt_ops svm_virt_ops = {
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_want_irq_window  = svm_vcpu_want_irq_window,
 	.vcpu_event_pending    = svm_vcpu_event_pending,
+	.vcpu_cpl              = svm_vcpu_cpl,
 };
