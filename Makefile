@@ -48,7 +48,7 @@ HV_C := \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/ioapic.c drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/memmap.c vmm/page_alloc.c \
-	vmm/vm.c vmm/sched.c vmm/exit.c vmm/intercept.c vmm/hypercall.c vmm/virq.c \
+	vmm/vm.c vmm/sched.c vmm/exit.c vmm/intercept.c vmm/nmi_test.c vmm/hypercall.c vmm/virq.c \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \

@@ -28,11 +28,9 @@ typedef void (*irq_handler)(uint8_t vector);
 void irq_set_handler(uint8_t vector, irq_handler fn);
 void irq_dispatch(uint8_t vector);
 
-/* Host NMIs (vector 2): counted, and passed to a hook if one is set. It
- * runs in NMI context: it may not log or take a lock. A guest never sees
- * a host NMI; both backends exit on one and run this handler. */
-typedef void (*nmi_hook)(void);
-void nmi_set_hook(nmi_hook fn);
+/* Host NMIs (vector 2) taken so far. The handler only counts them: an
+ * NMI is the platform's (a watchdog, a test) and needs no answer. A
+ * guest never sees one: both backends exit on it and run the host's. */
 uint64_t nmi_count(void);
 
 /* Where the fault dump resolves return addresses. */

@@ -72,12 +72,6 @@ void irq_dispatch(uint8_t vector)
 }
 
 static volatile uint64_t nmis;
-static nmi_hook nmi_fn;
-
-void nmi_set_hook(nmi_hook fn)
-{
-	nmi_fn = fn;
-}
 
 uint64_t nmi_count(void)
 {
@@ -91,8 +85,6 @@ void trap_dispatch(struct trap_frame *tf)
 	 * [SDM 3A 6.7.1]. */
 	if (tf->vector == VEC_NMI) {
 		nmis++;
-		if (nmi_fn)
-			nmi_fn();
 		return;
 	}
 	if (tf->vector < NR_EXCEPTIONS)
