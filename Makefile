@@ -138,8 +138,11 @@ GUEST_C   := guest-stub/main.c guest-stub/hypercall.c guest-stub/idt.c \
 	guest-stub/mode_net_hoard.c guest-stub/mode_hypercall_fuzz.c \
 	guest-stub/mode_net_abuse.c guest-stub/mode_slot_write.c \
 	guest-stub/mode_spy.c guest-stub/mode_spin_cli.c guest-stub/mode_spin_dark.c guest-stub/hostile.c \
+	guest-stub/mode_insn_probe.c guest-stub/mode_cr8_mask.c \
+	guest-stub/mode_cr0_write.c guest-stub/mode_nmi_probe.c \
+	guest-stub/mode_user_hypercall.c \
 	guest-stub/net_dev.c $(GUEST_NET_C)
-GUEST_ASM := guest-stub/entry.asm
+GUEST_ASM := guest-stub/entry.asm guest-stub/probe.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
 # puts .text.entry first and checks).
 GUEST_OBJ := $(GUEST_ASM:guest-stub/%.asm=$(GUEST_DIR)/obj/%.o) \

@@ -6,6 +6,7 @@
 #include "guest-stub/cpu.h"
 #include "guest-stub/idt.h"
 #include "guest-stub/print.h"
+#include "guest-stub/probe.h"
 #include "vmm/hypercall_abi.h"
 
 #define IDT_VECTORS     256
@@ -51,10 +52,22 @@ uint64_t idt_irq_count(uint8_t vector)
 	return irq_count[vector];
 }
 
-void trap_dispatch(uint64_t vector, const struct trap_frame *f)
+void trap_dispatch(uint64_t vector, struct trap_frame *f)
 {
 	if (vector >= EXC_VECTORS) {
 		irq_count[vector]++;    /* no EOI: injected directly, no APIC */
+		return;
+	}
+	/* A probe (probe.asm) expects a fault: back to it, at CPL 0 on its
+	 * own stack, whatever the fault interrupted. */
+	if (probe_resume_rip) {
+		probe_vector = vector;
+		probe_fault_rip = f->rip;
+		f->rip = probe_resume_rip;
+		f->rsp = probe_resume_rsp;
+		f->cs = GUEST_SEL_CODE;
+		f->ss = GUEST_SEL_DATA;
+		probe_resume_rip = 0;
 		return;
 	}
 	print("exception %lu at RIP 0x%lx error 0x%lx\n", vector, f->rip,

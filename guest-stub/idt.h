@@ -22,6 +22,6 @@ void idt_init(void);
 /* Interrupts taken on 'vector' (32..255) since boot. */
 uint64_t idt_irq_count(uint8_t vector);
 
-void trap_dispatch(uint64_t vector, const struct trap_frame *f);
+void trap_dispatch(uint64_t vector, struct trap_frame *f);
 
 #endif

@@ -21,5 +21,14 @@ __attribute__((noreturn)) void mode_spy_released(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spy_revoked(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spin_cli(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spin_dark(void);
+/* Intercepted instructions and events (docs/guest-stub.md, "Intercept
+ * modes"). */
+__attribute__((noreturn)) void mode_cr8_mask(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_mwait(void);
+__attribute__((noreturn)) void mode_cache_flush(void);
+__attribute__((noreturn)) void mode_rdpmc(void);
+__attribute__((noreturn)) void mode_nmi_probe(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_cr0_write(void);
+__attribute__((noreturn)) void mode_user_hypercall(void);
 
 #endif
