@@ -58,49 +58,27 @@ static inline void lidt(const struct desc_ptr *p)
 	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
 }
 
-static inline uint64_t read_cr3(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr3(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static inline uint64_t read_cr0(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr0(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
+/* MOV to and from CR0, CR3 and CR8 (the task priority, bits 3:0 [SDM
+ * 3A 10.8.6.1]). */
+#define DEFINE_CR(n)                                                    \
+	static inline uint64_t read_cr##n(void)                         \
+	{                                                               \
+		uint64_t v;                                             \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_cr##n(uint64_t v)                      \
+	{                                                               \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR(0)
+DEFINE_CR(3)
+DEFINE_CR(8)
+#undef DEFINE_CR
 
 static inline void clts(void)
 {
 	__asm__ volatile("clts" : : : "memory");
-}
-
-/* CR8 is the task-priority register, bits 3:0 [SDM 3A 10.8.6.1]. */
-static inline uint64_t read_cr8(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr8(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr8" : : "r"(v) : "memory");
 }
 
 static inline struct desc_ptr sgdt(void)

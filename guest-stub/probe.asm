@@ -102,31 +102,22 @@ to_user:
 
 ; HC_CONSOLE_WRITE of user_text from CPL 3. Refused, it faults on the
 ; hypercall instruction; let through, the UD2 after it brings us back.
-global probe_user_vmcall
-global probe_user_vmcall_insn
-probe_user_vmcall:
+%macro USER_HYPERCALL 1
+global probe_user_%1
+global probe_user_%1_insn
+probe_user_%1:
 	lea	r8, [.user]
 	jmp	to_user
 .user:
 	mov	eax, HC_CONSOLE_WRITE
 	lea	rdi, [user_text]
 	mov	esi, user_text_len
-probe_user_vmcall_insn:
-	vmcall
+probe_user_%1_insn:
+	%1
 	ud2
-
-global probe_user_vmmcall
-global probe_user_vmmcall_insn
-probe_user_vmmcall:
-	lea	r8, [.user]
-	jmp	to_user
-.user:
-	mov	eax, HC_CONSOLE_WRITE
-	lea	rdi, [user_text]
-	mov	esi, user_text_len
-probe_user_vmmcall_insn:
-	vmmcall
-	ud2
+%endmacro
+	USER_HYPERCALL vmcall
+	USER_HYPERCALL vmmcall
 
 section .rodata
 user_text:	db "this hypercall came from CPL 3", 10

@@ -72,6 +72,13 @@ struct vm_exit {
 	};
 };
 
+/* For the backends' decoders: an EXIT_INSN exit. */
+static inline void vm_exit_insn(struct vm_exit *e, enum exit_insn insn)
+{
+	e->kind = EXIT_INSN;
+	e->insn = insn;
+}
+
 /* --- the backend as a whole -------------------------------------------- */
 /* Report what this CPU offers and choose the backend (VT-x, else AMD-V);
  * false, with a log line saying so, when it has neither in usable form. */

@@ -82,4 +82,13 @@ TESTS = [
          timeout=150),
 ]
 
-TESTS += [_svm(t) for t in TESTS]
+
+
+def _svm_quirks(t):
+    # QEMU 7.2's TCG exits on INVD with WBINVD's exit code (0x89).
+    t["expect"] = [e.replace(r"flush: INVD at", r"flush: (INVD|WBINVD) at")
+                   for e in t["expect"]]
+    return t
+
+
+TESTS += [_svm_quirks(_svm(t)) for t in TESTS]

@@ -30,12 +30,6 @@ static uint8_t io_size(uint64_t info)
 	return 4;
 }
 
-static void exit_insn(struct vm_exit *e, enum exit_insn insn)
-{
-	e->kind = EXIT_INSN;
-	e->insn = insn;
-}
-
 void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmcb *c = v->vmcb;
@@ -65,21 +59,21 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		e->kind = EXIT_NMI;
 		break;
 	case SVM_EXIT_MONITOR:
-		exit_insn(e, INSN_MONITOR);
+		vm_exit_insn(e, INSN_MONITOR);
 		break;
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_ARMED:
-		exit_insn(e, INSN_MWAIT);
+		vm_exit_insn(e, INSN_MWAIT);
 		break;
 	case SVM_EXIT_RDPMC:
-		exit_insn(e, INSN_RDPMC);
+		vm_exit_insn(e, INSN_RDPMC);
 		break;
 	case SVM_EXIT_WBINVD:
-		exit_insn(e, INSN_WBINVD);
+		vm_exit_insn(e, INSN_WBINVD);
 		v->next_rip = next_rip(c, LEN_WBINVD);
 		break;
 	case SVM_EXIT_INVD:
-		exit_insn(e, INSN_INVD);
+		vm_exit_insn(e, INSN_INVD);
 		v->next_rip = next_rip(c, LEN_INVD);
 		break;
 	case SVM_EXIT_SHUTDOWN:

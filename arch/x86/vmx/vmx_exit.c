@@ -54,12 +54,6 @@ static void reinject_vectoring(void)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
 }
 
-static void exit_insn(struct vm_exit *e, enum exit_insn insn)
-{
-	e->kind = EXIT_INSN;
-	e->insn = insn;
-}
-
 void vmx_exit_decode(struct vcpu *v, struct vm_exit *e)
 {
 	uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
@@ -89,19 +83,19 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e)
 		break;
 	}
 	case REASON_MONITOR:
-		exit_insn(e, INSN_MONITOR);
+		vm_exit_insn(e, INSN_MONITOR);
 		break;
 	case REASON_MWAIT:
-		exit_insn(e, INSN_MWAIT);
+		vm_exit_insn(e, INSN_MWAIT);
 		break;
 	case REASON_RDPMC:
-		exit_insn(e, INSN_RDPMC);
+		vm_exit_insn(e, INSN_RDPMC);
 		break;
 	case REASON_WBINVD:
-		exit_insn(e, INSN_WBINVD);
+		vm_exit_insn(e, INSN_WBINVD);
 		break;
 	case REASON_INVD:
-		exit_insn(e, INSN_INVD);
+		vm_exit_insn(e, INSN_INVD);
 		break;
 	case REASON_EXT_INTR:
 		e->kind = EXIT_EXT_INTR;
