@@ -68,6 +68,11 @@ int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
 	return 0;
 }
 
+bool ioapic_present(void)
+{
+	return ioapic != NULL;
+}
+
 void ioapic_mask(uint8_t pin)
 {
 	if (!ioapic || pin >= npins)

@@ -27,6 +27,9 @@ int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
 
 void ioapic_mask(uint8_t pin);
 
+/* Whether ioapic_init() found one. */
+bool ioapic_present(void);
+
 /* IOAPIC_LEVEL/IOAPIC_ACTIVE_LOW for the MPS INTI flags of an ACPI
  * interrupt source override; a field that "conforms to the bus" keeps
  * its value in 'dflt' [ACPI 6.4 Table 5.26]. */

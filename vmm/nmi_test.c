@@ -24,6 +24,9 @@ int nmi_test_arm(uint32_t ms)
 
 	if (!acpi_irq_override(0, &gsi, &inti))
 		gsi = PIT_PIN_DEFAULT;
+	/* Without a NIC nobody has set the I/O APIC up yet. */
+	if (!ioapic_present() && ioapic_init(IOAPIC_DEFAULT_BASE))
+		return -1;
 	pit_ch0_oneshot(ms);
 	return gsi > 0xff ? -1 : ioapic_route((uint8_t)gsi, NMI_VECTOR,
 					      IOAPIC_NMI, apic_id);
