@@ -42,13 +42,15 @@ HV_C := \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
-	arch/x86/svm/svm_cr4.c \
+	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
+	arch/x86/svm/svm_guest_insn.c \
 	arch/x86/guest_boot.c arch/x86/vcpu_state.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
 	drivers/pic.c \
 	vmm/main.c vmm/config.c vmm/image.c vmm/memmap.c vmm/page_alloc.c \
-	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/hypercall.c \
+	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
+	vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
@@ -145,8 +147,11 @@ GUEST_C   := guest-stub/main.c guest-stub/hypercall.c guest-stub/idt.c \
 	guest-stub/mode_net_abuse.c guest-stub/mode_slot_write.c \
 	guest-stub/mode_spy.c guest-stub/mode_spin_cli.c guest-stub/mode_spin_dark.c guest-stub/hostile.c \
 	guest-stub/mode_cpu_state.c \
+	guest-stub/mode_insn_probe.c guest-stub/mode_cr8_mask.c \
+	guest-stub/mode_cr0_write.c guest-stub/mode_nmi_probe.c \
+	guest-stub/mode_user_hypercall.c \
 	guest-stub/net_dev.c $(GUEST_NET_C)
-GUEST_ASM := guest-stub/entry.asm
+GUEST_ASM := guest-stub/entry.asm guest-stub/probe.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
 # puts .text.entry first and checks).
 GUEST_OBJ := $(GUEST_ASM:guest-stub/%.asm=$(GUEST_DIR)/obj/%.o) \
@@ -295,7 +300,8 @@ unit_page_alloc_SRC := vmm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
-unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
+unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
+	arch/x86/svm/svm_guest_insn.c
 unit_guest_msr_SRC  := vmm/guest_msr.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c

@@ -63,8 +63,14 @@ int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
 	ioapic_write((uint8_t)(IOAPIC_REDTBL(pin) + 1),
 		     (uint32_t)apic_id << REDIR_DEST_SHIFT);
 	ioapic_write((uint8_t)IOAPIC_REDTBL(pin),
-		     vector | (flags & (IOAPIC_ACTIVE_LOW | IOAPIC_LEVEL)));
+		     vector | (flags & (IOAPIC_ACTIVE_LOW | IOAPIC_LEVEL |
+					IOAPIC_NMI)));
 	return 0;
+}
+
+bool ioapic_present(void)
+{
+	return ioapic != NULL;
 }
 
 void ioapic_mask(uint8_t pin)

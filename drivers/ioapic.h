@@ -12,18 +12,23 @@
 /* Redirection entry flags [82093AA 3.2.4] */
 #define IOAPIC_ACTIVE_LOW   (1u << 13)  /* polarity: 1 = low active */
 #define IOAPIC_LEVEL        (1u << 15)  /* trigger mode: 1 = level */
+#define IOAPIC_NMI          (4u << 8)   /* delivery mode NMI: the vector is ignored */
 
 /* Use the I/O APIC at 'base' and mask all its pins. -1 when nothing
  * answers there. */
 int ioapic_init(uint64_t base);
 
-/* Deliver 'pin' as 'vector' (fixed delivery, physical destination) to
- * the local APIC 'apic_id', with IOAPIC_* 'flags', unmasked. -1 before
+/* Deliver 'pin' as 'vector' (fixed delivery, or NMI with IOAPIC_NMI;
+ * physical destination) to the local APIC 'apic_id', with IOAPIC_*
+ * 'flags', unmasked. -1 before
  * ioapic_init() or for a pin the I/O APIC does not have. */
 int ioapic_route(uint8_t pin, uint8_t vector, uint32_t flags,
 		 uint8_t apic_id);
 
 void ioapic_mask(uint8_t pin);
+
+/* Whether ioapic_init() found one. */
+bool ioapic_present(void);
 
 /* IOAPIC_LEVEL/IOAPIC_ACTIVE_LOW for the MPS INTI flags of an ACPI
  * interrupt source override; a field that "conforms to the bus" keeps

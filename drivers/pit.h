@@ -8,4 +8,7 @@
  * ticks that passed. */
 uint64_t pit_measure_tsc(uint32_t ms);
 
+/* One rising edge on ISA IRQ 0, 'ms' milliseconds (1..54) from now. */
+void pit_ch0_oneshot(uint32_t ms);
+
 #endif

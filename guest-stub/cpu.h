@@ -58,12 +58,45 @@ static inline void lidt(const struct desc_ptr *p)
 	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
 }
 
-static inline uint64_t read_cr3(void)
-{
-	uint64_t v;
+/* MOV to and from CR0, CR3 and CR8 (the task priority, bits 3:0 [SDM
+ * 3A 10.8.6.1]). */
+#define DEFINE_CR(n)                                                    \
+	static inline uint64_t read_cr##n(void)                         \
+	{                                                               \
+		uint64_t v;                                             \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));       \
+		return v;                                               \
+	}                                                               \
+	static inline void write_cr##n(uint64_t v)                      \
+	{                                                               \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR(0)
+DEFINE_CR(3)
+DEFINE_CR(8)
+#undef DEFINE_CR
 
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
+static inline void clts(void)
+{
+	__asm__ volatile("clts" : : : "memory");
+}
+
+static inline struct desc_ptr sgdt(void)
+{
+	struct desc_ptr p;
+
+	__asm__ volatile("sgdt %0" : "=m"(p));
+	return p;
+}
+
+static inline void lgdt(const struct desc_ptr *p)
+{
+	__asm__ volatile("lgdt %0" : : "m"(*p) : "memory");
+}
+
+static inline void ltr(uint16_t sel)
+{
+	__asm__ volatile("ltr %0" : : "r"(sel) : "memory");
 }
 
 /* Debug registers [SDM 3B 18.2], CR2 and SWAPGS: the state

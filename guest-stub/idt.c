@@ -6,12 +6,11 @@
 #include "guest-stub/cpu.h"
 #include "guest-stub/idt.h"
 #include "guest-stub/print.h"
+#include "guest-stub/probe.h"
 #include "vmm/hypercall_abi.h"
 
 #define IDT_VECTORS     256
 #define EXC_VECTORS     32      /* 0..31 are exceptions [SDM 3A 6.3.1] */
-#define VEC_UD          6
-#define VEC_GP          13
 
 /* Gate descriptor, as two qwords [SDM 3A 6.14.1, Figure 6-8]. */
 #define GATE_OFF_LO(o)  ((o) & 0xffffull)
@@ -62,11 +61,24 @@ void trap_dispatch(uint64_t vector, struct trap_frame *f)
 		irq_count[vector]++;    /* no EOI: injected directly, no APIC */
 		return;
 	}
-	/* A probe (probe.h) expected this: resume at its end. */
+	/* An inline probe (probe.h, PROBE_ASM) expected this: resume at its
+	 * end. */
 	if ((vector == VEC_UD || vector == VEC_GP) && idt_fixup_rip) {
 		f->rip = idt_fixup_rip;
 		idt_fixup_rip = 0;
 		idt_fixup_vector = vector;
+		return;
+	}
+	/* A probe (probe.asm) expects a fault: back to it, at CPL 0 on its
+	 * own stack, whatever the fault interrupted. */
+	if (probe_resume_rip) {
+		probe_vector = vector;
+		probe_fault_rip = f->rip;
+		f->rip = probe_resume_rip;
+		f->rsp = probe_resume_rsp;
+		f->cs = GUEST_SEL_CODE;
+		f->ss = GUEST_SEL_DATA;
+		probe_resume_rip = 0;
 		return;
 	}
 	print("exception %lu at RIP 0x%lx error 0x%lx\n", vector, f->rip,

@@ -75,6 +75,20 @@ void guest_main(uint64_t ram_bytes)
 		mode_cpu_state_write(id);
 	case HC_MODE_CPU_STATE_SPY:
 		mode_cpu_state_spy(id);
+	case HC_MODE_CR8_MASK:
+		mode_cr8_mask(id);
+	case HC_MODE_MWAIT:
+		mode_mwait();
+	case HC_MODE_CACHE_FLUSH:
+		mode_cache_flush();
+	case HC_MODE_RDPMC:
+		mode_rdpmc();
+	case HC_MODE_NMI_PROBE:
+		mode_nmi_probe(id);
+	case HC_MODE_CR0_WRITE:
+		mode_cr0_write();
+	case HC_MODE_USER_HYPERCALL:
+		mode_user_hypercall();
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -23,5 +23,14 @@ __attribute__((noreturn)) void mode_spin_cli(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spin_dark(void);
 __attribute__((noreturn)) void mode_cpu_state_write(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_cpu_state_spy(const struct hc_identity *id);
+/* Intercepted instructions and events (docs/guest-stub.md, "Intercept
+ * modes"). */
+__attribute__((noreturn)) void mode_cr8_mask(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_mwait(void);
+__attribute__((noreturn)) void mode_cache_flush(void);
+__attribute__((noreturn)) void mode_rdpmc(void);
+__attribute__((noreturn)) void mode_nmi_probe(const struct hc_identity *id);
+__attribute__((noreturn)) void mode_cr0_write(void);
+__attribute__((noreturn)) void mode_user_hypercall(void);
 
 #endif

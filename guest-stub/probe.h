@@ -1,13 +1,19 @@
-/* Instructions a guest may or may not be allowed, tried: each returns 0
- * when the instruction ran, or the vector it raised (6 #UD, 13 #GP),
- * which the IDT catches and skips (idt.h, idt_fixup_rip) instead of
- * stopping the guest. */
+/* Trying instructions a guest may or may not be allowed, and coming back
+ * with the vector they raised instead of stopping the guest. Two ways:
+ * the probe_* inlines below arm a fixup at the instruction's end
+ * (idt.h, idt_fixup_rip) and return 0 or the #UD/#GP vector; probe()
+ * (guest-stub/probe.asm) runs a whole function, at any CPL, and returns
+ * whatever vector it raised: for the modes that check what the
+ * hypervisor does with the instructions it intercepts. */
 #ifndef GUEST_PROBE_H
 #define GUEST_PROBE_H
 
 #include <stdint.h>
 
 #include "guest-stub/idt.h"
+
+#define VEC_UD 6
+#define VEC_GP 13
 
 /* Arm the fixup at label 1, run 'insn', disarm. A fault leaves every
  * register the instruction would have written as it was (isr_common
@@ -59,5 +65,30 @@ static inline int probe_xgetbv(uint64_t *val)
 	*val = (uint64_t)hi << 32 | lo;
 	return (int)idt_fixup_vector;
 }
+
+/* The GDT entries probe_user_* use (mode_user_hypercall.c adds them to
+ * the GDT the hypervisor wrote, after its null, code64 and data). */
+#define USER_SEL_DATA   0x18
+#define USER_SEL_CODE   0x20
+#define USER_SEL_TSS    0x28
+
+/* Run 'fn'; the vector of the exception it raised, or -1. */
+int64_t probe(void (*fn)(void));
+/* Set by trap_dispatch when a probe catches an exception. */
+extern uint64_t probe_resume_rip, probe_resume_rsp, probe_vector,
+		probe_fault_rip;
+/* The CPL 3 stack for probe_user_*. */
+extern uint64_t probe_user_rsp;
+
+void probe_mwait(void);
+void probe_monitor(void);
+void probe_rdpmc(void);
+void probe_wbinvd(void);
+void probe_invd(void);
+/* A hypercall from CPL 3; its instruction's address, to tell a refusal
+ * (the fault is there) from a call that went through (at the UD2). */
+void probe_user_vmcall(void);
+void probe_user_vmmcall(void);
+extern const uint8_t probe_user_vmcall_insn[], probe_user_vmmcall_insn[];
 
 #endif

@@ -89,6 +89,13 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_SPIN_DARK]       = "spin_dark",
 	[CFG_MODE_CPU_STATE_WRITE] = "cpu_state_write",
 	[CFG_MODE_CPU_STATE_SPY]   = "cpu_state_spy",
+	[CFG_MODE_CR8_MASK]        = "cr8_mask",
+	[CFG_MODE_MWAIT]           = "mwait",
+	[CFG_MODE_CACHE_FLUSH]     = "cache_flush",
+	[CFG_MODE_RDPMC]           = "rdpmc",
+	[CFG_MODE_NMI_PROBE]       = "nmi_probe",
+	[CFG_MODE_CR0_WRITE]       = "cr0_write",
+	[CFG_MODE_USER_HYPERCALL]  = "user_hypercall",
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };

@@ -10,7 +10,7 @@
 
 #define CFG_MAX_VMS        16
 #define CFG_NAME_MAX       15          /* characters, not counting the NUL */
-#define CFG_ERR_MAX        256         /* reason text, NUL included */
+#define CFG_ERR_MAX        512         /* reason text, NUL included: the test_mode list is long */
 #define CFG_LINE_MAX       255         /* characters, not counting the newline */
 #define CFG_PATH_MAX       63          /* image path, not counting the NUL */
 
@@ -50,6 +50,13 @@ enum cfg_test_mode {
 	CFG_MODE_SPIN_DARK,          /* spins without a single exit */
 	CFG_MODE_CPU_STATE_WRITE,    /* sets CPU state to markers */
 	CFG_MODE_CPU_STATE_SPY,      /* looks for another VM's markers */
+	CFG_MODE_CR8_MASK,           /* writes CR8 = 15, reads it back, halts */
+	CFG_MODE_MWAIT,              /* MONITOR, MWAIT: #UD expected */
+	CFG_MODE_CACHE_FLUSH,        /* WBINVD, INVD: stepped over */
+	CFG_MODE_RDPMC,              /* RDPMC: #GP expected */
+	CFG_MODE_NMI_PROBE,          /* spins while host NMIs come */
+	CFG_MODE_CR0_WRITE,          /* writes CR0 bits, then clears NE */
+	CFG_MODE_USER_HYPERCALL,     /* a hypercall from CPL 3 */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

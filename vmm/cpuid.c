@@ -28,9 +28,10 @@
 			 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | \
 			 (1u << 30) | (1u << 31))
 /* Leaf 0x80000001: no SVM (ECX bit 2; nested virtualization is not
- * offered, as VMX is hidden in leaf 1), no RDTSCP (EDX bit 27: not
- * enabled in the guest). */
-#define LX1_ECX_HIDE    (1u << 2)
+ * offered, as VMX is hidden in leaf 1), no MONITORX/MWAITX (ECX bit 29:
+ * the MONITOR and MWAIT intercepts refuse them with #UD, as MONITOR),
+ * no RDTSCP (EDX bit 27: not enabled in the guest). */
+#define LX1_ECX_HIDE    ((1u << 2) | (1u << 29))
 #define LX1_EDX_HIDE    (1u << 27)
 
 void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])

@@ -8,6 +8,7 @@
 #include "vmm/exit.h"
 #include "vmm/guest_msr.h"
 #include "vmm/hypercall.h"
+#include "vmm/intercept.h"
 #include "vmm/net.h"
 
 static void handle_cpuid(struct vm *vm)
@@ -74,6 +75,8 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 	case EXIT_IO:
 		return handle_io(vm, e) ? EXIT_RESUME : EXIT_RESCHEDULE;
 	case EXIT_HYPERCALL:
+		if (!intercept_hypercall_allowed(vm, e))
+			return EXIT_RESUME;
 		vcpu_skip_insn(vm->vcpu);
 		return hypercall(vm, now, tsc_per_ms) ? EXIT_RESCHEDULE :
 							EXIT_RESUME;
@@ -108,6 +111,12 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		vm_stop(vm, "VM entry failed: exit reason %u, qualification "
 			"0x%lx", e->raw, (unsigned long)e->qual);
 		return EXIT_RESCHEDULE;
+	case EXIT_INSN:
+		intercept_insn(vm, e);
+		return EXIT_RESUME;
+	case EXIT_NMI:
+		intercept_nmi(vm);
+		return EXIT_RESUME;
 	case EXIT_OTHER:
 		break;
 	}

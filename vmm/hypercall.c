@@ -6,8 +6,10 @@
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net.h"
+#include "vmm/nmi_test.h"
 
 #define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */
+#define NMI_TEST_MAX_MS 50     /* HC_TEST_NMI: the PIT counts to 54 ms */
 
 /* The config's test_mode values are the ABI's HC_MODE_* values. */
 _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
@@ -27,6 +29,13 @@ _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
 	       CFG_MODE_SPIN_DARK == HC_MODE_SPIN_DARK &&
 	       CFG_MODE_CPU_STATE_WRITE == HC_MODE_CPU_STATE_WRITE &&
 	       CFG_MODE_CPU_STATE_SPY == HC_MODE_CPU_STATE_SPY,
+	       CFG_MODE_CR8_MASK == HC_MODE_CR8_MASK &&
+	       CFG_MODE_MWAIT == HC_MODE_MWAIT &&
+	       CFG_MODE_CACHE_FLUSH == HC_MODE_CACHE_FLUSH &&
+	       CFG_MODE_RDPMC == HC_MODE_RDPMC &&
+	       CFG_MODE_NMI_PROBE == HC_MODE_NMI_PROBE &&
+	       CFG_MODE_CR0_WRITE == HC_MODE_CR0_WRITE &&
+	       CFG_MODE_USER_HYPERCALL == HC_MODE_USER_HYPERCALL,
 	       "test_mode values differ between config.h and the ABI");
 
 struct hc_args {
@@ -101,6 +110,14 @@ static int64_t hc_test(struct vm *vm, struct hc_args *a)
 		vm->kick_vector = (uint8_t)a->a1;
 		vm->kick_deadline = a->now + KICK_DELAY_MS * a->tsc_per_ms;
 		return 0;
+	case HC_TEST_NMI:
+		/* A host NMI is the machine's business: only the VM the
+		 * config made the NMI test's may ask for one. */
+		if (vm->cfg->test_mode != CFG_MODE_NMI_PROBE)
+			return -HC_E_NOSYS;
+		if (a->a1 < 1 || a->a1 > NMI_TEST_MAX_MS)
+			return -HC_E_INVAL;
+		return nmi_test_arm((uint32_t)a->a1) ? -HC_E_STATE : 0;
 	default:
 		return -HC_E_NOSYS;
 	}

@@ -30,6 +30,7 @@
 /* HC_TEST operations: hooks for the system tests. */
 #define HC_TEST_REPORT    1   /* RSI = key (HC_KEY_*), RDX = value: logged as "[test] NAME: key=value" */
 #define HC_TEST_KICK      2   /* RSI = vector (32..255): the hypervisor makes it pending once, later */
+#define HC_TEST_NMI       3   /* RSI = ms (1..50): a host NMI then; test_mode nmi_probe only */
 
 #define HC_KEY_IRQ_COUNT  1   /* value: how many HC_TEST_KICK interrupts arrived */
 #define HC_KEY_PROGRESS   2   /* value: a loop counter of a guest that never halts */
@@ -76,6 +77,13 @@
 #define HC_MODE_SPIN_DARK       14 /* spins for ever and never exits */
 #define HC_MODE_CPU_STATE_WRITE 15 /* sets debug, CR2, SWAPGS and syscall state to markers */
 #define HC_MODE_CPU_STATE_SPY   16 /* looks for another VM's markers in that state */
+#define HC_MODE_CR8_MASK        17 /* writes CR8 = 15, reads it back, halts */
+#define HC_MODE_MWAIT           18 /* MONITOR and MWAIT: each must raise #UD */
+#define HC_MODE_CACHE_FLUSH     19 /* WBINVD and INVD: each stepped over */
+#define HC_MODE_RDPMC           20 /* RDPMC: must raise #GP */
+#define HC_MODE_NMI_PROBE       21 /* asks for host NMIs (HC_TEST_NMI) and spins: none may reach it */
+#define HC_MODE_CR0_WRITE       22 /* changes its own CR0 bits, then clears CR0.NE: stopped */
+#define HC_MODE_USER_HYPERCALL  23 /* a hypercall from CPL 3: must raise #UD */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

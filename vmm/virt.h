@@ -44,6 +44,18 @@ enum exit_kind {
 	EXIT_IRQ_WINDOW,        /* the guest can now take an interrupt */
 	EXIT_ENTRY_FAILED,      /* the guest state was refused at entry */
 	EXIT_OTHER,             /* anything else: 'raw' names it */
+	EXIT_NMI,               /* a host NMI arrived; the host's handler has run */
+	EXIT_INSN,              /* an intercepted instruction: 'insn' names it */
+};
+
+/* The instructions both backends intercept so that vmm/ can refuse or
+ * emulate them (vmm/intercept.c, docs/security.md). */
+enum exit_insn {
+	INSN_MONITOR,           /* MONITOR (and AMD's MONITORX) */
+	INSN_MWAIT,             /* MWAIT (and MWAITX) */
+	INSN_RDPMC,
+	INSN_WBINVD,            /* WBINVD, WBNOINVD */
+	INSN_INVD,
 };
 
 struct vm_exit {
@@ -56,8 +68,16 @@ struct vm_exit {
 		struct { uint64_t gpa; bool read, write, exec; } npt;
 		struct { bool write; uint32_t msr; } msr;
 		uint8_t vector;         /* EXIT_EXT_INTR, when the backend knows it */
+		enum exit_insn insn;    /* EXIT_INSN */
 	};
 };
+
+/* For the backends' decoders: an EXIT_INSN exit. */
+static inline void vm_exit_insn(struct vm_exit *e, enum exit_insn insn)
+{
+	e->kind = EXIT_INSN;
+	e->insn = insn;
+}
 
 /* --- the backend as a whole -------------------------------------------- */
 /* Report what this CPU offers and choose the backend (VT-x, else AMD-V);
@@ -122,6 +142,8 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 void vcpu_want_irq_window(struct vcpu *v, bool on);
 /* Whether an event is already queued for the next entry. */
 bool vcpu_event_pending(struct vcpu *v);
+/* The guest's current privilege level, 0..3, as of the last exit. */
+uint8_t vcpu_cpl(struct vcpu *v);
 
 /* The MSRs a guest reads and writes as its own (vmm/msr.c): each is held
  * per VM, in the VMCS or VMCB or switched by the backend, so no value

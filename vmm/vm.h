@@ -32,6 +32,11 @@ struct vm_stats {
 	uint64_t io_unclaimed_out;
 	uint64_t msr_refused;
 	uint64_t irqs_injected;
+	/* vmm/intercept.c */
+	uint64_t insn_refused;          /* MONITOR, MWAIT, RDPMC: #UD or #GP */
+	uint64_t insn_nop;              /* WBINVD, INVD: stepped over */
+	uint64_t hypercall_user;        /* VMCALL/VMMCALL at CPL > 0: #UD */
+	uint64_t host_nmis;             /* host NMIs that arrived while it ran */
 };
 
 struct vm {

@@ -28,6 +28,11 @@ typedef void (*irq_handler)(uint8_t vector);
 void irq_set_handler(uint8_t vector, irq_handler fn);
 void irq_dispatch(uint8_t vector);
 
+/* Host NMIs (vector 2) taken so far. The handler only counts them: an
+ * NMI is the platform's (a watchdog, a test) and needs no answer. A
+ * guest never sees one: both backends exit on it and run the host's. */
+uint64_t nmi_count(void);
+
 /* Where the fault dump resolves return addresses. */
 void fault_set_image(uint64_t base, uint64_t size);
 /* Raise the CPU exception a config 'selftest' asks for. */

@@ -76,6 +76,10 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 #define CR0_ET          (1ull << 4)
 #define CR0_NW          (1ull << 29)
 #define CR0_CD          (1ull << 30)
+#define CR0_MP          (1ull << 1)
+#define CR0_EM          (1ull << 2)
+#define CR0_TS          (1ull << 3)
+#define CR0_AM          (1ull << 18)
 #define RFLAGS_IF       (1ull << 9)
 
 #define DEFINE_CR(n)                                                    \
@@ -135,6 +139,9 @@ static inline void cpu_cli(void)   { __asm__ volatile("cli" : : : "memory"); }
 static inline void cpu_sti(void)   { __asm__ volatile("sti" : : : "memory"); }
 static inline void cpu_hlt(void)   { __asm__ volatile("hlt" : : : "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+/* INT 2: run the host's NMI handler through its own IDT gate, as after
+ * a VM exit that an NMI caused [SDM 3C 28.1]. */
+static inline void cpu_int_nmi(void) { __asm__ volatile("int $2" : : : "memory"); }
 
 /* Stop this CPU for good: interrupts off, then halt (an NMI may wake it). */
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)

@@ -71,8 +71,22 @@ void irq_dispatch(uint8_t vector)
 		LOG("trap", "unexpected interrupt, vector %u", vector);
 }
 
+static volatile uint64_t nmis;
+
+uint64_t nmi_count(void)
+{
+	return nmis;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+	/* An NMI is not a fault of ours: the platform, a watchdog or a test
+	 * sent it. Count it and go on; the IRET after this unblocks NMIs
+	 * [SDM 3A 6.7.1]. */
+	if (tf->vector == VEC_NMI) {
+		nmis++;
+		return;
+	}
 	if (tf->vector < NR_EXCEPTIONS)
 		fault_dump(tf);
 	irq_dispatch((uint8_t)tf->vector);

@@ -33,6 +33,7 @@ struct virt_ops {
 	bool (*vcpu_event_pending)(struct vcpu *v);
 	uint64_t (*vcpu_msr_get)(struct vcpu *v, enum vcpu_msr m);
 	void (*vcpu_msr_set)(struct vcpu *v, enum vcpu_msr m, uint64_t val);
+	uint8_t (*vcpu_cpl)(struct vcpu *v);
 };
 
 extern const struct virt_ops vmx_virt_ops;      /* arch/x86/vmx/ */

@@ -109,3 +109,8 @@ void vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
 {
 	ops->vcpu_msr_set(v, m, val);
 }
+
+uint8_t vcpu_cpl(struct vcpu *v)
+{
+	return ops->vcpu_cpl(v);
+}

@@ -1,8 +1,9 @@
-/* Host tests for arch/x86/svm/svm_cr4.c: decoding MOV to CR4, and the
- * emulation over a fake guest RAM with the guest's own 4-level page
- * tables: the bits a guest may write (the VT-x set), the ones that stop
- * it, #GP for clearing PAE in long mode, the register from decode
- * assists when the CPU has them. */
+/* Host tests for arch/x86/svm/svm_cr4.c and svm_cr0.c: decoding MOV to
+ * CR4 and CR0, and the emulation over a fake guest RAM with the guest's
+ * own 4-level page tables: the bits a guest may write (the VT-x set),
+ * the ones that stop it, #GP for clearing PAE in long mode and for CR0
+ * bits 63:32, CLTS, the register from decode assists when the CPU has
+ * them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,17 +95,17 @@ static void test_decode(void **state)
 	static const uint8_t read[] = { 0x0f, 0x20, 0xe0 };
 	unsigned gpr = 99;
 
-	assert_int_equal(svm_decode_mov_to_cr4(rax, 3, &gpr), 3);
+	assert_int_equal(svm_decode_mov_to_cr(rax, 3, 4, &gpr), 3);
 	assert_int_equal(gpr, 0);
-	assert_int_equal(svm_decode_mov_to_cr4(r8, 4, &gpr), 4);
+	assert_int_equal(svm_decode_mov_to_cr(r8, 4, 4, &gpr), 4);
 	assert_int_equal(gpr, 8);
-	assert_int_equal(svm_decode_mov_to_cr4(rsp, 3, &gpr), 3);
+	assert_int_equal(svm_decode_mov_to_cr(rsp, 3, 4, &gpr), 3);
 	assert_int_equal(gpr, 4);
-	assert_int_equal(svm_decode_mov_to_cr4(cr12, 4, &gpr), -1);
-	assert_int_equal(svm_decode_mov_to_cr4(cr3, 3, &gpr), -1);
-	assert_int_equal(svm_decode_mov_to_cr4(read, 3, &gpr), -1);
-	assert_int_equal(svm_decode_mov_to_cr4(rax, 2, &gpr), -1);
-	assert_int_equal(svm_decode_mov_to_cr4(r8, 3, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(cr12, 4, 4, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(cr3, 3, 4, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(read, 3, 4, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(rax, 2, 4, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(r8, 3, 4, &gpr), -1);
 }
 
 static void test_allowed_write(void **state)
@@ -175,6 +176,89 @@ static void test_decode_assists(void **state)
 	assert_int_equal(vmcb.rip, CODE + 3);
 }
 
+static void test_decode_cr0(void **state)
+{
+	static const uint8_t rax[] = { 0x0f, 0x22, 0xc0 };
+	static const uint8_t r9[] = { 0x41, 0x0f, 0x22, 0xc1 };
+	static const uint8_t cr8[] = { 0x44, 0x0f, 0x22, 0xc0 };
+	unsigned gpr = 99;
+
+	assert_int_equal(svm_decode_mov_to_cr(rax, 3, 0, &gpr), 3);
+	assert_int_equal(gpr, 0);
+	assert_int_equal(svm_decode_mov_to_cr(r9, 4, 0, &gpr), 4);
+	assert_int_equal(gpr, 9);
+	assert_int_equal(svm_decode_mov_to_cr(rax, 3, 4, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(cr8, 4, 0, &gpr), -1);
+	assert_int_equal(svm_decode_mov_to_cr(cr8, 4, 8, &gpr), 4);
+}
+
+#define CR0_ENTRY (CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG)
+
+static void cr0_setup(void)
+{
+	vmcb.exit_code = SVM_EXIT_CR0_WRITE;
+	vmcb.cr0 = CR0_ENTRY;
+}
+
+static void test_cr0_guest_bits(void **state)
+{
+	static const uint8_t insn[] = { 0x0f, 0x22, 0xc3 };        /* rbx */
+
+	cr0_setup();
+	code(insn, sizeof(insn));
+	vcpu.regs.rbx = (CR0_ENTRY & ~CR0_WP) | CR0_MP | CR0_EM | CR0_TS |
+			CR0_AM;
+	assert_true(svm_cr0_write(&vcpu));
+	assert_int_equal(vmcb.cr0, vcpu.regs.rbx);
+	assert_int_equal(vmcb.rip, CODE + 3);
+	assert_int_equal(gp_injected, 0);
+}
+
+static void test_cr0_host_bits_refused(void **state)
+{
+	static const uint8_t insn[] = { 0x0f, 0x22, 0xc0 };
+	/* Clearing PE, NE or PG, setting CD or NW: each stops the VM, as
+	 * the VT-x guest/host mask does. */
+	static const uint64_t vals[] = {
+		CR0_ENTRY & ~CR0_PE, CR0_ENTRY & ~CR0_NE, CR0_ENTRY & ~CR0_PG,
+		CR0_ENTRY | CR0_CD, CR0_ENTRY | CR0_NW,
+	};
+
+	cr0_setup();
+	code(insn, sizeof(insn));
+	for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		vcpu.regs.rax = vals[i];
+		assert_false(svm_cr0_write(&vcpu));
+		assert_int_equal(vmcb.cr0, CR0_ENTRY);
+		assert_int_equal(vmcb.rip, CODE);
+	}
+	/* Bits 63:32: the guest's own #GP, nothing written. */
+	vcpu.regs.rax = CR0_ENTRY | 1ull << 32;
+	assert_true(svm_cr0_write(&vcpu));
+	assert_int_equal(gp_injected, 1);
+	assert_int_equal(vmcb.cr0, CR0_ENTRY);
+	assert_int_equal(vmcb.rip, CODE);
+}
+
+static void test_cr0_clts_and_lmsw(void **state)
+{
+	static const uint8_t clts[] = { 0x0f, 0x06 };
+	static const uint8_t lmsw[] = { 0x0f, 0x01, 0xf0 };        /* lmsw ax */
+
+	cr0_setup();
+	vmcb.cr0 |= CR0_TS;
+	code(clts, sizeof(clts));
+	assert_true(svm_cr0_write(&vcpu));
+	assert_int_equal(vmcb.cr0, CR0_ENTRY);
+	assert_int_equal(vmcb.rip, CODE + 2);
+	/* LMSW is not emulated: the VM stops. */
+	vmcb.rip = CODE;
+	code(lmsw, sizeof(lmsw));
+	vcpu.regs.rax = CR0_PE | CR0_TS;
+	assert_false(svm_cr0_write(&vcpu));
+	assert_int_equal(vmcb.cr0, CR0_ENTRY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +268,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clear_pae_in_long_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_instruction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decode_assists, setup, teardown),
+		cmocka_unit_test(test_decode_cr0),
+		cmocka_unit_test_setup_teardown(test_cr0_guest_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cr0_host_bits_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cr0_clts_and_lmsw, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

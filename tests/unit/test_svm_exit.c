@@ -145,11 +145,40 @@ static void test_simple_kinds(void **state)
 	assert_int_equal(decode(SVM_EXIT_INTR, 0, 0).kind, EXIT_EXT_INTR);
 	assert_int_equal(decode(SVM_EXIT_SHUTDOWN, 0, 0).kind, EXIT_TRIPLE_FAULT);
 	assert_int_equal(decode(SVM_EXIT_INVALID, 0, 0).kind, EXIT_ENTRY_FAILED);
-	/* INVD, say: unexpected, so the VM stops, naming the code. */
-	struct vm_exit e = decode(0x76, 0, 0);
+	assert_int_equal(decode(SVM_EXIT_NMI, 0, 0).kind, EXIT_NMI);
+	/* XSETBV, say: unexpected, so the VM stops, naming the code. */
+	struct vm_exit e = decode(0x8d, 0, 0);
 
 	assert_int_equal(e.kind, EXIT_OTHER);
-	assert_int_equal(e.raw, 0x76);
+	assert_int_equal(e.raw, 0x8d);
+}
+
+/* The instructions vmm/intercept.c refuses or steps over: each decoded
+ * to its name; only those it steps over get a next RIP. */
+static void test_intercepted_insns(void **state)
+{
+	static const struct { uint64_t code; enum exit_insn insn; uint64_t len; }
+	cases[] = {
+		{ SVM_EXIT_MONITOR,     INSN_MONITOR, 0 },
+		{ SVM_EXIT_MWAIT,       INSN_MWAIT,   0 },
+		{ SVM_EXIT_MWAIT_ARMED, INSN_MWAIT,   0 },
+		{ SVM_EXIT_RDPMC,       INSN_RDPMC,   0 },
+		{ SVM_EXIT_WBINVD,      INSN_WBINVD,  2 },     /* 0F 09 */
+		{ SVM_EXIT_INVD,        INSN_INVD,    2 },     /* 0F 08 */
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vm_exit e = decode(cases[i].code, 0, 0);
+
+		assert_int_equal(e.kind, EXIT_INSN);
+		assert_int_equal(e.insn, cases[i].insn);
+		assert_int_equal(vcpu.next_rip, cases[i].len ? RIP + cases[i].len : 0);
+	}
+	/* With NRIP save the CPU's next RIP wins (a WBNOINVD is 3 bytes). */
+	svm_cfg.nrips = true;
+	vmcb.next_rip = RIP + 3;
+	decode(SVM_EXIT_WBINVD, 0, 0);
+	assert_int_equal(vcpu.next_rip, RIP + 3);
 }
 
 static void test_vintr_withdraws_the_request(void **state)
@@ -185,6 +214,7 @@ int main(void)
 		cmocka_unit_test_setup(test_npf, setup),
 		cmocka_unit_test_setup(test_msr, setup),
 		cmocka_unit_test_setup(test_simple_kinds, setup),
+		cmocka_unit_test_setup(test_intercepted_insns, setup),
 		cmocka_unit_test_setup(test_vintr_withdraws_the_request, setup),
 		cmocka_unit_test_setup(test_reinjection, setup),
 	};

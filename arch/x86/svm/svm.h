@@ -49,13 +49,28 @@ bool svm_probe(void);
 /* svm_exit.c: the exit that just happened, in vendor-neutral terms. */
 void svm_exit_decode(struct vcpu *v, struct vm_exit *e);
 
-/* svm_cr4.c: emulate the MOV to CR4 that just exited; false when the
- * guest may not write that value (or the instruction cannot be read):
- * the VM is then stopped like any unexpected exit. */
+/* svm_cr0.c, svm_cr4.c: emulate the write to CR0 (MOV, CLTS) or CR4
+ * (MOV) that just exited; false when the guest may not write that value
+ * or the instruction cannot be read or is not emulated: the VM is then
+ * stopped like any unexpected exit. */
+bool svm_cr0_write(struct vcpu *v);
 bool svm_cr4_write(struct vcpu *v);
-/* Decode [REX] 0F 22 /r with reg = 4 from 'n' bytes: its length and the
- * source register (0 = RAX ... 15 = R15), or -1. */
-int svm_decode_mov_to_cr4(const uint8_t *b, unsigned n, unsigned *gpr);
+
+/* svm_guest_insn.c: the exiting instruction's bytes, from guest memory
+ * at its RIP through the guest's page tables and the nested table: up
+ * to 'n', fewer where a page is not mapped. */
+unsigned svm_fetch_insn(struct vcpu *v, uint8_t *b, unsigned n);
+/* Decode [REX] 0F 22 /r with reg (and REX.R) = 'cr' from 'n' bytes: its
+ * length and the source register (0 = RAX ... 15 = R15), or -1. */
+int svm_decode_mov_to_cr(const uint8_t *b, unsigned n, unsigned cr,
+			 unsigned *gpr);
+/* The exiting MOV to 'cr': the value it writes and the RIP after it,
+ * from decode assists when the CPU has them, else from its bytes.
+ * False when the instruction is not such a MOV or cannot be read. */
+bool svm_mov_to_cr_source(struct vcpu *v, unsigned cr, uint64_t *val,
+			  uint64_t *next);
+/* General register 'gpr' of the guest (RSP lives in the VMCB). */
+uint64_t *svm_gpr(struct vcpu *v, unsigned gpr);
 
 /* svm_npt.c */
 uint64_t svm_npt_root(const struct npt *npt);
@@ -74,6 +89,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e);
 struct guest_regs *svm_vcpu_regs(struct vcpu *v);
 void svm_vcpu_skip_insn(struct vcpu *v);
 bool svm_vcpu_event_pending(struct vcpu *v);
+uint8_t svm_vcpu_cpl(struct vcpu *v);
 bool svm_vcpu_can_take_irq(struct vcpu *v);
 void svm_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
 void svm_vcpu_inject_exception(struct vcpu *v, uint8_t vector,

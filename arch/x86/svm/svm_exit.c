@@ -7,13 +7,15 @@
 #include "lib/string.h"
 
 /* Lengths of the instructions whose exits vmm/ steps over, without
- * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, RDMSR 0F 32 and WRMSR
- * 0F 30. A guest that adds a
- * prefix only confuses itself: RIP lands inside its own instruction. */
+ * prefixes: CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, RDMSR 0F 32, WRMSR
+ * 0F 30, INVD 0F 08, WBINVD 0F 09. A guest that adds a prefix only
+ * confuses itself: RIP lands inside its own instruction. */
 #define LEN_CPUID    2
 #define LEN_HLT      1
 #define LEN_VMMCALL  3
 #define LEN_MSR      2
+#define LEN_INVD     2
+#define LEN_WBINVD   2
 
 static uint64_t next_rip(const struct vmcb *c, uint64_t len)
 {
@@ -53,6 +55,27 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	switch (code) {
 	case SVM_EXIT_INTR:
 		e->kind = EXIT_EXT_INTR;
+		break;
+	case SVM_EXIT_NMI:
+		e->kind = EXIT_NMI;
+		break;
+	case SVM_EXIT_MONITOR:
+		vm_exit_insn(e, INSN_MONITOR);
+		break;
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED:
+		vm_exit_insn(e, INSN_MWAIT);
+		break;
+	case SVM_EXIT_RDPMC:
+		vm_exit_insn(e, INSN_RDPMC);
+		break;
+	case SVM_EXIT_WBINVD:
+		vm_exit_insn(e, INSN_WBINVD);
+		v->next_rip = next_rip(c, LEN_WBINVD);
+		break;
+	case SVM_EXIT_INVD:
+		vm_exit_insn(e, INSN_INVD);
+		v->next_rip = next_rip(c, LEN_INVD);
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = EXIT_TRIPLE_FAULT;

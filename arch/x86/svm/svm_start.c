@@ -96,4 +96,5 @@ const struct virt_ops svm_virt_ops = {
 	.vcpu_event_pending    = svm_vcpu_event_pending,
 	.vcpu_msr_get          = svm_vcpu_msr_get,
 	.vcpu_msr_set          = svm_vcpu_msr_set,
+	.vcpu_cpl              = svm_vcpu_cpl,
 };

@@ -13,20 +13,25 @@
 #define PAT_DEFAULT    0x0007040600070406ull
 
 /* Everything a guest could use to reach the host or leave its box exits:
- * physical interrupts, CPUID, HLT, every port (IOPM all ones), every MSR
+ * physical interrupts and NMIs (a host NMI must not go through the
+ * guest's IDT), CPUID, HLT, every port (IOPM all ones), every MSR
  * (MSRPM all ones), the SVM instructions (VMRUN must be intercepted
- * [APM 2 15.5.1]), INVD (it would drop the host's dirty cache lines),
- * task switches, shutdown (a triple fault), and what CPUID hides from
- * the guest (RDTSCP, MONITOR/MWAIT, XSETBV), and writes to CR4, of which
- * a guest gets the bits VT-x leaves it (svm_cr4.c). Exceptions and the
- * other CRs are the guest's own business under nested paging. */
-#define INTERCEPT3 (ICPT_INTR | ICPT_INIT | ICPT_CPUID | ICPT_RSM | \
-		    ICPT_INVD | ICPT_HLT | ICPT_INVLPGA | ICPT_IOIO_PROT | \
-		    ICPT_MSR_PROT | ICPT_TASK_SWITCH | ICPT_FERR_FREEZE | \
-		    ICPT_SHUTDOWN)
+ * [APM 2 15.5.1]), INVD and WBINVD (the host's caches), RDPMC (the
+ * host's counters; CR4.PCE is the guest's), task switches, shutdown (a
+ * triple fault), what CPUID hides from the guest (RDTSCP, MONITOR/MWAIT,
+ * XSETBV), and writes to CR0 and CR4, of which a guest gets the bits
+ * VT-x leaves it (svm_cr0.c, svm_cr4.c). Exceptions and the other CRs
+ * are the guest's own business under nested paging. */
+#define INTERCEPT3 (ICPT_INTR | ICPT_NMI | ICPT_INIT | ICPT_RDPMC | \
+		    ICPT_CPUID | ICPT_RSM | ICPT_INVD | ICPT_HLT | \
+		    ICPT_INVLPGA | ICPT_IOIO_PROT | ICPT_MSR_PROT | \
+		    ICPT_TASK_SWITCH | ICPT_FERR_FREEZE | ICPT_SHUTDOWN)
 #define INTERCEPT4 (ICPT_VMRUN | ICPT_VMMCALL | ICPT_VMLOAD | ICPT_VMSAVE | \
 		    ICPT_STGI | ICPT_CLGI | ICPT_SKINIT | ICPT_RDTSCP | \
-		    ICPT_MONITOR | ICPT_MWAIT | ICPT_MWAIT_ARMED | ICPT_XSETBV)
+		    ICPT_WBINVD | ICPT_MONITOR | ICPT_MWAIT | \
+		    ICPT_MWAIT_ARMED | ICPT_XSETBV)
+/* CR write intercepts: bits 31:16 of the CR vector, one per CR. */
+#define ICPT_CR_WRITE(n)  (1u << (16 + (n)))
 
 /* What the VMCB and VMLOAD/VMSAVE do not switch: x87/SSE and DR0-DR3.
  * VMRUN and #VMEXIT swap CR2, DR6 and DR7 with the VMCB; VMLOAD and
@@ -54,7 +59,8 @@ static uint32_t asid_of(uint16_t id)
 
 static void setup_controls(struct vmcb *c, struct npt *npt, uint16_t id)
 {
-	c->intercept_cr = 1u << (16 + 4);      /* CR4 writes (svm_cr4.c) */
+	/* CR0 and CR4 writes (svm_cr0.c, svm_cr4.c) */
+	c->intercept_cr = ICPT_CR_WRITE(0) | ICPT_CR_WRITE(4);
 	c->intercept_dr = 0;
 	c->intercept_exc = 0;
 	c->intercept3 = INTERCEPT3;
@@ -150,10 +156,25 @@ void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 	page_free(pa, (uint64_t)(uintptr_t)v, 1);
 }
 
+/* A write to CR0 or CR4 that the guest may make, emulated: VT-x never
+ * exits for one, so vmm/ never sees it. */
+static bool cr_write_emulated(struct vcpu *v)
+{
+	switch (v->vmcb->exit_code) {
+	case SVM_EXIT_CR0_WRITE:
+		return svm_cr0_write(v);
+	case SVM_EXIT_CR4_WRITE:
+		return svm_cr4_write(v);
+	default:
+		return false;
+	}
+}
+
 /* SVM has no preemption timer: the LAPIC timer, armed for the budget,
- * ends the entry with a physical-interrupt exit. A MOV to CR4 the guest
- * may make is emulated here and the guest resumed, as VT-x never exits
- * for one. */
+ * ends the entry with a physical-interrupt exit. A CR write the guest
+ * may make is emulated here and the guest resumed. A host NMI that
+ * exited has been taken by the host's IDT by the time svm_enter
+ * returns: GIF held it pending until STGI [APM 2 15.17]. */
 void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 {
 	struct vmcb *c = v->vmcb;
@@ -176,7 +197,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		c->tlb_control = TLB_CONTROL_NONE;
 		svm_exit_decode(v, e);
 		now = rdtsc();
-		if (c->exit_code != SVM_EXIT_CR4_WRITE || !svm_cr4_write(v))
+		if (!cr_write_emulated(v))
 			break;
 		/* Paging bits may have changed: drop the guest's TLB. */
 		c->tlb_control = flush_asid();
@@ -218,6 +239,11 @@ void svm_vcpu_skip_insn(struct vcpu *v)
 bool svm_vcpu_event_pending(struct vcpu *v)
 {
 	return v->vmcb->event_inj & EVT_VALID;
+}
+
+uint8_t svm_vcpu_cpl(struct vcpu *v)
+{
+	return v->vmcb->cpl & 3;
 }
 
 /* An external interrupt can be taken when RFLAGS.IF is set and no STI or

@@ -14,6 +14,7 @@
 #define ICPT_SMI           (1u << 2)
 #define ICPT_INIT          (1u << 3)
 #define ICPT_VINTR         (1u << 4)
+#define ICPT_RDPMC         (1u << 15)
 #define ICPT_CPUID         (1u << 18)
 #define ICPT_RSM           (1u << 19)
 #define ICPT_INVD          (1u << 22)
@@ -66,16 +67,23 @@
 #define EVT_ERROR_SHIFT        32
 
 /* Exit codes [APM 2 Appendix C]. */
+#define SVM_EXIT_CR0_WRITE     0x010
 #define SVM_EXIT_CR4_WRITE     0x014
 #define SVM_EXIT_INTR          0x060
 #define SVM_EXIT_NMI           0x061
 #define SVM_EXIT_VINTR         0x064
+#define SVM_EXIT_RDPMC         0x06f
 #define SVM_EXIT_CPUID         0x072
+#define SVM_EXIT_INVD          0x076
 #define SVM_EXIT_HLT           0x078
 #define SVM_EXIT_IOIO          0x07b
 #define SVM_EXIT_MSR           0x07c
 #define SVM_EXIT_SHUTDOWN      0x07f
 #define SVM_EXIT_VMMCALL       0x081
+#define SVM_EXIT_WBINVD        0x089
+#define SVM_EXIT_MONITOR       0x08a
+#define SVM_EXIT_MWAIT         0x08b
+#define SVM_EXIT_MWAIT_ARMED   0x08c
 #define SVM_EXIT_NPF           0x400
 #define SVM_EXIT_INVALID       ((uint64_t)-1)
 

@@ -32,13 +32,18 @@ uint64_t vmcs_read_checked(enum vmcs_field f);
 
 #define PROC_INTR_WINDOW_EXITING    (1u << 2)
 #define PROC_HLT_EXITING            (1u << 7)
+#define PROC_MWAIT_EXITING          (1u << 10)
+#define PROC_RDPMC_EXITING          (1u << 11)
 #define PROC_CR3_LOAD_EXITING       (1u << 15)
 #define PROC_CR3_STORE_EXITING      (1u << 16)
+#define PROC_USE_TPR_SHADOW         (1u << 21)
 #define PROC_UNCOND_IO_EXITING      (1u << 24)
+#define PROC_MONITOR_EXITING        (1u << 29)
 #define PROC_SECONDARY_CONTROLS     (1u << 31)
 
 #define PROC2_ENABLE_EPT            (1u << 1)
 #define PROC2_ENABLE_VPID           (1u << 5)
+#define PROC2_WBINVD_EXITING        (1u << 6)
 #define PROC2_UNRESTRICTED_GUEST    (1u << 7)
 
 /* VM-exit controls [SDM 3C 25.7.1]. */
@@ -60,6 +65,7 @@ uint64_t vmcs_read_checked(enum vmcs_field f);
 #define INTR_INFO_TYPE_MASK         (7u << 8)
 #define INTR_INFO_ERROR_VALID       (1u << 11)
 #define INTR_TYPE_EXT_INTR          0u
+#define INTR_TYPE_NMI               2u
 #define INTR_TYPE_HW_EXCEPTION      3u
 
 /* Guest interruptibility state [SDM 3C 25.4.2, Table 25-3]. */

@@ -25,6 +25,7 @@
 	X(HOST_GS_SEL,                   0x0c0a)                        \
 	X(HOST_TR_SEL,                   0x0c0c)                        \
 	/* B.2.1 64-bit control fields */                               \
+	X(VIRTUAL_APIC_PAGE_ADDR,        0x2012)                        \
 	X(EPT_POINTER,                   0x201a)                        \
 	/* B.2.2 64-bit read-only data fields */                        \
 	X(GUEST_PHYS_ADDR,               0x2400)                        \
@@ -47,6 +48,7 @@
 	X(ENTRY_INTR_INFO,               0x4016)                        \
 	X(ENTRY_EXCEPTION_ERROR,         0x4018)                        \
 	X(ENTRY_INSN_LEN,                0x401a)                        \
+	X(TPR_THRESHOLD,                 0x401c)                        \
 	X(PROC_BASED_CTLS2,              0x401e)                        \
 	/* B.3.2 32-bit read-only data fields */                        \
 	X(VM_INSN_ERROR,                 0x4400)                        \

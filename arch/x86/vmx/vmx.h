@@ -28,6 +28,7 @@ enum vmx_result vmx_root_leave(struct page_alloc *pa, uint64_t region);
 
 struct vcpu {
 	uint64_t          vmcs;         /* physical address of the VMCS */
+	uint64_t          vapic;        /* its virtual-APIC page: the guest's TPR */
 	bool              launched;     /* VMRESUME from now on */
 	uint16_t          vpid;
 	uint32_t          proc;         /* current primary controls */
@@ -55,6 +56,7 @@ void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e);
 struct guest_regs *vmx_vcpu_regs(struct vcpu *v);
 void vmx_vcpu_skip_insn(struct vcpu *v);
 bool vmx_vcpu_event_pending(struct vcpu *v);
+uint8_t vmx_vcpu_cpl(struct vcpu *v);
 bool vmx_vcpu_can_take_irq(struct vcpu *v);
 void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
 void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector,

@@ -6,17 +6,23 @@
 #include "lib/string.h"
 
 /* Basic exit reasons [SDM 3C Appendix C]. */
+#define REASON_EXCEPTION_NMI     0
 #define REASON_EXT_INTR          1
 #define REASON_TRIPLE_FAULT      2
 #define REASON_INTR_WINDOW       7
 #define REASON_CPUID             10
 #define REASON_HLT               12
+#define REASON_INVD              13
+#define REASON_RDPMC             15
 #define REASON_VMCALL            18
 #define REASON_IO                30
 #define REASON_RDMSR             31
 #define REASON_WRMSR             32
+#define REASON_MWAIT             36
+#define REASON_MONITOR           39
 #define REASON_EPT_VIOLATION     48
 #define REASON_PREEMPTION_TIMER  52
+#define REASON_WBINVD            54
 #define REASON_ENTRY_FAILURE     (1u << 31)
 #define REASON_BASIC_MASK        0xffffu
 
@@ -67,6 +73,30 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e)
 	reinject_vectoring();
 
 	switch (e->raw) {
+	case REASON_EXCEPTION_NMI: {
+		/* The exception bitmap is 0, so only a host NMI gets here
+		 * [SDM 3C 26.2]; the caller runs the host's handler. */
+		uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+
+		e->kind = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT ==
+			  INTR_TYPE_NMI ? EXIT_NMI : EXIT_OTHER;
+		break;
+	}
+	case REASON_MONITOR:
+		vm_exit_insn(e, INSN_MONITOR);
+		break;
+	case REASON_MWAIT:
+		vm_exit_insn(e, INSN_MWAIT);
+		break;
+	case REASON_RDPMC:
+		vm_exit_insn(e, INSN_RDPMC);
+		break;
+	case REASON_WBINVD:
+		vm_exit_insn(e, INSN_WBINVD);
+		break;
+	case REASON_INVD:
+		vm_exit_insn(e, INSN_INVD);
+		break;
 	case REASON_EXT_INTR:
 		e->kind = EXIT_EXT_INTR;
 		e->vector = (uint8_t)(vmcs_read32(VMCS_EXIT_INTR_INFO) &

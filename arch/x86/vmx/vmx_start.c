@@ -55,18 +55,29 @@ static bool compute_controls(void)
 	 * controls make DR7 and IA32_DEBUGCTL the guest's own: saved on
 	 * exit, loaded on entry [SDM 3C 25.7.1, 25.8.1]; without them (the
 	 * TRUE_* MSRs allow that) every exit's DR7 = 0x400 [SDM 3C 28.5.1]
-	 * is what the guest gets back. */
+	 * is what the guest gets back. A host NMI exits instead of going
+	 * through the guest's IDT [SDM 3C 26.2]. The TPR shadow keeps CR8
+	 * per vCPU, in its virtual-APIC page: without it a MOV to CR8
+	 * writes the physical local APIC's TPR and can mask every host
+	 * interrupt [SDM 3C 30.3]. MONITOR/MWAIT (CPUID hides them; a deep
+	 * MWAIT would stop the preemption timer [SDM 3C 26.5.1]), RDPMC (the
+	 * host's counters) and WBINVD (the host's caches) exit too; INVD
+	 * always does [SDM 3C 26.1.2]. */
 	return adjust("pin-based", tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			  MSR_IA32_VMX_PINBASED_CTLS,
-		      PIN_EXT_INTR_EXITING | PIN_PREEMPTION_TIMER, &c->pin) &&
+		      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
+		      PIN_PREEMPTION_TIMER, &c->pin) &&
 	       adjust("processor-based", tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			  MSR_IA32_VMX_PROCBASED_CTLS,
 		      PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
+		      PROC_USE_TPR_SHADOW | PROC_MWAIT_EXITING |
+		      PROC_RDPMC_EXITING | PROC_MONITOR_EXITING |
 		      PROC_SECONDARY_CONTROLS, &c->proc) &&
 	       allowed("processor-based", tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			   MSR_IA32_VMX_PROCBASED_CTLS, PROC_INTR_WINDOW_EXITING) &&
 	       adjust("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
-		      PROC2_ENABLE_EPT | PROC2_ENABLE_VPID, &c->proc2) &&
+		      PROC2_ENABLE_EPT | PROC2_ENABLE_VPID |
+		      PROC2_WBINVD_EXITING, &c->proc2) &&
 	       adjust("VM-exit", tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			  MSR_IA32_VMX_EXIT_CTLS,
 		      EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE |
@@ -126,4 +137,5 @@ const struct virt_ops vmx_virt_ops = {
 	.vcpu_event_pending    = vmx_vcpu_event_pending,
 	.vcpu_msr_get          = vmx_vcpu_msr_get,
 	.vcpu_msr_set          = vmx_vcpu_msr_set,
+	.vcpu_cpl              = vmx_vcpu_cpl,
 };

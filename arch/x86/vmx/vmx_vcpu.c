@@ -67,6 +67,11 @@ static void setup_controls(struct vcpu *v, struct npt *npt)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write16(VMCS_VPID, v->vpid);
 	vmcs_write64(VMCS_EPT_POINTER, vmx_npt_eptp(npt));
+	/* The TPR shadow: MOV to and from CR8 use VTPR, byte 0x80 of this
+	 * vCPU's own zeroed page, and never the local APIC. Threshold 0:
+	 * no TPR-below-threshold exit, ever [SDM 3C 30.3, 27.2.1.1]. */
+	vmcs_write64(VMCS_VIRTUAL_APIC_PAGE_ADDR, v->vapic);
+	vmcs_write32(VMCS_TPR_THRESHOLD, 0);
 
 	/* The guest may not clear the CR0/CR4 bits VMX operation needs:
 	 * owning them makes such a write exit [SDM 3C 25.6.6]. It reads
@@ -162,15 +167,21 @@ struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
 {
 	uint64_t page = page_alloc(pa, 1, PAGE_SIZE);
 	uint64_t vmcs = page_alloc(pa, 1, PAGE_SIZE);
+	uint64_t vapic = page_alloc(pa, 1, PAGE_SIZE);
 	struct vcpu *v = (struct vcpu *)(uintptr_t)page;
 	enum vmx_result r;
 
-	if (!page || !vmcs) {
+	if (!page || !vmcs || !vapic) {
 		if (page)
 			page_free(pa, page, 1);
+		if (vmcs)
+			page_free(pa, vmcs, 1);
+		if (vapic)
+			page_free(pa, vapic, 1);
 		return NULL;
 	}
 	v->vmcs = vmcs;
+	v->vapic = vapic;
 	v->npt = npt;
 	v->vpid = id + 1;               /* VPID 0 is the host's */
 	v->regs.rdi = entry->rdi;
@@ -196,6 +207,7 @@ void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 	vcpu_state_forget(&v->state);
 	vmclear(v->vmcs);
 	page_free(pa, v->vmcs, 1);
+	page_free(pa, v->vapic, 1);
 	page_free(pa, (uint64_t)(uintptr_t)v, 1);
 }
 
@@ -233,6 +245,11 @@ void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 	 * vmm/virt.h promises for EXIT_EXT_INTR. */
 	if (e->kind == EXIT_EXT_INTR)
 		irq_dispatch(e->vector);
+	/* A host NMI exited: NMIs stay blocked until the next IRET [SDM 3C
+	 * 28.1]. Run the host's NMI handler through its own IDT gate, whose
+	 * IRET unblocks them. */
+	if (e->kind == EXIT_NMI)
+		cpu_int_nmi();
 }
 
 struct guest_regs *vmx_vcpu_regs(struct vcpu *v)
@@ -258,6 +275,13 @@ bool vmx_vcpu_event_pending(struct vcpu *v)
 {
 	vmx_vcpu_load(v);
 	return vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+}
+
+/* The CPL is SS.DPL, access-rights bits 6:5 [SDM 3C 25.4.1]. */
+uint8_t vmx_vcpu_cpl(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	return (uint8_t)((vmcs_read32(VMCS_GUEST_SS_AR) >> 5) & 3);
 }
 
 /* An external interrupt can be injected when RFLAGS.IF is set and no STI
