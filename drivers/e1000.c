@@ -15,9 +15,9 @@
 #include "lib/string.h"
 
 /* Descriptor stores must reach memory before the tail write that hands
- * them to the NIC. x86 keeps stores in order for WB and UC memory, so
- * only the compiler has to be stopped from reordering. */
-#define barrier() __asm__ volatile("" : : : "memory")
+ * them to the NIC: only the compiler has to be stopped from reordering
+ * (compiler_barrier). */
+#define barrier() compiler_barrier()
 
 #define EERD_SPINS      100000
 #define RESET_WAIT_MS   10

@@ -82,7 +82,10 @@ void hv_main(struct boot_info *bi)
 	virt = virt_probe(&bi->pages);
 	report_memory(bi);
 	acpi_report(bi->rsdp);
-	fault_selftest(bi->cfg.selftest);
+	if (bi->cfg.selftest == CFG_SELFTEST_PAGE_FAULT)
+		fault_selftest_page_fault();
+	else if (bi->cfg.selftest == CFG_SELFTEST_INVALID_OPCODE)
+		fault_selftest_invalid_opcode();
 
 	if (virt)
 		run_guests(bi);

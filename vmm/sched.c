@@ -4,7 +4,6 @@
  * is runnable the CPU sleeps with the LAPIC timer set for the earliest
  * guest timer. */
 #include "arch/x86/arch.h"
-#include "drivers/lapic.h"
 #include "lib/console.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall_abi.h"
@@ -82,8 +81,7 @@ static void idle(const struct vm *vms, uint32_t n, uint64_t now)
 	/* With a NIC, wake up to poll it even if its interrupt never comes. */
 	if (limit && (!wait || limit < wait))
 		wait = limit;
-	lapic_timer_oneshot(wait);
-	__asm__ volatile("sti; hlt; cli" : : : "memory");
+	cpu_idle(wait);
 }
 
 /* Run one VM until its slice ends or it gives up the CPU. */

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
-#include "vmm/config.h"
+#include "drivers/lapic.h"
 #include "vmm/memmap.h"
 #include "vmm/page_alloc.h"
 
@@ -23,6 +23,14 @@ void idt_init(void);
 int paging_init(struct page_alloc *pa, const struct mm_region *map,
 		size_t n);
 
+/* Sleep until an interrupt, or until 'tsc_ticks' from now (0: no
+ * timer); return with interrupts off. */
+static inline void cpu_idle(uint64_t tsc_ticks)
+{
+	lapic_timer_oneshot(tsc_ticks);
+	cpu_sti_hlt_cli();
+}
+
 /* Interrupt handlers, by vector (32..255). */
 typedef void (*irq_handler)(uint8_t vector);
 void irq_set_handler(uint8_t vector, irq_handler fn);
@@ -35,8 +43,10 @@ uint64_t nmi_count(void);
 
 /* Where the fault dump resolves return addresses. */
 void fault_set_image(uint64_t base, uint64_t size);
-/* Raise the CPU exception a config 'selftest' asks for. */
-void fault_selftest(enum cfg_selftest which);
+/* Raise a CPU exception on purpose (the config's 'selftest'): each
+ * should end in the fault dump. */
+void fault_selftest_page_fault(void);
+void fault_selftest_invalid_opcode(void);
 /* Say "flipvisor: halted", drain the UART and stop this CPU for good. */
 void hv_halt(void) __attribute__((noreturn));
 /* Print a message, a backtrace and halt. For broken invariants only. */

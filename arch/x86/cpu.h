@@ -143,6 +143,30 @@ static inline void cpu_pause(void) { __asm__ volatile("pause"); }
  * a VM exit that an NMI caused [SDM 3C 28.1]. */
 static inline void cpu_int_nmi(void) { __asm__ volatile("int $2" : : : "memory"); }
 
+/* Wait for an interrupt with interrupts on, and return with them off.
+ * STI's one-instruction shadow [SDM 2B STI] keeps an interrupt from
+ * landing between it and HLT, where it would be taken and the HLT would
+ * then sleep past it. */
+static inline void cpu_sti_hlt_cli(void)
+{
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
+/* Let a pending interrupt in through the host's IDT: one instruction
+ * with interrupts on (the NOP inside STI's shadow), then off again. */
+static inline void cpu_irq_window(void)
+{
+	__asm__ volatile("sti; nop; cli" : : : "memory");
+}
+
+/* #UD on purpose (the exception self-test). */
+static inline void cpu_ud2(void) { __asm__ volatile("ud2"); }
+
+/* Keep the compiler from moving memory accesses across this point; x86
+ * keeps stores in order for WB and UC memory [SDM 3A 9.2.2], so device
+ * rings need no more. */
+static inline void compiler_barrier(void) { __asm__ volatile("" : : : "memory"); }
+
 /* Stop this CPU for good: interrupts off, then halt (an NMI may wake it). */
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
@@ -194,6 +218,43 @@ static inline struct desc_ptr sidt(void)
 static inline void lidt(const struct desc_ptr *p)
 {
 	__asm__ volatile("lidt %0" : : "m"(*p));
+}
+
+/* Load the GDT at 'p', then CS with a far return (long mode has no far
+ * jump to an immediate address) and the data segments with plain moves. */
+static inline void lgdt_reload(const struct desc_ptr *p, uint16_t cs,
+			       uint16_t ds)
+{
+	__asm__ volatile("lgdt %0\n\t"
+			 "movzwq %1, %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %k2, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 : : "m"(*p), "r"(cs), "r"((uint32_t)ds)
+			 : "rax", "memory");
+}
+
+/* XCR0 [SDM 2C XGETBV, XSETBV]: CR4.OSXSAVE must be set. */
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)), "c"(0));
 }
 
 static inline void ltr(uint16_t sel)

@@ -105,19 +105,16 @@ void panic(const char *fmt, ...)
 	hv_halt();
 }
 
-void fault_selftest(enum cfg_selftest which)
+void fault_selftest_page_fault(void)
 {
-	switch (which) {
-	case CFG_SELFTEST_PAGE_FAULT:
-		LOG("selftest", "reading an unmapped address; expect #PF");
-		/* Canonical but outside the identity map (paging.c). */
-		(void)*(volatile uint64_t *)0x00007fff00000000ull;
-		break;
-	case CFG_SELFTEST_INVALID_OPCODE:
-		LOG("selftest", "executing ud2; expect #UD");
-		__asm__ volatile("ud2");
-		break;
-	case CFG_SELFTEST_NONE:
-		break;
-	}
+	LOG("selftest", "reading an unmapped address; expect #PF");
+	/* Canonical but outside the identity map (paging.c). */
+	(void)*(volatile uint64_t *)0x00007fff00000000ull;
 }
+
+void fault_selftest_invalid_opcode(void)
+{
+	LOG("selftest", "executing ud2; expect #UD");
+	cpu_ud2();
+}
+

@@ -31,26 +31,11 @@ struct __attribute__((packed)) tss64 {
 static struct tss64 tss;
 static uint64_t gdt[5] __attribute__((aligned(16)));
 
-/* Long mode has no far jump to an immediate address: reload CS with a
- * far return, then the data segments with plain moves. */
 static void gdt_load(void)
 {
 	struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
 
-	__asm__ volatile("lgdt %0\n\t"
-			 "pushq %1\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "movl %2, %%eax\n\t"
-			 "movl %%eax, %%ds\n\t"
-			 "movl %%eax, %%es\n\t"
-			 "movl %%eax, %%ss\n\t"
-			 "movl %%eax, %%fs\n\t"
-			 "movl %%eax, %%gs\n\t"
-			 : : "m"(p), "i"(SEL_CODE64), "i"(SEL_DATA)
-			 : "rax", "memory");
+	lgdt_reload(&p, SEL_CODE64, SEL_DATA);
 }
 
 int gdt_init(struct page_alloc *pa)

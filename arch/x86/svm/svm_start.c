@@ -30,19 +30,16 @@ static uint64_t alloc_all_ones(struct page_alloc *pa, uint64_t pages)
  * saves [SDM 1 13.3]. */
 static void clamp_xcr0(void)
 {
-	uint64_t cr4 = read_cr4();
-	uint32_t lo, hi;
+	uint64_t cr4 = read_cr4(), xcr0;
 
 	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE))
 		return;
 	write_cr4(cr4 | CR4_OSXSAVE);
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	if (((uint64_t)hi << 32 | lo) != XCR0_X87_SSE)
-		__asm__ volatile("xsetbv" : : "a"((uint32_t)XCR0_X87_SSE),
-				 "d"(0), "c"(0));
+	xcr0 = xgetbv0();
+	if (xcr0 != XCR0_X87_SSE)
+		xsetbv0(XCR0_X87_SSE);
 	LOG("svm", "XCR0 0x%lx -> 0x%lx: guests get x87 and SSE state only",
-	    (unsigned long)((uint64_t)hi << 32 | lo),
-	    (unsigned long)XCR0_X87_SSE);
+	    (unsigned long)xcr0, (unsigned long)XCR0_X87_SSE);
 	write_cr4(cr4);
 }
 

@@ -213,7 +213,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		return;
 	/* The interrupt is still pending in the LAPIC: let the host's IDT
 	 * take it, one instruction with interrupts on [APM 2 15.21.1]. */
-	__asm__ volatile("sti; nop; cli" : : : "memory");
+	cpu_irq_window();
 	if (rdtsc() >= deadline)
 		e->kind = EXIT_TIMESLICE;
 }
