@@ -44,11 +44,11 @@ HV_C := \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_guest_insn.c \
-	arch/x86/guest_boot.c arch/x86/vcpu_state.c \
+	vmm/guest_boot.c arch/x86/vcpu_state.c \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
 	drivers/pic.c \
-	vmm/main.c vmm/config.c vmm/image.c vmm/memmap.c vmm/page_alloc.c \
+	vmm/main.c vmm/config.c vmm/image.c mm/memmap.c mm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
 	vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
@@ -288,15 +288,15 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Any header change rebuilds the tests: they are small.
-UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop linux_boot guest_msr
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
-unit_memmap_SRC     := vmm/memmap.c
-unit_page_alloc_SRC := vmm/page_alloc.c
+unit_memmap_SRC     := mm/memmap.c
+unit_page_alloc_SRC := mm/page_alloc.c
 unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
@@ -346,7 +346,7 @@ fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
-	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
+	vmm/vuart.c mm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc

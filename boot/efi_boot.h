@@ -5,7 +5,7 @@
 #include <efi.h>
 
 #include "vmm/boot_info.h"
-#include "vmm/memmap.h"
+#include "mm/memmap.h"
 
 #define CFG_FILE_MAX (64 * 1024)
 #define EFI_PATH_MAX CFG_PATH_MAX      /* characters of a file's path */

@@ -18,7 +18,7 @@
 
 #include "drivers/e1000_regs.h"
 #include "drivers/intx.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 
 #define E1000_RX_BUF_SIZE   2048     /* RCTL.BSIZE: the most DMA'd per frame */
 #define E1000_TX_BUF_SIZE   2048     /* driver-owned, one per descriptor */

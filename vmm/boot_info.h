@@ -8,8 +8,8 @@
 
 #include "vmm/config.h"
 #include "vmm/image.h"
-#include "vmm/memmap.h"
-#include "vmm/page_alloc.h"
+#include "mm/memmap.h"
+#include "mm/page_alloc.h"
 
 struct boot_info {
 	uint64_t           image_base;  /* where the firmware loaded us */

@@ -71,7 +71,7 @@
 
 /* --- Where things go in a Linux VM's RAM (GPA 0 = start of its RAM).
  * 0x1000-0x4FFF hold the identity page tables and GDT the arch code
- * writes for every VM (arch/x86/guest_boot.c); the rest is ours. */
+ * writes for every VM (vmm/guest_boot.c); the rest is ours. */
 #define LB_ZERO_PAGE_GPA       0x7000ull
 #define LB_CMDLINE_GPA         0x8000ull
 #define LB_CMDLINE_MAX         4095          /* characters: a 4 KiB slot */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/config.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/vm.h"
 
 /* Bring up the NIC and the frame pool for these VMs. false: no network

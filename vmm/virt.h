@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
+
+/* The most vCPUs a backend keeps bookkeeping for (one per VM). */
+#define VIRT_MAX_VCPUS 16
 
 struct vcpu;            /* backend-private: a VMCS and its bookkeeping */
 struct npt;             /* backend-private: a nested page table (EPT or NPT) */

@@ -1,15 +1,18 @@
 /* Building a VM from its [vm NAME] section. */
 #include <stdarg.h>
 
-#include "arch/x86/guest_boot.h"
 #include "guest-stub/guest_image.h"
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "vmm/guest_boot.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/image.h"
 #include "vmm/net.h"
 #include "vmm/vm.h"
+
+_Static_assert(CFG_MAX_VMS <= VIRT_MAX_VCPUS,
+	       "more VMs than the backends keep vCPUs for");
 
 #define MIB   (1ull << 20)
 #define SZ_2M (2 * MIB)

@@ -8,7 +8,7 @@
 
 #include "vmm/config.h"
 #include "vmm/image.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/virt.h"
 #include "vmm/vuart.h"
 

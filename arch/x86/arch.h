@@ -7,8 +7,8 @@
 
 #include "arch/x86/cpu.h"
 #include "drivers/lapic.h"
-#include "vmm/memmap.h"
-#include "vmm/page_alloc.h"
+#include "mm/memmap.h"
+#include "mm/page_alloc.h"
 
 struct boot_info;
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "arch/x86/pt.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 
 struct npt {
 	struct pt          pt;

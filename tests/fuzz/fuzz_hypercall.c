@@ -40,7 +40,7 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/net.h"
 #include "vmm/netpath.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/vm.h"
 
 /* 3 VMs of 2 MiB, 2 MiB aligned, and the pool */

@@ -3,13 +3,13 @@
 #include <string.h>
 
 #include "arch/x86/arch.h"
-#include "arch/x86/guest_boot.h"
+#include "vmm/guest_boot.h"
 #include "drivers/e1000.h"
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/hv_fakes.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/virt.h"
 
 /* The guest image vm_create copies in: a few bytes are enough. */

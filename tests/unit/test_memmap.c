@@ -1,4 +1,4 @@
-/* Host tests for vmm/memmap.c: sorting, merging, overlap precedence, the
+/* Host tests for mm/memmap.c: sorting, merging, overlap precedence, the
  * owned block carved out of loader memory as boot does it, the entries
  * dropped or cut, the queries, a realistic OVMF map, and a few hundred
  * random maps checked byte by byte against the definition "each address
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/memmap.h"
+#include "mm/memmap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

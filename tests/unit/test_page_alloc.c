@@ -1,4 +1,4 @@
-/* Host tests for vmm/page_alloc.c. The "physical" block is an aligned
+/* Host tests for mm/page_alloc.c. The "physical" block is an aligned
  * host buffer, whose own addresses the allocator hands out. Every refused
  * call is checked to change nothing: not the counters, not one bit of the
  * bitmap. */
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,7 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/vcpu_state.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/virt.h"
 
 /* MSRs [APM 2 15.30]. */

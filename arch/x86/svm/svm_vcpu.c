@@ -7,7 +7,6 @@
 #include "drivers/lapic.h"
 #include "lib/console.h"
 #include "lib/string.h"
-#include "vmm/config.h"
 
 /* The PAT's power-on value: what the guest would find [APM 2 7.8.2]. */
 #define PAT_DEFAULT    0x0007040600070406ull
@@ -45,7 +44,7 @@
  * ASID 1 + id, wrapped when the CPU has fewer ASIDs than VMs (QEMU's TCG
  * has 16, ASID 0 included): then the ASID is flushed whenever it changes
  * hands. */
-static struct vcpu *asid_owner[CFG_MAX_VMS + 1];
+static struct vcpu *asid_owner[VIRT_MAX_VCPUS + 1];
 
 static uint8_t flush_asid(void)
 {

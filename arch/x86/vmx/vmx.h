@@ -9,7 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vcpu_state.h"
 #include "arch/x86/vmx/vmx_insn.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 #include "vmm/virt.h"
 
 /* Control values computed once from the capability MSRs. */

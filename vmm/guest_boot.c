@@ -1,8 +1,8 @@
 /* A guest starts directly in 64-bit mode (docs/hypercalls.md, "Entry
  * state"): the hypervisor writes an identity map of the guest's RAM in
  * 2 MiB pages and a flat GDT into low guest memory [SDM 3A 4.5, 3.4.5]. */
-#include "arch/x86/guest_boot.h"
 #include "lib/string.h"
+#include "vmm/guest_boot.h"
 #include "vmm/hypercall_abi.h"
 
 #define PTE_P       (1ull << 0)

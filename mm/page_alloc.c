@@ -3,7 +3,7 @@
 #include <stdbool.h>
 
 #include "lib/string.h"
-#include "vmm/page_alloc.h"
+#include "mm/page_alloc.h"
 
 static bool page_used(const struct page_alloc *pa, uint64_t i)
 {

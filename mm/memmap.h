@@ -1,8 +1,8 @@
 /* The physical memory map, in the hypervisor's own terms. Boot code turns
  * the firmware's map into mm_region entries; this pure-C file sorts them,
  * resolves overlaps and answers questions about them. */
-#ifndef VMM_MEMMAP_H
-#define VMM_MEMMAP_H
+#ifndef MM_MEMMAP_H
+#define MM_MEMMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* Memory map normalization. Firmware maps are unsorted, may overlap and
  * split one kind of memory into many pieces; the hypervisor wants one
  * sorted list with a single type per byte. */
-#include "vmm/memmap.h"
+#include "mm/memmap.h"
 
 static const char *const type_names[MM_NR_TYPES] = {
 	[MM_USABLE]   = "usable",

@@ -2,8 +2,8 @@
  * memory it took from the firmware. A bitmap at the start of the block
  * records which pages are in use. Pure C; addresses are physical, which
  * in the hypervisor's identity map are also its virtual addresses. */
-#ifndef VMM_PAGE_ALLOC_H
-#define VMM_PAGE_ALLOC_H
+#ifndef MM_PAGE_ALLOC_H
+#define MM_PAGE_ALLOC_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* The x86 state a guest-stub starts in: page tables and a GDT written
  * into its RAM, and the register values that go with them. */
-#ifndef ARCH_X86_GUEST_BOOT_H
-#define ARCH_X86_GUEST_BOOT_H
+#ifndef VMM_GUEST_BOOT_H
+#define VMM_GUEST_BOOT_H
 
 #include <stdint.h>
 
