@@ -95,15 +95,19 @@ static void run_slice(struct vm *vms, uint32_t n, struct vm *vm,
 	struct vm_exit e;
 
 	while (vm->state == VM_RUNNABLE && now < end) {
-		uint64_t budget = end - now, next;
+		uint64_t budget = end - now, next, entry;
 
 		/* Come back in time for the earliest guest timer too. */
 		next = next_deadline(vms, n);
 		if (next && next > now && next - now < budget)
 			budget = next - now;
 		virq_deliver(vm);
+		entry = rdtsc();
 		vcpu_run(vm->vcpu, budget < MIN_BUDGET ? MIN_BUDGET : budget, &e);
 		now = rdtsc();
+		/* Only this counts as its own time: not our exit handling,
+		 * polling or printing, nor the other VMs' slices. */
+		vm_ran(vm, entry, now);
 		action = exit_handle(vm, &e, now, tsc_per_ms);
 		net_poll(now);
 		if (action == EXIT_RESCHEDULE && e.kind != EXIT_TIMESLICE)

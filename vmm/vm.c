@@ -20,6 +20,35 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 	return (void *)(uintptr_t)(vm->ram_hpa + gpa);
 }
 
+/* Asleep, a VM chose not to run: that counts as its own time, or a VM
+ * that takes its reclaim interrupt, ignores it and halts would never
+ * reach its deadline and keep its slots for ever. Waiting while runnable
+ * does not count: it could not answer. */
+uint64_t vm_own_time(const struct vm *vm, uint64_t now)
+{
+	if (vm->state == VM_HALTED && now > vm->halted_at)
+		return vm->own_ticks + (now - vm->halted_at);
+	return vm->own_ticks;
+}
+
+void vm_ran(struct vm *vm, uint64_t entry, uint64_t exit)
+{
+	if (exit > entry)
+		vm->own_ticks += exit - entry;
+}
+
+void vm_sleep(struct vm *vm, uint64_t now)
+{
+	vm->state = VM_HALTED;
+	vm->halted_at = now;
+}
+
+void vm_wake(struct vm *vm, uint64_t now)
+{
+	vm->own_ticks = vm_own_time(vm, now);
+	vm->state = VM_RUNNABLE;
+}
+
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	      struct page_alloc *pa)
 {
