@@ -51,7 +51,7 @@ HV_C := \
 	vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
-	lib/fmt.c lib/console.c lib/string.c
+	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
 
@@ -199,7 +199,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop netpath_clock
+	guest_net netpath demux netpath_stop netpath_clock console_queue
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := vmm/memmap.c
@@ -216,6 +216,7 @@ unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c
 unit_demux_SRC      := $(NETPATH_C)
 unit_netpath_stop_SRC := $(NETPATH_C)
 unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c
+unit_console_queue_SRC := lib/console_queue.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)

@@ -10,6 +10,9 @@
 #include "vmm/net.h"
 #include "vmm/vm.h"
 
+_Static_assert(CFG_NAME_MAX + 1 <= CONSOLE_NAME_MAX,
+	       "a VM's name fits the console's line prefix");
+
 #define MIB   (1ull << 20)
 #define SZ_2M (2 * MIB)
 
@@ -60,7 +63,7 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	vm->id = id;
 	vm->cfg = cfg;
 	vm->ram_bytes = (uint64_t)cfg->memory_mib * MIB;
-	vuart_init(&vm->uart, cfg->name);
+	vuart_init(&vm->uart, cfg->name, id);
 
 	if (img_len > GUEST_IMAGE_MAX ||
 	    GUEST_LOAD_GPA + img_len > vm->ram_bytes) {
