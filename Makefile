@@ -137,6 +137,7 @@ GUEST_C   := guest-stub/main.c guest-stub/hypercall.c guest-stub/idt.c \
 	guest-stub/mode_net_hoard.c guest-stub/mode_hypercall_fuzz.c \
 	guest-stub/mode_net_abuse.c guest-stub/mode_slot_write.c \
 	guest-stub/mode_spy.c guest-stub/mode_spin_cli.c guest-stub/mode_spin_dark.c guest-stub/hostile.c \
+	guest-stub/mode_console_flood.c \
 	guest-stub/net_dev.c $(GUEST_NET_C)
 GUEST_ASM := guest-stub/entry.asm
 # entry.o first: _start must be the image's first byte (guest.ld also

@@ -71,6 +71,8 @@ void guest_main(uint64_t ram_bytes)
 		mode_spin_cli(id);
 	case HC_MODE_SPIN_DARK:
 		mode_spin_dark();
+	case HC_MODE_CONSOLE_FLOOD:
+		mode_console_flood(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

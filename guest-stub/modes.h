@@ -21,5 +21,6 @@ __attribute__((noreturn)) void mode_spy_released(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spy_revoked(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spin_cli(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_spin_dark(void);
+__attribute__((noreturn)) void mode_console_flood(const struct hc_identity *id);
 
 #endif

@@ -86,6 +86,7 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_SPY_REVOKED]     = "spy_revoked",
 	[CFG_MODE_SPIN_CLI]        = "spin_cli",
 	[CFG_MODE_SPIN_DARK]       = "spin_dark",
+	[CFG_MODE_CONSOLE_FLOOD]   = "console_flood",
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };

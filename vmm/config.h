@@ -47,6 +47,7 @@ enum cfg_test_mode {
 	CFG_MODE_SPY_REVOKED,        /* reads a revoked slot */
 	CFG_MODE_SPIN_CLI,           /* spins with interrupts disabled */
 	CFG_MODE_SPIN_DARK,          /* spins without a single exit */
+	CFG_MODE_CONSOLE_FLOOD,      /* broadcasts, then floods the console */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

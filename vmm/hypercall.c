@@ -24,7 +24,8 @@ _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
 	       CFG_MODE_SPY_RELEASED == HC_MODE_SPY_RELEASED &&
 	       CFG_MODE_SPY_REVOKED == HC_MODE_SPY_REVOKED &&
 	       CFG_MODE_SPIN_CLI == HC_MODE_SPIN_CLI &&
-	       CFG_MODE_SPIN_DARK == HC_MODE_SPIN_DARK,
+	       CFG_MODE_SPIN_DARK == HC_MODE_SPIN_DARK &&
+	       CFG_MODE_CONSOLE_FLOOD == HC_MODE_CONSOLE_FLOOD,
 	       "test_mode values differ between config.h and the ABI");
 
 struct hc_args {

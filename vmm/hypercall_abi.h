@@ -74,6 +74,7 @@
 #define HC_MODE_SPY_REVOKED     12 /* reads a slot the hypervisor revoked */
 #define HC_MODE_SPIN_CLI        13 /* spins for ever with interrupts disabled */
 #define HC_MODE_SPIN_DARK       14 /* spins for ever and never exits */
+#define HC_MODE_CONSOLE_FLOOD   15 /* broadcasts to fill every VM's quota, then floods the console */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

@@ -461,6 +461,21 @@ static void refusals_print(void)
 	}
 }
 
+/* The console's queue, and each VM's lines dropped because its share of
+ * it was full (vuart.c): one line, after the nic line too. */
+static void console_print(void)
+{
+	char line[CFG_MAX_VMS * (CFG_NAME_MAX + 24) + 64];
+	size_t n = fmt_snprintf(line, sizeof(line), "console: %u bytes "
+				"queued; guest lines dropped:", console_queued());
+
+	for (uint32_t i = 0; i < net.nr_vms && n < sizeof(line); i++)
+		n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu",
+				  net.vms[i].cfg->name,
+				  (unsigned long)net.vms[i].uart.dropped);
+	LOG("stats", "%s", line);
+}
+
 /* net_cost: a line per path with passes, after the nic line (where the
  * system tests' table parser ends a table). */
 static void cost_print(void)
@@ -538,5 +553,6 @@ void net_print_stats(void)
 	    (unsigned long)e.mpc, (unsigned long)e.rnbc, (unsigned long)e.irqs,
 	    e1000_rx_in_flight());
 	refusals_print();
+	console_print();
 	cost_print();                                          /* net_cost */
 }

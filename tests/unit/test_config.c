@@ -553,7 +553,7 @@ static const struct reject rejects[] = {
 	  "test_mode 'evil' is malformed (want normal, spin, bad_memory, "
 	  "triple_fault, hypercall_flood, fpu_probe, net_hoard, hypercall_fuzz, "
 	  "net_abuse, slot_write, spy_stale, spy_released, spy_revoked, "
-	  "spin_cli or spin_dark)" },
+	  "spin_cli, spin_dark or console_flood)" },
 	{ "quota over window", VM("a", 1) "rx_slots = 8\nquota_frames = 9\n", 0, 1,
 	  "[vm a] quota_frames 9 exceeds rx_slots 8" },
 	{ "quota over default window", VM("a", 1) "quota_frames = 65\n", 0, 1,
