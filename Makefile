@@ -213,10 +213,12 @@ unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
 NETPATH_C := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
-unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c
+unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c
 unit_demux_SRC      := $(NETPATH_C)
 unit_netpath_stop_SRC := $(NETPATH_C)
-unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c
+unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c
 unit_console_queue_SRC := lib/console_queue.c
 
 define unit_rule

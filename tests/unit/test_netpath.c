@@ -30,19 +30,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A broken rule in the fakes fails the running test. */
-void fk_fail(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fail_msg("%s", msg);
-	abort();        /* fail_msg does not return: for the compiler */
-}
-
 static uint32_t seed;
 
 /* Snapshots for "a refused call changes nothing". */

@@ -29,18 +29,6 @@
  * bits a byte: 111 ms, past reclaim_ms. */
 #define PRINT_256  (256 * 5 * 10 * 1000 * MS / 115200)
 
-void fk_fail(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fail_msg("%s", msg);
-	abort();
-}
-
 static int reset(void **state)
 {
 	(void)state;
