@@ -63,7 +63,8 @@ static void console_put(void *ctx, const char *s, size_t n)
 
 		while (k < n && k < PIECE_MAX && s[k] != '\n')
 			k++;
-		put_hv(s, (uint32_t)k);
+		if (k)
+			put_hv(s, (uint32_t)k);
 		if (k < n && s[k] == '\n') {
 			put_hv("\r\n", 2);
 			k++;
