@@ -55,7 +55,7 @@ HV_C := \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
 	vmm/linux_boot.c \
-	lib/fmt.c lib/console.c lib/string.c
+	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
 
@@ -150,6 +150,7 @@ GUEST_C   := guest-stub/main.c guest-stub/hypercall.c guest-stub/idt.c \
 	guest-stub/mode_insn_probe.c guest-stub/mode_cr8_mask.c \
 	guest-stub/mode_cr0_write.c guest-stub/mode_nmi_probe.c \
 	guest-stub/mode_user_hypercall.c \
+	guest-stub/mode_console_flood.c \
 	guest-stub/net_dev.c $(GUEST_NET_C)
 GUEST_ASM := guest-stub/entry.asm guest-stub/probe.asm
 # entry.o first: _start must be the image's first byte (guest.ld also
@@ -291,7 +292,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop linux_boot guest_msr
+	guest_net netpath demux netpath_stop netpath_clock console_queue \
+	linux_boot guest_msr
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -308,9 +310,13 @@ unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
 NETPATH_C := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
 	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
-unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c
+unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c
 unit_demux_SRC      := $(NETPATH_C)
 unit_netpath_stop_SRC := $(NETPATH_C)
+unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c
+unit_console_queue_SRC := lib/console_queue.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)

@@ -10,6 +10,7 @@
 #define UART_IER        1
 #define UART_DLM        1       /* divisor latch high (DLAB=1) */
 #define UART_FCR        2
+#define UART_IIR        2       /* read */
 #define UART_LCR        3
 #define UART_MCR        4
 #define UART_LSR        5
@@ -19,8 +20,16 @@
 #define   MCR_DTR_RTS   0x03
 #define   LSR_THRE      0x20    /* transmit holding register empty */
 #define   LSR_TEMT      0x40    /* transmitter completely empty */
+#define   IIR_FIFO_ON   0xc0    /* both bits: the FIFOs are enabled */
+#define UART_FIFO_BYTES 16      /* 16550A transmit FIFO [PC16550D 8.0] */
+#define UART_BAUD       115200
+#define UART_BITS       10      /* start, 8 data, stop: 8N1 */
 
 #define UART_SPIN_LIMIT 1000000 /* give up on a missing or stuck UART */
+
+/* Bytes THR takes at once when LSR.THRE says it is empty: the whole
+ * FIFO on a 16550A, one on a part without FIFO (an 8250, a 16450). */
+static uint32_t tx_burst = 1;
 
 void uart_init(void)
 {
@@ -31,6 +40,9 @@ void uart_init(void)
 	outb(COM1 + UART_LCR, LCR_8N1);
 	outb(COM1 + UART_FCR, FCR_ENABLE);
 	outb(COM1 + UART_MCR, MCR_DTR_RTS);
+	/* The FIFO took only if IIR says so [PC16550D Table IV]. */
+	tx_burst = (inb(COM1 + UART_IIR) & IIR_FIFO_ON) == IIR_FIFO_ON ?
+		   UART_FIFO_BYTES : 1;
 }
 
 static void uart_wait(uint8_t bit)
@@ -42,22 +54,31 @@ static void uart_wait(uint8_t bit)
 	}
 }
 
-static void uart_putc(char c)
-{
-	uart_wait(LSR_THRE);
-	outb(COM1 + UART_THR, (uint8_t)c);
-}
-
-void uart_write(const char *s, size_t n)
-{
-	for (; n; n--, s++) {
-		if (*s == '\n')
-			uart_putc('\r');
-		uart_putc(*s);
-	}
-}
-
 void uart_drain(void)
 {
 	uart_wait(LSR_TEMT);
+}
+
+/* In FIFO mode THRE is set when the transmit FIFO is empty [PC16550D
+ * 8.0]: then a whole burst fits. */
+uint32_t uart_tx_room(void)
+{
+	return inb(COM1 + UART_LSR) & LSR_THRE ? tx_burst : 0;
+}
+
+uint32_t uart_tx_room_wait(void)
+{
+	uart_wait(LSR_THRE);
+	return tx_burst;        /* a stuck UART: send anyway */
+}
+
+void uart_send(const char *s, uint32_t n)
+{
+	while (n--)
+		outb(COM1 + UART_THR, (uint8_t)*s++);
+}
+
+uint32_t uart_burst_us(void)
+{
+	return (tx_burst * UART_BITS * 1000000 + UART_BAUD - 1) / UART_BAUD;
 }

@@ -89,6 +89,8 @@ void guest_main(uint64_t ram_bytes)
 		mode_cr0_write();
 	case HC_MODE_USER_HYPERCALL:
 		mode_user_hypercall();
+	case HC_MODE_CONSOLE_FLOOD:
+		mode_console_flood(id);
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -32,5 +32,6 @@ __attribute__((noreturn)) void mode_rdpmc(void);
 __attribute__((noreturn)) void mode_nmi_probe(const struct hc_identity *id);
 __attribute__((noreturn)) void mode_cr0_write(void);
 __attribute__((noreturn)) void mode_user_hypercall(void);
+__attribute__((noreturn)) void mode_console_flood(const struct hc_identity *id);
 
 #endif

@@ -30,6 +30,7 @@ struct cfg_parser {
 	uint32_t          line;
 	enum cfg_section  section;
 	uint32_t          seen;    /* bit i: cfg_keys[i] set in this section */
+	uint32_t          key_line[32];    /* where cfg_keys[i] was set, or 0 */
 };
 
 struct cfg_key;
@@ -96,6 +97,7 @@ static const char *const cfg_test_mode_names[] = {
 	[CFG_MODE_NMI_PROBE]       = "nmi_probe",
 	[CFG_MODE_CR0_WRITE]       = "cr0_write",
 	[CFG_MODE_USER_HYPERCALL]  = "user_hypercall",
+	[CFG_MODE_CONSOLE_FLOOD]   = "console_flood",
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };
@@ -580,6 +582,52 @@ static void cfg_apply_defaults(struct cfg_parser *p)
 	}
 }
 
+static const struct cfg_key *cfg_find_key(enum cfg_section sec,
+					  const char *s, size_t n, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < CFG_NR_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->section == sec && cfg_equal(s, n, k->name)) {
+			*idx = i;
+			return k;
+		}
+	}
+	return NULL;
+}
+
+/* The line that set global key 'name', or 0 if it has its default. */
+static uint32_t cfg_global_line(const struct cfg_parser *p, const char *name)
+{
+	size_t idx;
+
+	return cfg_find_key(CFG_SEC_GLOBAL, name, strlen(name), &idx) ?
+	       p->key_line[idx] : 0;
+}
+
+/* Keys that are only wrong together, checked once all globals are in.
+ * A reclaim deadline must outlast a time slice: with a deadline at most
+ * one slice long, a VM can have its whole reclaim_ms pass within the one
+ * slice it is given (asked as it is preempted, say, or before it reaches
+ * its handler), and an honest guest is revoked, then stopped when it
+ * reads its ring (docs/datapath.md, "Revocation"). The error names the
+ * later of the two lines. */
+static int cfg_close_globals(struct cfg_parser *p)
+{
+	const struct config *c = p->cfg;
+	uint32_t a = cfg_global_line(p, "timeslice_us");
+	uint32_t b = cfg_global_line(p, "reclaim_ms");
+
+	if ((uint64_t)c->reclaim_ms * 1000 > c->timeslice_us)
+		return 0;
+	return cfg_fail(p, a > b ? a : b, "timeslice_us %u is not shorter "
+			"than reclaim_ms %u (%u us): a reclaim deadline could "
+			"pass within one time slice", c->timeslice_us,
+			c->reclaim_ms, c->reclaim_ms * 1000);
+}
+
 /* The open section ends (a header or the end of the file): check that
  * it got every required key. */
 static int cfg_close_section(struct cfg_parser *p)
@@ -587,8 +635,8 @@ static int cfg_close_section(struct cfg_parser *p)
 	struct cfg_vm *vm;
 	size_t i;
 
-	if (p->section != CFG_SEC_VM)
-		return 0;
+	if (p->section == CFG_SEC_GLOBAL)
+		return cfg_close_globals(p);
 	vm = cfg_cur_vm(p);
 	for (i = 0; i < CFG_NR_KEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
@@ -679,22 +727,6 @@ bad_header:
 
 /* --- key = value --------------------------------------------------- */
 
-static const struct cfg_key *cfg_find_key(enum cfg_section sec,
-					  const char *s, size_t n, size_t *idx)
-{
-	size_t i;
-
-	for (i = 0; i < CFG_NR_KEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-
-		if (k->section == sec && cfg_equal(s, n, k->name)) {
-			*idx = i;
-			return k;
-		}
-	}
-	return NULL;
-}
-
 static int cfg_unknown_key(struct cfg_parser *p, const char *s, size_t n)
 {
 	char q[CFG_QUOTE_MAX + 1];
@@ -752,6 +784,7 @@ static int cfg_key_value(struct cfg_parser *p, const char *s, size_t n)
 	if (k->parse(p, k, s + pos, n - pos, cfg_section_base(p)))
 		return -1;
 	p->seen |= 1u << idx;
+	p->key_line[idx] = p->line;
 	return 0;
 }
 

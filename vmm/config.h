@@ -57,6 +57,7 @@ enum cfg_test_mode {
 	CFG_MODE_NMI_PROBE,          /* spins while host NMIs come */
 	CFG_MODE_CR0_WRITE,          /* writes CR0 bits, then clears NE */
 	CFG_MODE_USER_HYPERCALL,     /* a hypercall from CPL 3 */
+	CFG_MODE_CONSOLE_FLOOD,      /* broadcasts, then floods the console */
 };
 
 /* When the data path checks its invariants (vmm/netpath.h,

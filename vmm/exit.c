@@ -68,7 +68,7 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		/* An interrupt already pending ends the halt at once. */
 		if (!(vm->pending[0] | vm->pending[1] | vm->pending[2] |
 		      vm->pending[3])) {
-			vm->state = VM_HALTED;
+			vm_sleep(vm, now);
 			return EXIT_RESCHEDULE;
 		}
 		return EXIT_RESUME;

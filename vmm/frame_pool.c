@@ -65,7 +65,8 @@ int np_init(struct netpath *np, const struct netpath_ops *ops,
 	if (!np || !ops || !frame_hpas || !n || n > NP_MAX_FRAMES)
 		return -1;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
-	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic)
+	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
+	    !ops->vm_clock)
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		if (frame_hpas[i] % NET_SLOT_SIZE)

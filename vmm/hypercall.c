@@ -35,7 +35,8 @@ _Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
 	       CFG_MODE_RDPMC == HC_MODE_RDPMC &&
 	       CFG_MODE_NMI_PROBE == HC_MODE_NMI_PROBE &&
 	       CFG_MODE_CR0_WRITE == HC_MODE_CR0_WRITE &&
-	       CFG_MODE_USER_HYPERCALL == HC_MODE_USER_HYPERCALL,
+	       CFG_MODE_USER_HYPERCALL == HC_MODE_USER_HYPERCALL &&
+	       CFG_MODE_CONSOLE_FLOOD == HC_MODE_CONSOLE_FLOOD,
 	       "test_mode values differ between config.h and the ABI");
 
 struct hc_args {

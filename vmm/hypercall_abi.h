@@ -84,6 +84,7 @@
 #define HC_MODE_NMI_PROBE       21 /* asks for host NMIs (HC_TEST_NMI) and spins: none may reach it */
 #define HC_MODE_CR0_WRITE       22 /* changes its own CR0 bits, then clears CR0.NE: stopped */
 #define HC_MODE_USER_HYPERCALL  23 /* a hypercall from CPL 3: must raise #UD */
+#define HC_MODE_CONSOLE_FLOOD   24 /* broadcasts to fill every VM's quota, then floods the console */
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

@@ -100,7 +100,8 @@ struct np_vm {
 	uint32_t          prod;         /* our ring->prod: the guest's is never read */
 	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
 	bool              at_quota;     /* a frame was dropped over its quota */
-	uint64_t          reclaim_deadline;   /* 0: no reclaim outstanding */
+	/* In the VM's own time (ops.vm_clock); 0: no reclaim outstanding. */
+	uint64_t          reclaim_deadline;
 	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
 	uint8_t           reclaim_grace;      /* extensions left for this request */
 	struct np_vm_stats st;
@@ -137,6 +138,12 @@ struct netpath_ops {
 	bool (*wire_tx)(void *ctx, const uint8_t *data, uint16_t len);
 	/* A broken invariant: report and stop. */
 	void (*panic)(void *ctx, const char *msg, uint32_t frame);
+	/* VM 'vm''s own time at hypervisor time 'now', in the same ticks:
+	 * it advances while the VM is in guest mode or asleep in HLT (its
+	 * own choice), and stands still while the VM waits for the CPU
+	 * (another VM runs, or the hypervisor works: prints, polls, handles
+	 * exits). Reclaim deadlines run on it (reclaim.c). Never goes back. */
+	uint64_t (*vm_clock)(void *ctx, uint32_t vm, uint64_t now);
 };
 
 struct netpath {
@@ -221,7 +228,9 @@ int np_release(struct netpath *np, uint32_t vm, const uint16_t *slots,
 	       uint32_t n, uint64_t now);
 
 /* Revoke the oldest slots and copy buffers of every VM whose reclaim
- * deadline has come. Returns how many were revoked. */
+ * deadline has come on its own clock (ops.vm_clock at 'now'): a VM that
+ * was not given the CPU has not had its reclaim_ticks to answer. Returns
+ * how many were revoked. */
 uint32_t np_tick(struct netpath *np, uint64_t now);
 
 /* VM 'vm' has stopped for good: take back everything it holds (counted
@@ -229,11 +238,6 @@ uint32_t np_tick(struct netpath *np, uint64_t now);
  * counted drops (rx_drop_nosetup). Returns how many slots and copy
  * buffers it held; 0 for a VM not present. */
 uint32_t np_vm_stop(struct netpath *np, uint32_t vm);
-
-/* Move every outstanding reclaim deadline 'ticks' later: the hypervisor
- * kept the CPU that long (a statistics table on a polled UART), so no
- * guest could answer. */
-void np_reclaim_postpone(struct netpath *np, uint64_t ticks);
 
 /* --- transmit ---------------------------------------------------------- */
 

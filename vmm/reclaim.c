@@ -23,10 +23,21 @@ static uint32_t ring_cons(const struct np_vm *v)
 	return v->ring ? RING(v)->cons : 0;     /* once: it may change */
 }
 
-static void set_deadline(struct netpath *np, struct np_vm *v, uint64_t now)
+/* VM i's own time: what its deadline is measured in. Wall time would
+ * let a deadline pass while the VM waits for the CPU, behind another VM's
+ * slices or the hypervisor's work, and an honest VM would lose slots it
+ * never had the chance to release (then be stopped for touching them). */
+static uint64_t own_time(const struct netpath *np, uint32_t i, uint64_t now)
 {
+	return np->ops.vm_clock(np->ops.ctx, i, now);
+}
+
+static void set_deadline(struct netpath *np, uint32_t i, uint64_t now)
+{
+	struct np_vm *v = &np->vm[i];
+
 	/* 0 means none outstanding: a deadline at tick 0 is tick 1. */
-	v->reclaim_deadline = now + np->reclaim_ticks;
+	v->reclaim_deadline = own_time(np, i, now) + np->reclaim_ticks;
 	if (!v->reclaim_deadline)
 		v->reclaim_deadline = 1;
 	v->reclaim_cons = ring_cons(v);
@@ -36,8 +47,9 @@ static void ask(struct netpath *np, uint32_t i, uint64_t now)
 {
 	struct np_vm *v = &np->vm[i];
 
+	/* Notify first: it wakes a halted VM, whose clock then waits. */
 	np->ops.notify(np->ops.ctx, i, HC_VEC_NET_RECLAIM);
-	set_deadline(np, v, now);
+	set_deadline(np, i, now);
 	v->reclaim_grace = RECLAIM_GRACE;
 	np->st.reclaim_events++;
 }
@@ -197,13 +209,6 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 	return n;
 }
 
-void np_reclaim_postpone(struct netpath *np, uint64_t ticks)
-{
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++)
-		if (np->vm[i].reclaim_deadline)
-			np->vm[i].reclaim_deadline += ticks;
-}
-
 uint32_t np_tick(struct netpath *np, uint64_t now)
 {
 	uint32_t n = 0;
@@ -212,12 +217,12 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 		struct np_vm *v = &np->vm[i];
 
 		if (!v->present || !v->reclaim_deadline ||
-		    now < v->reclaim_deadline)
+		    own_time(np, i, now) < v->reclaim_deadline)
 			continue;
 		if (v->reclaim_grace && reading_ring(v)) {
 			v->reclaim_grace--;
 			v->st.reclaim_extended++;
-			set_deadline(np, v, now);
+			set_deadline(np, i, now);
 			continue;
 		}
 		n += revoke(np, i);

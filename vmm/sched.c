@@ -2,7 +2,9 @@
  * is used up (the backend's preemption timer ends the entry), it halts,
  * yields or stops. Guest timers are checked on every exit; when nothing
  * is runnable the CPU sleeps with the LAPIC timer set for the earliest
- * guest timer. */
+ * guest timer. The console's queue is pumped on every exit and wake-up,
+ * and while it holds bytes no entry or sleep lasts longer than the UART
+ * takes to send one burst, so it drains at the line's rate. */
 #include "arch/x86/arch.h"
 #include "lib/console.h"
 #include "vmm/exit.h"
@@ -69,18 +71,31 @@ static bool any_alive(const struct vm *vms, uint32_t n)
 	return false;
 }
 
+/* While the console has bytes to send: the time the UART takes for one
+ * burst, the longest the CPU may go without pumping it. 0: nothing
+ * waits. */
+static uint64_t pump_ticks(uint64_t tsc_per_ms)
+{
+	if (!console_pending())
+		return 0;
+	return console_pump_us() * tsc_per_ms / 1000 + 1;
+}
+
 /* Nothing to run: sleep until the next guest timer or any interrupt.
  * "sti; hlt" lets no interrupt slip in between the two. */
-static void idle(const struct vm *vms, uint32_t n, uint64_t now)
+static void idle(const struct vm *vms, uint32_t n, uint64_t now,
+		 uint64_t tsc_per_ms)
 {
 	uint64_t next = next_deadline(vms, n), wait = next ? next - now : 0;
-	uint64_t limit = net_idle_limit(now);
+	uint64_t limit = net_idle_limit(now), pump = pump_ticks(tsc_per_ms);
 
 	if (next && next <= now)
 		return;
 	/* With a NIC, wake up to poll it even if its interrupt never comes. */
 	if (limit && (!wait || limit < wait))
 		wait = limit;
+	if (pump && (!wait || pump < wait))
+		wait = pump;
 	cpu_idle(wait);
 }
 
@@ -93,17 +108,26 @@ static void run_slice(struct vm *vms, uint32_t n, struct vm *vm,
 	struct vm_exit e;
 
 	while (vm->state == VM_RUNNABLE && now < end) {
-		uint64_t budget = end - now, next;
+		uint64_t budget = end - now, next, entry, pump;
 
-		/* Come back in time for the earliest guest timer too. */
+		/* Come back in time for the earliest guest timer too, and
+		 * for the console's next burst. */
 		next = next_deadline(vms, n);
 		if (next && next > now && next - now < budget)
 			budget = next - now;
+		pump = pump_ticks(tsc_per_ms);
+		if (pump && pump < budget)
+			budget = pump;
 		virq_deliver(vm);
+		entry = rdtsc();
 		vcpu_run(vm->vcpu, budget < MIN_BUDGET ? MIN_BUDGET : budget, &e);
 		now = rdtsc();
+		/* Only this counts as its own time: not our exit handling,
+		 * polling or printing, nor the other VMs' slices. */
+		vm_ran(vm, entry, now);
 		action = exit_handle(vm, &e, now, tsc_per_ms);
 		net_poll(now);
+		console_pump();
 		if (action == EXIT_RESCHEDULE && e.kind != EXIT_TIMESLICE)
 			break;
 		timers_poll(vms, n, now);
@@ -115,6 +139,7 @@ void sched_run(struct vm *vms, uint32_t n, uint64_t slice, uint64_t tsc_per_ms)
 {
 	uint32_t cur = n - 1;
 
+	console_buffer();
 	for (;;) {
 		struct vm *vm = pick_next(vms, n, &cur);
 
@@ -127,7 +152,8 @@ void sched_run(struct vm *vms, uint32_t n, uint64_t slice, uint64_t tsc_per_ms)
 			net_print_stats();
 			hv_halt();
 		}
-		idle(vms, n, rdtsc());
+		idle(vms, n, rdtsc(), tsc_per_ms);
+		console_pump();
 		net_poll(rdtsc());
 		timers_poll(vms, n, rdtsc());
 	}

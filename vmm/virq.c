@@ -1,3 +1,4 @@
+#include "arch/x86/arch.h"
 #include "vmm/virq.h"
 
 static int highest_pending(const struct vm *vm)
@@ -14,7 +15,7 @@ void virq_raise(struct vm *vm, uint8_t vector)
 		return;
 	vm->pending[vector / 64] |= 1ull << (vector % 64);
 	if (vm->state == VM_HALTED)
-		vm->state = VM_RUNNABLE;
+		vm_wake(vm, rdtsc());
 }
 
 void virq_deliver(struct vm *vm)

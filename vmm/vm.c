@@ -13,6 +13,8 @@
 
 _Static_assert(CFG_MAX_VMS <= VIRT_MAX_VCPUS,
 	       "more VMs than the backends keep vCPUs for");
+_Static_assert(CFG_NAME_MAX + 1 <= CONSOLE_NAME_MAX,
+	       "a VM's name fits the console's line prefix");
 
 #define MIB   (1ull << 20)
 #define SZ_2M (2 * MIB)
@@ -22,6 +24,35 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (gpa >= vm->ram_bytes || len > vm->ram_bytes - gpa)
 		return NULL;
 	return (void *)(uintptr_t)(vm->ram_hpa + gpa);
+}
+
+/* Asleep, a VM chose not to run: that counts as its own time, or a VM
+ * that takes its reclaim interrupt, ignores it and halts would never
+ * reach its deadline and keep its slots for ever. Waiting while runnable
+ * does not count: it could not answer. */
+uint64_t vm_own_time(const struct vm *vm, uint64_t now)
+{
+	if (vm->state == VM_HALTED && now > vm->halted_at)
+		return vm->own_ticks + (now - vm->halted_at);
+	return vm->own_ticks;
+}
+
+void vm_ran(struct vm *vm, uint64_t entry, uint64_t exit)
+{
+	if (exit > entry)
+		vm->own_ticks += exit - entry;
+}
+
+void vm_sleep(struct vm *vm, uint64_t now)
+{
+	vm->state = VM_HALTED;
+	vm->halted_at = now;
+}
+
+void vm_wake(struct vm *vm, uint64_t now)
+{
+	vm->own_ticks = vm_own_time(vm, now);
+	vm->state = VM_RUNNABLE;
 }
 
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
@@ -41,7 +72,7 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	vm->id = id;
 	vm->cfg = cfg;
 	vm->ram_bytes = (uint64_t)cfg->memory_mib * MIB;
-	vuart_init(&vm->uart, cfg->name);
+	vuart_init(&vm->uart, cfg->name, id);
 
 	/* The boot code checked the file already; checking again here costs
 	 * little and keeps the copy below safe whoever calls. A VM whose

@@ -51,6 +51,10 @@ struct vm {
 	uint64_t             timer_deadline;    /* TSC; 0 = none (HC_SET_TIMER) */
 	uint64_t             kick_deadline;     /* TSC; 0 = none (HC_TEST_KICK) */
 	uint8_t              kick_vector;
+	/* Its own time (vm_own_time): TSC ticks in guest mode, plus those
+	 * asleep in HLT up to halted_at (the TSC it fell asleep). */
+	uint64_t             own_ticks;
+	uint64_t             halted_at;
 	struct vuart         uart;
 	struct vm_stats      stats;
 };
@@ -66,6 +70,18 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 /* Stop a VM for good, with one log line naming the reason. */
 void vm_stop(struct vm *vm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The VM's own time at TSC 'now': what it spent in guest mode and asleep
+ * in HLT, never what it spent waiting for the CPU while runnable (other
+ * VMs' slices, the hypervisor's work). Its reclaim deadlines run on this
+ * clock (docs/datapath.md, "Revocation"). */
+uint64_t vm_own_time(const struct vm *vm, uint64_t now);
+/* It ran in guest mode from TSC 'entry' to 'exit' (sched.c). */
+void vm_ran(struct vm *vm, uint64_t entry, uint64_t exit);
+/* HLT with nothing pending: VM_HALTED from 'now'. */
+void vm_sleep(struct vm *vm, uint64_t now);
+/* A virtual interrupt for a halted VM: VM_RUNNABLE from 'now'. */
+void vm_wake(struct vm *vm, uint64_t now);
 
 /* A pointer to 'len' bytes of guest RAM at 'gpa', or NULL when any of
  * them lies outside the guest's RAM. */

@@ -2,7 +2,10 @@
  * printed on the real console as "NAME: line". Reads of LSR say the
  * transmitter is always empty, so a polling driver never waits. Guest
  * bytes are untrusted: anything but printable ASCII is shown as '?', so
- * no guest can move the cursor or forge a line of another VM. */
+ * no guest can move the cursor or forge a line of another VM. A line
+ * goes into the VM's share of the console queue and costs no time of
+ * anyone's; one that does not fit is dropped and counted, and the next
+ * line that fits is preceded by a note of how many went missing. */
 #include "lib/console.h"
 #include "vmm/vuart.h"
 
@@ -20,9 +23,11 @@
 #define LSR_THRE    0x20
 #define LSR_TEMT    0x40
 
-void vuart_init(struct vuart *u, const char *name)
+_Static_assert(VUART_LINE <= CONSOLE_LINE_MAX, "a line fits the console's");
+
+void vuart_init(struct vuart *u, const char *name, uint32_t vm)
 {
-	*u = (struct vuart){ .name = name };
+	*u = (struct vuart){ .name = name, .vm = vm };
 }
 
 bool vuart_claims(uint16_t port)
@@ -33,8 +38,13 @@ bool vuart_claims(uint16_t port)
 static void flush(struct vuart *u)
 {
 	u->line[u->len] = '\0';
-	kprintf("%s: %s\n", u->name, u->line);
 	u->len = 0;
+	if (console_guest_line(u->vm, u->name, u->line, u->unreported)) {
+		u->unreported = 0;
+		return;
+	}
+	u->dropped++;
+	u->unreported++;
 }
 
 static void put(struct vuart *u, char c)

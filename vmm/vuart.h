@@ -11,12 +11,15 @@
 
 struct vuart {
 	const char *name;               /* the VM's, prefixed to each line */
+	uint32_t    vm;                 /* its id: its share of the console */
+	uint64_t    dropped;            /* lines the console had no room for */
+	uint64_t    unreported;         /* of those, not yet noted in order */
 	uint8_t     lcr, ier, scratch;
 	uint16_t    len;
 	char        line[VUART_LINE + 1];
 };
 
-void vuart_init(struct vuart *u, const char *name);
+void vuart_init(struct vuart *u, const char *name, uint32_t vm);
 bool vuart_claims(uint16_t port);
 /* One byte-wide access at 'port'; a read returns the value. */
 uint8_t vuart_io(struct vuart *u, uint16_t port, bool in, uint8_t value);

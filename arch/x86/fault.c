@@ -57,6 +57,7 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 
 void hv_halt(void)
 {
+	console_flush();        /* everything queued, then this, at once */
 	kprintf("flipvisor: halted\n");
 	uart_drain();
 	cpu_halt_forever();
@@ -64,6 +65,7 @@ void hv_halt(void)
 
 void fault_dump(const struct trap_frame *tf)
 {
+	console_flush();        /* what was queued first, then the dump at once */
 	/* A fault while dumping a fault: say so in as few steps as we can. */
 	if (in_fault++) {
 		kprintf("\nEXCEPTION vector %lu inside the fault handler\n",
@@ -96,6 +98,7 @@ void panic(const char *fmt, ...)
 	char msg[160];
 
 	cpu_cli();
+	console_flush();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

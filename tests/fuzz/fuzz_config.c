@@ -48,6 +48,9 @@ static void check_accepted(const struct config *c)
 		   c->pool_frames);
 	FUZZ_CHECK(c->reclaim_ms >= 1 && c->reclaim_ms <= CFG_RECLAIM_MAX_MS,
 		   "reclaim_ms %u", c->reclaim_ms);
+	FUZZ_CHECK((uint64_t)c->reclaim_ms * 1000 > c->timeslice_us,
+		   "reclaim_ms %u within timeslice_us %u", c->reclaim_ms,
+		   c->timeslice_us);
 	FUZZ_CHECK(c->delivery <= CFG_DELIVERY_HYBRID, "delivery %u",
 		   c->delivery);
 	FUZZ_CHECK(c->copy_threshold <= NET_COPY_BUF_SIZE,

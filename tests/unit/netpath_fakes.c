@@ -212,11 +212,19 @@ static void fake_panic(void *ctx, const char *msg, uint32_t frame)
 	fk.panic_frame = frame;
 }
 
+static uint64_t fake_vm_clock(void *ctx, uint32_t vm, uint64_t t)
+{
+	(void)ctx;
+	FK_ASSERT(vm < NP_MAX_VMS && fk.waited[vm] <= t);
+	return t - fk.waited[vm];
+}
+
 const struct netpath_ops fake_ops = {
 	.ctx = &fk,
 	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
 	.notify = fake_notify, .page = fake_page, .post = fake_post,
 	.wire_tx = fake_wire_tx, .panic = fake_panic,
+	.vm_clock = fake_vm_clock,
 };
 
 /* --- building a world ----------------------------------------------------- */

@@ -69,6 +69,9 @@ struct fake {
 	char     panic_msg[128];
 	uint32_t panic_frame;
 	bool     corrupted;                     /* skip the end-of-test checks */
+	/* Ticks of 'now' VM v spent waiting for the CPU: its own clock
+	 * (ops.vm_clock) is now - waited[v]. */
+	uint64_t waited[NP_MAX_VMS];
 	struct net_rx_ring ring[NP_MAX_VMS];
 };
 

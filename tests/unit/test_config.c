@@ -187,8 +187,12 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.vms[1].test_mode, CFG_MODE_HYPERCALL_FLOOD);
 	assert_int_equal(cfg.vms[2].test_mode, CFG_MODE_NORMAL);
 
-	assert_parses("timeslice_us = 1000000\n", 23, &cfg);
+	/* The longest slice, with a deadline just past it. */
+	assert_parses("timeslice_us = 1000000\nreclaim_ms = 1001\n", 41, &cfg);
 	assert_int_equal(cfg.timeslice_us, 1000000);
+	assert_parses("reclaim_ms = 1001\ntimeslice_us = 1000000\n", 41, &cfg);
+	assert_parses("timeslice_us = 99999\n", 21, &cfg);
+	assert_parses("reclaim_ms = 1\ntimeslice_us = 999\n", 34, &cfg);
 	cfg_defaults(&cfg);
 	assert_int_equal(cfg.timeslice_us, 10000);
 	assert_int_equal(cfg.pool_frames, 256);
@@ -554,6 +558,21 @@ static const struct reject rejects[] = {
 	/* timeslice_us, test_mode */
 	{ "timeslice too small", "timeslice_us = 99\n", 0, 1,
 	  "timeslice_us 99 out of range (100..1000000)" },
+	/* A reclaim deadline that fits in one slice: at the later key's
+	 * line, found at the first [vm] or at the end of the file. */
+	{ "slice as long as the deadline", "timeslice_us = 100000\n", 0, 1,
+	  "timeslice_us 100000 is not shorter than reclaim_ms 100 (100000 us): "
+	  "a reclaim deadline could pass within one time slice" },
+	{ "deadline shorter than the slice",
+	  "timeslice_us = 20000\nheap_mib = 32\nreclaim_ms = 10\n" VM("a", 1),
+	  0, 3, "timeslice_us 20000 is not shorter than reclaim_ms 10" },
+	{ "slice set after the deadline",
+	  "reclaim_ms = 10\nheap_mib = 32\ntimeslice_us = 10000\n", 0, 3,
+	  "timeslice_us 10000 is not shorter than reclaim_ms 10" },
+	{ "deadline under the default slice", "reclaim_ms = 5\n" VM("a", 1),
+	  0, 1, "timeslice_us 10000 is not shorter than reclaim_ms 5" },
+	{ "the longest slice", "timeslice_us = 1000000\nreclaim_ms = 1000\n",
+	  0, 2, "timeslice_us 1000000 is not shorter than reclaim_ms 1000" },
 	{ "timeslice too large", "timeslice_us = 1000001\n", 0, 1,
 	  "timeslice_us 1000001 out of range (100..1000000)" },
 	{ "test_mode unknown", VM("a", 1) "test_mode = evil\n", 0, 4,
@@ -561,7 +580,8 @@ static const struct reject rejects[] = {
 	  "triple_fault, hypercall_flood, fpu_probe, net_hoard, hypercall_fuzz, "
 	  "net_abuse, slot_write, spy_stale, spy_released, spy_revoked, "
 	  "spin_cli, spin_dark, cpu_state_write, cpu_state_spy, cr8_mask, mwait, "
-	  "cache_flush, rdpmc, nmi_probe, cr0_write or user_hypercall)" },
+	  "cache_flush, rdpmc, nmi_probe, cr0_write, user_hypercall or "
+	  "console_flood)" },
 	{ "quota over window", VM("a", 1) "rx_slots = 8\nquota_frames = 9\n", 0, 1,
 	  "[vm a] quota_frames 9 exceeds rx_slots 8" },
 	{ "quota over default window", VM("a", 1) "quota_frames = 65\n", 0, 1,

@@ -163,6 +163,12 @@ static void op_panic(void *ctx, const char *msg, uint32_t frame)
 	exit(1);
 }
 
+/* The bench has no scheduler: every VM's own time is the TSC. */
+static uint64_t op_vm_clock(void *ctx, uint32_t vm, uint64_t now)
+{
+	return now;
+}
+
 /* --- building a world --------------------------------------------------- */
 
 /* A VM's EPT as vm.c builds it: its RAM at GPA 0 in 2 MiB leaves. */
@@ -206,6 +212,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 		.map = op_map, .unmap = op_unmap, .flush = op_flush,
 		.notify = op_notify, .page = op_page, .post = op_post,
 		.wire_tx = op_wire_tx, .panic = op_panic,
+		.vm_clock = op_vm_clock,
 	};
 	struct bench_world *w = calloc(1, sizeof(*w));
 	struct netpath_ops ops = ops_proto;
