@@ -89,11 +89,11 @@ int np_tx(struct netpath *np, uint32_t vm, const uint8_t *frame,
 	 * local VMs for want of a FREE frame. */
 	if (lost)
 		v->st.tx_drop++;
-	if (sent) {
-		v->st.tx_frames++;
-		v->st.tx_bytes += len;
-	}
+	if (!sent)
+		return -HC_E_STATE;     /* refused: only the drop counted */
+	v->st.tx_frames++;
+	v->st.tx_bytes += len;
 	np_batch_end(np, now);
 	np_checked(np);
-	return sent ? 0 : -HC_E_STATE;
+	return 0;
 }

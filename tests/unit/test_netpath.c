@@ -1404,7 +1404,12 @@ static void test_tx_rejects(void **state)
 
 	/* The NIC busy: a drop; a broadcast still reaches the local VMs. */
 	fk.wire_busy = true;
-	assert_int_equal(tx(0, OUTSIDE, 60), -HC_E_STATE);
+	/* Refused: the drop is counted and nothing else changes. */
+	make_frame(buf, 0, OUTSIDE, 60);
+	snapshot();
+	assert_int_equal(np_tx(&np, 0, buf, 60, now + 1000000), -HC_E_STATE);
+	snap_np.vm[0].st.tx_drop++;
+	assert_unchanged();
 	assert_int_equal(np.vm[0].st.tx_drop, 8);
 	assert_int_equal(tx(0, BCAST, 60), 0);
 	assert_int_equal(np.vm[0].st.tx_drop, 9);
