@@ -26,11 +26,16 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables \
 	-DEFI_FUNCTION_WRAPPER -DFLIPVISOR_VERSION='"$(VERSION)"' \
 	-I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
-# make bench-system sets NET_COST_CFLAGS (vmm/net_cost.h).
+# make bench-system sets NET_COST_CFLAGS (vmm/net/net_cost.h).
 HV_CFLAGS += $(NET_COST_CFLAGS)
 HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
 	-L$(EFI_LIB)
 NASMFLAGS := -f elf64 -g -Werror
+
+# The network path (vmm/net/): pure C, also built into the unit tests,
+# the fuzz harnesses and make bench.
+NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
+	reclaim.c net_tx.c netpath_check.c)
 
 HV_C := \
 	boot/efi_main.c boot/efi_file.c boot/efi_image.c boot/efi_memmap.c \
@@ -51,10 +56,8 @@ HV_C := \
 	vmm/main.c vmm/config.c vmm/image.c mm/memmap.c mm/page_alloc.c \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
 	vmm/nmi_test.c vmm/hypercall.c \
-	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
-	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
-	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
-	vmm/linux_boot.c \
+	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/linux_boot.c \
+	vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -289,7 +292,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Any header change rebuilds the tests: they are small.
-UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop netpath_clock console_queue \
@@ -308,8 +311,6 @@ unit_guest_msr_SRC  := vmm/guest_msr.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
-NETPATH_C := vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c \
-	vmm/rx_release.c vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c
 unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c
 unit_demux_SRC      := $(NETPATH_C)
@@ -351,8 +352,8 @@ fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
-fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
-	vmm/vuart.c mm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
+fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
+	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
@@ -380,9 +381,9 @@ FUZZ_COV_DIR := $(FUZZ_DIR)/cover
 fuzz_config_COVER    := vmm/config.c
 fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
-fuzz_frame_COVER     := vmm/demux.c vmm/rx_deliver.c vmm/net_tx.c
+fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c
 fuzz_linux_boot_COVER := vmm/linux_boot.c
-fuzz_hypercall_COVER := vmm/hypercall.c vmm/net.c vmm/vm.c $(NETPATH_C)
+fuzz_hypercall_COVER := vmm/hypercall.c vmm/net/net.c vmm/vm.c $(NETPATH_C)
 
 define fuzz_cover_rule
 $(FUZZ_COV_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)
@@ -517,7 +518,7 @@ distclean:
 
 # --- make bench-system: in-system cost in Bochs (docs/performance.md) --
 # Its own build tree, with the invariant checks compiled out
-# (vmm/net_cost.h); the guest-stub image is the main tree's, whose path
+# (vmm/net/net_cost.h); the guest-stub image is the main tree's, whose path
 # names its symbols (guest-stub/guest_image.h).
 .PHONY: bench-system
 BENCH_SYSTEM := $(BUILD)/bench-system

@@ -12,7 +12,7 @@ the last is back. So Bochs, which takes one frame off the TAP per
 emulated millisecond, drops none, and every frame is received, answered
 and released on its own, into an empty receive window: the same work,
 and the same count, for every frame. After each size, once the
-statistics have settled, the hypervisor's cost lines (vmm/net_cost.h,
+statistics have settled, the hypervisor's cost lines (vmm/net/net_cost.h,
 printed after the statistics table):
 
     [stats] cost: rx R ticks/frame (T ticks / F frames in P passes; last K:
@@ -33,7 +33,7 @@ Every frame is accounted for: the TAP's count, Bochs's "device not
 ready" drops (bochs.log), the NIC's rx count, alpha's rx count and the
 replies must all say COUNT; a phase that loses one is marked in the
 table and the exit status is 1. Modes the source tree cannot do yet (no
-`delivery` key in vmm/config.c, no NET_RX_F_COPY in vmm/rx_deliver.c)
+`delivery` key in vmm/config.c, no NET_RX_F_COPY in vmm/net/rx_deliver.c)
 are skipped with a note; --modes chooses. Needs root (a network
 namespace and a TAP).
 """
@@ -98,8 +98,8 @@ def supported_modes():
     """(modes, notes): the delivery modes the source tree implements."""
     if not delivery_key_known():
         return ["flip"], ["the config parser has no 'delivery' key yet: flip only"]
-    if not source_has("vmm/rx_deliver.c", "NET_RX_F_COPY"):
-        return ["flip"], ["vmm/rx_deliver.c does not copy yet (no NET_RX_F_COPY): flip only"]
+    if not source_has("vmm/net/rx_deliver.c", "NET_RX_F_COPY"):
+        return ["flip"], ["vmm/net/rx_deliver.c does not copy yet (no NET_RX_F_COPY): flip only"]
     return list(MODES), []
 
 

@@ -60,7 +60,7 @@ enum cfg_test_mode {
 	CFG_MODE_CONSOLE_FLOOD,      /* broadcasts, then floods the console */
 };
 
-/* When the data path checks its invariants (vmm/netpath.h,
+/* When the data path checks its invariants (vmm/net/netpath.h,
  * enum np_check_mode). */
 enum cfg_invariants {
 	CFG_INVARIANTS_BATCH = 0,       /* after every batch of received frames */

@@ -9,7 +9,7 @@
 #include "vmm/guest_msr.h"
 #include "vmm/hypercall.h"
 #include "vmm/intercept.h"
-#include "vmm/net.h"
+#include "vmm/net/net.h"
 
 static void handle_cpuid(struct vm *vm)
 {

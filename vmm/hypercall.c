@@ -5,7 +5,7 @@
 #include "lib/string.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net.h"
+#include "vmm/net/net.h"
 #include "vmm/nmi_test.h"
 
 #define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */

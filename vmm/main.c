@@ -7,7 +7,7 @@
 #include "lib/console.h"
 #include "vmm/boot_info.h"
 #include "vmm/isolation.h"
-#include "vmm/net.h"
+#include "vmm/net/net.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 

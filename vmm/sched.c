@@ -9,7 +9,7 @@
 #include "lib/console.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net.h"
+#include "vmm/net/net.h"
 #include "vmm/sched.h"
 #include "vmm/virq.h"
 

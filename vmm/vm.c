@@ -8,7 +8,7 @@
 #include "vmm/guest_boot.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/image.h"
-#include "vmm/net.h"
+#include "vmm/net/net.h"
 #include "vmm/vm.h"
 
 _Static_assert(CFG_MAX_VMS <= VIRT_MAX_VCPUS,

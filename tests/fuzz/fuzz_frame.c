@@ -1,4 +1,4 @@
-/* libFuzzer harness: frame parsing and demux (vmm/demux.c), delivery
+/* libFuzzer harness: frame parsing and demux (vmm/net/demux.c), delivery
  * (rx_deliver.c) and transmit (net_tx.c), on frames of fuzzed content
  * and length, checked against a model of the rules in docs/datapath.md.
  *

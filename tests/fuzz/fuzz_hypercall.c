@@ -1,6 +1,6 @@
 /* libFuzzer harness: hypercall argument validation, as a hostile guest
  * sees it. The hypervisor's own files run: vmm/hypercall.c (dispatch,
- * HC_GET_IDENTITY, CONSOLE_WRITE, SET_TIMER, TEST), vmm/net.c (HC_NET_*:
+ * HC_GET_IDENTITY, CONSOLE_WRITE, SET_TIMER, TEST), vmm/net/net.c (HC_NET_*:
  * ring and copy-area setup, release lists and transmit descriptors
  * copied out of guest RAM, stats), vmm/vm.c (vm_create, vm_guest_ptr),
  * the data path, virq.c, vuart.c, page_alloc.c and lib/fmt.c. Below them
@@ -38,8 +38,8 @@
 #include "vmm/config.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net.h"
-#include "vmm/netpath.h"
+#include "vmm/net/net.h"
+#include "vmm/net/netpath.h"
 #include "mm/page_alloc.h"
 #include "vmm/vm.h"
 

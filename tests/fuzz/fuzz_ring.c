@@ -1,5 +1,5 @@
 /* libFuzzer harness: the data path as a hostile guest and a hostile
- * network drive it (vmm/frame_pool.c, demux.c, rx_deliver.c,
+ * network drive it (vmm/net/frame_pool.c, demux.c, rx_deliver.c,
  * rx_release.c, reclaim.c, net_tx.c), in the fake world of
  * tests/unit/netpath_fakes.c.
  *
@@ -280,7 +280,7 @@ static void op_tx(struct fz *z)
 		memcpy(frame + 6, mac(v % NP_MAX_VMS), 6);
 	memcpy(&snap, &np, sizeof(np));
 	/* The hypercall refuses lengths past NET_FRAME_MAX before it copies
-	 * (vmm/net.c): np_tx never sees one longer than the buffer. */
+	 * (vmm/net/net.c): np_tx never sees one longer than the buffer. */
 	r = np_tx(&np, v, frame, (uint16_t)n, now);
 	if (r == -HC_E_INVAL) {
 		if (v < NP_MAX_VMS) {

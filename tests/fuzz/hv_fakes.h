@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 #include "vmm/virt.h"
 
 #define HV_MAX_VMS    3

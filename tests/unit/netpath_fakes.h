@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 /* Report a broken rule and end the test (never returns). */
 void fk_fail(const char *fmt, ...)

@@ -1,6 +1,6 @@
-/* Host tests for the demux by destination MAC (vmm/demux.c): the MAC
+/* Host tests for the demux by destination MAC (vmm/net/demux.c): the MAC
  * index, the group and promiscuous masks, and the invariant checker's
- * view of them (vmm/netpath_check.c). The receive path around them is
+ * view of them (vmm/net/netpath_check.c). The receive path around them is
  * tested in test_netpath.c; here the netpath needs no more than a pool
  * of one page and rings to register. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 #define NPAGES 4
 

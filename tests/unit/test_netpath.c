@@ -1,4 +1,4 @@
-/* Host tests for the data path (vmm/frame_pool.c, demux.c,
+/* Host tests for the data path (vmm/net/frame_pool.c, demux.c,
  * rx_deliver.c, rx_release.c, reclaim.c, net_tx.c, netpath_check.c)
  * against fakes of everything it touches (netpath_fakes.c, shared with
  * the fuzz harnesses): a NIC receive ring with a capacity, one EPT per
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 #include "tests/unit/netpath_fakes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

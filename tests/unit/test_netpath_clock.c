@@ -1,4 +1,4 @@
-/* Host tests for the reclaim deadline's clock (vmm/reclaim.c): it runs
+/* Host tests for the reclaim deadline's clock (vmm/net/reclaim.c): it runs
  * on each VM's own time (ops.vm_clock), never on wall time, so a VM that
  * waits for the CPU (another VM's long exit, a long slice, the
  * hypervisor's printing) loses nothing it could not have released; and
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 #include "tests/unit/netpath_fakes.h"
 
 #define MS         1000ull              /* fake ticks per millisecond */

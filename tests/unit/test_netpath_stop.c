@@ -1,4 +1,4 @@
-/* Host tests for np_vm_stop (vmm/reclaim.c): a VM stopped for good gives
+/* Host tests for np_vm_stop (vmm/net/reclaim.c): a VM stopped for good gives
  * back every receive slot and copy buffer it holds, by the same unmap,
  * one INVEPT and scrub as a revocation, and nothing is delivered to it
  * afterwards: frames for it are counted drops, broadcasts go to the
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 #define NF      32              /* pool frames */
 #define NVM     3
@@ -136,7 +136,7 @@ static int setup(void **state)
 	np.check = NP_CHECK_EVERY;
 	np.mode = NP_HYBRID;
 	np.copy_threshold = 100;
-	np.tx_reserve = 4;      /* FREE frames for VM-to-VM, as vmm/net.c keeps */
+	np.tx_reserve = 4;      /* FREE frames for VM-to-VM, as vmm/net/net.c keeps */
 	for (uint32_t v = 0; v < NVM; v++) {
 		assert_int_equal(np_add_vm(&np, v, mac[v], SLOTS, QUOTA, false), 0);
 		assert_int_equal(np_setup(&np, v, &rings[v], v == 1 ? carea : NULL), 0);

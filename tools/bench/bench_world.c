@@ -1,10 +1,10 @@
 /* The simulated machine the netpath runs in: a NIC receive ring of
  * BENCH_NIC_DESCS buffers, a real EPT per VM (arch/x86/pt.c in the EPT
- * format, over table pages in host memory, built as vmm/net.c and
+ * format, over table pages in host memory, built as vmm/net/net.c and
  * vmx_npt.c use it),
  * and one guest per VM that reads its ring and hands slots back in
  * batches. Host addresses are host pointers, as the hypervisor
- * identity-maps its RAM (vmm/net.c op_page). */
+ * identity-maps its RAM (vmm/net/net.c op_page). */
 #include <emmintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +76,7 @@ static void tbl_write(void *ctx, uint64_t *slot, uint64_t val)
 	*(volatile uint64_t *)slot = val;
 }
 
-/* --- struct netpath_ops, as vmm/net.c does them ------------------------ */
+/* --- struct netpath_ops, as vmm/net/net.c does them ------------------------ */
 
 static uint64_t slot_gpa(uint16_t slot)
 {
@@ -190,7 +190,7 @@ static void guest_init(struct bench_world *w, uint32_t v)
 	struct bench_guest *g = &w->g[v];
 	uint8_t mac[6];
 
-	/* And the window's tables kept for good, as vmm/net.c does. */
+	/* And the window's tables kept for good, as vmm/net/net.c does. */
 	if (guest_ept(w, &g->ept, v) ||
 	    pt_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
 			   (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
@@ -249,7 +249,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 		for (uint32_t i = 0; i < pool; i++)
 			hpas[i] = (uint64_t)(uintptr_t)(w->pages + (size_t)i * NET_SLOT_SIZE);
 		ops.ctx = w;
-		/* As vmm/net.c: low watermark a quarter, tx_reserve an eighth. */
+		/* As vmm/net/net.c: low watermark a quarter, tx_reserve an eighth. */
 		if (np_init(w->np, &ops, hpas, pool, pool / 4, NEVER))
 			die("np_init refused the pool", pool);
 		free(hpas);
@@ -405,7 +405,7 @@ uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
 		w->rr = (w->rr + 1) % w->nvms;
 	}
 	w->now++;
-	/* What vmm/net.c net_poll does for one batch of descriptors, then
+	/* What vmm/net/net.c net_poll does for one batch of descriptors, then
 	 * what the guests do with the interrupt it raised. */
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < batch; i++)

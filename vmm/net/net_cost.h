@@ -7,8 +7,8 @@
  *
  * Pure C: the caller reads the TSC and passes deltas, so this file also
  * builds on the host. */
-#ifndef VMM_NET_COST_H
-#define VMM_NET_COST_H
+#ifndef VMM_NET_NET_COST_H
+#define VMM_NET_NET_COST_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 /* Take 'slot' of 'vm' back. A frame left with no holder is RECLAIMING
  * and linked on *reclaim, to be scrubbed after the flush: until then the

@@ -8,8 +8,8 @@
  * frame's life.
  *
  * Not re-entrant: one CPU calls these, never from inside an op. */
-#ifndef VMM_NETPATH_H
-#define VMM_NETPATH_H
+#ifndef VMM_NET_NETPATH_H
+#define VMM_NET_NETPATH_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -13,7 +13,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 /* The ring as the guest may change it: every access is a real load or
  * store, in program order with the others [C11 5.1.2.3]. x86 keeps

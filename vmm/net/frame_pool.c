@@ -7,7 +7,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 _Static_assert((NP_HPA_BUCKETS & (NP_HPA_BUCKETS - 1)) == 0,
 	       "the hpa index masks with NP_HPA_BUCKETS - 1");

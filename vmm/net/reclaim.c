@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
-#include "vmm/netpath.h"
+#include "vmm/net/netpath.h"
 
 /* Times a deadline may move for a VM still reading its ring: the grace
  * is at most (1 + RECLAIM_GRACE) * reclaim_ms. */

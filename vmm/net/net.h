@@ -1,8 +1,8 @@
 /* The hypervisor's side of networking: the zero-copy data path
  * (vmm/netpath.c) wired to the e1000, the VMs' nested page tables and
  * their virtual interrupts, and the network hypercalls. */
-#ifndef VMM_NET_H
-#define VMM_NET_H
+#ifndef VMM_NET_NET_H
+#define VMM_NET_NET_H
 
 #include <stdbool.h>
 #include <stdint.h>

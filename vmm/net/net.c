@@ -7,9 +7,9 @@
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "vmm/net.h"
-#include "vmm/net_cost.h"
-#include "vmm/netpath.h"
+#include "vmm/net/net.h"
+#include "vmm/net/net_cost.h"
+#include "vmm/net/netpath.h"
 #include "vmm/virq.h"
 
 #define NIC_RX_DESCS      128
@@ -30,7 +30,7 @@ struct net {
 
 static struct net net;
 
-/* --- net_cost: what receive and release cost (vmm/net_cost.h) ----------- */
+/* --- net_cost: what receive and release cost (vmm/net/net_cost.h) ----------- */
 
 static struct net_cost cost;
 

@@ -1,11 +1,11 @@
-/* Cost accumulators for the receive and release paths (vmm/net_cost.h).
+/* Cost accumulators for the receive and release paths (vmm/net/net_cost.h).
  * Adding a pass is a few stores, cheap enough for every poll; the
  * window's sort runs only when the statistics are printed. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lib/fmt.h"
-#include "vmm/net_cost.h"
+#include "vmm/net/net_cost.h"
 
 static const char *const path_names[NET_COST_NR_PATHS] = {
 	[NET_COST_FLIP] = "flip", [NET_COST_COPY] = "copy",
