@@ -52,7 +52,8 @@ HV_C := \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
-	vmm/linux_boot.c \
+	vmm/linux_boot.c vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c \
+	vmm/dev/uart16550.c vmm/dev/vrtc.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm

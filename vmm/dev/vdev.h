@@ -43,7 +43,8 @@ struct vdev_params {
 
 /* What the guest did that the devices refused or did not expect. */
 struct vdev_stats {
-	uint64_t io_refused;     /* a port of ours at a width it lacks, a bad command */
+	uint64_t io_refused;     /* a port of ours at a width it lacks, an
+				  * 8259 mode not offered, a write of the RTC's time */
 	uint64_t msr_gp;         /* x2APIC/APIC_BASE/TSC_DEADLINE accesses given #GP */
 	uint64_t apic_errors;    /* ESR bits set: illegal vectors, bad ICR */
 	uint64_t irqs_delivered; /* vectors taken by the vCPU (vdev_irq_taken) */
@@ -102,6 +103,6 @@ int vdev_irq_next(struct vdev *d);
  * [SDM 3A 11.8.4], or the 8259 takes its acknowledge cycle (INTA). */
 void vdev_irq_taken(struct vdev *d, uint8_t vector);
 
-const struct vdev_stats *vdev_stats(const struct vdev *d);
+struct vdev_stats vdev_stats(const struct vdev *d);
 
 #endif
