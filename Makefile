@@ -284,10 +284,11 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DFLIPVISOR_VERSION='"$(VERSION)"' -DSRCDIR='"$(CURDIR)"' \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Any header change rebuilds the tests: they are small.
-UNIT_HDRS := $(wildcard lib/*.h vmm/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS := $(wildcard lib/*.h vmm/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop linux_boot guest_msr
+	guest_net netpath demux netpath_stop linux_boot guest_msr \
+	vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -298,6 +299,13 @@ unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c
 unit_guest_msr_SRC  := vmm/guest_msr.c
+unit_vlapic_SRC     := vmm/dev/vlapic.c
+unit_vpic_SRC       := vmm/dev/vpic.c
+unit_uart16550_SRC  := vmm/dev/uart16550.c
+unit_vrtc_SRC       := vmm/dev/vrtc.c
+VDEV_C := vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c vmm/dev/vrtc.c \
+	vmm/dev/uart16550.c
+unit_vdev_SRC       := $(VDEV_C) vmm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
@@ -342,6 +350,7 @@ fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
+	$(VDEV_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc

@@ -38,11 +38,14 @@
 #define ELCR_MASTER_BITS 0xf8
 #define ELCR_SLAVE_BITS  0xde
 
-enum { ICW_DONE, ICW_2, ICW_3, ICW_4 };
+/* Where initialization stands; NONE until the first ICW1: the chip then
+ * keeps a mask (Linux's probe) but requests nothing. */
+enum { ICW_DONE, ICW_2, ICW_3, ICW_4, ICW_NONE };
 
 static void chip_reset(struct i8259 *c, uint8_t elcr_bits)
 {
-	*c = (struct i8259){ .imr = 0xff, .lowest = 7, .elcr_bits = elcr_bits };
+	*c = (struct i8259){ .imr = 0xff, .lowest = 7, .elcr_bits = elcr_bits,
+			     .icw = ICW_NONE };
 }
 
 void vpic_init(struct vpic *p)
@@ -240,6 +243,7 @@ static void command(struct vpic *p, struct i8259 *c, uint8_t v)
 static void data(struct vpic *p, struct i8259 *c, uint8_t v)
 {
 	switch (c->icw) {
+	case ICW_NONE:
 	case ICW_DONE:
 		c->imr = v;             /* OCW1 */
 		return;
