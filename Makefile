@@ -57,7 +57,7 @@ HV_C := \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
 	vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/linux_boot.c \
-	vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
+	$(VDEV_C) vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -296,7 +296,7 @@ UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop netpath_clock console_queue \
-	linux_boot guest_msr
+	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -308,6 +308,13 @@ unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_guest_insn.c
 unit_guest_msr_SRC  := vmm/guest_msr.c
+unit_vlapic_SRC     := vmm/dev/vlapic.c
+unit_vpic_SRC       := vmm/dev/vpic.c
+unit_uart16550_SRC  := vmm/dev/uart16550.c
+unit_vrtc_SRC       := vmm/dev/vrtc.c
+VDEV_C := vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c vmm/dev/vrtc.c \
+	vmm/dev/uart16550.c
+unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
@@ -354,6 +361,7 @@ fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
+	$(VDEV_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc

@@ -12,6 +12,8 @@
 #include "vmm/virt.h"
 #include "vmm/vuart.h"
 
+struct vdev;            /* vmm/dev/vdev.h */
+
 enum vm_state {
 	VM_RUNNABLE,
 	VM_HALTED,      /* in HLT: waits for a virtual interrupt */
@@ -56,6 +58,7 @@ struct vm {
 	uint64_t             own_ticks;
 	uint64_t             halted_at;
 	struct vuart         uart;
+	struct vdev         *dev;       /* Linux VMs' devices; NULL for guest-stub */
 	struct vm_stats      stats;
 };
 
