@@ -28,14 +28,16 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
 # make bench-system sets NET_COST_CFLAGS (vmm/net/net_cost.h).
 HV_CFLAGS += $(NET_COST_CFLAGS)
-HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS) \
-	-L$(EFI_LIB)
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z defs \
+	-T $(EFI_LDS) -L$(EFI_LIB)
 NASMFLAGS := -f elf64 -g -Werror
 
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
 	reclaim.c net_tx.c netpath_check.c)
+# A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
+VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c uart16550.c)
 
 HV_C := \
 	boot/efi_main.c boot/efi_file.c boot/efi_image.c boot/efi_memmap.c \
@@ -312,8 +314,6 @@ unit_vlapic_SRC     := vmm/dev/vlapic.c
 unit_vpic_SRC       := vmm/dev/vpic.c
 unit_uart16550_SRC  := vmm/dev/uart16550.c
 unit_vrtc_SRC       := vmm/dev/vrtc.c
-VDEV_C := vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c vmm/dev/vrtc.c \
-	vmm/dev/uart16550.c
 unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
