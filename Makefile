@@ -132,7 +132,7 @@ $(ESP)/flipvisor.cfg: boot/flipvisor.cfg
 # red zone (its interrupts use the same stack), general registers only.
 # guest-stub.o wraps the flat image for linking into the hypervisor.
 GUEST_DIR    := $(BUILD)/guest-stub
-GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns \
 	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \

@@ -41,56 +41,11 @@ void guest_main(uint64_t ram_bytes)
 	}
 
 	switch (id->test_mode) {
-	case HC_MODE_NORMAL:
-		mode_normal(id);
-	case HC_MODE_SPIN:
-		mode_spin(id);
-	case HC_MODE_BAD_MEMORY:
-		mode_bad_memory(id);
-	case HC_MODE_TRIPLE_FAULT:
-		mode_triple_fault();
-	case HC_MODE_HYPERCALL_FLOOD:
-		mode_hypercall_flood(id);
-	case HC_MODE_FPU_PROBE:
-		mode_fpu_probe(id);
-	case HC_MODE_NET_HOARD:
-		mode_net_hoard(id);
-	case HC_MODE_HYPERCALL_FUZZ:
-		mode_hypercall_fuzz(id);
-	case HC_MODE_NET_ABUSE:
-		mode_net_abuse(id);
-	case HC_MODE_SLOT_WRITE:
-		mode_slot_write(id);
-	case HC_MODE_SPY_STALE:
-		mode_spy_stale(id);
-	case HC_MODE_SPY_RELEASED:
-		mode_spy_released(id);
-	case HC_MODE_SPY_REVOKED:
-		mode_spy_revoked(id);
-	case HC_MODE_SPIN_CLI:
-		mode_spin_cli(id);
-	case HC_MODE_SPIN_DARK:
-		mode_spin_dark();
-	case HC_MODE_CPU_STATE_WRITE:
-		mode_cpu_state_write(id);
-	case HC_MODE_CPU_STATE_SPY:
-		mode_cpu_state_spy(id);
-	case HC_MODE_CR8_MASK:
-		mode_cr8_mask(id);
-	case HC_MODE_MWAIT:
-		mode_mwait();
-	case HC_MODE_CACHE_FLUSH:
-		mode_cache_flush();
-	case HC_MODE_RDPMC:
-		mode_rdpmc();
-	case HC_MODE_NMI_PROBE:
-		mode_nmi_probe(id);
-	case HC_MODE_CR0_WRITE:
-		mode_cr0_write();
-	case HC_MODE_USER_HYPERCALL:
-		mode_user_hypercall();
-	case HC_MODE_CONSOLE_FLOOD:
-		mode_console_flood(id);
+#define GUEST_MODE_CASE(N, n, v) \
+	case HC_MODE_##N: \
+		mode_##n(id);
+	HC_TEST_MODES(GUEST_MODE_CASE)
+#undef GUEST_MODE_CASE
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
 		halt_forever();

@@ -23,7 +23,7 @@ static void write_check(uint64_t v, const char *what)
 		      read_cr0(), v);
 }
 
-void mode_cr0_write(void)
+void mode_cr0_write(const struct hc_identity *id)
 {
 	uint64_t entry = read_cr0();
 

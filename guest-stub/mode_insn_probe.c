@@ -30,7 +30,7 @@ static void expect(const char *name, void (*fn)(void), int64_t want)
 		      got, probe_fault_rip, want);
 }
 
-void mode_mwait(void)
+void mode_mwait(const struct hc_identity *id)
 {
 	expect("MWAIT", probe_mwait, VEC_UD);
 	expect("MONITOR", probe_monitor, VEC_UD);
@@ -38,7 +38,7 @@ void mode_mwait(void)
 	halt_forever();
 }
 
-void mode_cache_flush(void)
+void mode_cache_flush(const struct hc_identity *id)
 {
 	expect("WBINVD", probe_wbinvd, NO_FAULT);
 	expect("INVD", probe_invd, NO_FAULT);
@@ -46,7 +46,7 @@ void mode_cache_flush(void)
 	halt_forever();
 }
 
-void mode_rdpmc(void)
+void mode_rdpmc(const struct hc_identity *id)
 {
 	expect("RDPMC", probe_rdpmc, VEC_GP);
 	print("done\n");

@@ -7,7 +7,7 @@
 #include "guest-stub/modes.h"
 #include "guest-stub/print.h"
 
-void mode_spin_dark(void)
+void mode_spin_dark(const struct hc_identity *id)
 {
 	print("going dark: no exit from here on\n");
 	cli();

@@ -6,7 +6,7 @@
 #include "guest-stub/modes.h"
 #include "guest-stub/print.h"
 
-void mode_triple_fault(void)
+void mode_triple_fault(const struct hc_identity *id)
 {
 	static const struct desc_ptr no_idt = { .limit = 0, .base = 0 };
 

@@ -74,7 +74,7 @@ static void pages_user(void)
 	write_cr3(read_cr3());
 }
 
-void mode_user_hypercall(void)
+void mode_user_hypercall(const struct hc_identity *id)
 {
 	bool amd = hc_insn == HC_INSN_VMMCALL;
 	uint64_t insn = (uint64_t)(amd ? probe_user_vmmcall_insn :

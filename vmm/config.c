@@ -71,33 +71,11 @@ static const char *const cfg_selftest_names[] = {
 	[CFG_SELFTEST_INVALID_OPCODE] = "invalid_opcode",
 };
 
-/* Indexed by enum cfg_test_mode. */
+/* Indexed by enum hc_test_mode: the names of HC_TEST_MODES. */
 static const char *const cfg_test_mode_names[] = {
-	[CFG_MODE_NORMAL]          = "normal",
-	[CFG_MODE_SPIN]            = "spin",
-	[CFG_MODE_BAD_MEMORY]      = "bad_memory",
-	[CFG_MODE_TRIPLE_FAULT]    = "triple_fault",
-	[CFG_MODE_HYPERCALL_FLOOD] = "hypercall_flood",
-	[CFG_MODE_FPU_PROBE]       = "fpu_probe",
-	[CFG_MODE_NET_HOARD]       = "net_hoard",
-	[CFG_MODE_HYPERCALL_FUZZ]  = "hypercall_fuzz",
-	[CFG_MODE_NET_ABUSE]       = "net_abuse",
-	[CFG_MODE_SLOT_WRITE]      = "slot_write",
-	[CFG_MODE_SPY_STALE]       = "spy_stale",
-	[CFG_MODE_SPY_RELEASED]    = "spy_released",
-	[CFG_MODE_SPY_REVOKED]     = "spy_revoked",
-	[CFG_MODE_SPIN_CLI]        = "spin_cli",
-	[CFG_MODE_SPIN_DARK]       = "spin_dark",
-	[CFG_MODE_CPU_STATE_WRITE] = "cpu_state_write",
-	[CFG_MODE_CPU_STATE_SPY]   = "cpu_state_spy",
-	[CFG_MODE_CR8_MASK]        = "cr8_mask",
-	[CFG_MODE_MWAIT]           = "mwait",
-	[CFG_MODE_CACHE_FLUSH]     = "cache_flush",
-	[CFG_MODE_RDPMC]           = "rdpmc",
-	[CFG_MODE_NMI_PROBE]       = "nmi_probe",
-	[CFG_MODE_CR0_WRITE]       = "cr0_write",
-	[CFG_MODE_USER_HYPERCALL]  = "user_hypercall",
-	[CFG_MODE_CONSOLE_FLOOD]   = "console_flood",
+#define HC_MODE_NAME(N, n, v) [HC_MODE_##N] = #n,
+	HC_TEST_MODES(HC_MODE_NAME)
+#undef HC_MODE_NAME
 };
 
 static const char *const cfg_bool_names[] = { "no", "yes" };

@@ -31,34 +31,6 @@ enum cfg_selftest {
 	CFG_SELFTEST_INVALID_OPCODE, /* execute ud2 after boot */
 };
 
-/* What a guest-stub VM does (hypercall_abi.h HC_MODE_*, same values). */
-enum cfg_test_mode {
-	CFG_MODE_NORMAL = 0,         /* up line, heartbeats */
-	CFG_MODE_SPIN,               /* never halts */
-	CFG_MODE_BAD_MEMORY,         /* touches memory outside its RAM */
-	CFG_MODE_TRIPLE_FAULT,
-	CFG_MODE_HYPERCALL_FLOOD,    /* garbage hypercalls */
-	CFG_MODE_FPU_PROBE,          /* checks x87/SSE state is its own */
-	CFG_MODE_NET_HOARD,          /* never releases receive slots */
-	CFG_MODE_HYPERCALL_FUZZ,     /* random hypercalls */
-	CFG_MODE_NET_ABUSE,          /* bad releases, ring indices, sends */
-	CFG_MODE_SLOT_WRITE,         /* writes to a read-only receive slot */
-	CFG_MODE_SPY_STALE,          /* reads a slot right after releasing it */
-	CFG_MODE_SPY_RELEASED,       /* reads a slot released a while ago */
-	CFG_MODE_SPY_REVOKED,        /* reads a revoked slot */
-	CFG_MODE_SPIN_CLI,           /* spins with interrupts disabled */
-	CFG_MODE_SPIN_DARK,          /* spins without a single exit */
-	CFG_MODE_CPU_STATE_WRITE,    /* sets CPU state to markers */
-	CFG_MODE_CPU_STATE_SPY,      /* looks for another VM's markers */
-	CFG_MODE_CR8_MASK,           /* writes CR8 = 15, reads it back, halts */
-	CFG_MODE_MWAIT,              /* MONITOR, MWAIT: #UD expected */
-	CFG_MODE_CACHE_FLUSH,        /* WBINVD, INVD: stepped over */
-	CFG_MODE_RDPMC,              /* RDPMC: #GP expected */
-	CFG_MODE_NMI_PROBE,          /* spins while host NMIs come */
-	CFG_MODE_CR0_WRITE,          /* writes CR0 bits, then clears NE */
-	CFG_MODE_USER_HYPERCALL,     /* a hypercall from CPL 3 */
-	CFG_MODE_CONSOLE_FLOOD,      /* broadcasts, then floods the console */
-};
 
 /* When the data path checks its invariants (vmm/net/netpath.h,
  * enum np_check_mode). */
@@ -80,7 +52,7 @@ struct cfg_vm {
 	uint32_t ipv4;          /* host byte order: 192.168.77.11 = 0xC0A84D0B */
 	uint8_t  prefix_len;    /* 1..32 */
 	uint32_t memory_mib;
-	uint32_t test_mode;     /* enum cfg_test_mode */
+	uint32_t test_mode;     /* enum hc_test_mode (vmm/hypercall_abi.h) */
 	uint32_t rx_slots;      /* receive window size, in 4 KiB slots */
 	uint32_t quota_frames;  /* most frames it may hold; more are dropped */
 	uint32_t promiscuous;   /* 1: also gets unicast for unknown MACs */

@@ -11,34 +11,6 @@
 #define KICK_DELAY_MS  20      /* HC_TEST_KICK fires this much later */
 #define NMI_TEST_MAX_MS 50     /* HC_TEST_NMI: the PIT counts to 54 ms */
 
-/* The config's test_mode values are the ABI's HC_MODE_* values. */
-_Static_assert(CFG_MODE_NORMAL == HC_MODE_NORMAL &&
-	       CFG_MODE_SPIN == HC_MODE_SPIN &&
-	       CFG_MODE_BAD_MEMORY == HC_MODE_BAD_MEMORY &&
-	       CFG_MODE_TRIPLE_FAULT == HC_MODE_TRIPLE_FAULT &&
-	       CFG_MODE_HYPERCALL_FLOOD == HC_MODE_HYPERCALL_FLOOD &&
-	       CFG_MODE_FPU_PROBE == HC_MODE_FPU_PROBE &&
-	       CFG_MODE_NET_HOARD == HC_MODE_NET_HOARD &&
-	       CFG_MODE_HYPERCALL_FUZZ == HC_MODE_HYPERCALL_FUZZ &&
-	       CFG_MODE_NET_ABUSE == HC_MODE_NET_ABUSE &&
-	       CFG_MODE_SLOT_WRITE == HC_MODE_SLOT_WRITE &&
-	       CFG_MODE_SPY_STALE == HC_MODE_SPY_STALE &&
-	       CFG_MODE_SPY_RELEASED == HC_MODE_SPY_RELEASED &&
-	       CFG_MODE_SPY_REVOKED == HC_MODE_SPY_REVOKED &&
-	       CFG_MODE_SPIN_CLI == HC_MODE_SPIN_CLI &&
-	       CFG_MODE_SPIN_DARK == HC_MODE_SPIN_DARK &&
-	       CFG_MODE_CPU_STATE_WRITE == HC_MODE_CPU_STATE_WRITE &&
-	       CFG_MODE_CPU_STATE_SPY == HC_MODE_CPU_STATE_SPY &&
-	       CFG_MODE_CR8_MASK == HC_MODE_CR8_MASK &&
-	       CFG_MODE_MWAIT == HC_MODE_MWAIT &&
-	       CFG_MODE_CACHE_FLUSH == HC_MODE_CACHE_FLUSH &&
-	       CFG_MODE_RDPMC == HC_MODE_RDPMC &&
-	       CFG_MODE_NMI_PROBE == HC_MODE_NMI_PROBE &&
-	       CFG_MODE_CR0_WRITE == HC_MODE_CR0_WRITE &&
-	       CFG_MODE_USER_HYPERCALL == HC_MODE_USER_HYPERCALL &&
-	       CFG_MODE_CONSOLE_FLOOD == HC_MODE_CONSOLE_FLOOD,
-	       "test_mode values differ between config.h and the ABI");
-
 struct hc_args {
 	uint64_t nr, a0, a1, a2;
 	uint64_t now, tsc_per_ms;
@@ -114,7 +86,7 @@ static int64_t hc_test(struct vm *vm, struct hc_args *a)
 	case HC_TEST_NMI:
 		/* A host NMI is the machine's business: only the VM the
 		 * config made the NMI test's may ask for one. */
-		if (vm->cfg->test_mode != CFG_MODE_NMI_PROBE)
+		if (vm->cfg->test_mode != HC_MODE_NMI_PROBE)
 			return -HC_E_NOSYS;
 		if (a->a1 < 1 || a->a1 > NMI_TEST_MAX_MS)
 			return -HC_E_INVAL;

@@ -58,33 +58,43 @@
 /* --- identity ------------------------------------------------------------ */
 #define HC_NAME_MAX       16     /* NUL-terminated */
 
-/* What the guest is told to do: the config key test_mode of its [vm]. */
-#define HC_MODE_NORMAL          0  /* up line, then heartbeats */
-#define HC_MODE_SPIN            1  /* never halts: progress reports only */
-#define HC_MODE_BAD_MEMORY      2  /* writes outside its RAM */
-#define HC_MODE_TRIPLE_FAULT    3  /* faults with no IDT */
-#define HC_MODE_HYPERCALL_FLOOD 4  /* garbage hypercalls, as fast as it can */
-#define HC_MODE_FPU_PROBE       5  /* never halts; checks its SSE registers keep their values */
-#define HC_MODE_NET_HOARD       6  /* answers nothing, never releases a slot (quota, revocation) */
-/* Hostile guests (docs/guest-stub.md, "Hostile modes"). */
-#define HC_MODE_HYPERCALL_FUZZ  7  /* random hypercall numbers and arguments */
-#define HC_MODE_NET_ABUSE       8  /* bad releases, ring indices and sends */
-#define HC_MODE_SLOT_WRITE      9  /* writes to a read-only delivered slot */
-#define HC_MODE_SPY_STALE       10 /* reads a slot right after releasing it */
-#define HC_MODE_SPY_RELEASED    11 /* reads a slot it released a while ago */
-#define HC_MODE_SPY_REVOKED     12 /* reads a slot the hypervisor revoked */
-#define HC_MODE_SPIN_CLI        13 /* spins for ever with interrupts disabled */
-#define HC_MODE_SPIN_DARK       14 /* spins for ever and never exits */
-#define HC_MODE_CPU_STATE_WRITE 15 /* sets debug, CR2, SWAPGS and syscall state to markers */
-#define HC_MODE_CPU_STATE_SPY   16 /* looks for another VM's markers in that state */
-#define HC_MODE_CR8_MASK        17 /* writes CR8 = 15, reads it back, halts */
-#define HC_MODE_MWAIT           18 /* MONITOR and MWAIT: each must raise #UD */
-#define HC_MODE_CACHE_FLUSH     19 /* WBINVD and INVD: each stepped over */
-#define HC_MODE_RDPMC           20 /* RDPMC: must raise #GP */
-#define HC_MODE_NMI_PROBE       21 /* asks for host NMIs (HC_TEST_NMI) and spins: none may reach it */
-#define HC_MODE_CR0_WRITE       22 /* changes its own CR0 bits, then clears CR0.NE: stopped */
-#define HC_MODE_USER_HYPERCALL  23 /* a hypercall from CPL 3: must raise #UD */
-#define HC_MODE_CONSOLE_FLOOD   24 /* broadcasts to fill every VM's quota, then floods the console */
+/* What the guest is told to do: the config key test_mode of its [vm]
+ * (docs/guest-stub.md). One list, X(NAME, name, value): the ABI values
+ * below, the config's names (vmm/config.c) and guest-stub's modes and
+ * their dispatch (guest-stub/modes.h, main.c) are all made from it. A new
+ * mode is one line here and one mode_name() in guest-stub/. */
+#define HC_TEST_MODES(X) \
+	X(NORMAL,          normal,           0) /* up line, then heartbeats */ \
+	X(SPIN,            spin,             1) /* never halts: progress reports only */ \
+	X(BAD_MEMORY,      bad_memory,       2) /* writes outside its RAM */ \
+	X(TRIPLE_FAULT,    triple_fault,     3) /* faults with no IDT */ \
+	X(HYPERCALL_FLOOD, hypercall_flood,  4) /* garbage hypercalls, as fast as it can */ \
+	X(FPU_PROBE,       fpu_probe,        5) /* never halts; checks its SSE registers keep their values */ \
+	X(NET_HOARD,       net_hoard,        6) /* answers nothing, never releases a slot (quota, revocation) */ \
+	X(HYPERCALL_FUZZ,  hypercall_fuzz,   7) /* random hypercall numbers and arguments */ \
+	X(NET_ABUSE,       net_abuse,        8) /* bad releases, ring indices and sends */ \
+	X(SLOT_WRITE,      slot_write,       9) /* writes to a read-only delivered slot */ \
+	X(SPY_STALE,       spy_stale,       10) /* reads a slot right after releasing it */ \
+	X(SPY_RELEASED,    spy_released,    11) /* reads a slot it released a while ago */ \
+	X(SPY_REVOKED,     spy_revoked,     12) /* reads a slot the hypervisor revoked */ \
+	X(SPIN_CLI,        spin_cli,        13) /* spins for ever with interrupts disabled */ \
+	X(SPIN_DARK,       spin_dark,       14) /* spins for ever and never exits */ \
+	X(CPU_STATE_WRITE, cpu_state_write, 15) /* sets debug, CR2, SWAPGS and syscall state to markers */ \
+	X(CPU_STATE_SPY,   cpu_state_spy,   16) /* looks for another VM's markers in that state */ \
+	X(CR8_MASK,        cr8_mask,        17) /* writes CR8 = 15, reads it back, halts */ \
+	X(MWAIT,           mwait,           18) /* MONITOR and MWAIT: each must raise #UD */ \
+	X(CACHE_FLUSH,     cache_flush,     19) /* WBINVD and INVD: each stepped over */ \
+	X(RDPMC,           rdpmc,           20) /* RDPMC: must raise #GP */ \
+	X(NMI_PROBE,       nmi_probe,       21) /* asks for host NMIs (HC_TEST_NMI) and spins: none may reach it */ \
+	X(CR0_WRITE,       cr0_write,       22) /* changes its own CR0 bits, then clears CR0.NE: stopped */ \
+	X(USER_HYPERCALL,  user_hypercall,  23) /* a hypercall from CPL 3: must raise #UD */ \
+	X(CONSOLE_FLOOD,   console_flood,   24) /* broadcasts to fill every VM's quota, then floods the console */
+
+enum hc_test_mode {
+#define HC_MODE_ENUM(N, n, v) HC_MODE_##N = v,
+	HC_TEST_MODES(HC_MODE_ENUM)
+#undef HC_MODE_ENUM
+};
 
 struct hc_identity {
 	uint32_t vm_id;             /* 0-based, in config file order */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "vmm/config.h"
+#include "vmm/hypercall_abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -183,9 +184,9 @@ static void test_timeslice_and_test_mode(void **state)
 			     "test_mode = spin\n" VM("b", 2)
 			     "test_mode = hypercall_flood\n" VM("c", 3)), &cfg);
 	assert_int_equal(cfg.timeslice_us, 100);
-	assert_int_equal(cfg.vms[0].test_mode, CFG_MODE_SPIN);
-	assert_int_equal(cfg.vms[1].test_mode, CFG_MODE_HYPERCALL_FLOOD);
-	assert_int_equal(cfg.vms[2].test_mode, CFG_MODE_NORMAL);
+	assert_int_equal(cfg.vms[0].test_mode, HC_MODE_SPIN);
+	assert_int_equal(cfg.vms[1].test_mode, HC_MODE_HYPERCALL_FLOOD);
+	assert_int_equal(cfg.vms[2].test_mode, HC_MODE_NORMAL);
 
 	/* The longest slice, with a deadline just past it. */
 	assert_parses("timeslice_us = 1000000\nreclaim_ms = 1001\n", 41, &cfg);
