@@ -3,6 +3,7 @@
 
 #include "arch/x86/cpu.h"
 #include "drivers/uart.h"
+#include "lib/console.h"
 
 #define COM1            0x3f8
 #define UART_THR        0       /* transmit holding (DLAB=0) */
@@ -31,6 +32,8 @@
  * FIFO on a 16550A, one on a part without FIFO (an 8250, a 16450). */
 static uint32_t tx_burst = 1;
 
+static const struct console_port uart_port;
+
 void uart_init(void)
 {
 	outb(COM1 + UART_IER, 0);               /* polled: no interrupts */
@@ -43,6 +46,7 @@ void uart_init(void)
 	/* The FIFO took only if IIR says so [PC16550D Table IV]. */
 	tx_burst = (inb(COM1 + UART_IIR) & IIR_FIFO_ON) == IIR_FIFO_ON ?
 		   UART_FIFO_BYTES : 1;
+	console_attach(&uart_port);
 }
 
 static void uart_wait(uint8_t bit)
@@ -59,26 +63,29 @@ void uart_drain(void)
 	uart_wait(LSR_TEMT);
 }
 
-/* In FIFO mode THRE is set when the transmit FIFO is empty [PC16550D
- * 8.0]: then a whole burst fits. */
-uint32_t uart_tx_room(void)
+/* The console's transmitter (lib/console.h). In FIFO mode THRE is set
+ * when the transmit FIFO is empty [PC16550D 8.0]: then a whole burst
+ * fits. */
+static uint32_t tx_room(bool wait)
 {
-	return inb(COM1 + UART_LSR) & LSR_THRE ? tx_burst : 0;
+	if (wait)
+		uart_wait(LSR_THRE);    /* a stuck UART: send anyway */
+	else if (!(inb(COM1 + UART_LSR) & LSR_THRE))
+		return 0;
+	return tx_burst;
 }
 
-uint32_t uart_tx_room_wait(void)
-{
-	uart_wait(LSR_THRE);
-	return tx_burst;        /* a stuck UART: send anyway */
-}
-
-void uart_send(const char *s, uint32_t n)
+static void tx_send(const char *s, uint32_t n)
 {
 	while (n--)
 		outb(COM1 + UART_THR, (uint8_t)*s++);
 }
 
-uint32_t uart_burst_us(void)
+static uint32_t tx_burst_us(void)
 {
 	return (tx_burst * UART_BITS * 1000000 + UART_BAUD - 1) / UART_BAUD;
 }
+
+static const struct console_port uart_port = {
+	.room = tx_room, .send = tx_send, .burst_us = tx_burst_us,
+};

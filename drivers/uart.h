@@ -5,18 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Program COM1 (115200 8N1, FIFO on if it has one) and attach it to the
+ * console (lib/console.h) as its transmitter. */
 void uart_init(void);
 /* Wait until the transmitter is empty, so nothing is lost at shutdown. */
 void uart_drain(void);
-
-/* Transmitting without waiting (lib/console.c): how many bytes THR takes
- * now (0 while it is still sending), the same after waiting until it
- * can take some, and the bytes themselves, at most what a room call
- * returned. Nothing is translated: '\n' goes out as it is. */
-uint32_t uart_tx_room(void);
-uint32_t uart_tx_room_wait(void);
-void uart_send(const char *s, uint32_t n);
-/* How long the UART takes to send one full burst, in microseconds. */
-uint32_t uart_burst_us(void);
 
 #endif

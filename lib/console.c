@@ -6,7 +6,6 @@
  * no VM waits for another's printing (docs/security.md, "The console"). */
 #include <stdarg.h>
 
-#include "drivers/uart.h"
 #include "lib/console.h"
 #include "lib/console_queue.h"
 #include "lib/fmt.h"
@@ -15,10 +14,16 @@
 /* A guest line as sent: an optional drop note, then "NAME: text" CR LF. */
 #define GUEST_OUT_MAX  (2 * CONSOLE_NAME_MAX + CONSOLE_LINE_MAX + 64)
 
+static const struct console_port *port;
 static console_sink early_sink;
 static bool serial_off;
 static bool buffered;
 static struct console_queue queue;
+
+void console_attach(const struct console_port *p)
+{
+	port = p;
+}
 
 void console_set_early_sink(console_sink sink, bool replaces_serial)
 {
@@ -30,11 +35,16 @@ void console_set_early_sink(console_sink sink, bool replaces_serial)
 static void send_burst(bool wait)
 {
 	char b[64];
-	uint32_t room = wait ? uart_tx_room_wait() : uart_tx_room();
+	uint32_t room;
 
+	if (!port) {            /* nowhere to send it yet: it is lost */
+		cq_take(&queue, b, sizeof(b));
+		return;
+	}
+	room = port->room(wait);
 	if (room > sizeof(b))
 		room = sizeof(b);
-	uart_send(b, cq_take(&queue, b, room));
+	port->send(b, cq_take(&queue, b, room));
 }
 
 static void send_all(void)
@@ -140,7 +150,7 @@ bool console_pending(void)
 
 uint32_t console_pump_us(void)
 {
-	return uart_burst_us();
+	return port ? port->burst_us() : 0;
 }
 
 uint32_t console_queued(void)

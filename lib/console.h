@@ -17,6 +17,18 @@
 
 typedef void (*console_sink)(const char *s, size_t n);
 
+/* The transmitter the console writes to (drivers/uart.c registers the
+ * serial port's at boot: lib/ sits below the drivers). 'room': how many
+ * bytes it takes now, or, with 'wait', once it can take some; 'send':
+ * at most that many; 'burst_us': how long one full burst takes. Until
+ * one is attached, only the early sink sees the output. */
+struct console_port {
+	uint32_t (*room)(bool wait);
+	void (*send)(const char *s, uint32_t n);
+	uint32_t (*burst_us)(void);
+};
+void console_attach(const struct console_port *port);
+
 /* A second output beside the serial port, or NULL to drop it. When the
  * second output already reaches the serial port itself (a firmware console
  * on COM1), 'replaces_serial' stops the direct serial output meanwhile,
