@@ -21,9 +21,11 @@ struct boot_info {
 	uint64_t           rsdp;        /* ACPI RSDP, 0 when none was found */
 	struct config      cfg;
 	bool               cfg_ok;      /* false: the file was bad, no guests */
-	/* cfg.vms[i]'s image file, read at boot (loader memory, kept);
-	 * len 0 for the built-in guest-stub. */
+	/* cfg.vms[i]'s image file, or the bzImage of a Linux VM, read at
+	 * boot (loader memory, kept); len 0 for the built-in guest-stub.
+	 * initrds[i]: a Linux VM's initramfs, len 0 for none. */
 	struct guest_file  images[CFG_MAX_VMS];
+	struct guest_file  initrds[CFG_MAX_VMS];
 	struct page_alloc  pages;       /* over the owned block */
 };
 

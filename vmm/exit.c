@@ -9,6 +9,7 @@
 #include "vmm/guest_msr.h"
 #include "vmm/hypercall.h"
 #include "vmm/net.h"
+#include "vmm/vm_end.h"
 
 static void handle_cpuid(struct vm *vm)
 {
@@ -38,6 +39,8 @@ static bool handle_io(struct vm *vm, const struct vm_exit *e)
 			"emulated", e->io.port, (unsigned long)e->rip);
 		return false;
 	}
+	if (vm_end_io(vm, e, (uint32_t)(r->rax & mask)))
+		return false;
 	if (vuart_claims(e->io.port) && e->io.size == 1) {
 		val = vuart_io(&vm->uart, e->io.port, e->io.in, (uint8_t)r->rax);
 	} else if (e->io.in) {
@@ -63,6 +66,10 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		handle_cpuid(vm);
 		return EXIT_RESUME;
 	case EXIT_HLT:
+		if (!e->hlt.irqs_on) {
+			vm_end_halt(vm, e);
+			return EXIT_RESCHEDULE;
+		}
 		vcpu_skip_insn(vm->vcpu);
 		/* An interrupt already pending ends the halt at once. */
 		if (!(vm->pending[0] | vm->pending[1] | vm->pending[2] |

@@ -55,6 +55,7 @@ static void run_guests(struct boot_info *bi)
 		return;
 	for (uint32_t i = 0; i < bi->cfg.nr_vms; i++)
 		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &bi->images[i],
+			       &bi->initrds[i], (uint32_t)tsc_per_ms,
 			       &bi->pages))
 			n++;
 	if (!n)

@@ -52,11 +52,13 @@ struct vm {
 
 /* Build a VM from its config: RAM, nested page table, guest image and
  * entry state, vCPU. 'file' is the image read at boot for a VM with an
- * 'image' key (NULL or empty is refused); without the key the built-in
- * guest-stub runs. Returns 0, or -1 with a log line
- * and nothing kept. */
+ * 'image' key (NULL or empty is refused), or the bzImage of one with a
+ * 'kernel' key, 'initrd' its initramfs (NULL: none) and 'tsc_khz' the
+ * TSC rate its command line tells it; with neither key the built-in
+ * guest-stub runs. Returns 0, or -1 with a log line and nothing kept. */
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      const struct guest_file *file, struct page_alloc *pa);
+	      const struct guest_file *file, const struct guest_file *initrd,
+	      uint32_t tsc_khz, struct page_alloc *pa);
 
 /* Stop a VM for good, with one log line naming the reason. */
 void vm_stop(struct vm *vm, const char *fmt, ...)

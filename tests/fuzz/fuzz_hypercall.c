@@ -155,7 +155,7 @@ static void build_world(struct fz *z)
 		c->rx_slots = 1 + s % 16;
 		c->quota_frames = 1 + fz_u8(z) % c->rx_slots;
 		c->promiscuous = s >> 7;
-		FUZZ_CHECK(vm_create(&vms[i], i, c, NULL, &pa) == 0, "vm_create");
+		FUZZ_CHECK(vm_create(&vms[i], i, c, NULL, NULL, 0, &pa) == 0, "vm_create");
 	}
 	FUZZ_CHECK(net_start(&pa, &cfg, vms, nr_vms, TSC_PER_MS), "net_start");
 	FUZZ_CHECK(the_np, "np_init not seen");
