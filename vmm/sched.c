@@ -6,6 +6,7 @@
 #include "arch/x86/arch.h"
 #include "drivers/lapic.h"
 #include "lib/console.h"
+#include "vmm/dev/vdev.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net.h"
@@ -28,6 +29,10 @@ static void timers_poll(struct vm *vms, uint32_t n, uint64_t now)
 			vm->kick_deadline = 0;
 			virq_raise(vm, vm->kick_vector);
 		}
+		/* A Linux VM's devices: its APIC timer wakes it from HLT. */
+		if (vm->dev && vdev_advance(vm->dev, now) &&
+		    vm->state == VM_HALTED)
+			vm->state = VM_RUNNABLE;
 	}
 }
 
@@ -37,12 +42,13 @@ static uint64_t next_deadline(const struct vm *vms, uint32_t n)
 	uint64_t next = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		const uint64_t d[2] = { vms[i].timer_deadline,
-					vms[i].kick_deadline };
+		const uint64_t d[3] = { vms[i].timer_deadline,
+					vms[i].kick_deadline,
+					vms[i].dev ? vdev_next_deadline(vms[i].dev) : 0 };
 
 		if (vms[i].state == VM_STOPPED)
 			continue;
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 3; k++)
 			if (d[k] && (!next || d[k] < next))
 				next = d[k];
 	}

@@ -1,3 +1,4 @@
+#include "vmm/dev/vdev.h"
 #include "vmm/virq.h"
 
 static int highest_pending(const struct vm *vm)
@@ -6,6 +7,18 @@ static int highest_pending(const struct vm *vm)
 		if (vm->pending[w])
 			return w * 64 + 63 - __builtin_clzll(vm->pending[w]);
 	return -1;
+}
+
+/* A Linux VM's interrupts come from its devices (vmm/dev/vdev.h); a
+ * guest-stub's from the hypervisor's virtual IRR. */
+static int next_vector(struct vm *vm)
+{
+	return vm->dev ? vdev_irq_next(vm->dev) : highest_pending(vm);
+}
+
+bool virq_pending(struct vm *vm)
+{
+	return next_vector(vm) >= 0;
 }
 
 void virq_raise(struct vm *vm, uint8_t vector)
@@ -19,7 +32,7 @@ void virq_raise(struct vm *vm, uint8_t vector)
 
 void virq_deliver(struct vm *vm)
 {
-	int v = highest_pending(vm);
+	int v = next_vector(vm);
 
 	if (v < 0) {
 		vcpu_want_irq_window(vm->vcpu, false);
@@ -31,9 +44,12 @@ void virq_deliver(struct vm *vm)
 		vcpu_want_irq_window(vm->vcpu, true);
 		return;
 	}
-	vm->pending[v / 64] &= ~(1ull << (v % 64));
+	if (vm->dev)
+		vdev_irq_taken(vm->dev, (uint8_t)v);
+	else
+		vm->pending[v / 64] &= ~(1ull << (v % 64));
 	vcpu_inject_irq(vm->vcpu, (uint8_t)v);
 	vm->stats.irqs_injected++;
 	/* More pending: the next one as soon as this one is taken. */
-	vcpu_want_irq_window(vm->vcpu, highest_pending(vm) >= 0);
+	vcpu_want_irq_window(vm->vcpu, next_vector(vm) >= 0);
 }

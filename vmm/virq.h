@@ -3,6 +3,7 @@
 #ifndef VMM_VIRQ_H
 #define VMM_VIRQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vmm/vm.h"
@@ -11,6 +12,10 @@
  * real interrupt request register, a vector already pending stays one
  * interrupt. */
 void virq_raise(struct vm *vm, uint8_t vector);
+
+/* Whether an interrupt is waiting that the guest would take with
+ * interrupts on (for HLT: then the halt ends at once). */
+bool virq_pending(struct vm *vm);
 
 /* Before each entry: inject the highest pending vector if the guest can
  * take it now, or ask for an interrupt-window exit. */

@@ -12,6 +12,8 @@
 #include "vmm/virt.h"
 #include "vmm/vuart.h"
 
+struct vdev;            /* vmm/dev/vdev.h */
+
 enum vm_state {
 	VM_RUNNABLE,
 	VM_HALTED,      /* in HLT: waits for a virtual interrupt */
@@ -47,6 +49,7 @@ struct vm {
 	uint64_t             kick_deadline;     /* TSC; 0 = none (HC_TEST_KICK) */
 	uint8_t              kick_vector;
 	struct vuart         uart;
+	struct vdev         *dev;       /* Linux VMs' devices; NULL for guest-stub */
 	struct vm_stats      stats;
 };
 

@@ -1,28 +1,25 @@
-/* A write-mostly 16550: bytes written to THR are collected into lines and
- * printed on the real console as "NAME: line". Reads of LSR say the
- * transmitter is always empty, so a polling driver never waits. Guest
+/* The guest's serial line: bytes the 16550 (vmm/dev/uart16550.c)
+ * transmits are collected into lines and printed on the real console as
+ * "NAME: line". Its LSR says the transmitter is always empty, so a
+ * polling driver never waits. Guest
  * bytes are untrusted: anything but printable ASCII is shown as '?', so
  * no guest can move the cursor or forge a line of another VM. */
+#include <stddef.h>
+
 #include "lib/console.h"
 #include "vmm/vuart.h"
 
-/* Register offsets [PC16550D datasheet, Table II]. */
-#define REG_THR     0   /* DLAB=0 write; RBR on read */
-#define REG_IER     1
-#define REG_IIR     2   /* read; FCR on write */
-#define REG_LCR     3
-#define REG_MCR     4
-#define REG_LSR     5
-#define REG_MSR     6
-#define REG_SCR     7
-#define LCR_DLAB    0x80
-#define IIR_NONE    0x01
-#define LSR_THRE    0x20
-#define LSR_TEMT    0x40
+static void put(struct vuart *u, char c);
+
+static void transmitted(struct uart16550 *hw, uint8_t byte)
+{
+	put((struct vuart *)((char *)hw - offsetof(struct vuart, hw)), (char)byte);
+}
 
 void vuart_init(struct vuart *u, const char *name)
 {
 	*u = (struct vuart){ .name = name };
+	uart16550_init(&u->hw, transmitted);
 }
 
 bool vuart_claims(uint16_t port)
@@ -52,34 +49,7 @@ static void put(struct vuart *u, char c)
 
 uint8_t vuart_io(struct vuart *u, uint16_t port, bool in, uint8_t v)
 {
-	bool dlab = u->lcr & LCR_DLAB;
-
-	switch (port - VUART_BASE) {
-	case REG_THR:
-		if (!in && !dlab)
-			put(u, (char)v);
-		return 0;               /* no receive data, ever */
-	case REG_IER:
-		if (dlab)
-			return 0;       /* divisor latch: accepted, ignored */
-		if (!in)
-			u->ier = v;
-		return u->ier;
-	case REG_IIR:
-		return IIR_NONE;        /* FCR writes are accepted, ignored */
-	case REG_LCR:
-		if (!in)
-			u->lcr = v;
-		return u->lcr;
-	case REG_LSR:
-		return LSR_THRE | LSR_TEMT;
-	case REG_SCR:
-		if (!in)
-			u->scratch = v;
-		return u->scratch;
-	default:                        /* MCR, MSR */
-		return 0;
-	}
+	return uart16550_io(&u->hw, port - VUART_BASE, in, v);
 }
 
 void vuart_write(struct vuart *u, const char *s, uint64_t n)
