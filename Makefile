@@ -52,7 +52,7 @@ HV_C := \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/net.c \
 	vmm/frame_pool.c vmm/demux.c vmm/rx_deliver.c vmm/rx_release.c \
 	vmm/reclaim.c vmm/net_tx.c vmm/netpath_check.c vmm/net_cost.c \
-	vmm/linux_boot.c vmm/linux_vm.c vmm/dev/vdev.c vmm/dev/vlapic.c \
+	vmm/linux_boot.c vmm/linux_vm.c vmm/linux_acpi.c vmm/dev/vdev.c vmm/dev/vlapic.c \
 	vmm/dev/vpic.c vmm/dev/uart16550.c vmm/dev/vrtc.c \
 	lib/fmt.c lib/console.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
@@ -341,7 +341,7 @@ fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
-	vmm/linux_vm.c vmm/linux_boot.c vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c \
+	vmm/linux_vm.c vmm/linux_boot.c vmm/linux_acpi.c vmm/dev/vdev.c vmm/dev/vlapic.c vmm/dev/vpic.c \
 	vmm/dev/uart16550.c vmm/dev/vrtc.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c

@@ -19,6 +19,8 @@ struct boot_info {
 	struct mm_region  *map;         /* normalized physical memory map */
 	size_t             map_len;
 	uint64_t           rsdp;        /* ACPI RSDP, 0 when none was found */
+	uint64_t           wall_s;      /* Unix time at TSC 'wall_tsc' (0: unknown) */
+	uint64_t           wall_tsc;
 	struct config      cfg;
 	bool               cfg_ok;      /* false: the file was bad, no guests */
 	/* cfg.vms[i]'s image file, or the bzImage of a Linux VM, read at

@@ -36,6 +36,26 @@
 #define LX1_ECX_HIDE    (1u << 2)
 #define LX1_EDX_HIDE    (1u << 27)
 
+/* Leaf 1 for a Linux VM: APIC (EDX 9), x2APIC (ECX 21), TSC deadline
+ * (ECX 24), which its device model gives (vmm/dev/vlapic.c). Its
+ * initial APIC ID (EBX 31:24) is 0, the one vCPU's, and it has one
+ * logical processor (EBX 23:16, HTT EDX 28 clear) [SDM 2A CPUID]. */
+#define L1_ECX_X2APIC   (1u << 21)
+#define L1_ECX_TSC_DL   (1u << 24)
+#define L1_EDX_APIC     (1u << 9)
+#define L1_EDX_HTT      (1u << 28)
+#define L1_EBX_TOPOLOGY 0xffff0000u
+
+void cpuid_linux(uint32_t leaf, uint32_t out[4])
+{
+	if (leaf != 0x1)
+		return;
+	out[1] &= ~L1_EBX_TOPOLOGY;
+	out[1] |= 1u << 16;
+	out[2] |= L1_ECX_X2APIC | L1_ECX_TSC_DL;
+	out[3] = (out[3] | L1_EDX_APIC) & ~L1_EDX_HTT;
+}
+
 void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	struct cpuid_regs r;

@@ -6,8 +6,10 @@
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "vmm/dev/vdev.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/image.h"
+#include "vmm/linux_acpi.h"
 #include "vmm/linux_vm.h"
 #include "vmm/net.h"
 #include "vmm/vm.h"
@@ -52,6 +54,7 @@ static void linux_place(struct vm *vm, const struct linux_plan *lp,
 
 	lb_load(ram, kernel->data, &lp->k, initrd ? initrd->data : NULL,
 		lp->cmdline, &lp->l);
+	lb_set_acpi_rsdp(ram + lp->l.zero_page, linux_acpi_build(ram));
 	guest_boot_build(ram, vm->ram_bytes, LINUX_BOOT_CS, LINUX_BOOT_DS,
 			 entry);
 	entry->rip = lp->l.entry;
@@ -59,10 +62,25 @@ static void linux_place(struct vm *vm, const struct linux_plan *lp,
 	entry->rdi = 0;
 }
 
-int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      const struct guest_file *file, const struct guest_file *initrd,
-	      uint32_t tsc_khz, struct page_alloc *pa)
+/* The devices of a Linux VM (vmm/dev/vdev.h): its TSC is the host's. */
+static struct vdev *linux_devices(struct vm *vm, const struct vm_boot *boot,
+				  struct page_alloc *pa)
 {
+	const struct vdev_params p = {
+		.tsc_hz     = (uint64_t)boot->tsc_khz * 1000,
+		.tsc_offset = 0,
+		.now        = boot->now,
+		.wall_s     = boot->wall_s,
+		.apic_id    = 0,
+	};
+
+	return vdev_create(pa, &vm->uart, &p);
+}
+
+int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
+	      const struct vm_boot *boot, struct page_alloc *pa)
+{
+	const struct guest_file *file = boot->file, *initrd = boot->initrd;
 	struct guest_file stub = {
 		_binary_build_guest_stub_guest_stub_bin_start,
 		(uint64_t)(_binary_build_guest_stub_guest_stub_bin_end -
@@ -85,7 +103,7 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	 * little and keeps the copy below safe whoever calls. A VM whose
 	 * file is missing never falls back to the guest-stub. */
 	if (is_linux) {
-		if (linux_check(cfg, file, initrd, tsc_khz, &lp))
+		if (linux_check(cfg, file, initrd, boot->tsc_khz, &lp))
 			return -1;
 	} else if (!cfg->image[0]) {
 		file = &stub;
@@ -111,6 +129,9 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 		goto err_npt;
 
 	if (is_linux) {
+		vm->dev = linux_devices(vm, boot, pa);
+		if (!vm->dev)
+			goto err_npt;
 		linux_place(vm, &lp, file, initrd, &entry);
 	} else {
 		image_place(&layout, file->data,
@@ -122,7 +143,7 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	}
 	vm->vcpu = vcpu_create(pa, vm->npt, (uint16_t)id, &entry);
 	if (!vm->vcpu)
-		goto err_npt;
+		goto err_dev;
 	vm->state = VM_RUNNABLE;
 	LOG("vm", "%s: %u MiB at host 0x%lx, %s %s, entry 0x%lx, %s",
 	    cfg->name, cfg->memory_mib, (unsigned long)vm->ram_hpa,
@@ -136,6 +157,9 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 		    (unsigned long)lp.l.initrd, lp.cmdline);
 	return 0;
 
+err_dev:
+	vdev_destroy(vm->dev, pa);
+	vm->dev = NULL;
 err_npt:
 	npt_destroy(vm->npt);
 err_ram:
