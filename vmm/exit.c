@@ -107,7 +107,10 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		handle_cpuid(vm);
 		return EXIT_RESUME;
 	case EXIT_HLT:
-		if (!e->hlt.irqs_on) {
+		/* A Linux VM halted for good (vm_end.h); a guest-stub or
+		 * image guest so halted just stays halted, as it always has
+		 * (docs/hypercalls.md: the example guests end that way). */
+		if (!e->hlt.irqs_on && vm->dev) {
 			vm_end_halt(vm, e);
 			return EXIT_RESCHEDULE;
 		}

@@ -13,9 +13,9 @@
  * other access. */
 bool vm_end_io(struct vm *vm, const struct vm_exit *e, uint32_t value);
 
-/* A HLT with interrupts off: no interrupt can end it and the hypervisor
- * sends no NMI, so the VM is over ("halted": Linux's halt, and its
- * poweroff without ACPI). */
+/* A Linux VM's HLT with interrupts off: no interrupt can end it and the
+ * hypervisor sends no NMI, so the VM is over ("halted": Linux's halt,
+ * and its poweroff without an ACPI power-off method). */
 void vm_end_halt(struct vm *vm, const struct vm_exit *e);
 
 #endif
