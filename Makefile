@@ -38,6 +38,8 @@ NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c
 	reclaim.c net_tx.c netpath_check.c)
 # A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
 VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c uart16550.c)
+# A Linux VM: the boot protocol, its command line, its ACPI tables.
+LINUX_VM_C := $(addprefix vmm/,linux_boot.c linux_vm.c linux_acpi.c)
 
 HV_C := \
 	boot/efi_main.c boot/efi_file.c boot/efi_image.c boot/efi_memmap.c \
@@ -55,10 +57,10 @@ HV_C := \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
 	drivers/pic.c \
-	vmm/main.c vmm/config.c vmm/image.c mm/memmap.c mm/page_alloc.c \
-	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
-	vmm/nmi_test.c vmm/hypercall.c \
-	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/linux_boot.c \
+	vmm/main.c vmm/config.c vmm/config_files.c vmm/image.c mm/memmap.c \
+	mm/page_alloc.c vmm/vm.c vmm/vm_end.c vmm/sched.c vmm/exit.c \
+	vmm/guest_msr.c vmm/intercept.c vmm/nmi_test.c vmm/hypercall.c \
+	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c $(LINUX_VM_C) \
 	$(VDEV_C) vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
@@ -299,7 +301,7 @@ UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop netpath_clock console_queue \
 	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
-unit_config_SRC     := vmm/config.c lib/fmt.c
+unit_config_SRC     := vmm/config.c vmm/config_files.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := mm/memmap.c
@@ -353,15 +355,15 @@ FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := config image ring frame hypercall linux_boot
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
-fuzz_config_SRC    := vmm/config.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_config_SRC    := vmm/config.c vmm/config_files.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_image_SRC     := vmm/image.c lib/fmt.c
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
+	$(LINUX_VM_C) $(VDEV_C) \
 	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
-	$(VDEV_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
@@ -386,7 +388,7 @@ fuzz-build: $(FUZZ_BINS)
 # and what `make fuzz` found), from clang's source-based coverage:
 # `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
 FUZZ_COV_DIR := $(FUZZ_DIR)/cover
-fuzz_config_COVER    := vmm/config.c
+fuzz_config_COVER    := vmm/config.c vmm/config_files.c
 fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c

@@ -103,6 +103,38 @@ static void load_config(EFI_HANDLE image, struct boot_info *bi)
 	}
 }
 
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian):
+ * the year counted from March, so the leap day ends it. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* The firmware's wall clock as Unix time, for the Linux VMs' CMOS
+ * clocks, with the TSC it was read at; 0 when the firmware has none
+ * [UEFI 2.9 8.3.1 GetTime]. Taken as UTC: OVMF and most PC firmware
+ * leave TimeZone unspecified, and the sign of a given one differs
+ * between versions of the spec. */
+static void read_wall_clock(struct boot_info *bi)
+{
+	EFI_TIME t;
+	int64_t s;
+
+	if (EFI_ERROR(uefi_call_wrapper(RT->GetTime, 2, &t, NULL)) ||
+	    t.Year < 1970 || t.Month < 1 || t.Month > 12)
+		return;
+	s = days_from_civil(t.Year, t.Month, t.Day) * 86400 +
+	    t.Hour * 3600 + t.Minute * 60 + t.Second;
+	bi->wall_s = s > 0 ? (uint64_t)s : 0;
+	bi->wall_tsc = rdtsc();
+}
+
 static uint64_t find_rsdp(void)
 {
 	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
@@ -175,6 +207,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	load_config(image, bi);
 	bi->rsdp = find_rsdp();
+	read_wall_clock(bi);
 	st = alloc_owned(bi);
 	if (EFI_ERROR(st)) {
 		LOG("mem", "cannot allocate the hypervisor's memory (EFI status "

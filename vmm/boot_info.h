@@ -19,11 +19,15 @@ struct boot_info {
 	struct mm_region  *map;         /* normalized physical memory map */
 	size_t             map_len;
 	uint64_t           rsdp;        /* ACPI RSDP, 0 when none was found */
+	uint64_t           wall_s;      /* Unix time at TSC 'wall_tsc' (0: unknown) */
+	uint64_t           wall_tsc;
 	struct config      cfg;
 	bool               cfg_ok;      /* false: the file was bad, no guests */
-	/* cfg.vms[i]'s image file, read at boot (loader memory, kept);
-	 * len 0 for the built-in guest-stub. */
+	/* cfg.vms[i]'s image file, or the bzImage of a Linux VM, read at
+	 * boot (loader memory, kept); len 0 for the built-in guest-stub.
+	 * initrds[i]: a Linux VM's initramfs, len 0 for none. */
 	struct guest_file  images[CFG_MAX_VMS];
+	struct guest_file  initrds[CFG_MAX_VMS];
 	struct page_alloc  pages;       /* over the owned block */
 };
 

@@ -9,47 +9,12 @@
 #include <stdbool.h>
 
 #include "vmm/config.h"
+#include "vmm/config_parse.h"
 #include "vmm/hypercall_abi.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 
-/* User text quoted in a message is cut to this many characters, so the
- * longest message still fits CFG_ERR_MAX. */
-#define CFG_QUOTE_MAX 24
-
 #define CFG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum cfg_section {
-	CFG_SEC_GLOBAL,
-	CFG_SEC_VM,
-};
-
-struct cfg_parser {
-	struct config    *cfg;
-	struct cfg_error *err;
-	uint32_t          line;
-	enum cfg_section  section;
-	uint32_t          seen;    /* bit i: cfg_keys[i] set in this section */
-	uint32_t          key_line[32];    /* where cfg_keys[i] was set, or 0 */
-};
-
-struct cfg_key;
-/* Parse 'n' bytes of 'v' (non-empty, trimmed) into the section 'base'
- * (struct config for globals, struct cfg_vm for guests). Returns 0, or
- * -1 after cfg_fail(). Validates everything before it stores anything. */
-typedef int (*cfg_parse_fn)(struct cfg_parser *p, const struct cfg_key *k,
-			    const char *v, size_t n, void *base);
-
-struct cfg_key {
-	enum cfg_section section;
-	const char      *name;
-	cfg_parse_fn     parse;
-	size_t           offset;   /* of the field in 'base' (one-field keys) */
-	uint32_t         min, max; /* for integer keys */
-	const char      *def;      /* default, as file text; NULL: required */
-	const char *const *names;  /* for enum keys: value i is names[i] */
-	uint32_t         nr_names;
-};
 
 static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
 			 const char *v, size_t n, void *base);
@@ -61,8 +26,6 @@ static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
 static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
-static int cfg_parse_image(struct cfg_parser *p, const struct cfg_key *k,
-			   const char *v, size_t n, void *base);
 
 /* Indexed by enum cfg_selftest. */
 static const char *const cfg_selftest_names[] = {
@@ -146,7 +109,16 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_VM, .name = "promiscuous", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct cfg_vm, promiscuous), .def = "no",
 	  CFG_ENUM(cfg_bool_names) },
-	{ .section = CFG_SEC_VM, .name = "image", .parse = cfg_parse_image,
+	{ .section = CFG_SEC_VM, .name = "image", .parse = cfg_parse_path,
+	  .offset = offsetof(struct cfg_vm, image),
+	  .line_offset = offsetof(struct cfg_vm, image_line), .def = "" },
+	{ .section = CFG_SEC_VM, .name = "kernel", .parse = cfg_parse_path,
+	  .offset = offsetof(struct cfg_vm, kernel),
+	  .line_offset = offsetof(struct cfg_vm, kernel_line), .def = "" },
+	{ .section = CFG_SEC_VM, .name = "initrd", .parse = cfg_parse_path,
+	  .offset = offsetof(struct cfg_vm, initrd),
+	  .line_offset = offsetof(struct cfg_vm, initrd_line), .def = "" },
+	{ .section = CFG_SEC_VM, .name = "cmdline", .parse = cfg_parse_cmdline,
 	  .def = "" },
 };
 #define CFG_NR_KEYS CFG_ARRAY_SIZE(cfg_keys)
@@ -159,12 +131,12 @@ static bool cfg_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool cfg_is_digit(char c)
+bool cfg_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static bool cfg_is_alpha(char c)
+bool cfg_is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -180,15 +152,15 @@ static int cfg_hex_digit(char c)
 	return -1;
 }
 
-static bool cfg_equal(const char *s, size_t n, const char *word)
+bool cfg_equal(const char *s, size_t n, const char *word)
 {
 	return strlen(word) == n && memcmp(s, word, n) == 0;
 }
 
 /* Copy user text for a message: cut long text with "...", and show
  * control and non-ASCII bytes as '?' so the serial log stays readable. */
-static const char *cfg_quote(char buf[CFG_QUOTE_MAX + 1], const char *s,
-			     size_t n)
+const char *cfg_quote(char buf[CFG_QUOTE_MAX + 1], const char *s,
+		      size_t n)
 {
 	size_t i, keep = n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX - 3 : n;
 
@@ -202,8 +174,7 @@ static const char *cfg_quote(char buf[CFG_QUOTE_MAX + 1], const char *s,
 	return buf;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int cfg_fail(struct cfg_parser *p, uint32_t line, const char *fmt, ...)
+int cfg_fail(struct cfg_parser *p, uint32_t line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -417,55 +388,6 @@ static int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
 	return 0;
 }
 
-/* image: a path below the root of the boot volume or TFTP server, one
- * '/' between names of A-Za-z0-9._- (a leading '/' is dropped), no '.'
- * or '..' names: FAT and TFTP both take it as it is. The default, "",
- * is the built-in guest-stub; the file itself never gives an empty
- * value (cfg_key_value refuses it). */
-static int cfg_parse_image(struct cfg_parser *p, const struct cfg_key *k,
-			   const char *v, size_t n, void *base)
-{
-	struct cfg_vm *vm = base;
-	char q[CFG_QUOTE_MAX + 1];
-	size_t i, start = 0;
-
-	if (n == 0) {
-		vm->image[0] = '\0';
-		vm->image_line = 0;
-		return 0;
-	}
-	cfg_quote(q, v, n);
-	if (v[0] == '/') {
-		v++;
-		n--;
-	}
-	if (n > CFG_PATH_MAX)
-		return cfg_fail(p, p->line, "%s '%s' is longer than %u characters",
-				k->name, q, CFG_PATH_MAX);
-	for (i = 0; i <= n; i++) {
-		if (i < n && v[i] != '/') {
-			if (!cfg_is_alpha(v[i]) && !cfg_is_digit(v[i]) &&
-			    v[i] != '.' && v[i] != '_' && v[i] != '-')
-				goto malformed;
-			continue;
-		}
-		/* v[start..i) is one name */
-		if (i == start || cfg_equal(v + start, i - start, ".") ||
-		    cfg_equal(v + start, i - start, ".."))
-			goto malformed;
-		start = i + 1;
-	}
-	memcpy(vm->image, v, n);
-	vm->image[n] = '\0';
-	vm->image_line = p->line;
-	return 0;
-
-malformed:
-	return cfg_fail(p, p->line, "%s '%s' is malformed (want a path like "
-			"guests/hello.elf: names of A-Za-z0-9._- between single "
-			"'/', no . or ..)", k->name, q);
-}
-
 static int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base)
 {
@@ -628,7 +550,7 @@ static int cfg_close_section(struct cfg_parser *p)
 		return cfg_fail(p, vm->line, "[vm %s] quota_frames %u exceeds "
 				"rx_slots %u", vm->name, vm->quota_frames,
 				vm->rx_slots);
-	return 0;
+	return cfg_check_linux(p, vm);
 }
 
 static bool cfg_name_ok(const char *s, size_t n)

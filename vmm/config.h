@@ -13,6 +13,7 @@
 #define CFG_ERR_MAX        512         /* reason text, NUL included: the test_mode list is long */
 #define CFG_LINE_MAX       255         /* characters, not counting the newline */
 #define CFG_PATH_MAX       63          /* image path, not counting the NUL */
+#define CFG_CMDLINE_MAX    CFG_LINE_MAX /* cmdline value, not counting the NUL */
 
 #define CFG_VM_MEM_MIN_MIB 2
 #define CFG_VM_MEM_MAX_MIB 1024
@@ -62,6 +63,15 @@ struct cfg_vm {
 	 * volume's or TFTP server's root; "" runs the built-in guest-stub. */
 	char     image[CFG_PATH_MAX + 1];
 	uint32_t image_line;    /* line of the image key, for messages */
+	/* A Linux VM (docs/linux.md): its bzImage, initramfs ("": none) and
+	 * the user's part of the kernel command line, each with its line
+	 * (0: not in the file). 'kernel' and 'image' exclude each other. */
+	char     kernel[CFG_PATH_MAX + 1];
+	uint32_t kernel_line;
+	char     initrd[CFG_PATH_MAX + 1];
+	uint32_t initrd_line;
+	char     cmdline[CFG_CMDLINE_MAX + 1];
+	uint32_t cmdline_line;
 };
 
 struct config {

@@ -22,8 +22,11 @@
 #define L1_EDX_HIDE     ((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | \
 			 (1u << 16) | (1u << 21) | (1u << 22) | (1u << 29) | \
 			 (1u << 31))
-/* Leaf 7.0 EBX: no SGX, HLE/RTM, INVPCID, MPX, PT, AVX-512 (no XSAVE). */
-#define L7_EBX_HIDE     ((1u << 2) | (1u << 4) | (1u << 10) | (1u << 11) | \
+/* Leaf 7.0 EBX: no FSGSBASE, SMEP or SMAP (their CR4 bits are not the
+ * guest's: vmx_vcpu.c CR4_GUEST_OWNED, and Linux sets each it is
+ * offered), no SGX, HLE/RTM, INVPCID, MPX, PT, AVX-512 (no XSAVE). */
+#define L7_EBX_HIDE     ((1u << 0) | (1u << 7) | (1u << 20) | \
+			 (1u << 2) | (1u << 4) | (1u << 10) | (1u << 11) | \
 			 (1u << 14) | (1u << 16) | (1u << 17) | (1u << 21) | \
 			 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | \
 			 (1u << 30) | (1u << 31))
@@ -33,6 +36,26 @@
  * no RDTSCP (EDX bit 27: not enabled in the guest). */
 #define LX1_ECX_HIDE    ((1u << 2) | (1u << 29))
 #define LX1_EDX_HIDE    (1u << 27)
+
+/* Leaf 1 for a Linux VM: APIC (EDX 9), x2APIC (ECX 21), TSC deadline
+ * (ECX 24), which its device model gives (vmm/dev/vlapic.c). Its
+ * initial APIC ID (EBX 31:24) is 0, the one vCPU's, and it has one
+ * logical processor (EBX 23:16, HTT EDX 28 clear) [SDM 2A CPUID]. */
+#define L1_ECX_X2APIC   (1u << 21)
+#define L1_ECX_TSC_DL   (1u << 24)
+#define L1_EDX_APIC     (1u << 9)
+#define L1_EDX_HTT      (1u << 28)
+#define L1_EBX_TOPOLOGY 0xffff0000u
+
+void cpuid_linux(uint32_t leaf, uint32_t out[4])
+{
+	if (leaf != 0x1)
+		return;
+	out[1] &= ~L1_EBX_TOPOLOGY;
+	out[1] |= 1u << 16;
+	out[2] |= L1_ECX_X2APIC | L1_ECX_TSC_DL;
+	out[3] = (out[3] | L1_EDX_APIC) & ~L1_EDX_HTT;
+}
 
 void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {

@@ -5,11 +5,16 @@
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "vmm/cpuid.h"
+#include "vmm/dev/vdev.h"
 #include "vmm/exit.h"
 #include "vmm/guest_msr.h"
 #include "vmm/hypercall.h"
 #include "vmm/intercept.h"
 #include "vmm/net/net.h"
+#include "vmm/virq.h"
+#include "vmm/vm_end.h"
+
+#define VEC_GP 13
 
 static void handle_cpuid(struct vm *vm)
 {
@@ -17,6 +22,8 @@ static void handle_cpuid(struct vm *vm)
 	uint32_t out[4];
 
 	cpuid_guest((uint32_t)r->rax, (uint32_t)r->rcx, out);
+	if (vm->dev)
+		cpuid_linux((uint32_t)r->rax, out);
 	r->rax = out[0];
 	r->rbx = out[1];
 	r->rcx = out[2];
@@ -24,22 +31,31 @@ static void handle_cpuid(struct vm *vm)
 	vcpu_skip_insn(vm->vcpu);
 }
 
-/* Port I/O: the virtual UART, or nothing. Reads of unclaimed ports give
- * all ones (an empty ISA bus), writes vanish; both are counted. String
- * I/O (INS/OUTS) is not emulated: it stops the VM. */
-static bool handle_io(struct vm *vm, const struct vm_exit *e)
+/* Port I/O: a reset request ends the VM (vm_end.c); a Linux VM's
+ * devices (vmm/dev/vdev.h, the UART among them), else the virtual UART,
+ * or nothing. Reads of unclaimed ports give all ones (an empty ISA bus),
+ * writes vanish; both are counted. String I/O (INS/OUTS) is not
+ * emulated: it stops the VM. */
+static bool handle_io(struct vm *vm, const struct vm_exit *e, uint64_t now)
 {
 	struct guest_regs *r = vcpu_regs(vm->vcpu);
 	uint64_t mask = e->io.size == 4 ? 0xffffffffull :
 			(1ull << (8 * e->io.size)) - 1;
 	uint64_t val = 0;
+	uint32_t dev_val;
 
 	if (e->io.string) {
 		vm_stop(vm, "string I/O on port 0x%x at RIP 0x%lx is not "
 			"emulated", e->io.port, (unsigned long)e->rip);
 		return false;
 	}
-	if (vuart_claims(e->io.port) && e->io.size == 1) {
+	if (vm_end_io(vm, e, (uint32_t)(r->rax & mask)))
+		return false;
+	dev_val = (uint32_t)(r->rax & mask);
+	if (vm->dev && vdev_io(vm->dev, e->io.port, e->io.size, e->io.in,
+			       &dev_val, now)) {
+		val = dev_val;
+	} else if (vuart_claims(e->io.port) && e->io.size == 1) {
 		val = vuart_io(&vm->uart, e->io.port, e->io.in, (uint8_t)r->rax);
 	} else if (e->io.in) {
 		val = mask;
@@ -55,6 +71,34 @@ static bool handle_io(struct vm *vm, const struct vm_exit *e)
 	return true;
 }
 
+/* RDMSR/WRMSR: a Linux VM's local APIC MSRs (vdev_msr), then the
+ * MSRs every VM keeps as its own (guest_msr.c), #GP for the rest. */
+static void handle_msr(struct vm *vm, const struct vm_exit *e, uint64_t now)
+{
+	struct guest_regs *r = vcpu_regs(vm->vcpu);
+	uint64_t val = (r->rdx & 0xffffffffull) << 32 | (r->rax & 0xffffffffull);
+	enum vdev_msr_result res = VDEV_MSR_UNCLAIMED;
+
+	if (vm->dev)
+		res = vdev_msr(vm->dev, e->msr.msr, e->msr.write, &val, now);
+	switch (res) {
+	case VDEV_MSR_UNCLAIMED:
+		guest_msr_exit(vm, e);
+		return;
+	case VDEV_MSR_GP:
+		vm->stats.msr_refused++;
+		vcpu_inject_exception(vm->vcpu, VEC_GP, true, 0);
+		return;
+	case VDEV_MSR_DONE:
+		if (!e->msr.write) {
+			r->rax = val & 0xffffffffull;
+			r->rdx = val >> 32;
+		}
+		vcpu_skip_insn(vm->vcpu);
+		return;
+	}
+}
+
 enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 			     uint64_t now, uint64_t tsc_per_ms)
 {
@@ -64,16 +108,22 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		handle_cpuid(vm);
 		return EXIT_RESUME;
 	case EXIT_HLT:
+		/* A Linux VM halted for good (vm_end.h); a guest-stub or
+		 * image guest so halted just stays halted, as it always has
+		 * (docs/hypercalls.md: the example guests end that way). */
+		if (!e->hlt.irqs_on && vm->dev) {
+			vm_end_halt(vm, e);
+			return EXIT_RESCHEDULE;
+		}
 		vcpu_skip_insn(vm->vcpu);
 		/* An interrupt already pending ends the halt at once. */
-		if (!(vm->pending[0] | vm->pending[1] | vm->pending[2] |
-		      vm->pending[3])) {
+		if (!virq_pending(vm)) {
 			vm_sleep(vm, now);
 			return EXIT_RESCHEDULE;
 		}
 		return EXIT_RESUME;
 	case EXIT_IO:
-		return handle_io(vm, e) ? EXIT_RESUME : EXIT_RESCHEDULE;
+		return handle_io(vm, e, now) ? EXIT_RESUME : EXIT_RESCHEDULE;
 	case EXIT_HYPERCALL:
 		if (!intercept_hypercall_allowed(vm, e))
 			return EXIT_RESUME;
@@ -82,7 +132,7 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 							EXIT_RESUME;
 	case EXIT_MSR:
 		/* The VM's own copy of a few, #GP for the rest. */
-		guest_msr_exit(vm, e);
+		handle_msr(vm, e, now);
 		return EXIT_RESUME;
 	case EXIT_EXT_INTR:
 		return EXIT_RESUME;     /* the backend has run its handler */

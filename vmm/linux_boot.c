@@ -282,6 +282,11 @@ void lb_load(uint8_t *ram, const uint8_t *image, const struct lb_kernel *k,
 	lb_build_zero_page(ram + l->zero_page, image, k, l);
 }
 
+void lb_set_acpi_rsdp(uint8_t zp[LB_ZERO_PAGE_SIZE], uint64_t gpa)
+{
+	wr64(zp, LB_BP_ACPI_RSDP_ADDR, gpa);
+}
+
 const char *lb_err_name(enum lb_err e)
 {
 	static const char *const names[] = {

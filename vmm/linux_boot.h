@@ -58,6 +58,7 @@
 /* --- struct boot_params, "the zero page" (arch/x86/include/uapi/asm/
  * bootparam.h; Documentation/arch/x86/zero-page.rst). */
 #define LB_ZERO_PAGE_SIZE      4096
+#define LB_BP_ACPI_RSDP_ADDR   0x070   /* u64 */
 #define LB_BP_EXT_RAMDISK_IMAGE 0x0C0  /* u32, high half of ramdisk_image */
 #define LB_BP_EXT_RAMDISK_SIZE 0x0C4
 #define LB_BP_EXT_CMD_LINE_PTR 0x0C8
@@ -164,5 +165,9 @@ void lb_load(uint8_t *ram, const uint8_t *image, const struct lb_kernel *k,
 	     const struct lb_layout *l);
 
 const char *lb_err_name(enum lb_err e);
+
+/* Tell the kernel where the ACPI RSDP is: boot_params.acpi_rsdp_addr,
+ * so it need not scan for it (zero-page.rst). */
+void lb_set_acpi_rsdp(uint8_t zp[LB_ZERO_PAGE_SIZE], uint64_t gpa);
 
 #endif

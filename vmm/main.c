@@ -53,10 +53,19 @@ static void run_guests(struct boot_info *bi)
 	}
 	if (!virt_start(&bi->pages))
 		return;
-	for (uint32_t i = 0; i < bi->cfg.nr_vms; i++)
-		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &bi->images[i],
-			       &bi->pages))
+	for (uint32_t i = 0; i < bi->cfg.nr_vms; i++) {
+		const struct vm_boot boot = {
+			.file    = &bi->images[i],
+			.initrd  = &bi->initrds[i],
+			.tsc_khz = (uint32_t)tsc_per_ms,
+			.now     = rdtsc(),
+			.wall_s  = bi->wall_s + (rdtsc() - bi->wall_tsc) /
+				   (tsc_per_ms * 1000),
+		};
+
+		if (!vm_create(&vms[n], n, &bi->cfg.vms[i], &boot, &bi->pages))
 			n++;
+	}
 	if (!n)
 		return;
 	net_start(&bi->pages, &bi->cfg, vms, n, tsc_per_ms);

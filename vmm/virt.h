@@ -26,7 +26,7 @@ struct guest_regs {
 
 /* The 64-bit state a guest starts in (docs/hypercalls.md "Entry state"). */
 struct vcpu_entry {
-	uint64_t rip, rsp, rdi;
+	uint64_t rip, rsp, rdi, rsi;
 	uint64_t cr3;
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
@@ -70,6 +70,9 @@ struct vm_exit {
 		struct { uint16_t port; uint8_t size; bool in, string; } io;
 		struct { uint64_t gpa; bool read, write, exec; } npt;
 		struct { bool write; uint32_t msr; } msr;
+		/* RFLAGS.IF: a HLT with it clear waits for an NMI, and the
+		 * hypervisor sends none (vmm/exit.c: the VM has halted). */
+		struct { bool irqs_on; } hlt;
 		uint8_t vector;         /* EXIT_EXT_INTR, when the backend knows it */
 		enum exit_insn insn;    /* EXIT_INSN */
 	};
@@ -160,6 +163,7 @@ enum vcpu_msr {
 	VCPU_MSR_LSTAR,
 	VCPU_MSR_CSTAR,
 	VCPU_MSR_FMASK,
+	VCPU_MSR_EFER,          /* as the guest sees it (no SVME) */
 	VCPU_MSR_COUNT
 };
 uint64_t vcpu_msr_get(struct vcpu *v, enum vcpu_msr m);

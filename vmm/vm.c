@@ -5,9 +5,12 @@
 #include "lib/console.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "vmm/dev/vdev.h"
 #include "vmm/guest_boot.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/image.h"
+#include "vmm/linux_acpi.h"
+#include "vmm/linux_vm.h"
 #include "vmm/net/net.h"
 #include "vmm/vm.h"
 
@@ -55,9 +58,63 @@ void vm_wake(struct vm *vm, uint64_t now)
 	vm->state = VM_RUNNABLE;
 }
 
-int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      const struct guest_file *file, struct page_alloc *pa)
+/* A Linux VM's files, checked again here as image_check() does for an
+ * image: whoever calls, nothing unchecked is copied. */
+static int linux_check(const struct cfg_vm *cfg, const struct guest_file *kernel,
+		       const struct guest_file *initrd, uint32_t tsc_khz,
+		       struct linux_plan *lp)
 {
+	const struct guest_file none = { NULL, 0 };
+	struct lb_error err;
+	uint32_t line;
+
+	if (linux_vm_plan(cfg, kernel ? kernel : &none, initrd ? initrd : &none,
+			  tsc_khz, lp, &err, &line)) {
+		LOG("vm", "%s: kernel %s: %s", cfg->name, cfg->kernel, err.reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Linux boot protocol's 64-bit entry [boot.rst "64-bit Boot
+ * Protocol"]: the kernel, initrd, command line and zero page in RAM, the
+ * identity map and a GDT with __BOOT_CS/__BOOT_DS, RSI = the zero page,
+ * RIP = startup_64, interrupts off (as for every VM). */
+static void linux_place(struct vm *vm, const struct linux_plan *lp,
+			const struct guest_file *kernel,
+			const struct guest_file *initrd, struct vcpu_entry *entry)
+{
+	uint8_t *ram = (uint8_t *)(uintptr_t)vm->ram_hpa;
+
+	lb_load(ram, kernel->data, &lp->k, initrd ? initrd->data : NULL,
+		lp->cmdline, &lp->l);
+	lb_set_acpi_rsdp(ram + lp->l.zero_page, linux_acpi_build(ram));
+	guest_boot_build(ram, vm->ram_bytes, LINUX_BOOT_CS, LINUX_BOOT_DS,
+			 entry);
+	entry->rip = lp->l.entry;
+	entry->rsi = lp->l.zero_page;
+	entry->rdi = 0;
+}
+
+/* The devices of a Linux VM (vmm/dev/vdev.h): its TSC is the host's. */
+static struct vdev *linux_devices(struct vm *vm, const struct vm_boot *boot,
+				  struct page_alloc *pa)
+{
+	const struct vdev_params p = {
+		.tsc_hz     = (uint64_t)boot->tsc_khz * 1000,
+		.tsc_offset = 0,
+		.now        = boot->now,
+		.wall_s     = boot->wall_s,
+		.apic_id    = 0,
+	};
+
+	return vdev_create(pa, &vm->uart, &p);
+}
+
+int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
+	      const struct vm_boot *boot, struct page_alloc *pa)
+{
+	const struct guest_file *file = boot->file, *initrd = boot->initrd;
 	struct guest_file stub = {
 		_binary_build_guest_stub_guest_stub_bin_start,
 		(uint64_t)(_binary_build_guest_stub_guest_stub_bin_end -
@@ -65,8 +122,10 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	};
 	const struct guest_file none = { NULL, 0 };
 	struct image_layout layout;
+	struct linux_plan lp;
 	struct vcpu_entry entry;
 	char why[IMAGE_WHY_MAX];
+	bool is_linux = cfg->kernel[0] != '\0';
 
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
@@ -77,11 +136,15 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 	/* The boot code checked the file already; checking again here costs
 	 * little and keeps the copy below safe whoever calls. A VM whose
 	 * file is missing never falls back to the guest-stub. */
-	if (!cfg->image[0])
+	if (is_linux) {
+		if (linux_check(cfg, file, initrd, boot->tsc_khz, &lp))
+			return -1;
+	} else if (!cfg->image[0]) {
 		file = &stub;
-	else if (!file)
+	} else if (!file) {
 		file = &none;
-	if (image_check(file->data, file->len, vm->ram_bytes, &layout, why,
+	}
+	if (!is_linux && image_check(file->data, file->len, vm->ram_bytes, &layout, why,
 			sizeof(why))) {
 		LOG("vm", "%s: image %s: %s", cfg->name,
 		    cfg->image[0] ? cfg->image : "guest-stub", why);
@@ -99,20 +162,38 @@ int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
 		    NPT_R | NPT_W | NPT_X))
 		goto err_npt;
 
-	image_place(&layout, file->data, (uint8_t *)(uintptr_t)vm->ram_hpa);
-	guest_boot_build((uint8_t *)(uintptr_t)vm->ram_hpa, vm->ram_bytes,
-			 &entry);
-	entry.rip = layout.entry;
+	if (is_linux) {
+		vm->dev = linux_devices(vm, boot, pa);
+		if (!vm->dev)
+			goto err_npt;
+		linux_place(vm, &lp, file, initrd, &entry);
+	} else {
+		image_place(&layout, file->data,
+			    (uint8_t *)(uintptr_t)vm->ram_hpa);
+		guest_boot_build((uint8_t *)(uintptr_t)vm->ram_hpa,
+				 vm->ram_bytes, GUEST_SEL_CODE, GUEST_SEL_DATA,
+				 &entry);
+		entry.rip = layout.entry;
+	}
 	vm->vcpu = vcpu_create(pa, vm->npt, (uint16_t)id, &entry);
 	if (!vm->vcpu)
-		goto err_npt;
+		goto err_dev;
 	vm->state = VM_RUNNABLE;
-	LOG("vm", "%s: %u MiB at host 0x%lx, image %s, entry 0x%lx, %s",
+	LOG("vm", "%s: %u MiB at host 0x%lx, %s %s, entry 0x%lx, %s",
 	    cfg->name, cfg->memory_mib, (unsigned long)vm->ram_hpa,
-	    cfg->image[0] ? cfg->image : "guest-stub",
+	    is_linux ? "kernel" : "image",
+	    is_linux ? cfg->kernel : cfg->image[0] ? cfg->image : "guest-stub",
 	    (unsigned long)entry.rip, virt_name());
+	if (is_linux)
+		LOG("vm", "%s: Linux %s, initrd %lu bytes at 0x%lx, command "
+		    "line \"%s\"", cfg->name, lp.k.release,
+		    (unsigned long)lp.l.initrd_size,
+		    (unsigned long)lp.l.initrd, lp.cmdline);
 	return 0;
 
+err_dev:
+	vdev_destroy(vm->dev, pa);
+	vm->dev = NULL;
 err_npt:
 	npt_destroy(vm->npt);
 err_ram:

@@ -62,13 +62,25 @@ struct vm {
 	struct vm_stats      stats;
 };
 
+/* What a VM is built from besides its config. 'file' is the image read
+ * at boot for a VM with an 'image' key (NULL or empty is refused), or
+ * the bzImage of one with a 'kernel' key, 'initrd' its initramfs (NULL:
+ * none); with neither key the built-in guest-stub runs. A Linux VM is
+ * told 'tsc_khz' on its command line, and its devices start at host TSC
+ * 'now' with the wall clock at 'wall_s' (Unix time, 0: unknown). */
+struct vm_boot {
+	const struct guest_file *file;
+	const struct guest_file *initrd;
+	uint32_t                 tsc_khz;
+	uint64_t                 now;
+	uint64_t                 wall_s;
+};
+
 /* Build a VM from its config: RAM, nested page table, guest image and
- * entry state, vCPU. 'file' is the image read at boot for a VM with an
- * 'image' key (NULL or empty is refused); without the key the built-in
- * guest-stub runs. Returns 0, or -1 with a log line
- * and nothing kept. */
+ * entry state, vCPU, and a Linux VM's devices. Returns 0, or -1 with a
+ * log line and nothing kept. */
 int vm_create(struct vm *vm, uint32_t id, const struct cfg_vm *cfg,
-	      const struct guest_file *file, struct page_alloc *pa);
+	      const struct vm_boot *boot, struct page_alloc *pa);
 
 /* Stop a VM for good, with one log line naming the reason. */
 void vm_stop(struct vm *vm, const char *fmt, ...)

@@ -8,8 +8,10 @@
 #define   FEATURE_CONTROL_VMX_OUT_SMX   (1ull << 2)
 #define MSR_IA32_APIC_BASE              0x01b
 #define MSR_IA32_EFER                   0xc0000080
+#define   EFER_SCE                      (1ull << 0)
 #define   EFER_LME                      (1ull << 8)
 #define   EFER_LMA                      (1ull << 10)
+#define   EFER_NXE                      (1ull << 11)
 /* SYSCALL/SYSRET and SWAPGS [SDM 3A 5.8.8; SDM 4 Table 2-2]. */
 #define MSR_IA32_STAR                   0xc0000081
 #define MSR_IA32_LSTAR                  0xc0000082

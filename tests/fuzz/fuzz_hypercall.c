@@ -144,6 +144,7 @@ static void build_world(struct fz *z)
 	cfg.nr_vms = nr_vms;
 	for (uint32_t i = 0; i < nr_vms; i++) {
 		struct cfg_vm *c = &cfg.vms[i];
+		const struct vm_boot boot = { .file = NULL };
 		uint8_t s = fz_u8(z);
 
 		fmt_snprintf(c->name, sizeof(c->name), "vm%u", i);
@@ -155,7 +156,7 @@ static void build_world(struct fz *z)
 		c->rx_slots = 1 + s % 16;
 		c->quota_frames = 1 + fz_u8(z) % c->rx_slots;
 		c->promiscuous = s >> 7;
-		FUZZ_CHECK(vm_create(&vms[i], i, c, NULL, &pa) == 0, "vm_create");
+		FUZZ_CHECK(vm_create(&vms[i], i, c, &boot, &pa) == 0, "vm_create");
 	}
 	FUZZ_CHECK(net_start(&pa, &cfg, vms, nr_vms, TSC_PER_MS), "net_start");
 	FUZZ_CHECK(the_np, "np_init not seen");

@@ -189,7 +189,8 @@ const char *virt_name(void)
 	return "fake";
 }
 
-void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, struct vcpu_entry *e)
+void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, uint16_t code_sel,
+		      uint16_t data_sel, struct vcpu_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 }

@@ -327,6 +327,39 @@ static void test_image_paths(void **state)
 	assert_int_equal(cfg.vms[3].image_line, 0);
 }
 
+/* kernel, initrd and cmdline: a Linux VM beside a guest-stub; the
+ * command line kept as written (trimmed), '=' and '"' in it included. */
+static void test_linux_keys(void **state)
+{
+	static const char text[] =
+		VM("lx", 1)
+		"memory_mib = 256\n"
+		"kernel = /linux/vmlinuz\n"
+		"initrd = linux/initrd.img\n"
+		"cmdline =  quiet flipvisor.test=poweroff x=\"a b\"  \n"
+		VM("stub", 2)
+		VM("k", 3)
+		"kernel = vmlinuz\n";
+	struct config cfg;
+
+	assert_parses(text, strlen(text), &cfg);
+	assert_string_equal(cfg.vms[0].kernel, "linux/vmlinuz");
+	assert_int_equal(cfg.vms[0].kernel_line, 5);
+	assert_string_equal(cfg.vms[0].initrd, "linux/initrd.img");
+	assert_int_equal(cfg.vms[0].initrd_line, 6);
+	assert_string_equal(cfg.vms[0].cmdline,
+			    "quiet flipvisor.test=poweroff x=\"a b\"");
+	assert_int_equal(cfg.vms[0].cmdline_line, 7);
+	assert_string_equal(cfg.vms[0].image, "");
+	assert_string_equal(cfg.vms[1].kernel, "");
+	assert_int_equal(cfg.vms[1].kernel_line, 0);
+	assert_string_equal(cfg.vms[1].cmdline, "");
+	assert_int_equal(cfg.vms[1].cmdline_line, 0);
+	assert_string_equal(cfg.vms[2].kernel, "vmlinuz");
+	assert_string_equal(cfg.vms[2].initrd, "");
+	assert_int_equal(cfg.vms[2].initrd_line, 0);
+}
+
 static void test_number_limits(void **state)
 {
 	struct config cfg;
@@ -620,6 +653,30 @@ static const struct reject rejects[] = {
 	  "image 'a//b' is malformed" },
 	{ "image two leading slashes", VM("a", 1) "image = //a\n", 0, 4,
 	  "image '//a' is malformed" },
+
+	/* kernel, initrd, cmdline */
+	{ "kernel dotdot", VM("a", 1) "kernel = linux/../vmlinuz\n", 0, 4,
+	  "kernel 'linux/../vmlinuz' is malformed" },
+	{ "initrd bad char", VM("a", 1) "kernel = k\ninitrd = a b\n", 0, 5,
+	  "initrd 'a b' is malformed" },
+	{ "kernel twice", VM("a", 1) "kernel = a\nkernel = b\n", 0, 5,
+	  "duplicate key 'kernel' in [vm a]" },
+	{ "kernel and image", VM("a", 1) "image = x.elf\nkernel = k\n", 0, 5,
+	  "[vm a] has both kernel and image (line 4): a VM runs one or the other" },
+	{ "initrd without kernel", VM("a", 1) "initrd = i\n", 0, 4,
+	  "[vm a] has an initrd but no kernel" },
+	{ "cmdline without kernel", VM("a", 1) "cmdline = quiet\n" VM("b", 2),
+	  0, 4, "[vm a] has a cmdline but no kernel" },
+	{ "cmdline control byte", VM("a", 1) "kernel = k\ncmdline = a\x01" "b\n",
+	  0, 5, "cmdline 'a?b' has a byte that is not printable ASCII at column 2" },
+	{ "cmdline tab", VM("a", 1) "kernel = k\ncmdline = a\tb c\n",
+	  0, 5, "cmdline 'a?b c' has a byte that is not printable ASCII at column 2" },
+	{ "cmdline high byte", VM("a", 1) "kernel = k\ncmdline = \xc3\xa9\n",
+	  0, 5, "cmdline '?" "?' has a byte that is not printable ASCII at column 1" },
+	{ "cmdline empty", VM("a", 1) "kernel = k\ncmdline =\n", 0, 5,
+	  "empty value for 'cmdline'" },
+	{ "cmdline global", "cmdline = quiet\n", 0, 1,
+	  "unknown global key 'cmdline' (it belongs in a [vm NAME])" },
 	{ "image trailing slash", VM("a", 1) "image = a/\n", 0, 4,
 	  "image 'a/' is malformed" },
 	{ "image backslash", VM("a", 1) "image = a\\b\n", 0, 4,
@@ -914,6 +971,7 @@ static const struct CMUnitTest accept_tests[] = {
 	cmocka_unit_test(test_whitespace),
 	cmocka_unit_test(test_vm_defaults_and_names),
 	cmocka_unit_test(test_image_paths),
+	cmocka_unit_test(test_linux_keys),
 	cmocka_unit_test(test_number_limits),
 	cmocka_unit_test(test_mac_forms),
 	cmocka_unit_test(test_ipv4_forms),

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/msr.h"
+#include "vmm/cpuid.h"
 #include "vmm/guest_msr.h"
 
 /* The vCPU, faked: its MSRs, what was injected, whether RIP moved. */
@@ -37,6 +38,15 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 }
 
 static struct vm vm;
+static bool cpu_has_nx = true;
+
+/* CPUID, faked: only NX (leaf 0x80000001 EDX bit 20) is asked. */
+void cpuid_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	assert_int_equal(leaf, 0x80000001u);
+	out[0] = out[1] = out[2] = 0;
+	out[3] = cpu_has_nx ? 1u << 20 : 0;
+}
 
 static int setup(void **state)
 {
@@ -44,6 +54,7 @@ static int setup(void **state)
 	memset(msrs, 0, sizeof(msrs));
 	memset(&vm, 0, sizeof(vm));
 	sets = skips = gps = 0;
+	cpu_has_nx = true;
 	return 0;
 }
 
@@ -131,7 +142,7 @@ static void test_fmask_reserved_refused(void **state)
 
 static void test_others_refused(void **state)
 {
-	static const uint32_t other[] = { MSR_IA32_EFER, MSR_IA32_APIC_BASE,
+	static const uint32_t other[] = { MSR_IA32_APIC_BASE,
 		MSR_IA32_TSC_AUX, 0x277 /* PAT */, 0x1d9 /* DEBUGCTL */,
 		0x174 /* SYSENTER_CS */, 0xffffffff };
 
@@ -145,6 +156,50 @@ static void test_others_refused(void **state)
 	}
 }
 
+/* EFER: SCE and NXE are the guest's; LME stays as it is (long mode for
+ * good), LMA is the CPU's, the rest is reserved. */
+static void test_efer(void **state)
+{
+	msrs[VCPU_MSR_EFER] = EFER_LME | EFER_LMA;
+	/* What Linux's head_64.S does: read, set SCE and NX, write. */
+	access(MSR_IA32_EFER, false, 0, 0);
+	assert_int_equal(regs.rax, EFER_LME | EFER_LMA);
+	access(MSR_IA32_EFER, true, 0, EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE);
+	assert_int_equal(msrs[VCPU_MSR_EFER],
+			 EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE);
+	/* LMA written as 0 is ignored, not an exit from long mode. */
+	access(MSR_IA32_EFER, true, 0, EFER_LME);
+	assert_int_equal(msrs[VCPU_MSR_EFER], EFER_LME | EFER_LMA);
+	assert_int_equal(gps, 0);
+	sets = skips = 0;
+	memset(msrs, 0, sizeof(msrs));
+}
+
+static void test_efer_refused(void **state)
+{
+	static const uint64_t bad[] = {
+		EFER_LMA,                       /* LME cleared */
+		EFER_LME | EFER_LMA | (1ull << 12), /* SVME: no SVM here */
+		EFER_LME | EFER_LMA | (1ull << 1),  /* reserved */
+		EFER_LME | EFER_LMA | (1ull << 32), /* reserved (EDX) */
+	};
+
+	msrs[VCPU_MSR_EFER] = EFER_LME | EFER_LMA;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		access(MSR_IA32_EFER, true, bad[i] >> 32, (uint32_t)bad[i]);
+		assert_int_equal(gps, 1);
+		assert_int_equal(vm.stats.msr_refused, i + 1);
+		assert_int_equal(msrs[VCPU_MSR_EFER], EFER_LME | EFER_LMA);
+		assert_int_equal(sets + skips, 0);
+		gps = 0;
+	}
+	/* NXE where CPUID has no NX would fail the VM entry. */
+	cpu_has_nx = false;
+	access(MSR_IA32_EFER, true, 0, EFER_LME | EFER_NXE);
+	assert_int_equal(gps, 1);
+	assert_int_equal(msrs[VCPU_MSR_EFER], EFER_LME | EFER_LMA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +208,8 @@ int main(void)
 		cmocka_unit_test_setup(test_noncanonical_refused, setup),
 		cmocka_unit_test_setup(test_fmask_reserved_refused, setup),
 		cmocka_unit_test_setup(test_others_refused, setup),
+		cmocka_unit_test_setup(test_efer, setup),
+		cmocka_unit_test_setup(test_efer_refused, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,6 @@
 #define   VM_CR_SVMDIS          (1ull << 4)
 #define MSR_VM_HSAVE_PA         0xc0010117
 #define EFER_SVME               (1ull << 12)
-#define EFER_NXE                (1ull << 11)
 
 /* What this CPU's SVM offers (CPUID 8000_000A) and what we set up once
  * in svm_start: the shared I/O and MSR permission maps, every bit set,

@@ -93,6 +93,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		break;
 	case SVM_EXIT_HLT:
 		e->kind = EXIT_HLT;
+		e->hlt.irqs_on = c->rflags & RFLAGS_IF;
 		v->next_rip = next_rip(c, LEN_HLT);
 		break;
 	case SVM_EXIT_VMMCALL:

@@ -140,6 +140,7 @@ struct vcpu *svm_vcpu_create(struct page_alloc *pa, struct npt *npt,
 	v->vmcb = (struct vmcb *)(uintptr_t)vmcb;
 	v->npt = npt;
 	v->regs.rdi = entry->rdi;
+	v->regs.rsi = entry->rsi;
 	vcpu_state_init(&v->state);
 	setup_controls(v->vmcb, npt, id);
 	setup_guest(v->vmcb, entry);
@@ -303,12 +304,19 @@ static uint64_t *svm_msr_slot(struct vmcb *c, enum vcpu_msr m)
 	}
 }
 
+/* EFER is the VMCB's too, but SVME is ours: VMRUN needs it set [APM 2
+ * 15.5.1], and the guest, which sees no SVM in CPUID, reads it as 0. */
 uint64_t svm_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m)
 {
+	if (m == VCPU_MSR_EFER)
+		return v->vmcb->efer & ~EFER_SVME;
 	return *svm_msr_slot(v->vmcb, m);
 }
 
 void svm_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
 {
-	*svm_msr_slot(v->vmcb, m) = val;
+	if (m == VCPU_MSR_EFER)
+		v->vmcb->efer = val | EFER_SVME;
+	else
+		*svm_msr_slot(v->vmcb, m) = val;
 }

@@ -113,6 +113,7 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e)
 		break;
 	case REASON_HLT:
 		e->kind = EXIT_HLT;
+		e->hlt.irqs_on = vmcs_readl(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
 		break;
 	case REASON_VMCALL:
 		e->kind = EXIT_HYPERCALL;

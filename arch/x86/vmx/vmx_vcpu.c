@@ -185,6 +185,7 @@ struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,
 	v->npt = npt;
 	v->vpid = id + 1;               /* VPID 0 is the host's */
 	v->regs.rdi = entry->rdi;
+	v->regs.rsi = entry->rsi;
 	vcpu_state_init(&v->state);
 	/* A VMCS region starts with the revision identifier and must be
 	 * cleared before first use [SDM 3C 25.2, 25.11.3]. */
@@ -347,6 +348,8 @@ uint64_t vmx_vcpu_msr_get(struct vcpu *v, enum vcpu_msr m)
 		return vmcs_readl(VMCS_GUEST_FS_BASE);
 	if (m == VCPU_MSR_GS_BASE)
 		return vmcs_readl(VMCS_GUEST_GS_BASE);
+	if (m == VCPU_MSR_EFER)         /* loaded and saved with the VMCS */
+		return vmcs_read64(VMCS_GUEST_IA32_EFER);
 	return vcpu_state_msr(&v->state, vmx_switched_msr(m));
 }
 
@@ -357,6 +360,8 @@ void vmx_vcpu_msr_set(struct vcpu *v, enum vcpu_msr m, uint64_t val)
 		vmcs_writel(VMCS_GUEST_FS_BASE, val);
 	else if (m == VCPU_MSR_GS_BASE)
 		vmcs_writel(VMCS_GUEST_GS_BASE, val);
+	else if (m == VCPU_MSR_EFER)
+		vmcs_write64(VMCS_GUEST_IA32_EFER, val);
 	else
 		vcpu_state_set_msr(&v->state, vmx_switched_msr(m), val);
 }
