@@ -347,7 +347,7 @@ fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	vmm/vuart.c vmm/page_alloc.c vmm/net_cost.c lib/fmt.c $(NETPATH_C) \
-	tests/fuzz/hv_fakes.c
+	tests/fuzz/hv_fakes.c tests/fuzz/hv_backend.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
 FUZZ_HDRS := $(UNIT_HDRS) tests/fuzz/coverage.ignore \
