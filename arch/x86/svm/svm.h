@@ -38,7 +38,8 @@ struct vcpu {
 	uint64_t          vmcb_pa;      /* = the VMCB's address (identity map) */
 	struct vmcb      *vmcb;
 	struct npt       *npt;          /* synced before every entry */
-	uint64_t          next_rip;     /* after the exiting instruction; 0: unknown */
+	uint64_t          next_rip;     /* after the exiting instruction, */
+	bool              next_rip_known;       /* ... when this is set */
 	struct guest_regs regs;         /* RAX lives in the VMCB while it runs */
 	struct vcpu_state state;        /* what the VMCB leaves out (vcpu_state.h) */
 };

@@ -227,11 +227,12 @@ void svm_vcpu_skip_insn(struct vcpu *v)
 {
 	/* vmm/ steps over only the exits that set next_rip (CPUID, HLT,
 	 * I/O, VMMCALL): anything else is a bug of ours. */
-	if (!v->next_rip)
+	if (!v->next_rip_known)
 		panic("svm: step over an instruction of unknown length at RIP "
 		      "0x%lx", (unsigned long)v->vmcb->rip);
 	v->vmcb->rip = v->next_rip;
 	v->next_rip = 0;
+	v->next_rip_known = false;
 	/* The skipped instruction ends any STI or MOV SS shadow. */
 	v->vmcb->int_shadow &= ~INT_SHADOW;
 }
