@@ -227,20 +227,6 @@ static struct vcpu *svm_setup(struct scn *s, struct fz *z)
 	return &vcpu;
 }
 
-/* svm_vcpu_run's own handling: a CR0 or CR4 write it may emulate never
- * reaches vmm/. */
-static bool svm_handle(struct vcpu *v)
-{
-	switch (v->vmcb->exit_code) {
-	case SVM_EXIT_CR0_WRITE:
-		return svm_cr0_write(v);
-	case SVM_EXIT_CR4_WRITE:
-		return svm_cr4_write(v);
-	default:
-		return false;
-	}
-}
-
 static void svm_observe(struct vcpu *v, struct obs *o)
 {
 	const struct vmcb *c = v->vmcb;
@@ -358,7 +344,7 @@ const struct exit_side exit_svm = {
 	.name = "AMD-V",
 	.setup = svm_setup,
 	.decode = svm_exit_decode,
-	.handle = svm_handle,
+	.handle = svm_cr_write_emulated,      /* as svm_vcpu_run does */
 	.observe = svm_observe,
 	.check_decode = svm_check_decode,
 	.cr_write = svm_cr_write,

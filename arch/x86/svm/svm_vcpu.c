@@ -158,7 +158,7 @@ void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 
 /* A write to CR0 or CR4 that the guest may make, emulated: VT-x never
  * exits for one, so vmm/ never sees it. */
-static bool cr_write_emulated(struct vcpu *v)
+bool svm_cr_write_emulated(struct vcpu *v)
 {
 	switch (v->vmcb->exit_code) {
 	case SVM_EXIT_CR0_WRITE:
@@ -197,7 +197,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		c->tlb_control = TLB_CONTROL_NONE;
 		svm_exit_decode(v, e);
 		now = rdtsc();
-		if (!cr_write_emulated(v))
+		if (!svm_cr_write_emulated(v))
 			break;
 		/* Paging bits may have changed: drop the guest's TLB. */
 		c->tlb_control = flush_asid();
