@@ -353,7 +353,7 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 FUZZ_SECONDS      ?= 300
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := config image ring frame hypercall linux_boot
+FUZZ_TARGETS := config image ring frame hypercall linux_boot exit
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
 fuzz_config_SRC    := vmm/config.c vmm/config_files.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_image_SRC     := vmm/image.c lib/fmt.c
@@ -364,9 +364,19 @@ fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
 	$(LINUX_VM_C) $(VDEV_C) \
 	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
-	tests/fuzz/hv_fakes.c
+	tests/fuzz/hv_fakes.c tests/fuzz/hv_backend.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
+# The exit harness: both backends' decoders and vCPU calls over a fake
+# VMCS and VMCB (tests/fuzz/exit_vmx.c, exit_svm.c), and vmm/'s handlers.
+EXIT_HV_C := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_vcpu.c \
+	arch/x86/svm/svm_exit.c arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_cr0.c \
+	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_guest_insn.c \
+	arch/x86/vcpu_state.c arch/x86/virt_select.c vmm/exit.c \
+	vmm/guest_msr.c vmm/cpuid.c vmm/intercept.c vmm/vuart.c
+fuzz_exit_SRC := $(EXIT_HV_C) $(VDEV_C) vmm/vm_end.c vmm/virq.c lib/fmt.c \
+	tests/fuzz/exit_vmx.c \
+	tests/fuzz/exit_svm.c tests/fuzz/hv_fakes.c mm/page_alloc.c
 FUZZ_HDRS := $(UNIT_HDRS) tests/fuzz/coverage.ignore \
 	$(wildcard tests/fuzz/*.h drivers/*.h \
 	guest-stub/*.h)
@@ -394,6 +404,7 @@ fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c
 fuzz_linux_boot_COVER := vmm/linux_boot.c
 fuzz_hypercall_COVER := vmm/hypercall.c vmm/net/net.c vmm/vm.c $(NETPATH_C)
+fuzz_exit_COVER := $(EXIT_HV_C)
 
 define fuzz_cover_rule
 $(FUZZ_COV_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)

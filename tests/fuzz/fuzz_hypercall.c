@@ -211,7 +211,7 @@ static void op_hc(struct fz *z)
 {
 	uint32_t v = fz_u8(z) % nr_vms;
 	struct vm *vm = &vms[v];
-	struct guest_regs *r = &hw.vcpu[v].regs;
+	struct guest_regs *r = vcpu_regs(vm->vcpu);
 	uint8_t k = fz_u8(z);
 	uint64_t nr = k < 224 ? k % (HC_NR + 1) : fz_u64(z);
 	int64_t ret;

@@ -1,4 +1,4 @@
-/* The host fakes of tests/fuzz/fuzz_hypercall.c (hv_fakes.h). */
+/* The host fakes of the harnesses that run vmm/ files (hv_fakes.h). */
 #include <stdarg.h>
 #include <string.h>
 
@@ -106,23 +106,15 @@ bool in_window(uint64_t gpa, uint64_t size)
 	       size <= span - (gpa - NET_RX_WINDOW_GPA);
 }
 
-struct npt *npt_create(struct page_alloc *pa)
-{
-	FUZZ_CHECK(hw.nnpt < HV_MAX_VMS, "too many npt_create");
-	return &hw.npt[hw.nnpt++];
-}
-
-void npt_destroy(struct npt *npt)
-{
-}
-
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm)
 {
 	uint64_t s;
 
 	if (gpa == 0) {                 /* vm_create: the guest's RAM */
-		npt->ram_mapped = true;
+		npt->ram_hpa = hpa;
+		npt->ram_bytes = size;
+		npt->ram_perm = perm;
 		return 0;
 	}
 	FUZZ_CHECK(in_window(gpa, size) && size == NET_SLOT_SIZE &&
@@ -159,34 +151,24 @@ bool npt_sync(struct npt *npt)
 	return true;
 }
 
-struct vcpu *vcpu_create(struct page_alloc *pa, struct npt *npt, uint16_t id,
-			 const struct vcpu_entry *entry)
+/* What the guest's RAM and its receive window map; nothing else. */
+int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
-	FUZZ_CHECK(hw.nvcpu < HV_MAX_VMS, "too many vcpu_create");
-	return &hw.vcpu[hw.nvcpu++];
-}
+	if (gpa < npt->ram_bytes) {
+		*hpa = npt->ram_hpa + gpa;
+		*perm = npt->ram_perm;
+		return 0;
+	}
+	if (in_window(gpa, 1)) {
+		uint64_t s = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
 
-struct guest_regs *vcpu_regs(struct vcpu *v)
-{
-	return &v->regs;
-}
-
-bool vcpu_can_take_irq(struct vcpu *v)
-{
-	return true;
-}
-
-void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
-{
-}
-
-void vcpu_want_irq_window(struct vcpu *v, bool on)
-{
-}
-
-const char *virt_name(void)
-{
-	return "fake";
+		if (npt->win[s]) {
+			*hpa = npt->win[s] + (gpa - NET_RX_WINDOW_GPA) % NET_SLOT_SIZE;
+			*perm = npt->perm[s];
+			return 0;
+		}
+	}
+	return -1;
 }
 
 void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, uint16_t code_sel,

@@ -1,9 +1,12 @@
 /* Host fakes of what the hypervisor's vmm/ files call below them, for
- * tests/fuzz/fuzz_hypercall.c: the e1000 (a receive ring of posted
- * buffers the harness fills, a transmit that may be busy), one nested
- * page table per VM that records its receive window and refuses any
- * other mapping, the vCPU's registers, the console (formatted by
- * lib/fmt.c, then dropped), panic() as an abort, and a guest image. */
+ * the harnesses that run vmm/ files (tests/fuzz/fuzz_hypercall.c,
+ * fuzz_exit.c): the e1000 (a receive ring of posted buffers the harness
+ * fills, a transmit that may be busy), one nested page table per VM that
+ * maps the guest's RAM, records its receive window and refuses any other
+ * mapping, the console (formatted by lib/fmt.c, then dropped), panic()
+ * as an abort, and a guest image. Who makes the nested tables and the
+ * vCPUs is the harness's choice: fuzz_hypercall's registers-only vCPU
+ * (hv_backend.c), or fuzz_exit's real VT-x and AMD-V backends. */
 #ifndef TESTS_FUZZ_HV_FAKES_H
 #define TESTS_FUZZ_HV_FAKES_H
 
@@ -21,14 +24,12 @@
 struct npt {
 	uint64_t win[NET_RX_SLOTS_MAX];         /* hpa mapped at slot, 0: none */
 	unsigned perm[NET_RX_SLOTS_MAX];
-	bool     ram_mapped;
+	/* The guest's RAM, at GPA 0: npt_map(npt, 0, ...) sets it. */
+	uint64_t ram_hpa, ram_bytes;
+	unsigned ram_perm;
 };
 
-struct vcpu {
-	struct guest_regs regs;
-};
-
-/* The fake machine: NIC, nested page tables, vCPUs. */
+/* The fake machine: NIC, nested page tables. */
 struct hv_host {
 	uint64_t rx_posted[HV_NIC_RX_MAX];      /* e1000_rx_post, FIFO */
 	uint32_t rx_head, rx_n;
@@ -39,8 +40,7 @@ struct hv_host {
 	uint32_t rx_next;        /* the next of them e1000_rx_next takes */
 	bool     tx_busy;                       /* e1000_tx refuses */
 	struct npt npt[HV_MAX_VMS];
-	struct vcpu vcpu[HV_MAX_VMS];
-	uint32_t nnpt, nvcpu;
+	uint32_t nnpt;
 };
 
 extern struct hv_host hw;

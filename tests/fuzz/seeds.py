@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Write the seed corpora of the binary-input harnesses into
-tests/fuzz/corpus/{frame,ring,hypercall,image}/ (config's seeds are plain
+tests/fuzz/corpus/{frame,ring,hypercall,image,linux_boot,exit}/ (config's seeds are plain
 config files, kept by hand). Each seed encodes typical traffic in the
 harness's own input format (see the comment at the top of each
 tests/fuzz/fuzz_*.c): ARP, IPv4/ICMP, UDP, broadcast, IPv4 and IPv6
@@ -256,9 +256,109 @@ def linux_boot_seeds():
     write("linux_boot", "truncated", bzimage()[:3000])
 
 
+# --- exit: tests/fuzz/fuzz_exit.c -------------------------------------
+# Scenario numbers (enum scn_kind in tests/fuzz/exit_side.h).
+(S_CPUID, S_HLT, S_IO, S_VMCALL, S_RDMSR, S_WRMSR, S_MONITOR, S_MWAIT, S_RDPMC,
+ S_WBINVD, S_INVD, S_CR_WRITE, S_NPF, S_TRIPLE, S_EXT_INTR, S_NMI, S_IRQ_WINDOW,
+ S_TIMER, S_ENTRY_FAIL, S_RAW) = range(20)
+F_CPL = 0x80            # flags byte: CPL in bits 1:0
+F_RIP64 = 0x20          # RIP as 8 bytes, else 0x100000 + 2 bytes
+F_IF = 0x10
+F_ALT = 0x40            # per scenario: UART port, EDX from EAX, any CR, raw u64
+VECTORING = (S_NPF, S_TRIPLE, S_EXT_INTR, S_NMI, S_RAW)
+
+
+def u32(n):
+    return struct.pack("<I", n)
+
+
+def u64(n):
+    return struct.pack("<Q", n & (2**64 - 1))
+
+
+def exit_one(kind, flags=F_IF, length=2, rip=0x10, body=b"", vectoring=(0, 0),
+             side=b"", after=b""):
+    """One exit: the scenario, then what the backend's side reads (its
+    VMCS or VMCB left-overs: zeros unless given), then the HLT bytes."""
+    out = bytes([kind, flags, length - 1])
+    out += u64(rip) if flags & F_RIP64 else u16(rip)
+    out += u64(0x7000) + body
+    if kind in VECTORING:
+        out += u32(vectoring[0]) + u32(vectoring[1])
+    return out + side + after
+
+
+VMX_SIDE = bytes(64)     # FS, GS, 5 MSRs, entry info left-overs
+
+
+def svm_side(f=0, cr=b""):
+    """AMD-V: flags (1 NRIP save, 2 decode assists, 4 no LMA, 8 EXITINFO1
+    decode valid), the guest memory of a CR write, CR0/CR4 bits, MSRs."""
+    return bytes([f]) + cr + bytes(63)
+
+
+def msr_body(index_pick, eax_pick, edx_pick=None):
+    return bytes(index_pick) + bytes(eax_pick) + (bytes(edx_pick) if edx_pick else b"")
+
+
+def exit_seeds():
+    one = {
+        "cpuid_0": (S_CPUID, F_IF, 2, bytes([0, 0]) + u32(0)),
+        "cpuid_hv": (S_CPUID, F_IF, 2, bytes([0x80, 0]) + u32(0)),
+        "cpuid_1": (S_CPUID, F_IF, 2, bytes([0, 1]) + u32(0)),
+        "out_uart": (S_IO, F_IF | F_ALT, 1, bytes([0, 0]) + u64(ord("x"))),
+        "in_unclaimed_32": (S_IO, F_IF | 1, 1, u16(0x60) + bytes([2]) + u64(0x1122334455667788)),
+        "rep_outs": (S_IO, F_IF | 2, 2, u16(0x80) + bytes([0, 1, 1]) + u64(0)),
+        "vmcall": (S_VMCALL, F_IF, 3, b""),
+        "vmcall_cpl3": (S_VMCALL, F_IF | F_CPL | 3, 3, b""),
+        "rdmsr_lstar": (S_RDMSR, F_IF, 2, msr_body([4], [0, 0], [0, 0])),
+        "wrmsr_fs_noncanonical": (S_WRMSR, F_IF, 2, msr_body([0], [0, 0], [255] + list(u64(0x8000)))),
+        "wrmsr_fmask_upper": (S_WRMSR, F_IF, 2, msr_body([6], [0, 0], [255] + list(u64(1)))),
+        "wrmsr_lstar": (S_WRMSR, F_IF, 2, msr_body([4], [255] + list(u64(0x401000)), [0, 0])),
+        "rdmsr_efer": (S_RDMSR, F_IF, 2, msr_body([167], [0, 0], [0, 0])),
+        "monitor": (S_MONITOR, F_IF, 3, b""),
+        "mwait": (S_MWAIT, F_IF, 3, b""),
+        "rdpmc": (S_RDPMC, F_IF, 2, b""),
+        "wbinvd": (S_WBINVD, F_IF | 4, 2, b""),
+        "invd": (S_INVD, F_IF, 2, b""),
+        "ept_violation": (S_NPF, F_IF, 1, bytes([2]) + u64(0x80001000)),
+        "triple_fault": (S_TRIPLE, F_IF, 1, b""),
+        "ext_intr": (S_EXT_INTR, F_IF, 1, bytes([0x20])),
+        "nmi": (S_NMI, F_IF, 1, b""),
+        "irq_window": (S_IRQ_WINDOW, F_IF, 1, b""),
+        "timer": (S_TIMER, F_IF, 1, b""),
+        "entry_failed": (S_ENTRY_FAIL, F_IF, 1, b""),
+        "raw_cr_access": (S_RAW, F_IF, 3, u16(28) + u64(0x0404) + u64(3)),
+    }
+    for name, (kind, flags, length, body) in sorted(one.items()):
+        vec = (0x80000b0e, 0x2) if kind == S_NPF else (0, 0)
+        write("exit", "vmx_" + name, bytes([0]) + exit_one(kind, flags, length, body=body,
+                                                          vectoring=vec, side=VMX_SIDE))
+        write("exit", "svm_" + name, bytes([1]) + exit_one(kind, flags, length, body=body,
+                                                          vectoring=vec, side=svm_side()))
+    # HLT, then HLT again with an interrupt pending.
+    hlt = exit_one(S_HLT, F_IF, 1, side=VMX_SIDE, after=bytes([0, 0]))
+    hlt_pending = exit_one(S_HLT, F_IF, 1, side=VMX_SIDE, after=bytes([1, 1]))
+    write("exit", "vmx_hlt", bytes([0]) + hlt + hlt_pending)
+    # AMD-V CR writes: MOV CR4 from R13 (REX), MOV CR0 of a value with
+    # bits 63:32, CLTS, LMSW, and one straddling into an unmapped page.
+    def cr(name, cr_sel, gpr, value, m, f=0, extra=b""):
+        body = bytes([cr_sel, gpr, 0xff]) + u64(value)
+        mem = bytes([m]) + (extra if m & 0x10 else u16(0x100))
+        write("exit", "svm_cr_" + name, bytes([1]) + exit_one(
+            S_CR_WRITE, F_IF, 3, body=body, side=svm_side(f, mem)))
+    cr("mov_cr4_r13", 1, 13, 0x620, 0x80)
+    cr("mov_cr0_high", 0, 0, 0x1_8000_0031, 0)
+    cr("clts", 0, 0, 0, 0x20)
+    cr("lmsw", 0, 0, 0, 0x40)
+    cr("straddle_hole", 1, 0, 0x20, 0x12, extra=bytes([0, 3]))
+    cr("decode_assist", 1, 5, 0x6a0, 0, f=0xb)
+
+
 if __name__ == "__main__":
     frame_seeds()
     ring_seeds()
     hc_seeds()
     image_seeds()
     linux_boot_seeds()
+    exit_seeds()

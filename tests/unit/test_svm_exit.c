@@ -103,6 +103,19 @@ static void test_ioio(void **state)
 	assert_true(e.io.string);
 }
 
+/* HLT at the top of the address space: the next RIP is 0, which is a
+ * RIP like any other (it panicked the hypervisor when 0 meant
+ * "unknown"; found by tests/fuzz/fuzz_exit.c). */
+static void test_next_rip_wraps_to_0(void **state)
+{
+	vmcb.rip = ~0ull;
+	assert_int_equal(decode(SVM_EXIT_HLT, 0, 0).kind, EXIT_HLT);
+	assert_true(vcpu.next_rip_known);
+	assert_int_equal(vcpu.next_rip, 0);
+	decode(SVM_EXIT_NPF, 1, 0x1000);
+	assert_false(vcpu.next_rip_known);
+}
+
 static void test_npf(void **state)
 {
 	/* A write to a not-present page: P=0, W=1, U=1 (a guest access). */
@@ -211,6 +224,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lengths_without_nrip, setup),
 		cmocka_unit_test_setup(test_nrip_save_wins, setup),
 		cmocka_unit_test_setup(test_ioio, setup),
+		cmocka_unit_test_setup(test_next_rip_wraps_to_0, setup),
 		cmocka_unit_test_setup(test_npf, setup),
 		cmocka_unit_test_setup(test_msr, setup),
 		cmocka_unit_test_setup(test_simple_kinds, setup),

@@ -37,7 +37,8 @@ struct vcpu {
 	uint64_t          vmcb_pa;      /* = the VMCB's address (identity map) */
 	struct vmcb      *vmcb;
 	struct npt       *npt;          /* synced before every entry */
-	uint64_t          next_rip;     /* after the exiting instruction; 0: unknown */
+	uint64_t          next_rip;     /* after the exiting instruction, */
+	bool              next_rip_known;       /* ... when this is set */
 	struct guest_regs regs;         /* RAX lives in the VMCB while it runs */
 	struct vcpu_state state;        /* what the VMCB leaves out (vcpu_state.h) */
 };
@@ -54,6 +55,9 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e);
  * stopped like any unexpected exit. */
 bool svm_cr0_write(struct vcpu *v);
 bool svm_cr4_write(struct vcpu *v);
+/* svm_vcpu.c: the exit just decoded, if it is a CR0 or CR4 write,
+ * emulated by the above: true when the guest may resume. */
+bool svm_cr_write_emulated(struct vcpu *v);
 
 /* svm_guest_insn.c: the exiting instruction's bytes, from guest memory
  * at its RIP through the guest's page tables and the nested table: up

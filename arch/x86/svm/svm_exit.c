@@ -22,6 +22,14 @@ static uint64_t next_rip(const struct vmcb *c, uint64_t len)
 	return svm_cfg.nrips ? c->next_rip : c->rip + len;
 }
 
+/* A RIP of 0 after the instruction is no sign of "unknown": a guest's
+ * HLT at 0xffffffffffffffff is followed by RIP 0. */
+static void set_next_rip(struct vcpu *v, uint64_t rip)
+{
+	v->next_rip = rip;
+	v->next_rip_known = true;
+}
+
 static uint8_t io_size(uint64_t info)
 {
 	if (info & IOIO_SZ8)
@@ -41,6 +49,7 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	e->qual = i1;
 	e->rip = c->rip;
 	v->next_rip = 0;
+	v->next_rip_known = false;
 
 	if (code == SVM_EXIT_INVALID) {
 		/* The VMCB failed VMRUN's consistency checks [APM 2 15.5.1]. */
@@ -71,11 +80,11 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		break;
 	case SVM_EXIT_WBINVD:
 		vm_exit_insn(e, INSN_WBINVD);
-		v->next_rip = next_rip(c, LEN_WBINVD);
+		set_next_rip(v, next_rip(c, LEN_WBINVD));
 		break;
 	case SVM_EXIT_INVD:
 		vm_exit_insn(e, INSN_INVD);
-		v->next_rip = next_rip(c, LEN_INVD);
+		set_next_rip(v, next_rip(c, LEN_INVD));
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->kind = EXIT_TRIPLE_FAULT;
@@ -89,16 +98,16 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		break;
 	case SVM_EXIT_CPUID:
 		e->kind = EXIT_CPUID;
-		v->next_rip = next_rip(c, LEN_CPUID);
+		set_next_rip(v, next_rip(c, LEN_CPUID));
 		break;
 	case SVM_EXIT_HLT:
 		e->kind = EXIT_HLT;
 		e->hlt.irqs_on = c->rflags & RFLAGS_IF;
-		v->next_rip = next_rip(c, LEN_HLT);
+		set_next_rip(v, next_rip(c, LEN_HLT));
 		break;
 	case SVM_EXIT_VMMCALL:
 		e->kind = EXIT_HYPERCALL;
-		v->next_rip = next_rip(c, LEN_VMMCALL);
+		set_next_rip(v, next_rip(c, LEN_VMMCALL));
 		break;
 	case SVM_EXIT_IOIO:
 		e->kind = EXIT_IO;
@@ -106,14 +115,14 @@ void svm_exit_decode(struct vcpu *v, struct vm_exit *e)
 		e->io.in = i1 & IOIO_IN;
 		e->io.string = i1 & (IOIO_STR | IOIO_REP);
 		e->io.port = (uint16_t)(i1 >> IOIO_PORT_SHIFT);
-		v->next_rip = c->exit_info2;
+		set_next_rip(v, c->exit_info2);
 		break;
 	case SVM_EXIT_MSR:
 		/* EXITINFO1 is 0 for RDMSR, 1 for WRMSR [APM 2 15.11]. */
 		e->kind = EXIT_MSR;
 		e->msr.write = i1 & 1;
 		e->msr.msr = (uint32_t)v->regs.rcx;
-		v->next_rip = next_rip(c, LEN_MSR);
+		set_next_rip(v, next_rip(c, LEN_MSR));
 		break;
 	case SVM_EXIT_NPF:
 		e->kind = EXIT_NPT_VIOLATION;

@@ -158,7 +158,7 @@ void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa)
 
 /* A write to CR0 or CR4 that the guest may make, emulated: VT-x never
  * exits for one, so vmm/ never sees it. */
-static bool cr_write_emulated(struct vcpu *v)
+bool svm_cr_write_emulated(struct vcpu *v)
 {
 	switch (v->vmcb->exit_code) {
 	case SVM_EXIT_CR0_WRITE:
@@ -197,7 +197,7 @@ void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e)
 		c->tlb_control = TLB_CONTROL_NONE;
 		svm_exit_decode(v, e);
 		now = rdtsc();
-		if (!cr_write_emulated(v))
+		if (!svm_cr_write_emulated(v))
 			break;
 		/* Paging bits may have changed: drop the guest's TLB. */
 		c->tlb_control = flush_asid();
@@ -227,11 +227,12 @@ void svm_vcpu_skip_insn(struct vcpu *v)
 {
 	/* vmm/ steps over only the exits that set next_rip (CPUID, HLT,
 	 * I/O, VMMCALL): anything else is a bug of ours. */
-	if (!v->next_rip)
+	if (!v->next_rip_known)
 		panic("svm: step over an instruction of unknown length at RIP "
 		      "0x%lx", (unsigned long)v->vmcb->rip);
 	v->vmcb->rip = v->next_rip;
 	v->next_rip = 0;
+	v->next_rip_known = false;
 	/* The skipped instruction ends any STI or MOV SS shadow. */
 	v->vmcb->int_shadow &= ~INT_SHADOW;
 }

@@ -47,3 +47,14 @@ uint64_t vmcs_read_checked(enum vmcs_field f)
 		      (unsigned long)insn_error(r));
 	return v;
 }
+
+void vmcs_load_checked(uint64_t vmcs_pa)
+{
+	enum vmx_result r = vmptrld(vmcs_pa);
+
+	if (r != VMX_OK)
+		panic("VMPTRLD 0x%lx failed: %s, VM-instruction error %lu",
+		      (unsigned long)vmcs_pa,
+		      r == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid",
+		      (unsigned long)insn_error(r));
+}

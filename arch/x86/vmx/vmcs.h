@@ -11,6 +11,10 @@
 
 void vmcs_write_checked(enum vmcs_field f, uint64_t v);
 uint64_t vmcs_read_checked(enum vmcs_field f);
+/* VMPTRLD: make the VMCS at 'vmcs_pa' the current one. These three are
+ * the only VMX instructions the per-exit code runs, so a host test can
+ * stand in for them with a fake VMCS (tests/fuzz/exit_vmx.c). */
+void vmcs_load_checked(uint64_t vmcs_pa);
 
 #define VMCS_CHECK_WIDTH(f, w)                                          \
 	_Static_assert(VMCS_WIDTH(f) == (w), #f " accessed with the wrong width")

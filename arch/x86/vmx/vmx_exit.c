@@ -119,6 +119,12 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e)
 		e->kind = EXIT_HYPERCALL;
 		break;
 	case REASON_IO:
+		/* The size field is 0, 1 or 3 [SDM 3C Table 28-5]: any other
+		 * value is no exit vmm/ knows, and stops the VM. */
+		if ((q & IO_SIZE_MASK) == 2 || (q & IO_SIZE_MASK) > 3) {
+			e->kind = EXIT_OTHER;
+			break;
+		}
 		e->kind = EXIT_IO;
 		e->io.size = (uint8_t)((q & IO_SIZE_MASK) + 1);
 		e->io.in = q & IO_IN;

@@ -40,14 +40,9 @@ static struct vcpu *current_vcpu;
 
 void vmx_vcpu_load(struct vcpu *v)
 {
-	enum vmx_result r;
-
 	if (current_vcpu == v)
 		return;
-	r = vmptrld(v->vmcs);
-	if (r != VMX_OK)
-		panic("VMPTRLD 0x%lx failed: %s", (unsigned long)v->vmcs,
-		      vmx_result_name(r));
+	vmcs_load_checked(v->vmcs);
 	current_vcpu = v;
 }
 
