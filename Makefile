@@ -57,7 +57,7 @@ HV_C := \
 	drivers/uart.c drivers/acpi.c drivers/pit.c drivers/lapic.c \
 	drivers/pci.c drivers/e1000.c drivers/intx.c drivers/ioapic.c \
 	drivers/pic.c \
-	vmm/main.c vmm/config.c vmm/config_files.c vmm/image.c mm/memmap.c \
+	vmm/main.c vmm/config.c vmm/config_files.c vmm/config_net.c vmm/image.c mm/memmap.c \
 	mm/page_alloc.c vmm/vm.c vmm/vm_end.c vmm/sched.c vmm/exit.c \
 	vmm/guest_msr.c vmm/intercept.c vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c $(LINUX_VM_C) \
@@ -301,7 +301,7 @@ UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop netpath_clock console_queue \
 	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
-unit_config_SRC     := vmm/config.c vmm/config_files.c lib/fmt.c
+unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
 unit_memmap_SRC     := mm/memmap.c
@@ -355,7 +355,7 @@ FUZZ_TEST_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := config image ring frame hypercall linux_boot exit
 FUZZ_FAKES   := tests/unit/netpath_fakes.c tests/fuzz/fuzz_fail.c
-fuzz_config_SRC    := vmm/config.c vmm/config_files.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
+fuzz_config_SRC    := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_image_SRC     := vmm/image.c lib/fmt.c
 fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
@@ -398,7 +398,7 @@ fuzz-build: $(FUZZ_BINS)
 # and what `make fuzz` found), from clang's source-based coverage:
 # `make fuzz-cover` writes build/fuzz/cover/NAME.txt.
 FUZZ_COV_DIR := $(FUZZ_DIR)/cover
-fuzz_config_COVER    := vmm/config.c vmm/config_files.c
+fuzz_config_COVER    := vmm/config.c vmm/config_files.c vmm/config_net.c
 fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c

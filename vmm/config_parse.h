@@ -59,6 +59,14 @@ const char *cfg_quote(char buf[CFG_QUOTE_MAX + 1], const char *s, size_t n);
 int cfg_fail(struct cfg_parser *p, uint32_t line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* vmm/config_net.c */
+int cfg_parse_mac(struct cfg_parser *p, const struct cfg_key *k,
+		  const char *v, size_t n, void *base);
+int cfg_parse_ipv4(struct cfg_parser *p, const struct cfg_key *k,
+		   const char *v, size_t n, void *base);
+int cfg_parse_ping(struct cfg_parser *p, const struct cfg_key *k,
+		   const char *v, size_t n, void *base);
+
 /* vmm/config_files.c */
 int cfg_parse_path(struct cfg_parser *p, const struct cfg_key *k,
 		   const char *v, size_t n, void *base);
