@@ -35,7 +35,10 @@ NASMFLAGS := -f elf64 -g -Werror
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
-	reclaim.c net_tx.c netpath_check.c)
+	take_back.c reclaim.c net_tx.c netpath_check.c)
+# Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
+NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
+	net_window_fault.c net_stats.c net_timing.c net_cost.c)
 # A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
 VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c uart16550.c)
 
@@ -59,7 +62,7 @@ HV_C := \
 	vmm/vm.c vmm/sched.c vmm/exit.c vmm/guest_msr.c vmm/intercept.c \
 	vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c vmm/linux_boot.c \
-	$(VDEV_C) vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
+	$(VDEV_C) $(NET_GLUE_C) $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -359,8 +362,8 @@ fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
-fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
-	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
+fuzz_hypercall_SRC := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c vmm/image.c vmm/virq.c \
+	vmm/vuart.c mm/page_alloc.c lib/fmt.c $(NETPATH_C) \
 	$(VDEV_C) \
 	tests/fuzz/hv_fakes.c
 fuzz_hypercall_LDFLAGS := \
@@ -391,7 +394,7 @@ fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c
 fuzz_linux_boot_COVER := vmm/linux_boot.c
-fuzz_hypercall_COVER := vmm/hypercall.c vmm/net/net.c vmm/vm.c $(NETPATH_C)
+fuzz_hypercall_COVER := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c $(NETPATH_C)
 
 define fuzz_cover_rule
 $(FUZZ_COV_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRC) $$(FUZZ_HDRS)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 #define NPAGES 4
 
@@ -53,8 +53,9 @@ static void fresh(void)
 {
 	uint64_t hpa = (uint64_t)(uintptr_t)pages[0];
 
-	assert_int_equal(np_init(&np, &ops, &hpa, 1, 0, 100), 0);
-	np.check = NP_CHECK_EVERY;
+	assert_int_equal(np_init(&np, &(struct np_params){
+		.ops = &ops, .frame_hpas = &hpa, .nr_frames = 1,
+		.reclaim_ticks = 100, .check = NP_CHECK_EVERY }), 0);
 	panicked = NULL;
 }
 

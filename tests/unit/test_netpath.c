@@ -25,7 +25,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 #include "tests/unit/netpath_fakes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -189,27 +189,53 @@ static int finish(void **state)
 
 static uint64_t many_hpas[NP_MAX_FRAMES + 1];
 
+/* np_init with only the pool and the ops set. */
+static int init_pool(const struct netpath_ops *ops, const uint64_t *hpas,
+		     uint32_t n)
+{
+	return np_init(&np, &(struct np_params){
+		.ops = ops, .frame_hpas = hpas, .nr_frames = n });
+}
+
 static void test_init_rejects(void **state)
 {
 	struct netpath_ops ops = fake_ops;
 	uint64_t hpas[4] = { fhpa(0), fhpa(1), fhpa(2), fhpa(3) };
+	struct np_params p = { .ops = &fake_ops, .frame_hpas = hpas,
+			       .nr_frames = 4 };
 
 	(void)state;
-	assert_int_equal(np_init(&np, &fake_ops, hpas, 0, 0, 0), -1);
+	assert_int_equal(init_pool(&fake_ops, hpas, 0), -1);
 	for (uint32_t i = 0; i <= NP_MAX_FRAMES; i++)
 		many_hpas[i] = fhpa(i);
-	assert_int_equal(np_init(&np, &fake_ops, many_hpas, NP_MAX_FRAMES + 1,
-				 0, 0), -1);
+	assert_int_equal(init_pool(&fake_ops, many_hpas, NP_MAX_FRAMES + 1), -1);
 	hpas[2] = fhpa(2) + 8;
-	assert_int_equal(np_init(&np, &fake_ops, hpas, 4, 0, 0), -1);
+	assert_int_equal(init_pool(&fake_ops, hpas, 4), -1);
 	hpas[2] = fhpa(1);
-	assert_int_equal(np_init(&np, &fake_ops, hpas, 4, 0, 0), -1);
+	assert_int_equal(init_pool(&fake_ops, hpas, 4), -1);
 	assert_int_equal(np.nr_frames, 0);       /* zeroed after a failure */
 	hpas[2] = fhpa(2);
 	ops.post = NULL;
-	assert_int_equal(np_init(&np, &ops, hpas, 4, 0, 0), -1);
-	assert_int_equal(np_init(&np, NULL, hpas, 4, 0, 0), -1);
-	assert_int_equal(np_init(&np, &fake_ops, NULL, 4, 0, 0), -1);
+	assert_int_equal(init_pool(&ops, hpas, 4), -1);
+	assert_int_equal(init_pool(NULL, hpas, 4), -1);
+	assert_int_equal(init_pool(&fake_ops, NULL, 4), -1);
+	assert_int_equal(np_init(&np, NULL), -1);
+	/* The set-up beyond the pool: each value in range, or nothing. */
+	p.tx_reserve = 5;
+	assert_int_equal(np_init(&np, &p), -1);
+	p.tx_reserve = 4;
+	p.check = NP_CHECK_BATCH + 1;
+	assert_int_equal(np_init(&np, &p), -1);
+	p.check = NP_CHECK_BATCH;
+	p.mode = NP_HYBRID + 1;
+	assert_int_equal(np_init(&np, &p), -1);
+	p.mode = NP_HYBRID;
+	p.copy_threshold = 100;
+	assert_int_equal(np_init(&np, &p), 0);
+	assert_int_equal(np.tx_reserve, 4);
+	assert_int_equal(np.check, NP_CHECK_BATCH);
+	assert_int_equal(np.mode, NP_HYBRID);
+	assert_int_equal(np.copy_threshold, 100);
 }
 
 /* All FREE, all zero whatever the pages held, each with history [FREE]. */
@@ -243,8 +269,7 @@ static void test_init_index_full(void **state)
 	fk.allow_scratch = true;
 	for (uint32_t i = 0; i < NP_MAX_FRAMES; i++)
 		many_hpas[i] = (uint64_t)((i * 2654435761u) % 1000003u + 1) << 12;
-	assert_int_equal(np_init(&np, &fake_ops, many_hpas, NP_MAX_FRAMES, 0, 0),
-			 0);
+	assert_int_equal(init_pool(&fake_ops, many_hpas, NP_MAX_FRAMES), 0);
 	for (uint32_t i = 0; i < NP_MAX_FRAMES; i++)
 		assert_int_equal(np_frame_find(&np, many_hpas[i]), i);
 	assert_int_equal(np_frame_find(&np, 0), NP_NO_FRAME);
@@ -1232,8 +1257,8 @@ static void test_quota_asks_reclaim(void **state)
  * FREE frames for VM-to-VM copies. */
 static void tx_world(void)
 {
+	fk.setup.tx_reserve = 2;
 	world(16, 16, 0, 0);
-	np.tx_reserve = 2;
 	add_vm(0, 8, 8, false, true);
 	add_vm(1, 8, 8, false, true);
 	add_vm(2, 8, 8, false, true);
@@ -1529,8 +1554,8 @@ static void test_mode_unicast(void **state)
 	uint32_t copied = 0, flipped = 0;
 	struct hc_net_stats hs;
 
-	world(16, 8, 0, 0);
 	set_mode(m->mode, m->threshold);
+	world(16, 8, 0, 0);
 	add_vm_copy(0, 8, 8, false);
 	add_vm(1, 8, 8, false, true);           /* no copy area */
 	np_refill(&np);
@@ -1587,8 +1612,8 @@ static void test_mode_broadcast(void **state)
 	uint64_t hpa[2];
 	uint32_t fi[2], window = 0;
 
-	world(16, 8, 0, 0);
 	set_mode(m->mode, m->threshold);
+	world(16, 8, 0, 0);
 	add_vm_copy(0, 8, 8, false);
 	add_vm(1, 8, 8, false, true);
 	add_vm_copy(2, 8, 8, false);
@@ -1648,8 +1673,8 @@ static void test_copy_frame_back(void **state)
 	uint32_t p, fi, from;
 
 	(void)state;
-	world(8, 1, 0, 0);
 	set_mode(NP_COPY, 0);
+	world(8, 1, 0, 0);
 	add_vm_copy(0, 4, 4, false);
 	add_vm_copy(1, 4, 4, false);
 	np_refill(&np);
@@ -1709,8 +1734,8 @@ static void test_hybrid_threshold(void **state)
 	uint32_t copied = 0;
 
 	(void)state;
-	world(8, 4, 0, 0);
 	set_mode(NP_HYBRID, 0);
+	world(8, 4, 0, 0);
 	add_vm_copy(0, 4, 4, false);
 	np_refill(&np);
 	for (uint32_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -1736,8 +1761,8 @@ static void test_hybrid_threshold(void **state)
  * VM 1 holds copy buffers 0-5. */
 static void copy_release_world(void)
 {
-	world(16, 8, 0, 0);
 	set_mode(NP_HYBRID, 100);
+	world(16, 8, 0, 0);
 	add_vm_copy(0, 8, 8, false);
 	add_vm_copy(1, 8, 8, false);
 	np_refill(&np);
@@ -1845,8 +1870,8 @@ static void test_copy_release(void **state)
 static void test_copy_quota(void **state)
 {
 	(void)state;
-	world(16, 8, 2, 10);
 	set_mode(NP_HYBRID, 100);
+	world(16, 8, 2, 10);
 	add_vm_copy(0, 8, 4, false);
 	np_refill(&np);
 	assert_int_equal(rx(mac(0), 60), 1);
@@ -1873,8 +1898,8 @@ static void test_copy_quota(void **state)
 static void test_copy_hoarder(void **state)
 {
 	(void)state;
-	world(16, 8, 2, 10);
 	set_mode(NP_COPY, 0);
+	world(16, 8, 2, 10);
 	add_vm_copy(0, 8, 3, false);
 	np_refill(&np);
 	for (uint32_t i = 0; i < 3; i++)
@@ -1907,8 +1932,8 @@ static void test_copy_revoke_oldest(void **state)
 	uint32_t from;
 
 	(void)state;
-	world(16, 8, 2, 10);
 	set_mode(NP_HYBRID, 100);
+	world(16, 8, 2, 10);
 	add_vm_copy(0, 8, 8, false);
 	np_refill(&np);
 	for (uint32_t i = 0; i < 8; i++)
@@ -1938,8 +1963,8 @@ static void test_copy_revoke_oldest(void **state)
 static void test_copy_watermark(void **state)
 {
 	(void)state;
-	world(16, 8, 8, 100);
 	set_mode(NP_COPY, 0);
+	world(16, 8, 8, 100);
 	add_vm_copy(0, 16, 16, false);
 	add_vm(1, 16, 16, false, true);         /* no copy area: flips */
 	np_refill(&np);
@@ -1963,9 +1988,9 @@ static void test_copy_tx_local(void **state)
 	uint32_t fi;
 
 	(void)state;
-	world(16, 16, 0, 0);
-	np.tx_reserve = 2;
+	fk.setup.tx_reserve = 2;
 	set_mode(NP_COPY, 0);
+	world(16, 16, 0, 0);
 	add_vm_copy(0, 8, 8, false);
 	add_vm_copy(1, 8, 8, false);
 	add_vm(2, 8, 8, false, true);           /* no copy area */
@@ -2003,8 +2028,8 @@ static void test_setup_copy_area(void **state)
 	size_t len;
 
 	(void)state;
-	world(8, 4, 0, 0);
 	set_mode(NP_COPY, 0);
+	world(8, 4, 0, 0);
 	add_vm(0, 4, 4, false, false);
 	a = area_for(0);
 	len = carea_len[0];
@@ -2469,9 +2494,9 @@ static void test_soak(void **state)
 	uint32_t counts[FRAME_NR_STATES];
 
 	lcg = 12345;
-	world(48, 16, 24, 40);
-	np.tx_reserve = 4;
+	fk.setup.tx_reserve = 4;
 	set_mode(m->mode, m->threshold);
+	world(48, 16, 24, 40);
 	add_vm_copy(0, 16, 8, false);
 	add_vm(1, 16, 12, false, true);
 	add_vm_copy(2, 32, 16, true);

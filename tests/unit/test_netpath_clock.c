@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 #include "tests/unit/netpath_fakes.h"
 
 #define MS         1000ull              /* fake ticks per millisecond */

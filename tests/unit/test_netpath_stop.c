@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 #define NF      32              /* pool frames */
 #define NVM     3
@@ -132,11 +132,12 @@ static int setup(void **state)
 	nic_head = nic_n = 0;
 	for (uint32_t i = 0; i < NF; i++)
 		hpas[i] = (uintptr_t)pages[i];
-	assert_int_equal(np_init(&np, &ops, hpas, NF, NF / 4, 1000), 0);
-	np.check = NP_CHECK_EVERY;
-	np.mode = NP_HYBRID;
-	np.copy_threshold = 100;
-	np.tx_reserve = 4;      /* FREE frames for VM-to-VM, as vmm/net/net.c keeps */
+	assert_int_equal(np_init(&np, &(struct np_params){
+		.ops = &ops, .frame_hpas = hpas, .nr_frames = NF,
+		.low_watermark = NF / 4, .reclaim_ticks = 1000,
+		.check = NP_CHECK_EVERY, .mode = NP_HYBRID, .copy_threshold = 100,
+		/* FREE frames for VM-to-VM, as vmm/net/net_start.c keeps */
+		.tx_reserve = 4 }), 0);
 	for (uint32_t v = 0; v < NVM; v++) {
 		assert_int_equal(np_add_vm(&np, v, mac[v], SLOTS, QUOTA, false), 0);
 		assert_int_equal(np_setup(&np, v, &rings[v], v == 1 ? carea : NULL), 0);
