@@ -299,8 +299,12 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
+NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
+	net_tx netpath_check netpath_clock netpath_soak
+NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop netpath_clock console_queue \
+	guest_net $(NETPATH_UNIT_TESTS) console_queue \
 	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
@@ -321,12 +325,9 @@ unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
-unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c \
-	tests/unit/netpath_fail.c
-unit_demux_SRC      := $(NETPATH_C)
-unit_netpath_stop_SRC := $(NETPATH_C)
-unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
-	tests/unit/netpath_fail.c
+# The network path: one test file per source file (and the soak), all
+# on the shared fakes.
+$(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
 unit_console_queue_SRC := lib/console_queue.c
 
 define unit_rule

@@ -1,4 +1,4 @@
-/* The data path's world on the host, shared by tests/unit/test_netpath.c
+/* The data path's world on the host, shared by the network path's unit tests
  * and the fuzz harnesses in tests/fuzz/: struct netpath_ops over fakes
  * of a NIC receive ring with a capacity, one EPT per VM (slot -> hpa),
  * pool pages in an array and each VM's copy area on the heap, with a log
