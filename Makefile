@@ -35,7 +35,10 @@ NASMFLAGS := -f elf64 -g -Werror
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
-	reclaim.c net_tx.c netpath_check.c)
+	take_back.c reclaim.c net_tx.c netpath_check.c)
+# Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
+NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
+	net_window_fault.c net_stats.c net_timing.c net_cost.c)
 # A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
 VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c uart16550.c)
 # A Linux VM: the boot protocol, its command line, its ACPI tables.
@@ -61,7 +64,7 @@ HV_C := \
 	mm/page_alloc.c vmm/vm.c vmm/vm_end.c vmm/sched.c vmm/exit.c \
 	vmm/guest_msr.c vmm/intercept.c vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c $(LINUX_VM_C) \
-	$(VDEV_C) vmm/net/net.c vmm/net/net_cost.c $(NETPATH_C) \
+	$(VDEV_C) $(NET_GLUE_C) $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
 	arch/x86/svm/svm_entry.asm
@@ -298,8 +301,12 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 # Any header change rebuilds the tests: they are small.
 UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
+NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
+	net_tx netpath_check netpath_clock netpath_soak
+NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
+	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net netpath demux netpath_stop netpath_clock console_queue \
+	guest_net $(NETPATH_UNIT_TESTS) console_queue \
 	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
@@ -320,12 +327,9 @@ unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
 unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
-unit_netpath_SRC    := $(NETPATH_C) tests/unit/netpath_fakes.c \
-	tests/unit/netpath_fail.c
-unit_demux_SRC      := $(NETPATH_C)
-unit_netpath_stop_SRC := $(NETPATH_C)
-unit_netpath_clock_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
-	tests/unit/netpath_fail.c
+# The network path: one test file per source file (and the soak), all
+# on the shared fakes.
+$(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
 unit_console_queue_SRC := lib/console_queue.c
 
 define unit_rule
@@ -361,9 +365,9 @@ fuzz_ring_SRC      := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
-fuzz_hypercall_SRC := vmm/hypercall.c vmm/net/net.c vmm/vm.c vmm/image.c vmm/virq.c \
+fuzz_hypercall_SRC := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c vmm/image.c vmm/virq.c \
 	$(LINUX_VM_C) $(VDEV_C) \
-	vmm/vuart.c mm/page_alloc.c vmm/net/net_cost.c lib/fmt.c $(NETPATH_C) \
+	vmm/vuart.c mm/page_alloc.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c tests/fuzz/hv_backend.c
 fuzz_hypercall_LDFLAGS := \
 	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
@@ -403,7 +407,7 @@ fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
 fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c
 fuzz_linux_boot_COVER := vmm/linux_boot.c
-fuzz_hypercall_COVER := vmm/hypercall.c vmm/net/net.c vmm/vm.c $(NETPATH_C)
+fuzz_hypercall_COVER := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c $(NETPATH_C)
 fuzz_exit_COVER := $(EXIT_HV_C)
 
 define fuzz_cover_rule

@@ -229,10 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fk_reset();
 	now = 1000;
-	world(64, 32, 0, 1000);
-	np.check = NP_CHECK_OFF;        /* np_check runs after each frame */
+	fk.setup.check = NP_CHECK_OFF;  /* np_check runs after each frame */
 	set_mode(m % 3, m & 0x80 ? 2048 : (uint16_t)(m / 3 * 20));
-	np.tx_reserve = 8;
+	fk.setup.tx_reserve = 8;
+	world(64, 32, 0, 1000);
 	add_vm(0, 8, 8, false, true);
 	add_vm_copy(1, 8, 8, false);
 	add_vm_copy(2, 8, 8, true);

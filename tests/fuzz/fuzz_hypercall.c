@@ -1,8 +1,8 @@
 /* libFuzzer harness: hypercall argument validation, as a hostile guest
  * sees it. The hypervisor's own files run: vmm/hypercall.c (dispatch,
- * HC_GET_IDENTITY, CONSOLE_WRITE, SET_TIMER, TEST), vmm/net/net.c (HC_NET_*:
- * ring and copy-area setup, release lists and transmit descriptors
- * copied out of guest RAM, stats), vmm/vm.c (vm_create, vm_guest_ptr),
+ * HC_GET_IDENTITY, CONSOLE_WRITE, SET_TIMER, TEST), the network glue
+ * vmm/net/net*.c (HC_NET_*: ring and copy-area setup, release lists and
+ * transmit descriptors copied out of guest RAM, stats), vmm/vm.c (vm_create, vm_guest_ptr),
  * the data path, virq.c, vuart.c, page_alloc.c and lib/fmt.c. Below them
  * sit the host fakes of hv_fakes.c: the e1000, the nested page tables,
  * the vCPU's registers, the console.
@@ -39,7 +39,7 @@
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/net.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 #include "mm/page_alloc.h"
 #include "vmm/vm.h"
 
@@ -54,16 +54,11 @@
 
 static struct netpath *the_np;
 
-int __real_np_init(struct netpath *np, const struct netpath_ops *ops,
-		   const uint64_t *frame_hpas, uint32_t n,
-		   uint32_t low_watermark, uint64_t reclaim_ticks);
-int __wrap_np_init(struct netpath *np, const struct netpath_ops *ops,
-		   const uint64_t *frame_hpas, uint32_t n,
-		   uint32_t low_watermark, uint64_t reclaim_ticks)
+int __real_np_init(struct netpath *np, const struct np_params *p);
+int __wrap_np_init(struct netpath *np, const struct np_params *p)
 {
 	the_np = np;
-	return __real_np_init(np, ops, frame_hpas, n, low_watermark,
-			      reclaim_ticks);
+	return __real_np_init(np, p);
 }
 
 /* An independent check of the guest-pointer rule: NULL exactly when

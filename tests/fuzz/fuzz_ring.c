@@ -64,12 +64,12 @@ static void build_world(struct fz *z)
 	uint16_t threshold = fz_u16(z) % (NET_COPY_BUF_SIZE + 1);
 	uint32_t reserve = fz_u8(z) % (frames / 4 + 1);
 
-	world(frames, nic_cap, low_wm, grace);
 	/* np_check runs after every operation below: after every single
 	 * transition too would cost most of the fuzzer's time. */
-	np.check = NP_CHECK_OFF;
+	fk.setup.check = NP_CHECK_OFF;
 	set_mode(mode, threshold);
-	np.tx_reserve = reserve;
+	fk.setup.tx_reserve = reserve;
+	world(frames, nic_cap, low_wm, grace);
 	nr_vms = 1 + fz_u8(z) % 4;
 	for (uint32_t v = 0; v < nr_vms; v++) {
 		uint8_t s = fz_u8(z), flags = fz_u8(z);
@@ -280,7 +280,7 @@ static void op_tx(struct fz *z)
 		memcpy(frame + 6, mac(v % NP_MAX_VMS), 6);
 	memcpy(&snap, &np, sizeof(np));
 	/* The hypercall refuses lengths past NET_FRAME_MAX before it copies
-	 * (vmm/net/net.c): np_tx never sees one longer than the buffer. */
+	 * (vmm/net/net_hypercall.c): np_tx never sees one longer than the buffer. */
 	r = np_tx(&np, v, frame, (uint16_t)n, now);
 	if (r == -HC_E_INVAL) {
 		if (v < NP_MAX_VMS) {

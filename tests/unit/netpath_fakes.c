@@ -233,14 +233,18 @@ void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
 		  uint64_t reclaim_ticks)
 {
 	uint64_t hpas[MAXF];
+	struct np_params p = fk.setup;
 
 	FK_ASSERT(frames <= MAXF && nic_cap <= MAXF);
 	for (uint32_t i = 0; i < frames; i++)
 		hpas[i] = fhpa(i);
 	fk.nic_cap = nic_cap;
-	FK_ASSERT(np_init(&np, &fake_ops, hpas, frames, low_wm,
-			    reclaim_ticks) == 0);
-	np.check = NP_CHECK_EVERY;
+	p.ops = &fake_ops;
+	p.frame_hpas = hpas;
+	p.nr_frames = frames;
+	p.low_watermark = low_wm;
+	p.reclaim_ticks = reclaim_ticks;
+	FK_ASSERT(np_init(&np, &p) == 0);
 }
 
 void add_vm(uint32_t v, uint16_t slots, uint16_t quota, bool promisc,
@@ -282,8 +286,9 @@ void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
 
 void set_mode(uint8_t mode, uint16_t threshold)
 {
-	np.mode = mode;
-	np.copy_threshold = threshold;
+	FK_ASSERT(!np.nr_frames);       /* set-up: before world() */
+	fk.setup.mode = mode;
+	fk.setup.copy_threshold = threshold;
 }
 
 
@@ -348,4 +353,5 @@ void fk_reset(void)
 	memset(&fk, 0, sizeof(fk));
 	memset(&np, 0, sizeof(np));
 	fk.map_fail_vm = -1;
+	fk.setup.check = NP_CHECK_EVERY;
 }

@@ -1,4 +1,4 @@
-/* The data path's world on the host, shared by tests/unit/test_netpath.c
+/* The data path's world on the host, shared by the network path's unit tests
  * and the fuzz harnesses in tests/fuzz/: struct netpath_ops over fakes
  * of a NIC receive ring with a capacity, one EPT per VM (slot -> hpa),
  * pool pages in an array and each VM's copy area on the heap, with a log
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 /* Report a broken rule and end the test (never returns). */
 void fk_fail(const char *fmt, ...)
@@ -73,6 +73,10 @@ struct fake {
 	 * (ops.vm_clock) is now - waited[v]. */
 	uint64_t waited[NP_MAX_VMS];
 	struct net_rx_ring ring[NP_MAX_VMS];
+	/* What world() passes np_init besides the fake pool and fake_ops:
+	 * set tx_reserve, check, mode and copy_threshold here before
+	 * world(). fk_reset() leaves check at NP_CHECK_EVERY, the rest 0. */
+	struct np_params setup;
 };
 
 extern struct fake fk;
@@ -91,7 +95,7 @@ uint32_t pidx(uint64_t hpa);
 /* Bytes [from, to) of fake page p are all zero. */
 bool page_zero(uint32_t p, uint32_t from, uint32_t to);
 
-/* np_init over fake pages 0..frames-1, invariant checks on. */
+/* np_init over fake pages 0..frames-1 with fk.setup. */
 void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
 	   uint64_t reclaim_ticks);
 /* A VM, with its ring registered when 'ring'. */
@@ -103,6 +107,7 @@ uint8_t *area_for(uint32_t v);
 uint8_t *cbuf(uint32_t v, uint16_t b);
 /* A VM with a ring and a copy area. */
 void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota, bool promisc);
+/* fk.setup's delivery mode, before world(). */
 void set_mode(uint8_t mode, uint16_t threshold);
 /* The guest reads its ring up to prod. */
 uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max);

@@ -1,61 +1,194 @@
-/* Host tests for the demux by destination MAC (vmm/net/demux.c): the MAC
- * index, the group and promiscuous masks, and the invariant checker's
- * view of them (vmm/net/netpath_check.c). The receive path around them is
- * tested in test_netpath.c; here the netpath needs no more than a pool
- * of one page and rings to register. */
-#include <setjmp.h>
+/* Host tests for the demux by destination MAC (vmm/net/demux.c): the
+ * MAC index (np_add_vm, collisions, all 48 bits of the key), the group
+ * and promiscuous masks, unicast, group and unknown destinations, MAC
+ * Control, and the invariant checker's view of the index and masks
+ * (vmm/net/netpath_check.c). On the shared fakes (netpath_fakes.c). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
+#include "tests/unit/netpath_steps.h"
 
-#define NPAGES 4
-
-static uint8_t pages[NPAGES][NET_SLOT_SIZE] __attribute__((aligned(4096)));
-static struct net_rx_ring rings[NP_MAX_VMS] __attribute__((aligned(4096)));
-static struct netpath np;
-static const char *panicked;    /* the last message np_check gave */
-
-static int op_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa) { return 0; }
-static int op_unmap(void *ctx, uint32_t vm, uint16_t slot) { return 0; }
-static void op_flush(void *ctx, uint32_t vm) { }
-static void op_notify(void *ctx, uint32_t vm, uint8_t vector) { }
-static bool op_post(void *ctx, uint64_t hpa) { return false; }
-static bool op_wire_tx(void *ctx, const uint8_t *d, uint16_t len) { return false; }
-
-static uint8_t *op_page(void *ctx, uint64_t hpa)
-{
-	return (uint8_t *)(uintptr_t)hpa;
-}
-
-static void op_panic(void *ctx, const char *msg, uint32_t frame)
-{
-	panicked = msg;
-}
-
-/* Every VM runs all the time: its own time is the hypervisor's. */
-static uint64_t op_vm_clock(void *ctx, uint32_t vm, uint64_t now)
-{
-	return now;
-}
-
-static const struct netpath_ops ops = {
-	.map = op_map, .unmap = op_unmap, .flush = op_flush,
-	.notify = op_notify, .page = op_page, .post = op_post,
-	.wire_tx = op_wire_tx, .panic = op_panic, .vm_clock = op_vm_clock,
+struct add_case {
+	const char *name;
+	uint32_t    vm;
+	uint8_t     mac[6];
+	uint16_t    slots, quota;
 };
 
+static const struct add_case add_rejects[] = {
+	{ "vm id out of range", NP_MAX_VMS, { 2, 0, 0, 0, 1, 0 }, 8, 8 },
+	{ "vm id taken", 0, { 2, 0, 0, 0, 1, 0 }, 8, 8 },
+	{ "MAC taken", 1, { 2, 0, 0, 0, 0, 1 }, 8, 8 },
+	{ "multicast MAC", 1, { 3, 0, 0, 0, 1, 0 }, 8, 8 },
+	{ "broadcast MAC", 1, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 8, 8 },
+	{ "zero MAC", 1, { 0 }, 8, 8 },
+	{ "no slots", 1, { 2, 0, 0, 0, 1, 0 }, 0, 0 },
+	{ "too many slots", 1, { 2, 0, 0, 0, 1, 0 }, NET_RX_SLOTS_MAX + 1, 8 },
+	{ "quota 0", 1, { 2, 0, 0, 0, 1, 0 }, 8, 0 },
+	{ "quota above slots", 1, { 2, 0, 0, 0, 1, 0 }, 8, 9 },
+};
+
+static void test_add_vm(void **state)
+{
+	(void)state;
+	world(8, 8, 0, 0);
+	add_vm(0, 8, 8, false, false);          /* MAC 02:00:00:00:00:01 */
+	for (size_t i = 0; i < ARRAY_SIZE(add_rejects); i++) {
+		const struct add_case *c = &add_rejects[i];
+
+		snapshot();
+		if (np_add_vm(&np, c->vm, c->mac, c->slots, c->quota, false) != -1)
+			fail_msg("accepted: %s", c->name);
+		assert_unchanged();
+	}
+	assert_int_equal(np_add_vm(&np, NP_MAX_VMS - 1, mac(NP_MAX_VMS - 1),
+				   NET_RX_SLOTS_MAX, NET_RX_SLOTS_MAX, true), 0);
+	assert_int_equal(np.nr_vms, 2);
+}
+
+/* MAC Control (EtherType 0x8808) is the link's own even when sent to a
+ * VM's unicast MAC: a link_local drop, the frame scrubbed and FREE. */
+static void test_rx_mac_control(void **state)
+{
+	uint64_t hpa;
+
+	(void)state;
+	world(4, 2, 0, 0);
+	add_vm(0, 4, 4, false, true);
+	np_refill(&np);
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x08;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 0);
+	assert_int_equal(np.st.rx_drop_link_local, 1);
+	assert_int_equal(np.vm[0].st.rx_frames, 0);
+	assert_int_equal(fk.ring[0].prod, 0);
+	assert_int_equal(np.frame[np_frame_find(&np, hpa)].state, FRAME_FREE);
+	assert_true(page_zero(pidx(hpa), 0, NET_SLOT_SIZE));
+	/* 0x8809 (slow protocols) to a VM is not MAC Control: delivered. */
+	hpa = nic_write(mac(0), 60);
+	fk.page[pidx(hpa)][12] = 0x88;
+	fk.page[pidx(hpa)][13] = 0x09;
+	assert_int_equal(np_rx(&np, hpa, 60, now), 1);
+}
+
+/* VMs 0 and 1 plain, VM 2 with a ring and VM 3 without, either of them
+ * promiscuous as the row says. */
+struct demux_case {
+	const char *name;
+	uint8_t     dst[6];
+	bool        promisc2, promisc3;
+	uint16_t    want;           /* VMs that get it */
+	uint16_t    flags;
+	uint16_t    nosetup;        /* VMs that count rx_drop_nosetup */
+	uint32_t    unknown, no_vm; /* global drops */
+	uint32_t    link_local;     /* global drop: not bridged */
+};
+
+static const struct demux_case demux_cases[] = {
+	{ "unicast to VM 0", { 2, 0, 0, 0, 0, 1 }, true, false, 0x1, 0, 0, 0, 0, 0 },
+	{ "unicast to VM 1", { 2, 0, 0, 0, 0, 2 }, true, false, 0x2, 0, 0, 0, 0, 0 },
+	{ "unicast to the promiscuous VM 2", { 2, 0, 0, 0, 0, 3 }, true, false,
+	  0x4, 0, 0, 0, 0, 0 },
+	{ "unicast to VM 3 without a ring", { 2, 0, 0, 0, 0, 4 }, false, false,
+	  0, 0, 0x8, 0, 1, 0 },
+	{ "broadcast: every VM with a ring", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, false, false,
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, false, false,
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "VM 0's MAC with the group bit", { 3, 0, 0, 0, 0, 1 }, false, false,
+	  0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "unknown unicast: dropped", { 2, 0, 0, 0, 0, 0x99 }, false, false,
+	  0, 0, 0, 1, 0, 0 },
+	{ "unknown unicast: to the promiscuous VM", { 2, 0, 0, 0, 0, 0x99 }, true,
+	  false, 0x4, 0, 0, 0, 0, 0 },
+	{ "unknown unicast: promiscuous VM without a ring",
+	  { 2, 0, 0, 0, 0, 0x99 }, false, true, 0, 0, 0x8, 0, 1, 0 },
+	{ "unknown unicast: two promiscuous VMs", { 2, 0, 0, 0, 0, 0x99 }, true,
+	  true, 0x4, 0, 0x8, 0, 0, 0 },
+	{ "a MAC one bit off VM 1's", { 2, 0, 0, 0, 0, 6 }, false, false,
+	  0, 0, 0, 1, 0, 0 },
+	/* IEEE 802.1 reserved: to nobody, even promiscuous VMs. */
+	{ "spanning tree 01:80:c2:00:00:00", { 0x01, 0x80, 0xc2, 0, 0, 0 },
+	  true, true, 0, 0, 0, 0, 0, 1 },
+	{ "PAUSE 01:80:c2:00:00:01", { 0x01, 0x80, 0xc2, 0, 0, 0x01 },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "LLDP 01:80:c2:00:00:0e", { 0x01, 0x80, 0xc2, 0, 0, 0x0e },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:0f, the block's last", { 0x01, 0x80, 0xc2, 0, 0, 0x0f },
+	  false, false, 0, 0, 0, 0, 0, 1 },
+	{ "01:80:c2:00:00:10: an ordinary group", { 0x01, 0x80, 0xc2, 0, 0, 0x10 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+	{ "01:80:c2:00:01:00: an ordinary group", { 0x01, 0x80, 0xc2, 0, 1, 0 },
+	  false, false, 0x7, NET_RX_F_BCAST, 0, 0, 0, 0 },
+};
+
+static void test_demux(void **state)
+{
+	const struct demux_case *c = *state;
+	uint64_t hpa;
+	uint32_t fi, took = 0;
+
+	world(8, 4, 0, 0);
+	add_vm(0, 4, 4, false, true);
+	add_vm(1, 4, 4, false, true);
+	add_vm(2, 4, 4, c->promisc2, true);
+	add_vm(3, 4, 4, c->promisc3, false);
+	np_refill(&np);
+	hpa = nic_write(c->dst, 100);
+	fi = np_frame_find(&np, hpa);
+	for (uint16_t w = c->want; w; w &= w - 1)
+		took++;
+	assert_int_equal(np_rx(&np, hpa, 100, now), took);
+
+	for (uint32_t v = 0; v < 4; v++) {
+		bool got = c->want >> v & 1;
+
+		assert_int_equal(fk.ring[v].prod, got);
+		assert_int_equal(np.vm[v].st.rx_frames, got);
+		assert_int_equal(np.vm[v].st.rx_bcast,
+				 got && (c->flags & NET_RX_F_BCAST));
+		assert_int_equal(np.vm[v].st.rx_drop_nosetup, c->nosetup >> v & 1);
+		if (got) {
+			assert_int_equal(fk.ring[v].ent[0].slot, 0);
+			assert_int_equal(fk.ring[v].ent[0].len, 100);
+			assert_int_equal(fk.ring[v].ent[0].flags, c->flags);
+			assert_int_equal(fk.ept[v][0], hpa);
+		}
+	}
+	assert_int_equal(np.st.rx_drop_unknown, c->unknown);
+	assert_int_equal(np.st.rx_drop_no_vm, c->no_vm);
+	assert_int_equal(np.st.rx_drop_link_local, c->link_local);
+	assert_int_equal(np.st.rx_frames, took ? 1 : 0);
+	if (took) {
+		assert_int_equal(np.frame[fi].state, FRAME_DELIVERED);
+		assert_int_equal(np.frame[fi].holders, c->want);
+	} else {
+		assert_int_equal(np.frame[fi].state, FRAME_FREE);
+		assert_true(page_zero(pidx(hpa), 0, NET_SLOT_SIZE));
+	}
+}
+
+/* --- the MAC index ------------------------------------------------------- */
+
+/* A netpath with a pool of one page, for the demux alone: broken
+ * invariants are recorded (fk.panics, fk.panic_msg), not fatal, and the
+ * end-of-test checks are skipped. */
 static void fresh(void)
 {
-	uint64_t hpa = (uint64_t)(uintptr_t)pages[0];
-
-	assert_int_equal(np_init(&np, &ops, &hpa, 1, 0, 100), 0);
-	np.check = NP_CHECK_EVERY;
-	panicked = NULL;
+	fk_reset();
+	world(1, 0, 0, 100);
+	fk.expect_panic = true;
+	fk.corrupted = true;
 }
 
 static void mac_of(uint8_t mac[6], uint32_t a, uint32_t b)
@@ -118,7 +251,7 @@ static void test_unicast_each_vm(void **state)
 		mac_of(mac, 0, v + 1);
 		assert_int_equal(add(v, mac, false), 0);
 	}
-	assert_false(panicked);
+	assert_int_equal(fk.panics, 0);
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		struct np_dest d;
 
@@ -148,7 +281,7 @@ static void test_colliding_macs(void **state)
 		fresh();
 		for (uint32_t v = 0; v < NP_MAX_VMS; v++)
 			assert_int_equal(add(v, macs[v], false), 0);
-		assert_false(panicked);
+		assert_int_equal(fk.panics, 0);
 		for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 			assert_int_equal(demux(macs[v]).kind, NP_DEST_VM);
 			assert_int_equal(demux(macs[v]).vm, v);
@@ -230,20 +363,20 @@ static void test_group_targets_ring_vms(void **state)
 		assert_int_equal(add(v, mac, false), 0);
 	}
 	assert_int_equal(demux(bcast).targets, 0);
-	assert_int_equal(np_setup(&np, 0, &rings[0], NULL), 0);
-	assert_int_equal(np_setup(&np, 2, &rings[2], NULL), 0);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], NULL), 0);
+	assert_int_equal(np_setup(&np, 2, &fk.ring[2], NULL), 0);
 	d = demux(bcast);
 	assert_int_equal(d.kind, NP_DEST_GROUP);
 	assert_int_equal(d.targets, 0x5);
 	assert_int_equal(d.flags, NET_RX_F_BCAST);
 	assert_int_equal(demux(v6mc).targets, 0x5);
-	assert_int_equal(np_setup(&np, 1, &rings[1], NULL), 0);
+	assert_int_equal(np_setup(&np, 1, &fk.ring[1], NULL), 0);
 	assert_int_equal(demux(bcast).targets, 0x7);
 	/* A VM's own MAC with the group bit set is a group address. */
 	mac_of(mac, 2, 1);
 	mac[0] |= 1;
 	assert_int_equal(demux(mac).kind, NP_DEST_GROUP);
-	assert_false(panicked);
+	assert_int_equal(fk.panics, 0);
 }
 
 /* Unknown unicast goes to the promiscuous VMs, or nowhere. */
@@ -286,7 +419,7 @@ static void test_check_catches_drift(void **state)
 		;
 	np.mac_index[b] = 0;                    /* the VM lost */
 	assert_false(np_check(&np));
-	assert_non_null(strstr(panicked, "MAC index"));
+	assert_non_null(strstr(fk.panic_msg, "MAC index"));
 
 	fresh();
 	assert_int_equal(add(0, mac, false), 0);
@@ -294,32 +427,50 @@ static void test_check_catches_drift(void **state)
 		;
 	np.mac_index[(b + 5) % NP_MAC_BUCKETS] = np.mac_index[b] ^ 1; /* a stray */
 	assert_false(np_check(&np));
-	assert_non_null(strstr(panicked, "MAC index"));
+	assert_non_null(strstr(fk.panic_msg, "MAC index"));
 
 	fresh();
 	assert_int_equal(add(0, mac, false), 0);
 	np.ring_mask = 1;                       /* a group target with no ring */
 	assert_false(np_check(&np));
-	assert_non_null(strstr(panicked, "mask"));
+	assert_non_null(strstr(fk.panic_msg, "mask"));
 
 	fresh();
 	assert_int_equal(add(0, mac, false), 0);
 	np.promisc_mask = 1;
 	assert_false(np_check(&np));
-	assert_non_null(strstr(panicked, "mask"));
+	assert_non_null(strstr(fk.panic_msg, "mask"));
 }
+
+/* --- main ------------------------------------------------------------------ */
+
+static const struct CMUnitTest tests[] = {
+	T(test_add_vm),
+	T(test_rx_mac_control),
+};
+
+/* On a pool of one page: fresh() sets each up, no end checks. */
+static const struct CMUnitTest index_tests[] = {
+	cmocka_unit_test_setup(test_unicast_each_vm, reset),
+	cmocka_unit_test_setup(test_colliding_macs, reset),
+	cmocka_unit_test_setup(test_key_is_48_bits, reset),
+	cmocka_unit_test_setup(test_refusals_change_nothing, reset),
+	cmocka_unit_test_setup(test_group_targets_ring_vms, reset),
+	cmocka_unit_test_setup(test_unknown_to_promiscuous, reset),
+	cmocka_unit_test_setup(test_check_catches_drift, reset),
+};
+
+static struct CMUnitTest demux_tests[ARRAY_SIZE(demux_cases)];
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unicast_each_vm),
-		cmocka_unit_test(test_colliding_macs),
-		cmocka_unit_test(test_key_is_48_bits),
-		cmocka_unit_test(test_refusals_change_nothing),
-		cmocka_unit_test(test_group_targets_ring_vms),
-		cmocka_unit_test(test_unknown_to_promiscuous),
-		cmocka_unit_test(test_check_catches_drift),
-	};
+	int failed;
 
-	return cmocka_run_group_tests_name("demux", tests, NULL, NULL);
+	ROWS(demux_tests, demux_cases, test_demux);
+	failed = cmocka_run_group_tests_name("netpath demux add", tests, NULL,
+					     NULL);
+	failed += cmocka_run_group_tests_name("netpath demux", demux_tests,
+					      NULL, NULL);
+	failed += cmocka_run_group_tests_name("demux", index_tests, NULL, NULL);
+	return failed ? 1 : 0;
 }

@@ -4,7 +4,7 @@
  * hypervisor's printing) loses nothing it could not have released; and
  * a VM that runs and ignores the request is still revoked on time.
  *
- * The fakes (netpath_fakes.c) give VM v the clock now - fk.waited[v]:
+ * The shared fakes (netpath_fakes.c) give VM v the clock now - fk.waited[v]:
  * a test says how long a VM waited, the rest of 'now' was its own. */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,8 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/net/netpath.h"
-#include "tests/unit/netpath_fakes.h"
+#include "tests/unit/netpath_steps.h"
 
 #define MS         1000ull              /* fake ticks per millisecond */
 #define RECLAIM    (100 * MS)           /* reclaim_ms = 100, the default */
@@ -28,25 +27,6 @@
  * synchronously as 256 lines "a: " CR LF (5 bytes) at 115200 baud, 10
  * bits a byte: 111 ms, past reclaim_ms. */
 #define PRINT_256  (256 * 5 * 10 * 1000 * MS / 115200)
-
-static int reset(void **state)
-{
-	(void)state;
-	fk_reset();
-	now = 1000;
-	return 0;
-}
-
-static int finish(void **state)
-{
-	(void)state;
-	if (!np.nr_frames)
-		return 0;
-	assert_true(np_check(&np));
-	assert_mirror();
-	assert_idle_pages_zero();
-	return 0;
-}
 
 /* A and B with rings, flip delivery; the NIC takes only 8 frames, so
  * VM-to-VM sends find FREE frames. */
@@ -188,7 +168,6 @@ static void test_grace_on_own_time(void **state)
 	assert_int_equal(np_vm_held(&np, B), QUOTA_B);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, reset, finish)
 
 int main(void)
 {

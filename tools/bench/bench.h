@@ -10,9 +10,9 @@
 
 #include "arch/x86/vmx/ept.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
-#define BENCH_NIC_DESCS  128    /* vmm/net/net.c NIC_RX_DESCS */
+#define BENCH_NIC_DESCS  128    /* vmm/net/net_start.c NIC_RX_DESCS */
 #define BENCH_SLOTS      64     /* config rx_slots default */
 #define BENCH_QUOTA      32     /* config quota_frames default */
 #define BENCH_THRESHOLD  2048   /* config copy_threshold default */

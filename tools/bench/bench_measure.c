@@ -48,8 +48,6 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 	struct bench_counts c0;
 
 	bench_string = c->string;
-	if (w->np)
-		w->np->check = c->check;
 	for (uint32_t i = 0; i < warm * passes; i++)
 		world_pass(w, c->batch, c->size, c->cold);
 	c0 = w->c;

@@ -17,7 +17,7 @@
 #define NS_10G_1518     (1538 * 8 / 10.0)       /* 1230 ns: 812,744 fps */
 
 static const char *const COMP_NAME[] = {
-	"EPT map + unmap of a window slot (tables kept, vmm/net/net.c)",
+	"EPT map + unmap of a window slot (tables kept, vmm/net/net_start.c)",
 	"the same, window tables freed and re-zeroed each time",
 	"memset (the scrub),   64 B", "memset (the scrub), 1514 B",
 	"memcpy (the copy),    64 B", "memcpy (the copy),  1514 B",

@@ -1,10 +1,10 @@
 /* The simulated machine the netpath runs in: a NIC receive ring of
  * BENCH_NIC_DESCS buffers, a real EPT per VM (arch/x86/pt.c in the EPT
- * format, over table pages in host memory, built as vmm/net/net.c and
+ * format, over table pages in host memory, built as vmm/net/net_start.c and
  * vmx_npt.c use it),
  * and one guest per VM that reads its ring and hands slots back in
  * batches. Host addresses are host pointers, as the hypervisor
- * identity-maps its RAM (vmm/net/net.c op_page). */
+ * identity-maps its RAM (vmm/net/net_ops.c op_page). */
 #include <emmintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +76,7 @@ static void tbl_write(void *ctx, uint64_t *slot, uint64_t val)
 	*(volatile uint64_t *)slot = val;
 }
 
-/* --- struct netpath_ops, as vmm/net/net.c does them ------------------------ */
+/* --- struct netpath_ops, as vmm/net/net_ops.c does them ------------------- */
 
 static uint64_t slot_gpa(uint16_t slot)
 {
@@ -190,7 +190,7 @@ static void guest_init(struct bench_world *w, uint32_t v)
 	struct bench_guest *g = &w->g[v];
 	uint8_t mac[6];
 
-	/* And the window's tables kept for good, as vmm/net/net.c does. */
+	/* And the window's tables kept for good, as vmm/net/net_start.c does. */
 	if (guest_ept(w, &g->ept, v) ||
 	    pt_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
 			   (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
@@ -249,20 +249,21 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 		for (uint32_t i = 0; i < pool; i++)
 			hpas[i] = (uint64_t)(uintptr_t)(w->pages + (size_t)i * NET_SLOT_SIZE);
 		ops.ctx = w;
-		/* As vmm/net/net.c: low watermark a quarter, tx_reserve an eighth. */
-		if (np_init(w->np, &ops, hpas, pool, pool / 4, NEVER))
+		/* As vmm/net/net_start.c: low watermark a quarter,
+		 * tx_reserve an eighth. */
+		if (np_init(w->np, &(struct np_params){
+				.ops = &ops, .frame_hpas = hpas,
+				.nr_frames = pool, .low_watermark = pool / 4,
+				.reclaim_ticks = NEVER, .tx_reserve = pool / 8,
+				.check = check, .mode = (uint8_t)kind,
+				.copy_threshold = BENCH_THRESHOLD }))
 			die("np_init refused the pool", pool);
 		free(hpas);
-		w->np->tx_reserve = pool / 8;
-		w->np->mode = (uint8_t)kind;
-		w->np->copy_threshold = BENCH_THRESHOLD;
 	}
 	for (uint32_t v = 0; v < nvms; v++)
 		guest_init(w, v);
-	if (w->np) {
-		w->np->check = check;
+	if (w->np)
 		np_refill(w->np);
-	}
 	w->c = (struct bench_counts){ 0 };
 	return w;
 }

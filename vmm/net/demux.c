@@ -8,7 +8,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 /* The I/G bit, the first bit on the wire, is the low bit of the first
  * octet [IEEE 802.3 3.2.3]; broadcast is the all-ones group. */

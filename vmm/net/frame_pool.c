@@ -7,7 +7,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 _Static_assert((NP_HPA_BUCKETS & (NP_HPA_BUCKETS - 1)) == 0,
 	       "the hpa index masks with NP_HPA_BUCKETS - 1");
@@ -58,33 +58,51 @@ static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
 	return false;
 }
 
-int np_init(struct netpath *np, const struct netpath_ops *ops,
-	    const uint64_t *frame_hpas, uint32_t n, uint32_t low_watermark,
-	    uint64_t reclaim_ticks)
+/* Every op is set, the counts fit, the modes are known, the pool's
+ * frames are page aligned (distinct: hpa_insert). */
+static bool params_ok(const struct np_params *p)
 {
-	if (!np || !ops || !frame_hpas || !n || n > NP_MAX_FRAMES)
-		return -1;
+	const struct netpath_ops *ops = p->ops;
+
+	if (!ops || !p->frame_hpas || !p->nr_frames ||
+	    p->nr_frames > NP_MAX_FRAMES || p->tx_reserve > p->nr_frames ||
+	    p->check > NP_CHECK_BATCH || p->mode > NP_HYBRID)
+		return false;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
 	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
 	    !ops->vm_clock)
+		return false;
+	for (uint32_t i = 0; i < p->nr_frames; i++)
+		if (p->frame_hpas[i] % NET_SLOT_SIZE)
+			return false;
+	return true;
+}
+
+int np_init(struct netpath *np, const struct np_params *p)
+{
+	uint32_t n;
+
+	if (!np || !p || !params_ok(p))
 		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		if (frame_hpas[i] % NET_SLOT_SIZE)
-			return -1;
+	n = p->nr_frames;
 
 	memset(np, 0, sizeof(*np));
 	memset(np->hpa_index, 0xff, sizeof(np->hpa_index));
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
 		memset(np->vm[v].slot_frame, 0xff,
 		       sizeof(np->vm[v].slot_frame));
-	np->ops = *ops;
+	np->ops = *p->ops;
 	np->nr_frames = n;
-	np->low_watermark = low_watermark;
-	np->reclaim_ticks = reclaim_ticks;
+	np->low_watermark = p->low_watermark;
+	np->reclaim_ticks = p->reclaim_ticks;
+	np->tx_reserve = p->tx_reserve;
+	np->check = p->check;
+	np->mode = p->mode;
+	np->copy_threshold = p->copy_threshold;
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
 
-		f->hpa = frame_hpas[i];
+		f->hpa = p->frame_hpas[i];
 		if (!hpa_insert(np, f->hpa, (uint16_t)i)) {
 			memset(np, 0, sizeof(*np));
 			return -1;

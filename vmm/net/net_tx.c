@@ -10,7 +10,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 #define ETH_SRC 6       /* source MAC offset [IEEE 802.3 3.1.1] */
 

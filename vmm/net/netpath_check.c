@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 #define FAIL(msg, fi) \
 	do { np->ops.panic(np->ops.ctx, (msg), (fi)); return false; } while (0)

@@ -9,14 +9,11 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
+#include "vmm/net/netpath_internal.h"
 
 /* Times a deadline may move for a VM still reading its ring: the grace
  * is at most (1 + RECLAIM_GRACE) * reclaim_ms. */
 #define RECLAIM_GRACE   3
-
-/* The ring as the guest may change it (rx_deliver.c). */
-#define RING(v) ((volatile struct net_rx_ring *)(v)->ring)
 
 static uint32_t ring_cons(const struct np_vm *v)
 {
@@ -112,26 +109,36 @@ void np_reclaim_ask(struct netpath *np, uint64_t now)
 	}
 }
 
-/* The VM's oldest delivery, window slot or copy buffer (with
- * NET_SLOT_COPY), by the one sequence both draw from; NP_NO_FRAME if it
- * holds nothing. */
-static uint16_t oldest(const struct np_vm *v)
+/* The VM's 'max' oldest deliveries, window slots and copy buffers (with
+ * NET_SLOT_COPY), oldest first, by the one sequence both draw from
+ * (every delivery a number of its own, never 0). Returns how many: fewer
+ * than 'max' when it holds fewer. */
+static uint32_t oldest(const struct np_vm *v, uint16_t *list, uint32_t max)
 {
-	uint16_t best = NP_NO_FRAME;
-	uint64_t best_seq = UINT64_MAX;
+	uint64_t after = 0;
+	uint32_t n = 0;
 
-	for (uint32_t s = 0; s < v->nr_slots; s++) {
-		if (v->slot_frame[s] != NP_NO_FRAME &&
-		    v->slot_seq[s] < best_seq) {
-			best = (uint16_t)s;
-			best_seq = v->slot_seq[s];
+	while (n < max) {
+		uint16_t best = NP_NO_FRAME;
+		uint64_t best_seq = UINT64_MAX;
+
+		for (uint32_t s = 0; s < v->nr_slots; s++) {
+			if (v->slot_frame[s] != NP_NO_FRAME &&
+			    v->slot_seq[s] > after && v->slot_seq[s] < best_seq) {
+				best = (uint16_t)s;
+				best_seq = v->slot_seq[s];
+			}
+			if (v->copy_seq[s] > after && v->copy_seq[s] < best_seq) {
+				best = (uint16_t)(s | NET_SLOT_COPY);
+				best_seq = v->copy_seq[s];
+			}
 		}
-		if (v->copy_seq[s] && v->copy_seq[s] < best_seq) {
-			best = (uint16_t)(s | NET_SLOT_COPY);
-			best_seq = v->copy_seq[s];
-		}
+		if (best == NP_NO_FRAME)
+			break;
+		list[n++] = best;
+		after = best_seq;
 	}
-	return best;
+	return n;
 }
 
 /* Down to half the quota, at least one: the VM keeps room to receive
@@ -141,28 +148,12 @@ static uint16_t oldest(const struct np_vm *v)
  * copy of its own frame); only window slots need the INVEPT. */
 static uint32_t revoke(struct netpath *np, uint32_t vm)
 {
-	struct np_vm *v = &np->vm[vm];
-	uint16_t reclaim = NP_NO_FRAME;
-	uint32_t n = 0, nr_win = 0;
+	const struct np_vm *v = &np->vm[vm];
+	uint16_t list[2 * NET_RX_SLOTS_MAX];
+	uint32_t keep = v->quota / 2u;
+	uint32_t max = v->held > keep ? v->held - keep : 1;
 
-	do {
-		uint16_t s = oldest(v);
-
-		if (s == NP_NO_FRAME)
-			break;
-		if (s & NET_SLOT_COPY) {
-			np_copy_put(np, vm, s & ~NET_SLOT_COPY);
-		} else {
-			np_slot_unmap(np, vm, s, &reclaim);
-			nr_win++;
-		}
-		n++;
-	} while (v->held > v->quota / 2);
-	if (nr_win)
-		np_reclaim_finish(np, vm, reclaim);
-	v->st.revoked += n;
-	np->st.revocations += n;
-	return n;
+	return np_take_back(np, vm, list, oldest(v, list, max), true);
 }
 
 /* A stopped VM will never release anything: take back every slot and
@@ -174,28 +165,20 @@ static uint32_t revoke(struct netpath *np, uint32_t vm)
  * quota by every broadcast. */
 uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 {
-	uint16_t reclaim = NP_NO_FRAME;
-	uint32_t n = 0, nr_win = 0;
+	uint16_t list[2 * NET_RX_SLOTS_MAX];
+	uint32_t n = 0;
 	struct np_vm *v;
 
 	if (vm >= NP_MAX_VMS || !np->vm[vm].present)
 		return 0;
 	v = &np->vm[vm];
 	for (uint32_t s = 0; s < v->nr_slots; s++) {
-		if (v->slot_frame[s] != NP_NO_FRAME) {
-			np_slot_unmap(np, vm, (uint16_t)s, &reclaim);
-			nr_win++;
-			n++;
-		}
-		if (v->copy_seq[s]) {
-			np_copy_put(np, vm, (uint16_t)s);
-			n++;
-		}
+		if (v->slot_frame[s] != NP_NO_FRAME)
+			list[n++] = (uint16_t)s;
+		if (v->copy_seq[s])
+			list[n++] = (uint16_t)(s | NET_SLOT_COPY);
 	}
-	if (nr_win)
-		np_reclaim_finish(np, vm, reclaim);
-	v->st.revoked += n;
-	np->st.revocations += n;
+	np_take_back(np, vm, list, n, true);
 	v->ring = NULL;
 	np->ring_mask &= (uint16_t)~(1u << vm);
 	v->copy_area = NULL;

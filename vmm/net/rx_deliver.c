@@ -13,13 +13,7 @@
 
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
-#include "vmm/net/netpath.h"
-
-/* The ring as the guest may change it: every access is a real load or
- * store, in program order with the others [C11 5.1.2.3]. x86 keeps
- * stores in order [SDM 3A 9.2.2], so an entry written before prod is
- * seen before prod, with no barrier instruction. */
-#define RING(v) ((volatile struct net_rx_ring *)(v)->ring)
+#include "vmm/net/netpath_internal.h"
 
 /* prod and cons run freely over 2^32, entry i is ent[i % NET_RX_RING];
  * NET_RX_RING divides 2^32, so the index is continuous across the wrap. */

@@ -1,0 +1,171 @@
+/* The network path's own header: the state its files share, and the
+ * helpers they call one another by. Only vmm/net/ and the tests and
+ * bench that look inside the path include it; everyone else has
+ * netpath.h. */
+#ifndef VMM_NET_NETPATH_INTERNAL_H
+#define VMM_NET_NETPATH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+#include "vmm/net/netpath.h"
+
+#define NP_HIST_NONE    0xff    /* a hist[] entry not written yet */
+#define NP_NO_FRAME     0xffff
+#define NP_NO_VM        0xff
+#define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
+#define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
+#define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
+
+/* The ring as the guest may change it: every access is a real load or
+ * store, in program order with the others [C11 5.1.2.3]. x86 keeps
+ * stores in order [SDM 3A 9.2.2], so an entry written before prod is
+ * seen before prod, with no barrier instruction. */
+#define RING(v) ((volatile struct net_rx_ring *)(v)->ring)
+
+struct np_frame {
+	uint64_t         hpa;
+	uint8_t          state;         /* enum frame_state */
+	uint16_t         holders;       /* bit v: VM v has it in a slot */
+	uint16_t         len;           /* bytes of frame data in the page */
+	uint16_t         scrub_len;     /* bytes that may be non-zero */
+	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
+	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
+	bool             writable;      /* mapped writable since its last scrub */
+	uint16_t         next;          /* free list, or reclaim list, link */
+};
+
+struct np_vm_stats {
+	uint64_t rx_frames, rx_bytes, rx_bcast, released, revoked;
+	uint64_t rx_copied;             /* of rx_frames, into a copy buffer */
+	uint64_t rx_drop_quota, rx_drop_ring, rx_drop_nosetup;
+	uint64_t tx_frames, tx_bytes, tx_drop, tx_spoofed, tx_local;
+	uint64_t tx_link_local;         /* of tx_drop: to 01-80-C2-00-00-0x */
+	uint64_t release_errors;
+	uint64_t reclaim_extended;      /* deadline moved: it was reading its ring */
+	uint64_t rx_drop_map;           /* ops->map failed */
+};
+
+struct np_vm {
+	bool              present;
+	bool              promiscuous;
+	uint8_t           mac[6];
+	uint16_t          nr_slots;     /* rx_slots: the window's size */
+	uint16_t          quota;        /* quota_frames: of held */
+	uint16_t          held;         /* window slots + copy buffers in use */
+	uint16_t          held_copy;    /* of held, copy buffers */
+	uint16_t          slot_frame[NET_RX_SLOTS_MAX]; /* NP_NO_FRAME or index */
+	uint64_t          slot_seq[NET_RX_SLOTS_MAX];   /* delivery order */
+	/* Copy buffer b is filled while copy_seq[b] != 0: its delivery
+	 * order, from the same counter as slot_seq, so revocation takes the
+	 * oldest of both kinds. */
+	uint64_t          copy_seq[NET_RX_SLOTS_MAX];
+	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
+	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
+	uint32_t          prod;         /* our ring->prod: the guest's is never read */
+	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
+	bool              at_quota;     /* a frame was dropped over its quota */
+	/* In the VM's own time (ops.vm_clock); 0: no reclaim outstanding. */
+	uint64_t          reclaim_deadline;
+	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
+	uint8_t           reclaim_grace;      /* extensions left for this request */
+	struct np_vm_stats st;
+};
+
+struct np_stats {
+	uint64_t rx_frames, rx_drop_unknown, rx_drop_bad_len, rx_drop_no_vm;
+	uint64_t rx_drop_link_local;    /* to 01-80-C2-00-00-0x: not bridged */
+	uint64_t reclaim_events, revocations, invepts, bytes_scrubbed;
+	uint64_t tx_wire, tx_local;
+	/* Ring entries written, wire and VM to VM: by remap, by copy. Their
+	 * sum is the sum of the VMs' rx_frames. */
+	uint64_t rx_flipped, rx_copied;
+};
+
+struct netpath {
+	struct netpath_ops ops;
+	uint8_t            check;               /* enum np_check_mode */
+	uint32_t           nr_frames;
+	uint32_t           count[FRAME_NR_STATES];
+	uint32_t           low_watermark;       /* free + posted below: reclaim */
+	uint64_t           reclaim_ticks;       /* grace before revocation */
+	uint32_t           tx_reserve;          /* FREE frames np_refill keeps for VM-to-VM */
+	uint8_t            mode;                /* enum np_mode, for every VM */
+	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this long */
+	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
+	uint64_t           seq;
+	uint32_t           nr_vms;
+	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
+	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
+	uint16_t           free_head;           /* FREE frames, linked by 'next' */
+	/* Destination MAC -> VM, open addressing: an entry is 0 (empty) or
+	 * the MAC as a 48-bit number with (VM + 1) above it, so a lookup
+	 * reads only this array, one cache line in four. */
+	uint64_t           mac_index[NP_MAC_BUCKETS];
+	struct np_vm       vm[NP_MAX_VMS];
+	struct np_stats    st;
+	struct np_frame    frame[NP_MAX_FRAMES];
+	uint16_t           hpa_index[NP_HPA_BUCKETS];   /* hpa -> frame, open addressing */
+};
+
+/* Where a frame goes, as the demux decided. */
+enum np_dest_kind {
+	NP_DEST_VM,             /* unicast to a VM's MAC: 'vm' */
+	NP_DEST_GROUP,          /* broadcast or multicast */
+	NP_DEST_UNKNOWN,        /* unicast to no VM's MAC */
+	NP_DEST_LINK_LOCAL,     /* IEEE 802.1 reserved group: to nobody */
+};
+
+struct np_dest {
+	uint8_t  kind;          /* enum np_dest_kind */
+	uint8_t  vm;            /* NP_DEST_VM only */
+	uint16_t targets;       /* bit v: VM v should get it */
+	uint16_t flags;         /* NET_RX_F_* for the ring entries */
+};
+
+void np_demux(const struct netpath *np, const uint8_t dst[6],
+	      struct np_dest *d);
+/* The VM whose MAC is 'mac', or NP_NO_VM. */
+uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
+/* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
+ * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
+bool np_mac_control(const uint8_t *frame);
+uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
+		    uint16_t flags);
+void np_batch_end(struct netpath *np, uint64_t now);
+void np_reclaim_ask(struct netpath *np, uint64_t now);
+
+void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s);
+uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
+uint32_t np_pool_take(struct netpath *np);
+void np_pool_put(struct netpath *np, uint32_t fi);
+uint32_t np_pool_refill(struct netpath *np);
+bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
+		      uint64_t len);
+
+/* Take back the 'n' entries of 'list' from VM 'vm': window slots, and
+ * copy buffers as (index | NET_SLOT_COPY), each held by it and listed
+ * once (the caller checked). Each window slot is unmapped, then one
+ * INVEPT if there was any, then the frames nobody holds any more are
+ * scrubbed and FREE; a copy buffer is simply free again. Counted as
+ * released, or as revoked when 'revoked'. Returns n. */
+uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
+		      uint32_t n, bool revoked);
+
+/* At the end of a transition: the full check, unless it is off. */
+static inline void np_checked(const struct netpath *np)
+{
+	if (np->check != NP_CHECK_OFF)
+		np_check(np);
+}
+
+/* At the end of one frame of a batch (np_rx): np_rx_end checks the
+ * batch, so only NP_CHECK_EVERY checks each frame. */
+static inline void np_checked_frame(const struct netpath *np)
+{
+	if (np->check == NP_CHECK_EVERY)
+		np_check(np);
+}
+
+#endif
