@@ -11,6 +11,7 @@
 #include "vmm/config.h"
 #include "vmm/config_parse.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/net/netpath.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 
@@ -37,11 +38,11 @@ static const char *const cfg_test_mode_names[] = {
 
 static const char *const cfg_bool_names[] = { "no", "yes" };
 
-/* Indexed by enum cfg_delivery. */
+/* Indexed by enum np_mode: the names of NP_MODES. */
 static const char *const cfg_delivery_names[] = {
-	[CFG_DELIVERY_FLIP]   = "flip",
-	[CFG_DELIVERY_COPY]   = "copy",
-	[CFG_DELIVERY_HYBRID] = "hybrid",
+#define CFG_DELIVERY_NAME(N, n) [NP_##N] = #n,
+	NP_MODES(CFG_DELIVERY_NAME)
+#undef CFG_DELIVERY_NAME
 };
 
 /* Indexed by enum cfg_invariants. */

@@ -40,13 +40,6 @@ enum cfg_invariants {
 	CFG_INVARIANTS_EVERY,           /* after every transition */
 };
 
-/* How received frames reach the guests (same values as enum np_mode). */
-enum cfg_delivery {
-	CFG_DELIVERY_FLIP = 0,
-	CFG_DELIVERY_COPY,
-	CFG_DELIVERY_HYBRID,
-};
-
 struct cfg_vm {
 	char     name[CFG_NAME_MAX + 1];
 	uint8_t  mac[6];
@@ -82,7 +75,7 @@ struct config {
 	uint32_t          pool_frames;  /* receive frame pool size */
 	uint32_t          reclaim_ms;   /* grace after a reclaim interrupt */
 	uint32_t          stats_ms;     /* statistics table period */
-	uint32_t          delivery;     /* enum cfg_delivery */
+	uint32_t          delivery;     /* enum np_mode (vmm/net/netpath.h) */
 	uint32_t          copy_threshold; /* hybrid: copy frames up to this long */
 	uint32_t          invariants;   /* enum cfg_invariants */
 	/* guests, in file order */

@@ -15,6 +15,7 @@
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/netpath_fakes.h"
 #include "vmm/config.h"
+#include "vmm/net/netpath.h"
 #include "vmm/hypercall_abi.h"
 
 static bool name_ok(const char *s)
@@ -51,7 +52,7 @@ static void check_accepted(const struct config *c)
 	FUZZ_CHECK((uint64_t)c->reclaim_ms * 1000 > c->timeslice_us,
 		   "reclaim_ms %u within timeslice_us %u", c->reclaim_ms,
 		   c->timeslice_us);
-	FUZZ_CHECK(c->delivery <= CFG_DELIVERY_HYBRID, "delivery %u",
+	FUZZ_CHECK(c->delivery <= NP_HYBRID, "delivery %u",
 		   c->delivery);
 	FUZZ_CHECK(c->copy_threshold <= NET_COPY_BUF_SIZE,
 		   "copy_threshold %u", c->copy_threshold);

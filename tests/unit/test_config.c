@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "vmm/config.h"
+#include "vmm/net/netpath.h"
 #include "vmm/hypercall_abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -124,7 +125,7 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.selftest, CFG_SELFTEST_NONE);
 	assert_int_equal(cfg.nr_vms, 3);
 	assert_int_equal(cfg.timeslice_us, 10000);
-	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 2048);
 	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 34);
 	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 39);
@@ -198,11 +199,11 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.timeslice_us, 10000);
 	assert_int_equal(cfg.pool_frames, 256);
 	assert_int_equal(cfg.reclaim_ms, 100);
-	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 2048);
 	assert_int_equal(cfg.invariants, CFG_INVARIANTS_BATCH);
 	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
-	assert_int_equal(cfg.delivery, CFG_DELIVERY_HYBRID);
+	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 0);
 	assert_parses("invariants = every\n", 19, &cfg);
 	assert_int_equal(cfg.invariants, CFG_INVARIANTS_EVERY);

@@ -13,11 +13,6 @@
 #define NIC_TX_DESCS      64
 #define NET_VEC_NIC       0x50   /* host vector for the e1000 (I/O APIC route) */
 
-_Static_assert((int)CFG_DELIVERY_FLIP == (int)NP_FLIP &&
-	       (int)CFG_DELIVERY_COPY == (int)NP_COPY &&
-	       (int)CFG_DELIVERY_HYBRID == (int)NP_HYBRID,
-	       "config 'delivery' values are enum np_mode");
-
 /* The path's set-up from the configuration: a quarter of the pool is
  * the reclaim watermark, an eighth is kept back for VM to VM. */
 static struct np_params np_params_of(const struct config *cfg,

@@ -8,7 +8,9 @@
 #include "vmm/net/net_glue.h"
 
 static const char *const mode_names[] = {
-	[NP_FLIP] = "flip", [NP_COPY] = "copy", [NP_HYBRID] = "hybrid",
+#define NET_MODE_NAME(N, n) [NP_##N] = #n,
+	NP_MODES(NET_MODE_NAME)
+#undef NET_MODE_NAME
 };
 
 const char *net_mode_name(uint8_t mode)

@@ -48,11 +48,22 @@ enum np_check_mode {
 				 * np_rx_end checks once per batch */
 };
 
-/* How a frame reaches a VM (config 'delivery'). */
+/* How a frame reaches a VM: one list, X(NAME, name), from which this
+ * enum, the config's 'delivery' names (vmm/config.c) and the stats'
+ * names (net_stats.c) are made.
+ *   flip:   remap the pool frame into the VM's window
+ *   copy:   copy into the VM's copy area, the frame back at once
+ *   hybrid: copy up to copy_threshold bytes, flip larger */
+#define NP_MODES(X) \
+	X(FLIP, flip) \
+	X(COPY, copy) \
+	X(HYBRID, hybrid)
+
 enum np_mode {
-	NP_FLIP,                /* remap the pool frame into the VM's window */
-	NP_COPY,                /* copy into the VM's copy area, frame back at once */
-	NP_HYBRID,              /* copy up to copy_threshold bytes, flip larger */
+#define NP_MODE_ENUM(N, n) NP_##N,
+	NP_MODES(NP_MODE_ENUM)
+#undef NP_MODE_ENUM
+	NP_MODE_NR
 };
 
 /* Everything the path needs from the outside world. */
