@@ -70,7 +70,7 @@ bool hostile_next(struct hostile_net *h, struct net_rx_entry *e)
 void hostile_wait(void)
 {
 	sti_hlt();
-	cli();
+	cpu_cli();
 }
 
 void hostile_sleep_ms(const struct hc_identity *id, uint64_t ms)

@@ -83,5 +83,5 @@ void trap_dispatch(uint64_t vector, struct trap_frame *f)
 	}
 	print("exception %lu at RIP 0x%lx error 0x%lx\n", vector, f->rip,
 	      f->error);
-	halt_forever();
+	cpu_halt_forever();
 }

@@ -23,7 +23,7 @@ void guest_main(uint64_t ram_bytes)
 	int64_t r = hc_get_identity(id);
 	if (r < 0) {
 		print("HC_GET_IDENTITY failed: error %ld\n", r);
-		halt_forever();
+		cpu_halt_forever();
 	}
 	print("up mac=%02x:%02x:%02x:%02x:%02x:%02x ip=%u.%u.%u.%u\n",
 	      id->mac[0], id->mac[1], id->mac[2], id->mac[3], id->mac[4],
@@ -48,6 +48,6 @@ void guest_main(uint64_t ram_bytes)
 #undef GUEST_MODE_CASE
 	default:
 		print("unknown test_mode %u\n", (unsigned)id->test_mode);
-		halt_forever();
+		cpu_halt_forever();
 	}
 }

@@ -24,7 +24,7 @@ void mode_bad_memory(const struct hc_identity *id)
 	if (id->ram_bytes > WILD_GPA) {
 		print("RAM reaches 0x%lx; nothing outside it to touch\n",
 		      (uint64_t)WILD_GPA);
-		halt_forever();
+		cpu_halt_forever();
 	}
 
 	/* Page tables are in RAM, identity mapped: their GPA is a pointer. */
@@ -38,5 +38,5 @@ void mode_bad_memory(const struct hc_identity *id)
 	*(volatile uint64_t *)WILD_GPA = WILD_VALUE;
 
 	print("still running after a wild write\n");
-	halt_forever();
+	cpu_halt_forever();
 }

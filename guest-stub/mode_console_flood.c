@@ -40,7 +40,7 @@ void mode_console_flood(const struct hc_identity *id)
 	frame[12] = ETH_P_LOCAL >> 8;
 	frame[13] = ETH_P_LOCAL & 0xff;
 	print("flooding the console after %u broadcasts a round\n", QUOTA + 1);
-	cli();
+	cpu_cli();
 	for (uint64_t round = 1;; round++) {
 		for (uint32_t i = 0; i <= QUOTA; i++) {
 			frame[14] = (uint8_t)i;

@@ -165,7 +165,7 @@ static unsigned check_all(uint8_t tag, const char *what)
 static __attribute__((noreturn)) void keep_checking(const struct hc_identity *id,
 						    uint8_t tag)
 {
-	cli();
+	cpu_cli();
 	for (uint64_t n = 1;; n++) {
 		hostile_sleep_ms(id, CHECK_MS);
 		if (check_all(tag, "LOST"))
@@ -193,7 +193,7 @@ void mode_cpu_state_spy(const struct hc_identity *id)
 	uint64_t aux;
 	int err;
 
-	cli();
+	cpu_cli();
 	hostile_sleep_ms(id, SPY_DELAY_MS);
 	if (!check_all(0, "SAW"))
 		print("cpu_state: first look clean\n");

@@ -27,7 +27,7 @@ void mode_cr0_write(const struct hc_identity *id)
 {
 	uint64_t entry = read_cr0();
 
-	cli();
+	cpu_cli();
 	write_check(entry | CR0_AM | CR0_MP, "set AM, MP");
 	write_check(entry & ~CR0_WP, "clear WP");
 	write_check(entry | CR0_TS, "set TS");
@@ -38,5 +38,5 @@ void mode_cr0_write(const struct hc_identity *id)
 	print("cr0: guest bits ok (entry 0x%lx); clearing NE\n", entry);
 	write_cr0(entry & ~CR0_NE);
 	print("cr0: cleared NE: STILL RUNNING (0x%lx)\n", read_cr0());
-	halt_forever();
+	cpu_halt_forever();
 }

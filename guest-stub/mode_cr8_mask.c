@@ -30,7 +30,7 @@ void mode_cr8_mask(const struct hc_identity *id)
 {
 	uint64_t tpr = 15 - id->vm_id % 8;
 
-	cli();
+	cpu_cli();
 	write_cr8(tpr);
 	check(tpr, "wrote it and");
 	for (int i = 1; i <= SLEEPS; i++) {
@@ -38,5 +38,5 @@ void mode_cr8_mask(const struct hc_identity *id)
 		check(tpr, i == SLEEPS ? "after the last sleep" : "after a sleep");
 	}
 	print("cr8: halting with CR8=%lu\n", tpr);
-	halt_forever();
+	cpu_halt_forever();
 }

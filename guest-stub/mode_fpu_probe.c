@@ -36,7 +36,7 @@ void mode_fpu_probe(const struct hc_identity *id)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
 
 	sse_set(want, ~want);
-	sti();
+	cpu_sti();
 	next = rdtsc() + period;
 	for (uint64_t n = 1;;) {
 		if ((int64_t)(rdtsc() - next) < 0) {

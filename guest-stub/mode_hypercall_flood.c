@@ -50,7 +50,7 @@ void mode_hypercall_flood(const struct hc_identity *id)
 	unsigned lines = 0;
 
 	print("flooding garbage hypercalls\n");
-	sti();
+	cpu_sti();
 	for (;;) {
 		const struct garbage *g = &calls[issued % nr_calls];
 		/* Junk in the unused argument registers as well. */

@@ -86,7 +86,7 @@ void mode_hypercall_fuzz(const struct hc_identity *id)
 
 	if (ram < SCRATCH_GPA + SCRATCH_BYTES + 0x200000ull) {
 		print("fuzz: needs 8 MiB of RAM for its scratch area\n");
-		halt_forever();
+		cpu_halt_forever();
 	}
 	rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)id->vm_id + 1) * 0x100000001b3ull;
 	for (unsigned i = 0; i < 6; i++)
@@ -94,7 +94,7 @@ void mode_hypercall_fuzz(const struct hc_identity *id)
 	if (!rng)
 		rng = 1;
 	print("fuzzing hypercalls, seed 0x%lx\n", rng);
-	cli();
+	cpu_cli();
 	for (;;) {
 		uint64_t nr = pick_nr();
 		uint64_t a[6];

@@ -35,7 +35,7 @@ void mode_mwait(const struct hc_identity *id)
 	expect("MWAIT", probe_mwait, VEC_UD);
 	expect("MONITOR", probe_monitor, VEC_UD);
 	print("done\n");
-	halt_forever();
+	cpu_halt_forever();
 }
 
 void mode_cache_flush(const struct hc_identity *id)
@@ -43,12 +43,12 @@ void mode_cache_flush(const struct hc_identity *id)
 	expect("WBINVD", probe_wbinvd, NO_FAULT);
 	expect("INVD", probe_invd, NO_FAULT);
 	print("done\n");
-	halt_forever();
+	cpu_halt_forever();
 }
 
 void mode_rdpmc(const struct hc_identity *id)
 {
 	expect("RDPMC", probe_rdpmc, VEC_GP);
 	print("done\n");
-	halt_forever();
+	cpu_halt_forever();
 }

@@ -319,9 +319,9 @@ void mode_net_abuse(const struct hc_identity *id)
 	struct hostile_net h;
 
 	if (!hostile_net_setup(&h, false))
-		halt_forever();
+		cpu_halt_forever();
 	print("abusing the network hypercalls\n");
-	cli();
+	cpu_cli();
 	for (uint64_t round = 1;; round++) {
 		take(&h);
 		releases(&h, id->ram_bytes);

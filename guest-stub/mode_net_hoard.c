@@ -18,7 +18,7 @@
 void mode_net_hoard(const struct hc_identity *id)
 {
 	if (!net_dev_setup(id))
-		halt_forever();
+		cpu_halt_forever();
 	print("hoarding receive slots\n");
 
 	uint64_t rx_seen = 0;
@@ -26,10 +26,10 @@ void mode_net_hoard(const struct hc_identity *id)
 	uint32_t next = 1;              /* print when holding this many */
 	unsigned lines = 0;
 
-	cli();
+	cpu_cli();
 	for (;;) {
 		sti_hlt();
-		cli();
+		cpu_cli();
 		if (!told && idt_irq_count(HC_VEC_NET_RECLAIM)) {
 			told = true;
 			print("hoard: ignoring reclaim\n");

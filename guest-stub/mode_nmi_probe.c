@@ -16,19 +16,19 @@
 
 void mode_nmi_probe(const struct hc_identity *id)
 {
-	cli();
+	cpu_cli();
 	for (int i = 1; i <= ROUNDS; i++) {
 		int64_t r = hc_test(HC_TEST_NMI, NMI_MS, 0);
 		uint64_t end = rdtsc() + SPIN_MS * id->tsc_per_ms;
 
 		if (r < 0) {
 			print("nmi_probe: HC_TEST_NMI refused: error %ld\n", r);
-			halt_forever();
+			cpu_halt_forever();
 		}
 		while ((int64_t)(rdtsc() - end) < 0)
 			cpu_pause();
 		print("nmi_probe: round %d: no NMI reached the guest\n", i);
 	}
 	print("nmi_probe: done\n");
-	halt_forever();
+	cpu_halt_forever();
 }

@@ -28,7 +28,7 @@ void mode_normal(const struct hc_identity *id)
 	/* Interrupts stay off except inside sti_hlt(), so no interrupt can
 	 * arrive between looking at the timer count or the ring and
 	 * halting: it stays pending and ends the HLT. */
-	cli();
+	cpu_cli();
 	for (uint64_t n = 1;; n++) {
 		uint64_t seen = idt_irq_count(HC_VEC_TIMER);
 
@@ -37,7 +37,7 @@ void mode_normal(const struct hc_identity *id)
 		r = hc_set_timer(id->tsc_per_ms * HEARTBEAT_MS);
 		if (r < 0) {
 			print("HC_SET_TIMER refused: error %ld\n", r);
-			halt_forever();
+			cpu_halt_forever();
 		}
 		/* Receive and reclaim interrupts wake HLT too: serve the ring
 		 * on every wake-up, then sleep until the timer has fired. */
@@ -47,7 +47,7 @@ void mode_normal(const struct hc_identity *id)
 			if (idt_irq_count(HC_VEC_TIMER) != seen)
 				break;
 			sti_hlt();
-			cli();
+			cpu_cli();
 		}
 		uint64_t kicks = idt_irq_count(GUEST_VEC_KICK);
 

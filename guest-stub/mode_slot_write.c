@@ -18,13 +18,13 @@ void mode_slot_write(const struct hc_identity *id)
 
 	(void)id;
 	if (!hostile_net_setup(&h, true))
-		halt_forever();
+		cpu_halt_forever();
 	print("slot_write: waiting for a frame\n");
-	cli();
+	cpu_cli();
 	while (!hostile_next(&h, &e))
 		hostile_wait();
 	print("slot_write: writing to slot %u\n", e.slot);
 	*hostile_slot(e.slot) = 0x5741415741415741ull;
 	print("slot_write: STILL RUNNING after writing to slot %u\n", e.slot);
-	halt_forever();
+	cpu_halt_forever();
 }

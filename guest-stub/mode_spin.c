@@ -15,7 +15,7 @@ void mode_spin(const struct hc_identity *id)
 	uint64_t period = id->tsc_per_ms * PROGRESS_MS;
 	uint64_t next = rdtsc() + period;
 
-	sti();
+	cpu_sti();
 	for (uint64_t n = 1;;) {
 		/* Signed difference: correct across a TSC wrap. */
 		if ((int64_t)(rdtsc() - next) < 0) {

@@ -18,9 +18,9 @@ void mode_spin_cli(const struct hc_identity *id)
 	struct hostile_net h;
 	uint64_t period = id->tsc_per_ms * PROGRESS_MS;
 
-	cli();
+	cpu_cli();
 	if (!hostile_net_setup(&h, false))
-		halt_forever();
+		cpu_halt_forever();
 	print("spinning with interrupts disabled\n");
 	uint64_t next = rdtsc() + period;
 

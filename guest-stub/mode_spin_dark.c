@@ -10,7 +10,7 @@
 void mode_spin_dark(const struct hc_identity *id)
 {
 	print("going dark: no exit from here on\n");
-	cli();
+	cpu_cli();
 	for (;;)
 		cpu_pause();
 }

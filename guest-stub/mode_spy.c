@@ -68,9 +68,9 @@ void mode_spy_stale(const struct hc_identity *id)
 	struct hostile_net h;
 
 	if (!hostile_net_setup(&h, false))
-		halt_forever();
+		cpu_halt_forever();
 	print("spy: reading slots right after releasing them\n");
-	cli();
+	cpu_cli();
 	for (;;) {
 		uint16_t s = next_slot(&h);
 		volatile uint64_t *p = hostile_slot(s);
@@ -105,9 +105,9 @@ void mode_spy_released(const struct hc_identity *id)
 	struct hostile_net h;
 
 	if (!hostile_net_setup(&h, false))
-		halt_forever();
+		cpu_halt_forever();
 	print("spy: reading slots a while after releasing them\n");
-	cli();
+	cpu_cli();
 	for (;;) {
 		uint16_t s = next_slot(&h);
 		uint32_t markers, nonzero;
@@ -132,9 +132,9 @@ void mode_spy_revoked(const struct hc_identity *id)
 	uint32_t taken = 0;
 
 	if (!hostile_net_setup(&h, false))
-		halt_forever();
+		cpu_halt_forever();
 	print("spy: holding every slot until some are revoked\n");
-	cli();
+	cpu_cli();
 	for (;;) {
 		while (hostile_next(&h, &e))
 			if (taken < NET_RX_SLOTS_MAX) {
@@ -168,5 +168,5 @@ void mode_spy_revoked(const struct hc_identity *id)
 		report("after its revocation", order[i], markers, nonzero, 1);
 	}
 	print("spy: no revoked slot left to read\n");
-	halt_forever();
+	cpu_halt_forever();
 }

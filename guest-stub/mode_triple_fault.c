@@ -11,9 +11,9 @@ void mode_triple_fault(const struct hc_identity *id)
 	static const struct desc_ptr no_idt = { .limit = 0, .base = 0 };
 
 	print("about to triple fault\n");
-	cli();
+	cpu_cli();
 	lidt(&no_idt);
-	ud2();
+	cpu_ud2();
 	print("still running after a triple fault\n");
-	halt_forever();
+	cpu_halt_forever();
 }

@@ -81,7 +81,7 @@ void mode_user_hypercall(const struct hc_identity *id)
 				   probe_user_vmcall_insn);
 	int64_t v;
 
-	cli();
+	cpu_cli();
 	gdt_add_user();
 	pages_user();
 	probe_user_rsp = (uint64_t)(user_stack + sizeof(user_stack));
@@ -93,5 +93,5 @@ void mode_user_hypercall(const struct hc_identity *id)
 	else
 		print("user_hypercall: WRONG: vector %ld at RIP 0x%lx\n", v,
 		      probe_fault_rip);
-	halt_forever();
+	cpu_halt_forever();
 }

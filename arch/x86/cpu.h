@@ -97,6 +97,7 @@ DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
+DEFINE_CR(8)             /* the task priority [SDM 3A 10.8.6.1]: guests */
 #undef DEFINE_CR
 
 /* Debug registers [SDM 3B 18.2]. DR4 and DR5 are aliases, never used. */
