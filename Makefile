@@ -306,7 +306,7 @@ NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
 NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
-	guest_net $(NETPATH_UNIT_TESTS) console_queue \
+	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
 	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
@@ -326,7 +326,10 @@ unit_vrtc_SRC       := vmm/dev/vrtc.c
 unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c
-unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h)
+unit_guest_net_SRC  := $(GUEST_NET_C) $(wildcard guest-stub/net*.h) \
+	tests/unit/guest_net_frames.c
+unit_guest_ring_SRC := $(unit_guest_net_SRC) tests/unit/guest_ring_fake.c
+unit_guest_ping_SRC := $(unit_guest_net_SRC)
 # The network path: one test file per source file (and the soak), all
 # on the shared fakes.
 $(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
