@@ -130,6 +130,12 @@ static const struct {
 };
 #define NMSRS (sizeof(msrs) / sizeof(msrs[0]))
 
+/* IA32_MISC_ENABLE reads fast strings, BTS and PEBS unavailable
+ * (docs/linux.md, "Where the boot stops"); only that value may be
+ * written back. */
+#define MISC_ENABLE       0x1a0u
+#define MISC_ENABLE_VALUE ((1ull << 0) | (1ull << 11) | (1ull << 12))
+
 static int msr_slot(uint32_t index)
 {
 	for (unsigned i = 0; i < NMSRS; i++)
@@ -212,7 +218,15 @@ static struct expect model(const struct exit_side *side, struct vm *vm,
 		break;
 	case S_RDMSR:
 	case S_WRMSR:
-		if (slot < 0 || (s->kind == S_WRMSR &&
+		if ((uint32_t)r->rcx == MISC_ENABLE) {
+			if (s->kind == S_RDMSR) {
+				x.writes = W_RAX | W_RDX;
+			} else if (val != MISC_ENABLE_VALUE) {
+				x.o = O_FAULT;
+				x.vector = VEC_GP;
+				x.counter = &vm->stats.msr_refused;
+			}
+		} else if (slot < 0 || (s->kind == S_WRMSR &&
 				 ((val & msrs[slot].reserved) ||
 				  (msrs[slot].address && !canonical(val))))) {
 			x.o = O_FAULT;
@@ -282,6 +296,7 @@ static uint64_t pick_msr(struct fz *z)
 		return msrs[k % NMSRS].index;
 	if (k < 224) {
 		static const uint32_t other[] = { 0x10, 0x1b, 0x3a, 0x174,
+			MISC_ENABLE,
 			0x277, 0x48, 0x49, 0xc0000080, 0xc0000103, 0xc0010114,
 			0xc0010117, 0x6e0 };
 
@@ -540,7 +555,9 @@ static bool one_exit(const struct exit_side *side, struct fz *z)
 				   "an unclaimed port read other than all ones");
 		break;
 	case S_RDMSR: {
-		uint64_t want = msr0[msrs[msr_slot((uint32_t)before.rcx)].m];
+		uint64_t want = (uint32_t)before.rcx == MISC_ENABLE ?
+			MISC_ENABLE_VALUE :
+			msr0[msrs[msr_slot((uint32_t)before.rcx)].m];
 
 		FUZZ_CHECK(vcpu_regs(v)->rax == (want & 0xffffffffull) &&
 			   vcpu_regs(v)->rdx == want >> 32, "RDMSR result");
