@@ -53,13 +53,21 @@ static const struct guest_msr guest_msrs[] = {
  * shown [SDM 4 Table 2-2, IA32_MISC_ENABLE]: fast strings on (REP
  * MOVS/STOS run on the host's CPU, which has them), no branch trace
  * store and no PEBS (no PMU is given, vmm/cpuid.c), XD not disabled,
- * CPUID not limited, MONITOR FSM and SpeedStep off (CPUID hides them). */
+ * CPUID not limited, MONITOR FSM and SpeedStep off (CPUID hides them).
+ *
+ * IA32_BIOS_SIGN_ID: software writes 0 to it, runs CPUID leaf 1 and
+ * reads the loaded microcode update's signature in bits 63:32 [SDM 3A
+ * 10.11.7.1 "Determining the Signature"; SDM 4 Table 2-2]; Linux does so
+ * on every Intel CPU (intel_get_microcode_revision, arch/x86/kernel/
+ * cpu/intel.c), unguarded. It reads 0: no update loaded (the VM cannot
+ * load one: IA32_BIOS_UPDT_TRIG is refused). */
 struct fixed_msr {
 	uint32_t index;
 	uint64_t value;
 };
 
 static const struct fixed_msr fixed_msrs[] = {
+	{ MSR_IA32_BIOS_SIGN_ID, 0 },
 	{ MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRINGS |
 	  MISC_ENABLE_BTS_UNAVAILABLE | MISC_ENABLE_PEBS_UNAVAILABLE },
 };

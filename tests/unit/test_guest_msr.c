@@ -205,6 +205,21 @@ static void test_misc_enable(void **state)
 	assert_memory_equal(msrs, zero, sizeof(msrs));
 }
 
+/* IA32_BIOS_SIGN_ID as Linux reads the microcode revision: write 0,
+ * (CPUID), read: 0, no update loaded. Any other write is #GP. */
+static void test_bios_sign_id(void **state)
+{
+	access(MSR_IA32_BIOS_SIGN_ID, true, 0, 0);
+	access(MSR_IA32_BIOS_SIGN_ID, false, 0x11, 0x22);
+	assert_int_equal(regs.rax, 0);
+	assert_int_equal(regs.rdx, 0);
+	assert_int_equal(skips, 2);
+	assert_int_equal(gps + sets, 0);
+	skips = 0;
+	access(MSR_IA32_BIOS_SIGN_ID, true, 1, 0);
+	assert_refused(0);
+}
+
 /* EFER: SCE and NXE are the guest's; LME stays as it is (long mode for
  * good), LMA is the CPU's, the rest is reserved. */
 static void test_efer(void **state)
@@ -261,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup(test_efer_refused, setup),
 		cmocka_unit_test_setup(test_refusal_remembered, setup),
 		cmocka_unit_test_setup(test_misc_enable, setup),
+		cmocka_unit_test_setup(test_bios_sign_id, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
