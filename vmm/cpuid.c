@@ -24,9 +24,11 @@
 			 (1u << 31))
 /* Leaf 7.0 EBX: no FSGSBASE, SMEP or SMAP (their CR4 bits are not the
  * guest's: vmx_vcpu.c CR4_GUEST_OWNED, and Linux sets each it is
- * offered), no SGX, HLE/RTM, INVPCID, MPX, PT, AVX-512 (no XSAVE). */
+ * offered), no SGX, HLE/RTM, INVPCID, MPX, PT, AVX-512 (no XSAVE), no
+ * IA32_TSC_ADJUST (bit 1: the MSR is refused; Linux reads it unguarded
+ * where CPUID offers it, tsc_store_and_check_tsc_adjust). */
 #define L7_EBX_HIDE     ((1u << 0) | (1u << 7) | (1u << 20) | \
-			 (1u << 2) | (1u << 4) | (1u << 10) | (1u << 11) | \
+			 (1u << 1) | (1u << 2) | (1u << 4) | (1u << 10) | (1u << 11) | \
 			 (1u << 14) | (1u << 16) | (1u << 17) | (1u << 21) | \
 			 (1u << 25) | (1u << 26) | (1u << 27) | (1u << 28) | \
 			 (1u << 30) | (1u << 31))

@@ -14,7 +14,6 @@
 #include "vmm/virq.h"
 #include "vmm/vm_end.h"
 
-#define VEC_GP 13
 
 static void handle_cpuid(struct vm *vm)
 {
@@ -86,8 +85,7 @@ static void handle_msr(struct vm *vm, const struct vm_exit *e, uint64_t now)
 		guest_msr_exit(vm, e);
 		return;
 	case VDEV_MSR_GP:
-		vm->stats.msr_refused++;
-		vcpu_inject_exception(vm->vcpu, VEC_GP, true, 0);
+		guest_msr_refuse(vm, e);
 		return;
 	case VDEV_MSR_DONE:
 		if (!e->msr.write) {
@@ -97,6 +95,22 @@ static void handle_msr(struct vm *vm, const struct vm_exit *e, uint64_t now)
 		vcpu_skip_insn(vm->vcpu);
 		return;
 	}
+}
+
+/* A triple fault is an exception while delivering one, usually with no
+ * IDT yet; the last refused MSR access is named, as that #GP is the
+ * commonest cause in a kernel's first instructions. */
+static void triple_fault(struct vm *vm, const struct vm_exit *e)
+{
+	if (!vm->msr_refused_last.valid) {
+		vm_stop(vm, "triple fault at RIP 0x%lx", (unsigned long)e->rip);
+		return;
+	}
+	vm_stop(vm, "triple fault at RIP 0x%lx (last refused: %s of MSR 0x%x "
+		"at RIP 0x%lx)", (unsigned long)e->rip,
+		vm->msr_refused_last.write ? "WRMSR" : "RDMSR",
+		(unsigned)vm->msr_refused_last.msr,
+		(unsigned long)vm->msr_refused_last.rip);
 }
 
 enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
@@ -155,7 +169,7 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		return EXIT_RESCHEDULE;
 	}
 	case EXIT_TRIPLE_FAULT:
-		vm_stop(vm, "triple fault at RIP 0x%lx", (unsigned long)e->rip);
+		triple_fault(vm, e);
 		return EXIT_RESCHEDULE;
 	case EXIT_ENTRY_FAILED:
 		vm_stop(vm, "VM entry failed: exit reason %u, qualification "

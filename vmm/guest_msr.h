@@ -6,4 +6,8 @@
 /* Handle the RDMSR or WRMSR that exited (vmm/guest_msr.c). */
 void guest_msr_exit(struct vm *vm, const struct vm_exit *e);
 
+/* Refuse the RDMSR or WRMSR that exited: #GP(0) into the guest, counted
+ * in msr_refused and remembered in vm->msr_refused_last. */
+void guest_msr_refuse(struct vm *vm, const struct vm_exit *e);
+
 #endif

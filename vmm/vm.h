@@ -60,6 +60,15 @@ struct vm {
 	struct vuart         uart;
 	struct vdev         *dev;       /* Linux VMs' devices; NULL for guest-stub */
 	struct vm_stats      stats;
+	/* The last MSR access refused with #GP (guest_msr_refuse), named
+	 * when the VM stops on a triple fault: a #GP before the guest has
+	 * an IDT is the usual cause (docs/linux.md). */
+	struct {
+		bool     valid;
+		bool     write;
+		uint32_t msr;
+		uint64_t rip;
+	} msr_refused_last;
 };
 
 /* What a VM is built from besides its config. 'file' is the image read

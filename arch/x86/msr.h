@@ -7,6 +7,12 @@
 #define   FEATURE_CONTROL_VMX_IN_SMX    (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUT_SMX   (1ull << 2)
 #define MSR_IA32_APIC_BASE              0x01b
+#define MSR_IA32_BIOS_SIGN_ID           0x08b
+/* IA32_MISC_ENABLE [SDM 4 Table 2-2]: the bits a guest is shown. */
+#define MSR_IA32_MISC_ENABLE            0x1a0
+#define   MISC_ENABLE_FAST_STRINGS      (1ull << 0)
+#define   MISC_ENABLE_BTS_UNAVAILABLE   (1ull << 11)
+#define   MISC_ENABLE_PEBS_UNAVAILABLE  (1ull << 12)
 #define MSR_IA32_EFER                   0xc0000080
 #define   EFER_SCE                      (1ull << 0)
 #define   EFER_LME                      (1ull << 8)

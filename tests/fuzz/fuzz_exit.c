@@ -130,6 +130,24 @@ static const struct {
 };
 #define NMSRS (sizeof(msrs) / sizeof(msrs[0]))
 
+/* IA32_MISC_ENABLE reads fast strings, BTS and PEBS unavailable
+ * (docs/linux.md, "Where the boot stops"); only that value may be
+ * written back. */
+#define MISC_ENABLE       0x1a0u
+#define MISC_ENABLE_VALUE ((1ull << 0) | (1ull << 11) | (1ull << 12))
+/* IA32_BIOS_SIGN_ID reads 0 (no microcode update); only 0 is written. */
+#define BIOS_SIGN_ID      0x8bu
+
+/* The read-only MSRs above: their one value, or -1 for any other. */
+static int64_t fixed_msr(uint32_t index)
+{
+	if (index == MISC_ENABLE)
+		return (int64_t)MISC_ENABLE_VALUE;
+	if (index == BIOS_SIGN_ID)
+		return 0;
+	return -1;
+}
+
 static int msr_slot(uint32_t index)
 {
 	for (unsigned i = 0; i < NMSRS; i++)
@@ -212,7 +230,15 @@ static struct expect model(const struct exit_side *side, struct vm *vm,
 		break;
 	case S_RDMSR:
 	case S_WRMSR:
-		if (slot < 0 || (s->kind == S_WRMSR &&
+		if (fixed_msr((uint32_t)r->rcx) >= 0) {
+			if (s->kind == S_RDMSR) {
+				x.writes = W_RAX | W_RDX;
+			} else if (val != (uint64_t)fixed_msr((uint32_t)r->rcx)) {
+				x.o = O_FAULT;
+				x.vector = VEC_GP;
+				x.counter = &vm->stats.msr_refused;
+			}
+		} else if (slot < 0 || (s->kind == S_WRMSR &&
 				 ((val & msrs[slot].reserved) ||
 				  (msrs[slot].address && !canonical(val))))) {
 			x.o = O_FAULT;
@@ -282,6 +308,7 @@ static uint64_t pick_msr(struct fz *z)
 		return msrs[k % NMSRS].index;
 	if (k < 224) {
 		static const uint32_t other[] = { 0x10, 0x1b, 0x3a, 0x174,
+			MISC_ENABLE, BIOS_SIGN_ID,
 			0x277, 0x48, 0x49, 0xc0000080, 0xc0000103, 0xc0010114,
 			0xc0010117, 0x6e0 };
 
@@ -521,6 +548,11 @@ static bool one_exit(const struct exit_side *side, struct fz *z)
 				   !memcmp(&r->rcx, "viso", 4) &&
 				   !memcmp(&r->rdx, "r\0\0\0", 4),
 				   "leaf 0x40000000 is not flipvisor's");
+		/* IA32_TSC_ADJUST is refused, so never offered. */
+		if ((uint32_t)before.rax == 7 && (uint32_t)before.rcx == 0)
+			FUZZ_CHECK(!(r->rbx & (1u << 1)),
+				   "leaf 7 EBX %#llx offers TSC_ADJUST",
+				   (unsigned long long)r->rbx);
 		if ((uint32_t)before.rax == 1)
 			FUZZ_CHECK(r->rcx >> 31 && !(r->rcx & (1u << 5 | 1u << 3)),
 				   "leaf 1 ECX %#llx", (unsigned long long)r->rcx);
@@ -540,7 +572,9 @@ static bool one_exit(const struct exit_side *side, struct fz *z)
 				   "an unclaimed port read other than all ones");
 		break;
 	case S_RDMSR: {
-		uint64_t want = msr0[msrs[msr_slot((uint32_t)before.rcx)].m];
+		uint64_t want = fixed_msr((uint32_t)before.rcx) >= 0 ?
+			(uint64_t)fixed_msr((uint32_t)before.rcx) :
+			msr0[msrs[msr_slot((uint32_t)before.rcx)].m];
 
 		FUZZ_CHECK(vcpu_regs(v)->rax == (want & 0xffffffffull) &&
 			   vcpu_regs(v)->rdx == want >> 32, "RDMSR result");

@@ -1,7 +1,8 @@
 /* Host tests for vmm/guest_msr.c: RDMSR and WRMSR of the MSRs a guest
  * keeps as its own go to its vCPU's copy and step over the instruction;
- * a value the CPU would refuse, and every other MSR, is #GP(0), counted,
- * and changes nothing. */
+ * IA32_MISC_ENABLE reads a fixed value; a value the CPU would refuse,
+ * and every other MSR, is #GP(0), counted, remembered for the VM's end
+ * message, and changes nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +61,7 @@ static int setup(void **state)
 
 static void access(uint32_t msr, bool write, uint64_t rdx, uint64_t rax)
 {
-	struct vm_exit e = { .kind = EXIT_MSR };
+	struct vm_exit e = { .kind = EXIT_MSR, .rip = 0x1000 + msr };
 
 	e.msr.msr = msr;
 	e.msr.write = write;
@@ -156,6 +157,69 @@ static void test_others_refused(void **state)
 	}
 }
 
+/* The refusal is remembered: the MSR, the direction, where. */
+static void test_refusal_remembered(void **state)
+{
+	assert_false(vm.msr_refused_last.valid);
+	access(0x277, false, 0, 0);
+	assert_refused(0);
+	assert_true(vm.msr_refused_last.valid);
+	assert_int_equal(vm.msr_refused_last.msr, 0x277);
+	assert_false(vm.msr_refused_last.write);
+	assert_int_equal(vm.msr_refused_last.rip, 0x1000 + 0x277);
+	access(0x1d9, true, 0, 1);
+	assert_refused(1);
+	assert_int_equal(vm.msr_refused_last.msr, 0x1d9);
+	assert_true(vm.msr_refused_last.write);
+	/* An access that succeeds leaves the last refusal as it was. */
+	access(MSR_IA32_STAR, true, 0, 1);
+	assert_int_equal(vm.msr_refused_last.msr, 0x1d9);
+}
+
+/* IA32_MISC_ENABLE, as Linux's verify_cpu uses it before it has an IDT:
+ * read (fast strings, no BTS, no PEBS, XD not disabled), and no write
+ * needed since bit 34 is clear. Writing the same value back is fine;
+ * changing any bit is #GP. */
+static void test_misc_enable(void **state)
+{
+	uint64_t zero[VCPU_MSR_COUNT] = { 0 };
+	const uint64_t want = (1ull << 0) | (1ull << 11) | (1ull << 12);
+
+	access(MSR_IA32_MISC_ENABLE, false, 0xffffffff11111111ull, 0xffffffff22222222ull);
+	assert_int_equal(regs.rax, (uint32_t)want);
+	assert_int_equal(regs.rdx, want >> 32);
+	assert_false(regs.rdx & (1ull << (34 - 32)));   /* XD Bit Disable */
+	assert_int_equal(skips, 1);
+	access(MSR_IA32_MISC_ENABLE, true, 0xabcd00000000ull, want);
+	assert_int_equal(skips, 2);
+	assert_int_equal(gps, 0);
+	assert_int_equal(vm.stats.msr_refused, 0);
+	assert_int_equal(sets, 0);
+	skips = 0;
+	static const uint64_t bad[] = { want & ~1ull, want | (1ull << 34),
+					want | (1ull << 22), 0 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		access(MSR_IA32_MISC_ENABLE, true, bad[i] >> 32, (uint32_t)bad[i]);
+		assert_refused(i);
+	}
+	assert_memory_equal(msrs, zero, sizeof(msrs));
+}
+
+/* IA32_BIOS_SIGN_ID as Linux reads the microcode revision: write 0,
+ * (CPUID), read: 0, no update loaded. Any other write is #GP. */
+static void test_bios_sign_id(void **state)
+{
+	access(MSR_IA32_BIOS_SIGN_ID, true, 0, 0);
+	access(MSR_IA32_BIOS_SIGN_ID, false, 0x11, 0x22);
+	assert_int_equal(regs.rax, 0);
+	assert_int_equal(regs.rdx, 0);
+	assert_int_equal(skips, 2);
+	assert_int_equal(gps + sets, 0);
+	skips = 0;
+	access(MSR_IA32_BIOS_SIGN_ID, true, 1, 0);
+	assert_refused(0);
+}
+
 /* EFER: SCE and NXE are the guest's; LME stays as it is (long mode for
  * good), LMA is the CPU's, the rest is reserved. */
 static void test_efer(void **state)
@@ -210,6 +274,9 @@ int main(void)
 		cmocka_unit_test_setup(test_others_refused, setup),
 		cmocka_unit_test_setup(test_efer, setup),
 		cmocka_unit_test_setup(test_efer_refused, setup),
+		cmocka_unit_test_setup(test_refusal_remembered, setup),
+		cmocka_unit_test_setup(test_misc_enable, setup),
+		cmocka_unit_test_setup(test_bios_sign_id, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
