@@ -230,7 +230,12 @@ void svm_vcpu_skip_insn(struct vcpu *v)
 	if (!v->next_rip_known)
 		panic("svm: step over an instruction of unknown length at RIP "
 		      "0x%lx", (unsigned long)v->vmcb->rip);
-	v->vmcb->rip = v->next_rip;
+	svm_vcpu_advance_rip(v, (unsigned)(v->next_rip - v->vmcb->rip));
+}
+
+void svm_vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
+	v->vmcb->rip += len;
 	v->next_rip = 0;
 	v->next_rip_known = false;
 	/* The skipped instruction ends any STI or MOV SS shadow. */
