@@ -301,7 +301,7 @@ UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/
 	arch/x86/svm/*.h tests/unit/*.h)
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net netpath demux netpath_stop netpath_clock console_queue \
-	linux_boot guest_msr mmio_insn vlapic vpic uart16550 vrtc vdev
+	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c vmm/config_files.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -313,6 +313,7 @@ unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_guest_insn.c arch/x86/guest_walk.c
 unit_mmio_insn_SRC  := vmm/mmio_insn.c
+unit_xapic_mmio_SRC := vmm/xapic_mmio.c vmm/mmio_insn.c lib/fmt.c
 unit_guest_msr_SRC  := vmm/guest_msr.c
 unit_vlapic_SRC     := vmm/dev/vlapic.c
 unit_vpic_SRC       := vmm/dev/vpic.c
