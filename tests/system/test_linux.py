@@ -130,4 +130,15 @@ TESTS = [
          stop=r"^\[vm\] lx1 stopped: kernel panic \(a warm reset request at "
               r"RIP 0x[0-9a-f]+\)$" + STUB_AFTER,
          halt=None, fail=FAIL, timeout=300),
+
+    dict(name="linux_heartbeat_svm", bed="qemu", accel="tcg",
+         esp="build/esp", cfg_text=cfg("heartbeat"), skip=SKIP,
+         doc="init's `sleep 1` loop: each second ends on the local APIC's "
+             "TSC-deadline timer, each line goes out through the UART's "
+             "interrupt (IRQ 4, the 8259, LINT0 as ExtINT)",
+         expect=[init_line("heartbeat"),
+                 r"^lx1: flipvisor-linux: heartbeat 3$",
+                 r"^stub: heartbeat \d+ "],
+         stop=r"^lx1: flipvisor-linux: heartbeat 3$",
+         fail=FAIL + [r"lx1 stopped"], timeout=300),
 ]
