@@ -64,6 +64,7 @@ HV_C := \
 	mm/page_alloc.c vmm/vm.c vmm/vm_end.c vmm/sched.c vmm/exit.c \
 	vmm/guest_msr.c vmm/intercept.c vmm/nmi_test.c vmm/hypercall.c \
 	vmm/virq.c vmm/vuart.c vmm/cpuid.c vmm/isolation.c $(LINUX_VM_C) \
+	vmm/xapic_mmio.c vmm/mmio_insn.c arch/x86/guest_walk.c \
 	$(VDEV_C) $(NET_GLUE_C) $(NETPATH_C) \
 	lib/fmt.c lib/console.c lib/console_queue.c lib/string.c
 HV_ASM := arch/x86/isr.asm arch/x86/entry.asm arch/x86/vmx/vmx_entry.asm \
@@ -307,7 +308,7 @@ NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
-	linux_boot guest_msr vlapic vpic uart16550 vrtc vdev
+	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -317,7 +318,9 @@ unit_vmx_caps_SRC   := arch/x86/vmx/vmx_caps_decode.c
 unit_svm_exit_SRC   := arch/x86/svm/svm_exit.c
 unit_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 unit_svm_cr4_SRC    := arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
-	arch/x86/svm/svm_guest_insn.c
+	arch/x86/svm/svm_guest_insn.c arch/x86/guest_walk.c
+unit_mmio_insn_SRC  := vmm/mmio_insn.c
+unit_xapic_mmio_SRC := vmm/xapic_mmio.c vmm/mmio_insn.c lib/fmt.c
 unit_guest_msr_SRC  := vmm/guest_msr.c
 unit_vlapic_SRC     := vmm/dev/vlapic.c
 unit_vpic_SRC       := vmm/dev/vpic.c
@@ -379,6 +382,7 @@ fuzz_hypercall_LDFLAGS := \
 EXIT_HV_C := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_vcpu.c \
 	arch/x86/svm/svm_exit.c arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_guest_insn.c \
+	arch/x86/guest_walk.c vmm/xapic_mmio.c vmm/mmio_insn.c \
 	arch/x86/vcpu_state.c arch/x86/virt_select.c vmm/exit.c \
 	vmm/guest_msr.c vmm/cpuid.c vmm/intercept.c vmm/vuart.c
 fuzz_exit_SRC := $(EXIT_HV_C) $(VDEV_C) vmm/vm_end.c vmm/virq.c lib/fmt.c \

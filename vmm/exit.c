@@ -13,6 +13,7 @@
 #include "vmm/net/net.h"
 #include "vmm/virq.h"
 #include "vmm/vm_end.h"
+#include "vmm/xapic_mmio.h"
 
 
 static void handle_cpuid(struct vm *vm)
@@ -156,9 +157,13 @@ enum exit_action exit_handle(struct vm *vm, const struct vm_exit *e,
 		return EXIT_RESUME;     /* virq_deliver injects on the way in */
 	case EXIT_NPT_VIOLATION: {
 		char why[112];
-		bool window = net_window_fault(vm, e->npt.gpa, e->npt.write,
-					       why, sizeof(why));
+		bool window;
 
+		if (xapic_mmio_claims(vm, e->npt.gpa))
+			return xapic_mmio_exit(vm, e, now) ? EXIT_RESUME :
+							     EXIT_RESCHEDULE;
+		window = net_window_fault(vm, e->npt.gpa, e->npt.write, why,
+					  sizeof(why));
 		if (!window)
 			fmt_snprintf(why, sizeof(why), "outside its %lu MiB of RAM",
 				     (unsigned long)(vm->ram_bytes >> 20));

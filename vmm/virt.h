@@ -137,6 +137,12 @@ void vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *exit);
 struct guest_regs *vcpu_regs(struct vcpu *v);
 /* Step over the instruction that caused the last exit. */
 void vcpu_skip_insn(struct vcpu *v);
+/* For exits that carry no instruction length (a nested-paging fault):
+ * up to 'n' bytes of the instruction at the guest's RIP, read through
+ * its page tables and the nested table (fewer where one is not mapped),
+ * and stepping over 'len' bytes once vmm/ has decoded it. */
+unsigned vcpu_fetch_insn(struct vcpu *v, uint8_t *b, unsigned n);
+void vcpu_advance_rip(struct vcpu *v, unsigned len);
 
 /* Interrupt delivery: whether the guest can take an external interrupt
  * right now; make one pending for the next entry; ask for an

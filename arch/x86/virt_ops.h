@@ -25,6 +25,8 @@ struct virt_ops {
 	void (*vcpu_run)(struct vcpu *v, uint64_t budget, struct vm_exit *e);
 	struct guest_regs *(*vcpu_regs)(struct vcpu *v);
 	void (*vcpu_skip_insn)(struct vcpu *v);
+	unsigned (*vcpu_fetch_insn)(struct vcpu *v, uint8_t *b, unsigned n);
+	void (*vcpu_advance_rip)(struct vcpu *v, unsigned len);
 	bool (*vcpu_can_take_irq)(struct vcpu *v);
 	void (*vcpu_inject_irq)(struct vcpu *v, uint8_t vector);
 	void (*vcpu_inject_exception)(struct vcpu *v, uint8_t vector,

@@ -74,6 +74,16 @@ void vcpu_skip_insn(struct vcpu *v)
 	ops->vcpu_skip_insn(v);
 }
 
+unsigned vcpu_fetch_insn(struct vcpu *v, uint8_t *b, unsigned n)
+{
+	return ops->vcpu_fetch_insn(v, b, n);
+}
+
+void vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
+	ops->vcpu_advance_rip(v, len);
+}
+
 bool vcpu_can_take_irq(struct vcpu *v)
 {
 	return ops->vcpu_can_take_irq(v);

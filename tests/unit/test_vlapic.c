@@ -222,7 +222,8 @@ static void test_apic_base(void **state)
 
 	assert_int_equal(rd(MSR_IA32_APIC_BASE, 0), x2);
 	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2, 0), VLAPIC_OK);
-	/* To xAPIC mode: not offered. Moving the base: not offered. */
+	/* x2APIC -> xAPIC directly faults [SDM 3A 11.12.5]. Moving the
+	 * base: not offered. */
 	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2 & ~APIC_BASE_EXTD, 0), VLAPIC_GP);
 	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2 + 0x1000, 0), VLAPIC_GP);
 	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2 | (1ull << 63), 0), VLAPIC_GP);
@@ -233,8 +234,151 @@ static void test_apic_base(void **state)
 	assert_int_equal(wr(TPR, 0, 0), VLAPIC_GP);
 	assert_int_equal(vlapic_next_vector(&a), -1);
 	assert_true(vlapic_extint_open(&a));
-	/* And back to x2APIC directly is not a legal transition. */
+	/* And back to x2APIC directly is not a legal transition, nor is
+	 * EXTD without EN. */
 	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2, 0), VLAPIC_GP);
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2 & ~APIC_BASE_EN, 0), VLAPIC_GP);
+	assert_int_equal(rd(MSR_IA32_APIC_BASE, 0), APIC_BASE_ADDR | APIC_BASE_BSP);
+}
+
+static bool mm(uint32_t off, bool write, uint32_t *v)
+{
+	return vlapic_mmio(&a, off, write, v, 0);
+}
+
+static uint32_t mrd(uint32_t off)
+{
+	uint32_t v = 0xdead;
+
+	assert_true(mm(off, false, &v));
+	return v;
+}
+
+static bool mwr(uint32_t off, uint32_t v)
+{
+	return mm(off, true, &v);
+}
+
+/* x2APIC -> disabled -> xAPIC (Linux's way out of x2APIC mode), then the
+ * page's registers; back to x2APIC from xAPIC is allowed. */
+static void to_xapic(void)
+{
+	uint64_t x2 = APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP;
+	uint64_t xa = APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_BSP;
+
+	vlapic_init(&a, 0, 0);
+	/* In x2APIC mode the page is refused. */
+	assert_false(mwr(0x80, 0));
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, xa, 0), VLAPIC_GP);
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, APIC_BASE_ADDR | APIC_BASE_BSP, 0),
+			 VLAPIC_OK);
+	/* Disabled: the page is refused too. */
+	assert_false(mwr(0x80, 0));
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, xa, 0), VLAPIC_OK);
+	assert_int_equal(rd(MSR_IA32_APIC_BASE, 0), xa);
+	(void)x2;
+}
+
+static void test_xapic_transitions(void **state)
+{
+	uint64_t x2 = APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP;
+	uint64_t v;
+
+	to_xapic();
+	/* x2APIC MSRs fault in xAPIC mode [SDM 3A 11.12.1.2]. */
+	assert_int_equal(vlapic_msr(&a, TPR, false, &v, 0), VLAPIC_GP);
+	/* TSC deadline is an MSR in both modes. */
+	assert_int_equal(rd(MSR_IA32_TSC_DEADLINE, 0), 0);
+	/* xAPIC -> x2APIC is allowed; the page is then refused. */
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, x2, 0), VLAPIC_OK);
+	assert_false(mwr(0x80, 0));
+	assert_int_equal(rd(TPR, 0), 0);
+	/* xAPIC -> disabled too. */
+	to_xapic();
+	assert_int_equal(wr(MSR_IA32_APIC_BASE, APIC_BASE_ADDR | APIC_BASE_BSP, 0),
+			 VLAPIC_OK);
+	assert_true(vlapic_extint_open(&a));
+}
+
+static void test_xapic_registers(void **state)
+{
+	vlapic_init(&a, 3, 0);
+	to_xapic();
+	/* vlapic_init in to_xapic gave ID 0: use that one. */
+	assert_int_equal(mrd(0x20), 0);                 /* ID, bits 31:24 */
+	assert_int_equal(mrd(0x30), 0x30014);           /* version */
+	assert_false(mwr(0x20, 0x01000000));            /* ID read-only */
+	/* Only a register's first dword, inside the page. */
+	assert_false(mwr(0x84, 0));
+	assert_false(mwr(0x88, 0));
+	assert_false(mwr(0x1000, 0));
+	/* TPR, PPR, SVR, LVT as in x2APIC mode. */
+	assert_true(mwr(0x80, 0x20));
+	assert_int_equal(mrd(0x80), 0x20);
+	assert_int_equal(mrd(0xa0), 0x20);
+	assert_false(mwr(0xa0, 0));                     /* PPR read-only */
+	assert_true(mwr(0xf0, 0x1ff));
+	assert_int_equal(mrd(0xf0), 0x1ff);
+	assert_true(mwr(0x350, 0x700));                 /* LINT0 ExtINT */
+	assert_int_equal(mrd(0x350), 0x700);
+	assert_false(mwr(0x340, 0));                    /* no perf LVT */
+	/* DFR: model bits only, the rest reads as ones; LDR writable. */
+	assert_int_equal(mrd(0xe0), 0xffffffff);
+	assert_true(mwr(0xe0, 0x0));
+	assert_int_equal(mrd(0xe0), 0x0fffffff);
+	assert_true(mwr(0xe0, 0xffffffff));
+	assert_true(mwr(0xd0, 0x01ffffff));
+	assert_int_equal(mrd(0xd0), 0x01000000);
+	/* EOI and ESR take any value in xAPIC mode; EOI pops the ISR. */
+	assert_true(mwr(0x80, 0));
+	assert_true(mwr(0x310, 0));                     /* ICR high: dest 0 */
+	assert_true(mwr(0x300, 0x40000 | 0x41));        /* self shorthand */
+	take(0x41);
+	assert_int_equal(mrd(0x100 + 0x20), 1u << 1);   /* ISR1: vector 0x41 */
+	assert_true(mwr(0xb0, 0x1234));
+	assert_int_equal(mrd(0x100 + 0x20), 0);
+	assert_true(mwr(0x280, 0xffffffff));
+	assert_int_equal(mrd(0x280), 0);
+	assert_false(mm(0xb0, false, &(uint32_t){0}));  /* EOI write-only */
+	assert_false(mwr(0x3f0, 0x41));                 /* no SELF IPI in xAPIC */
+	/* ICR: physical destination in bits 63:56; reserved bits refused. */
+	assert_true(mwr(0x310, 0x00000000));
+	assert_true(mwr(0x300, 0x42));
+	take(0x42);
+	assert_true(mwr(0xb0, 0));
+	assert_true(mwr(0x310, 0x05000000));            /* to APIC 5: nobody */
+	assert_true(mwr(0x300, 0x43));
+	take(-1);
+	assert_int_equal(mrd(0x310), 0x05000000);
+	assert_int_equal(mrd(0x300), 0x43);
+	assert_true(mwr(0x310, 0xff000000));            /* broadcast */
+	assert_true(mwr(0x300, 0x44));
+	take(0x44);
+	assert_true(mwr(0xb0, 0));
+	assert_false(mwr(0x300, 1u << 12));             /* reserved bit */
+	/* Logical, flat model: LDR 0x01 matches destination bit 0. */
+	assert_true(mwr(0x310, 0x01000000));
+	assert_true(mwr(0x300, 0x800 | 0x45));
+	take(0x45);
+	assert_true(mwr(0xb0, 0));
+	assert_true(mwr(0x310, 0x02000000));
+	assert_true(mwr(0x300, 0x800 | 0x46));
+	take(-1);
+	/* Cluster model: cluster 0 nibble, member bit 0. */
+	assert_true(mwr(0xe0, 0x0));
+	assert_true(mwr(0x310, 0x01000000));
+	assert_true(mwr(0x300, 0x800 | 0x47));
+	take(0x47);
+	assert_true(mwr(0xb0, 0));
+	assert_true(mwr(0x310, 0x11000000));            /* cluster 1 */
+	assert_true(mwr(0x300, 0x800 | 0x48));
+	take(-1);
+	/* Timer registers through the page. */
+	assert_true(mwr(0x3e0, 0xb));
+	assert_true(mwr(0x320, 0xef));
+	assert_true(mwr(0x380, 100));
+	assert_int_equal(mrd(0x380), 100);
+	assert_int_equal(mrd(0x390), 100);
 }
 
 int main(void)
@@ -250,6 +394,8 @@ int main(void)
 		cmocka_unit_test_setup(test_periodic_coalesces, setup),
 		cmocka_unit_test_setup(test_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_apic_base, setup),
+		cmocka_unit_test_setup(test_xapic_transitions, setup),
+		cmocka_unit_test_setup(test_xapic_registers, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,17 @@ enum vdev_msr_result vdev_msr(struct vdev *d, uint32_t msr, bool write,
 	}
 }
 
+bool vdev_apic_mmio(struct vdev *d, uint32_t offset, bool write, uint32_t *val,
+		    uint64_t now)
+{
+	if (!vlapic_mmio(&d->apic, offset, write, val, now)) {
+		d->stats.mmio_refused++;
+		return false;
+	}
+	d->stats.mmio++;
+	return true;
+}
+
 bool vdev_advance(struct vdev *d, uint64_t now)
 {
 	vlapic_advance(&d->apic, now);

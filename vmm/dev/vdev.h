@@ -49,6 +49,8 @@ struct vdev_stats {
 	uint64_t apic_errors;    /* ESR bits set: illegal vectors, bad ICR */
 	uint64_t irqs_delivered; /* vectors taken by the vCPU (vdev_irq_taken) */
 	uint64_t timer_fired;    /* local APIC timer expiries */
+	uint64_t mmio;           /* xAPIC page accesses done (vdev_apic_mmio) */
+	uint64_t mmio_refused;   /* and refused: the VM was stopped */
 };
 
 /* The devices for one Linux VM, in one zeroed page of 'pa', in their
@@ -79,6 +81,12 @@ enum vdev_msr_result {
  * EDX:EAX; for a read it receives it. */
 enum vdev_msr_result vdev_msr(struct vdev *d, uint32_t msr, bool write,
 			      uint64_t *val, uint64_t now);
+
+/* A 32-bit access at 'offset' in the local APIC's xAPIC page (GPA
+ * 0xFEE00000), in xAPIC mode [SDM 3A 11.4.1]: true when done (*val read
+ * or written), false when refused, with nothing changed (vlapic_mmio). */
+bool vdev_apic_mmio(struct vdev *d, uint32_t offset, bool write, uint32_t *val,
+		    uint64_t now);
 
 /* --- time -------------------------------------------------------------- */
 /* Let time pass to 'now': a timer that is due fires. Returns true when

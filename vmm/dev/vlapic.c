@@ -1,6 +1,6 @@
-/* The local APIC of a Linux VM, x2APIC mode only: the xAPIC page is never
- * mapped, so a guest that leaves x2APIC mode gets #GP instead. What Linux
- * uses with one CPU: priority (TPR/PPR, IRR/ISR, EOI), the spurious
+/* The local APIC of a Linux VM, in x2APIC mode (MSRs) and in xAPIC mode
+ * (its MMIO page, which is never mapped: vmm/xapic_mmio.c decodes each
+ * access and calls vlapic_mmio). What Linux uses with one CPU: priority (TPR/PPR, IRR/ISR, EOI), the spurious
  * vector register, the error register, LINT0 as the 8259's virtual wire,
  * self-IPIs and the timer in all three modes [SDM 3A 11.5.4]. */
 #include "vmm/dev/vlapic.h"
@@ -12,12 +12,14 @@
 #define REG_PPR         0x0a
 #define REG_EOI         0x0b
 #define REG_LDR         0x0d
+#define REG_DFR         0x0e            /* xAPIC mode only */
 #define REG_SVR         0x0f
 #define REG_ISR0        0x10
 #define REG_TMR0        0x18
 #define REG_IRR0        0x20
 #define REG_ESR         0x28
 #define REG_ICR         0x30
+#define REG_ICR_HIGH    0x31            /* xAPIC mode: ICR bits 63:32 */
 #define REG_LVT_TIMER   0x32
 #define REG_LVT_LINT0   0x35
 #define REG_LVT_LINT1   0x36
@@ -66,6 +68,17 @@
 #define ICR_SH_ALL      2
 #define ICR_BITS        (0xffffffff000cffffull & ~(3ull << 12))
 
+/* xAPIC mode [SDM 3A 11.6.2.2, 11.6.1]: the ID is bits 31:24, so are
+ * the logical ID in the LDR and the destination in ICR bits 63:56; the
+ * DFR's bits 31:28 pick the flat (1111b) or cluster (0000b) model, its
+ * other bits read as ones. */
+#define XAPIC_ID_SHIFT  24
+#define XAPIC_DEST_MASK 0xff000000u
+#define DFR_MODEL_MASK  0xf0000000u
+#define DFR_FLAT        0xf0000000u
+#define DFR_RESERVED    0x0fffffffu
+#define XAPIC_BCAST     0xffu
+
 static const uint8_t lvt_reg[LVT_COUNT] = {
 	[LVT_TIMER] = REG_LVT_TIMER, [LVT_LINT0] = REG_LVT_LINT0,
 	[LVT_LINT1] = REG_LVT_LINT1, [LVT_ERROR] = REG_LVT_ERROR,
@@ -88,6 +101,7 @@ static int highest(const uint32_t *v)
 
 static bool sw_enabled(const struct vlapic *a) { return a->svr & SVR_ENABLE; }
 static bool hw_enabled(const struct vlapic *a) { return a->apic_base & APIC_BASE_EN; }
+static bool x2apic_mode(const struct vlapic *a) { return a->apic_base & APIC_BASE_EXTD; }
 
 void vlapic_init(struct vlapic *a, uint32_t id, int64_t tsc_offset)
 {
@@ -95,6 +109,7 @@ void vlapic_init(struct vlapic *a, uint32_t id, int64_t tsc_offset)
 		.apic_base = APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD |
 			     APIC_BASE_BSP,
 		.id = id, .svr = SVR_ENABLE | SVR_VECTOR, .tsc_offset = tsc_offset,
+		.dfr = DFR_FLAT | DFR_RESERVED,
 	};
 	for (int i = 0; i < LVT_COUNT; i++)
 		a->lvt[i] = LVT_MASKED;
@@ -254,6 +269,23 @@ static void eoi(struct vlapic *a)
 		bit_clear(a->isr, (unsigned)v);
 }
 
+/* An 8-bit xAPIC destination [SDM 3A 11.6.2.1, 11.6.2.2]: physical is
+ * the APIC ID or the broadcast 0xFF; logical ANDs with the LDR's logical
+ * ID (flat), or matches the cluster nibble and ANDs the member nibble. */
+static bool xapic_dest_is_self(const struct vlapic *a, uint32_t dest,
+			       bool logical)
+{
+	uint32_t lid = a->ldr >> XAPIC_ID_SHIFT;
+
+	if (!logical)
+		return dest == (a->id & 0xff) || dest == XAPIC_BCAST;
+	if ((a->dfr & DFR_MODEL_MASK) == DFR_FLAT)
+		return (dest & lid) != 0;
+	if (dest == XAPIC_BCAST)
+		return true;
+	return (dest >> 4) == (lid >> 4) && (dest & lid & 0xf);
+}
+
 static void send_ipi(struct vlapic *a, uint64_t icr)
 {
 	uint32_t vector = icr & ICR_VECTOR;
@@ -265,6 +297,9 @@ static void send_ipi(struct vlapic *a, uint64_t icr)
 		to_self = true;
 	else if (sh != ICR_SH_NONE)
 		to_self = false;        /* all but self: nobody else exists */
+	else if (!x2apic_mode(a))
+		to_self = xapic_dest_is_self(a, dest >> XAPIC_ID_SHIFT,
+					     icr & ICR_LOGICAL);
 	else if (icr & ICR_LOGICAL)     /* cluster and bit [SDM 3A 11.12.10.2] */
 		to_self = (dest >> 16) == (a->id >> 4) &&
 			  (dest & (1u << (a->id & 15)));
@@ -420,25 +455,114 @@ static enum vlapic_msr_result reg_write(struct vlapic *a, uint32_t reg,
 	}
 }
 
-/* IA32_APIC_BASE: the state machine of [SDM 3A 11.12.5, Figure 11-27]
- * without xAPIC mode, which this APIC does not offer (no MMIO page):
- * x2APIC -> disabled is allowed, everything else but keeping the value
- * faults. The base address and the BSP flag are fixed. */
+/* IA32_APIC_BASE: the state machine of [SDM 3A 11.12.5, Figure 11-27]:
+ * disabled -> xAPIC -> x2APIC, and either back to disabled; x2APIC ->
+ * xAPIC, disabled -> x2APIC and EXTD without EN fault, as does keeping
+ * anything but the mode bits other than they are. The base address and
+ * the BSP flag are fixed. */
 static enum vlapic_msr_result write_apic_base(struct vlapic *a, uint64_t v)
 {
-	uint64_t mode = v & (APIC_BASE_EN | APIC_BASE_EXTD);
+	const uint64_t xapic = APIC_BASE_EN, x2 = APIC_BASE_EN | APIC_BASE_EXTD;
+	uint64_t mode = v & x2, old = a->apic_base & x2;
 
-	if ((v & ~(APIC_BASE_EN | APIC_BASE_EXTD)) != (APIC_BASE_ADDR | APIC_BASE_BSP))
+	if ((v & ~x2) != (APIC_BASE_ADDR | APIC_BASE_BSP))
 		return VLAPIC_GP;
-	if (v == a->apic_base)
+	if (mode == old)
 		return VLAPIC_OK;
-	if (mode != 0 || !hw_enabled(a))
-		return VLAPIC_GP;
-	/* Disabled: the APIC is reset [SDM 3A 11.4.3]; LINT0 is then the
-	 * processor's INTR pin again (vlapic_extint_open). */
-	vlapic_init(a, a->id, a->tsc_offset);
-	a->apic_base = v;
-	return VLAPIC_OK;
+	if (mode == 0) {
+		/* Disabled: the APIC is reset [SDM 3A 11.4.3]; LINT0 is then
+		 * the processor's INTR pin again (vlapic_extint_open). */
+		vlapic_init(a, a->id, a->tsc_offset);
+		a->apic_base = v;
+		return VLAPIC_OK;
+	}
+	if ((mode == xapic && old == 0) || (mode == x2 && old == xapic)) {
+		a->apic_base = v;
+		return VLAPIC_OK;
+	}
+	return VLAPIC_GP;
+}
+
+/* xAPIC mode: the registers whose format or rules differ from x2APIC's.
+ * true: handled, *ok says whether it was allowed; false: the x2APIC
+ * register code does it (with *val adjusted where needed). */
+static bool xapic_special(struct vlapic *a, uint32_t reg, bool write,
+			  uint32_t *val, bool *ok)
+{
+	*ok = true;
+	switch (reg) {
+	case REG_ID:            /* read-only here, as in x2APIC mode */
+		if (write)
+			*ok = false;
+		else
+			*val = a->id << XAPIC_ID_SHIFT;
+		return true;
+	case REG_LDR:
+		if (write)
+			a->ldr = *val & XAPIC_DEST_MASK;
+		else
+			*val = a->ldr;
+		return true;
+	case REG_DFR:
+		if (write)
+			a->dfr = (*val & DFR_MODEL_MASK) | DFR_RESERVED;
+		else
+			*val = a->dfr;
+		return true;
+	case REG_ICR_HIGH:
+		if (write)
+			a->icr = (a->icr & 0xffffffffull) |
+				 (uint64_t)(*val & XAPIC_DEST_MASK) << 32;
+		else
+			*val = (uint32_t)(a->icr >> 32);
+		return true;
+	case REG_ICR: {         /* the low half: writing it sends */
+		uint64_t icr = (a->icr & ~0xffffffffull) | *val;
+
+		if (!write) {
+			*val = (uint32_t)a->icr;
+			return true;
+		}
+		if (icr & ~ICR_BITS) {
+			*ok = false;
+			return true;
+		}
+		a->icr = icr;
+		send_ipi(a, icr);
+		return true;
+	}
+	case REG_EOI:           /* any value is an EOI in xAPIC mode */
+	case REG_ESR:           /* any value latches the errors */
+		if (!write)
+			return false;
+		*val = 0;
+		return false;
+	case REG_SELF_IPI:      /* x2APIC only [SDM 3A 11.12.11] */
+		*ok = false;
+		return true;
+	}
+	return false;
+}
+
+bool vlapic_mmio(struct vlapic *a, uint32_t offset, bool write, uint32_t *val,
+		 uint64_t now)
+{
+	uint32_t reg = offset >> 4;
+	uint64_t v = *val;
+	bool ok;
+
+	/* Registers are 32 bits at 16-byte boundaries [SDM 3A 11.4.1]. */
+	if (!hw_enabled(a) || x2apic_mode(a) || offset >= XAPIC_PAGE_SIZE ||
+	    (offset & 0xf))
+		return false;
+	if (xapic_special(a, reg, write, val, &ok))
+		return ok;
+	if (write)
+		return reg_write(a, reg, *val, now) == VLAPIC_OK;
+	if (reg_read(a, reg, &v, now) != VLAPIC_OK)
+		return false;
+	*val = (uint32_t)v;
+	return true;
 }
 
 enum vlapic_msr_result vlapic_msr(struct vlapic *a, uint32_t msr, bool write,
@@ -463,7 +587,7 @@ enum vlapic_msr_result vlapic_msr(struct vlapic *a, uint32_t msr, bool write,
 	if (msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
 		return VLAPIC_NOT_MINE;
 	/* x2APIC registers fault unless x2APIC mode is on [SDM 3A 11.12.1.2]. */
-	if (!hw_enabled(a))
+	if (!hw_enabled(a) || !x2apic_mode(a))
 		return VLAPIC_GP;
 	if (write)
 		return reg_write(a, msr - X2APIC_MSR_FIRST, *val, now);

@@ -1,4 +1,5 @@
-/* A local APIC in x2APIC mode, reached only through MSRs [SDM 3A 11.12].
+/* A local APIC in x2APIC mode, reached through MSRs [SDM 3A 11.12], or
+ * in xAPIC mode, through its MMIO page (vlapic_mmio) [SDM 3A 11.4.1].
  * One vCPU, so interprocessor interrupts reach only itself. Pure C: the
  * caller passes time (host TSC) in and asks which vector is due. */
 #ifndef VMM_DEV_VLAPIC_H
@@ -19,6 +20,7 @@
 #define APIC_BASE_EXTD        (1ull << 10)
 #define APIC_BASE_EN          (1ull << 11)
 #define APIC_BASE_ADDR        0xfee00000ull
+#define XAPIC_PAGE_SIZE       0x1000u
 
 /* Local vector table entries this APIC has (version's Max LVT = 3:
  * timer, LINT0, LINT1, error; no thermal, performance or CMCI entry). */
@@ -30,6 +32,7 @@ struct vlapic {
 	uint32_t lvt[LVT_COUNT];
 	uint32_t irr[8], isr[8];        /* 256 bits each, vector v in [v/32] */
 	uint64_t icr;
+	uint32_t ldr, dfr;              /* xAPIC mode only: x2APIC derives the LDR */
 	/* Timer [SDM 3A 11.5.4]: it counts TSC ticks / divisor. */
 	uint32_t initial, dcr;
 	uint64_t start;                 /* host TSC the count started at */
@@ -49,6 +52,13 @@ void vlapic_init(struct vlapic *a, uint32_t id, int64_t tsc_offset);
 
 enum vlapic_msr_result vlapic_msr(struct vlapic *a, uint32_t msr, bool write,
 				  uint64_t *val, uint64_t now);
+
+/* A 32-bit access at byte 'offset' of the xAPIC page, in xAPIC mode
+ * only. false: refused (not xAPIC mode, not a register's first dword, a
+ * register this APIC lacks, a read-only or write-only one, reserved
+ * bits): nothing changed, the caller stops the VM. */
+bool vlapic_mmio(struct vlapic *a, uint32_t offset, bool write, uint32_t *val,
+		 uint64_t now);
 
 /* The timer: fire what is due by 'now'; the host TSC of the next expiry
  * (0 = none). */

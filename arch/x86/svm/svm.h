@@ -91,6 +91,7 @@ void svm_vcpu_destroy(struct vcpu *v, struct page_alloc *pa);
 void svm_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e);
 struct guest_regs *svm_vcpu_regs(struct vcpu *v);
 void svm_vcpu_skip_insn(struct vcpu *v);
+void svm_vcpu_advance_rip(struct vcpu *v, unsigned len);
 bool svm_vcpu_event_pending(struct vcpu *v);
 uint8_t svm_vcpu_cpl(struct vcpu *v);
 bool svm_vcpu_can_take_irq(struct vcpu *v);

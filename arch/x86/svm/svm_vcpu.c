@@ -223,6 +223,16 @@ struct guest_regs *svm_vcpu_regs(struct vcpu *v)
 	return &v->regs;
 }
 
+/* The guest resumes at 'rip', past the instruction that exited. */
+static void resume_at(struct vcpu *v, uint64_t rip)
+{
+	v->vmcb->rip = rip;
+	v->next_rip = 0;
+	v->next_rip_known = false;
+	/* The skipped instruction ends any STI or MOV SS shadow. */
+	v->vmcb->int_shadow &= ~INT_SHADOW;
+}
+
 void svm_vcpu_skip_insn(struct vcpu *v)
 {
 	/* vmm/ steps over only the exits that set next_rip (CPUID, HLT,
@@ -230,11 +240,13 @@ void svm_vcpu_skip_insn(struct vcpu *v)
 	if (!v->next_rip_known)
 		panic("svm: step over an instruction of unknown length at RIP "
 		      "0x%lx", (unsigned long)v->vmcb->rip);
-	v->vmcb->rip = v->next_rip;
-	v->next_rip = 0;
-	v->next_rip_known = false;
-	/* The skipped instruction ends any STI or MOV SS shadow. */
-	v->vmcb->int_shadow &= ~INT_SHADOW;
+	resume_at(v, v->next_rip);
+}
+
+/* After a nested-paging fault whose instruction vmm/ decoded itself. */
+void svm_vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
+	resume_at(v, v->vmcb->rip + len);
 }
 
 bool svm_vcpu_event_pending(struct vcpu *v)

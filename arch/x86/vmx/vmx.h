@@ -55,6 +55,8 @@ void vmx_vcpu_destroy(struct vcpu *v, struct page_alloc *pa);
 void vmx_vcpu_run(struct vcpu *v, uint64_t budget, struct vm_exit *e);
 struct guest_regs *vmx_vcpu_regs(struct vcpu *v);
 void vmx_vcpu_skip_insn(struct vcpu *v);
+unsigned vmx_vcpu_fetch_insn(struct vcpu *v, uint8_t *b, unsigned n);
+void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len);
 bool vmx_vcpu_event_pending(struct vcpu *v);
 uint8_t vmx_vcpu_cpl(struct vcpu *v);
 bool vmx_vcpu_can_take_irq(struct vcpu *v);

@@ -2,6 +2,7 @@
  * in the documented entry state, and the calls that run it and deliver
  * events into it. */
 #include "arch/x86/arch.h"
+#include "arch/x86/guest_walk.h"
 #include "arch/x86/msr.h"
 #include "arch/x86/segment.h"
 #include "arch/x86/vcpu_state.h"
@@ -255,11 +256,23 @@ struct guest_regs *vmx_vcpu_regs(struct vcpu *v)
 
 void vmx_vcpu_skip_insn(struct vcpu *v)
 {
+	vmx_vcpu_load(v);
+	vmx_vcpu_advance_rip(v, vmcs_read32(VMCS_EXIT_INSN_LEN));
+}
+
+unsigned vmx_vcpu_fetch_insn(struct vcpu *v, uint8_t *b, unsigned n)
+{
+	vmx_vcpu_load(v);
+	return guest_fetch(v->npt, vmcs_readl(VMCS_GUEST_CR3),
+			   vmcs_readl(VMCS_GUEST_RIP), b, n);
+}
+
+void vmx_vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
 	uint32_t intr;
 
 	vmx_vcpu_load(v);
-	vmcs_writel(VMCS_GUEST_RIP, vmcs_readl(VMCS_GUEST_RIP) +
-		    vmcs_read32(VMCS_EXIT_INSN_LEN));
+	vmcs_writel(VMCS_GUEST_RIP, vmcs_readl(VMCS_GUEST_RIP) + len);
 	/* The skipped instruction ends any STI or MOV SS shadow. */
 	intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
