@@ -1,12 +1,14 @@
 """System tests of a Linux VM (issue 14, docs/linux.md): Debian 12's own
-kernel and the initramfs `make` builds boot beside a guest-stub on AMD-V
-in QEMU TCG, to guest-linux/init, whose one line carries values the
+kernel and the initramfs `make` builds boot beside a guest-stub, to
+guest-linux/init, whose one line carries values the
 guest computed: the kernel release (it must be the one built into
 build/guest-linux/*/release), MemTotal (plausible for the VM's
 memory_mib) and /proc/cmdline (it must hold the config's cmdline). The
 guest-stub keeps its heartbeat throughout. Then each way the Linux VM
 ends (flipvisor.test=poweroff, =panic) stops that VM alone, with the line
 vmm/vm_end.c prints, while the guest-stub goes on.
+
+Each runs on VT-x in Bochs and on AMD-V in QEMU TCG (names ending _svm).
 
 The hypervisor's virtual UART wraps long guest lines, each piece
 prefixed "lx1: ", so the init line is matched with wrapped().
@@ -101,7 +103,7 @@ FAIL = [PANIC, r"not emulated", r"EPT violation", r"triple fault",
 STUB_AFTER = r"(?s:.*)^stub: heartbeat \d+ "
 SKIP = None if release() else "no build/guest-linux/*/release: run make first"
 
-TESTS = [
+_SVM = [
     dict(name="linux_init_poweroff_svm", bed="qemu", accel="tcg",
          esp="build/esp", cfg_text=cfg("poweroff", EXTRA), skip=SKIP,
          doc="Debian's kernel boots to init on AMD-V beside a guest-stub "
@@ -142,3 +144,13 @@ TESTS = [
          stop=r"^lx1: flipvisor-linux: heartbeat 3$",
          fail=FAIL + [r"lx1 stopped"], timeout=300),
 ]
+
+
+def _bochs(t):
+    """The same test on VT-x in Bochs, which emulates every instruction:
+    about 100 s of wall time to init."""
+    return dict(t, name=t["name"][:-len("_svm")], bed="bochs",
+                doc=t["doc"] + " [VT-x, Bochs]", timeout=600)
+
+
+TESTS = [_bochs(t) for t in _SVM] + _SVM
