@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 #include "vmm/dev/vdev.h"
+
+#define VDEV_PORT_KBC_STATUS 0x64   /* 8042 status (read), command (write) */
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/vpic.h"
 #include "vmm/dev/vrtc.h"
@@ -56,6 +58,15 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 {
 	uint8_t v = (uint8_t)*val, r;
 
+	/* The 8042's status register: output and input buffers empty (bits
+	 * 0 and 1), nothing to read and ready for a command. Linux waits on
+	 * it before the reset pulse of reboot=k (vmm/vm_end.c takes the
+	 * pulse); an empty bus's all ones would keep it spinning for 65536
+	 * reads, each an exit. No keyboard is emulated. */
+	if (port == VDEV_PORT_KBC_STATUS && in && size == 1) {
+		*val = 0;
+		return true;
+	}
 	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port))
 		return false;
 	/* Every register here is a byte: a wider access reads as an
