@@ -514,7 +514,7 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED))
+	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED)) $(if $(LINUX),--linux)
 
 test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build fuzz-build
