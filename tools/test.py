@@ -382,6 +382,7 @@ def main(argv=None):
         return 0
 
     passed = failed = skipped = 0
+    failures = []  # names, repeated just above the last line (CI shows only a tail)
     try:
         if not a.system_only and not a.fuzz_only:
             for u in units:
@@ -390,6 +391,8 @@ def main(argv=None):
                 p, f = run_unit(u)
                 passed += p
                 failed += f
+                if f:
+                    failures.append(os.path.basename(u))
         if not a.system_only and not a.unit_only:
             for u in fuzzers:
                 if not selected(os.path.basename(u)):
@@ -398,11 +401,13 @@ def main(argv=None):
                     passed += 1
                 else:
                     failed += 1
+                    failures.append(os.path.basename(u))
         if not a.unit_only and not a.fuzz_only:
             for name, msg in errors:
                 if selected(name):
                     say("system: %s ... FAIL: %s" % (name, msg))
                     failed += 1
+                    failures.append(name)
             os.makedirs(LOG_DIR, exist_ok=True)
             for t in tests:
                 if not selected(t["name"]):
@@ -412,15 +417,20 @@ def main(argv=None):
                     passed += 1
                 elif v == "fail":
                     failed += 1
+                    failures.append(t["name"])
                 else:
                     skipped += 1
     except KeyboardInterrupt:
         say("\ntest: interrupted (emulator stopped)")
+        if failures:
+            say("test: failed: %s" % " ".join(failures))
         say("%d passed, %d failed" % (passed, failed + 1))
         return 130
 
     if passed + failed == 0:
         say("test: no test ran%s" % (" (FLIPVISOR_TESTS=%r matched nothing)" % sel if sel else ""))
+    if failures:
+        say("test: failed: %s (logs in %s)" % (" ".join(failures), LOG_DIR))
     say("%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if skipped else ""))
     return 1 if failed or passed + failed == 0 else 0
 
