@@ -55,15 +55,6 @@ int np_setup_xchg(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	return 0;
 }
 
-/* Is 'gpa' in some post slot of 'v'? */
-static bool gpa_posted(const struct np_vm *v, uint64_t gpa)
-{
-	for (uint32_t s = 0; s < v->nr_slots; s++)
-		if (v->post_gpa[s] == gpa)
-			return true;
-	return false;
-}
-
 /* Every entry, before any change: ranges first (INVAL), then the state
  * of the VM and of each slot and page (STATE), then the host page behind
  * each GPA into hpa[]. */
@@ -87,14 +78,14 @@ static int post_check(const struct netpath *np, uint32_t vm,
 		uint64_t gpa = ents[i] & NET_POST_GPA_MASK;
 		uint32_t s = (uint32_t)(ents[i] & NET_POST_SLOT_MASK);
 
-		if (seen[s / 64] >> (s % 64) & 1 ||
-		    v->post_gpa[s] != NP_NO_POST || gpa_posted(v, gpa))
+		if (seen[s / 64] >> (s % 64) & 1 || v->post_gpa[s] != NP_NO_POST)
 			return -HC_E_STATE;
 		seen[s / 64] |= 1ull << (s % 64);
 		for (uint32_t j = 0; j < i; j++)
 			if ((ents[j] & NET_POST_GPA_MASK) == gpa)
 				return -HC_E_STATE;
-		/* Every RAM page not posted is mapped (np_check). */
+		/* Every RAM page not posted is mapped (np_check): a page
+		 * posted already, in any slot, is the one not found. */
 		if (np->ops.ram_lookup(np->ops.ctx, vm, gpa, &hpa[i]) < 0)
 			return -HC_E_STATE;
 		/* Never: pool frames are mapped in no VM's RAM. */
@@ -144,17 +135,17 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 			return -HC_E_NODEV;
 		}
 	}
-	/* Present -> not present: the VM's cached translations must go
-	 * before the hypervisor hands the pages to anyone [SDM 3C 29.4.3.1;
-	 * APM 2 15.16.1]. One flush for the batch. */
-	np->ops.flush(np->ops.ctx, vm);
-	np->st.invepts++;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t s = (uint32_t)(ents[i] & NET_POST_SLOT_MASK);
 
 		v->post_gpa[s] = ents[i] & NET_POST_GPA_MASK;
 		v->post_hpa[s] = hpa[i];
 	}
+	/* Present -> not present: the VM's cached translations must go
+	 * before the hypervisor hands the pages to anyone [SDM 3C 29.4.3.1;
+	 * APM 2 15.16.1]. One flush for the batch. */
+	np->ops.flush(np->ops.ctx, vm);
+	np->st.invepts++;
 	v->posted = (uint16_t)(v->posted + n);
 	v->st.posted += n;
 	/* It answered: the next shortage may ask again. */
