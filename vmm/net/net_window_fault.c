@@ -22,10 +22,10 @@ bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 				break;
 		if (slot == v->nr_slots)
 			return false;
-		fmt_snprintf(why, len, "%s posted page, slot %lu (GPA 0x%lx), "
-			     "which is the hypervisor's until a frame is "
-			     "delivered into it", write ? "wrote to" : "touched",
-			     (unsigned long)slot, (unsigned long)page);
+		/* Short: the stop reason is cut at 127 characters. */
+		fmt_snprintf(why, len, "%s posted page, slot %lu: the "
+			     "hypervisor's until a frame is in it",
+			     write ? "wrote to" : "touched", (unsigned long)slot);
 		return true;
 	}
 	if (gpa < NET_RX_WINDOW_GPA ||
