@@ -79,8 +79,9 @@ void net_vm_stopped(struct vm *vm)
 		return;
 	n = np_vm_stop(net.np, vm->id);
 	e1000_rx_flush();
-	LOG("net", "%s: stopped; %u receive slot(s) and copy buffer(s) taken "
-	    "back, nothing more delivered to it", vm->cfg->name, n);
+	LOG("net", "%s: stopped; %u receive slot(s), copy buffer(s) and "
+	    "posted page(s) taken back, nothing more delivered to it",
+	    vm->cfg->name, n);
 }
 
 
