@@ -318,32 +318,46 @@ static void op_write(struct fz *z)
 		fz_bytes(z, p, len);
 }
 
+/* Where a list goes: a VM, a guest address and a count the input picks
+ * (entries of 'size' bytes, aligned to it), cut at the page's end and
+ * remembered as last_list. NULL on a page not present. */
+static void *list_place(struct fz *z, uint32_t *v, uint32_t size,
+			uint32_t *count)
+{
+	const struct vm *vm;
+	uint64_t gpa;
+	uint32_t bytes;
+	void *out;
+
+	*v = fz_u8(z) % nr_vms;
+	vm = &vms[*v];
+	gpa = (fz_u32(z) % vm->ram_bytes) & ~(uint64_t)(size - 1);
+	bytes = fz_u8(z) % (HC_NET_BATCH + 4) * size;
+	last_list = gpa;
+	out = guest_bytes(vm, gpa, &bytes);
+	*count = bytes / size;
+	return out;
+}
+
 /* The guest finds its ring by the HC_NET_SETUP it made; the harness
  * does not know where that was, so this writes a list of what the
  * books say VM v holds (which a guest learns from its ring), mangled by
  * the input, at a guest address the input picks. */
 static void op_list(struct fz *z)
 {
-	uint32_t v = fz_u8(z) % nr_vms;
+	uint32_t v, count;
+	uint16_t *out = list_place(z, &v, sizeof(*out), &count);
 	const struct np_vm *n = &the_np->vm[v];
-	const struct vm *vm = &vms[v];
-	uint64_t gpa = (fz_u32(z) % vm->ram_bytes) & ~1ull;
-	uint32_t count = fz_u8(z) % (HC_NET_BATCH + 4);
 	uint16_t held[2 * NET_RX_SLOTS_MAX], nh = 0;
-	uint32_t bytes = count * 2;
-	uint16_t *out;
 
+	if (!out)
+		return;
 	for (uint16_t s = 0; s < n->nr_slots; s++) {
 		if (n->slot_frame[s] != NP_NO_FRAME)
 			held[nh++] = s;
 		if (n->copy_seq[s])
 			held[nh++] = (uint16_t)(s | NET_SLOT_COPY);
 	}
-	last_list = gpa;
-	out = (uint16_t *)guest_bytes(vm, gpa, &bytes);
-	if (!out)
-		return;
-	count = bytes / 2;
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t k = fz_u8(z);
 
@@ -355,19 +369,13 @@ static void op_list(struct fz *z)
  * (as a driver would post), some taken or posted already, some raw. */
 static void op_plist(struct fz *z)
 {
-	uint32_t v = fz_u8(z) % nr_vms;
+	uint32_t v, count;
+	uint64_t *out = list_place(z, &v, sizeof(*out), &count);
 	const struct np_vm *n = &the_np->vm[v];
 	const struct vm *vm = &vms[v];
-	uint64_t gpa = (fz_u32(z) % vm->ram_bytes) & ~7ull;
-	uint32_t count = fz_u8(z) % (HC_NET_BATCH + 4);
-	uint32_t bytes = count * 8;
-	uint64_t *out;
 
-	last_list = gpa;
-	out = (uint64_t *)guest_bytes(vm, gpa, &bytes);
 	if (!out)
 		return;
-	count = bytes / 8;
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t k = fz_u8(z);
 		uint64_t page = (fz_u16(z) % (vm->ram_bytes / PAGE_SIZE)) *

@@ -10,18 +10,27 @@
 /* RDI: the ring page; RSI: the copy area, or 0. Both in the VM's own
  * RAM; the receive window is not RAM, so neither can sit on a pool frame
  * other VMs map. Every check before np_setup changes anything. */
+/* The ring page at 'gpa' in the VM's RAM, for either set-up: 0 and
+ * *ring, or the error. Found once: the ring page is never posted, so its
+ * mapping stays. */
+static int64_t ring_page(struct vm *vm, uint64_t gpa, void **ring)
+{
+	if (gpa % PAGE_SIZE)
+		return -HC_E_INVAL;
+	*ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
+	return *ring ? 0 : -HC_E_FAULT;
+}
+
 static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t area_gpa)
 {
 	uint64_t area_len = (uint64_t)net.np->vm[vm->id].nr_slots *
 			    NET_COPY_BUF_SIZE;
 	uint8_t *area = NULL;
 	void *ring;
+	int64_t r = ring_page(vm, gpa, &ring);
 
-	if (gpa % PAGE_SIZE)
-		return -HC_E_INVAL;
-	ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
-	if (!ring)
-		return -HC_E_FAULT;
+	if (r)
+		return r;
 	if (area_gpa) {
 		if (area_gpa % PAGE_SIZE)
 			return -HC_E_INVAL;
@@ -69,18 +78,14 @@ static int64_t hc_stats(struct vm *vm, uint64_t gpa)
 	return vm_write(vm, gpa, &out, sizeof(out)) ? 0 : -HC_E_FAULT;
 }
 
-/* RDI: the ring page, in the VM's RAM; the ring is looked up once here
- * (np_post refuses to post it, so its mapping stays). */
+/* RDI: the ring page, in the VM's RAM. */
 static int64_t hc_setup_xchg(struct vm *vm, uint64_t gpa)
 {
 	void *ring;
+	int64_t r = ring_page(vm, gpa, &ring);
 
-	if (gpa % PAGE_SIZE)
-		return -HC_E_INVAL;
-	ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
-	if (!ring)
-		return -HC_E_FAULT;
-	return np_setup_xchg(net.np, vm->id, ring, gpa, vm->ram_bytes);
+	return r ? r : np_setup_xchg(net.np, vm->id, ring, gpa,
+				     vm->ram_bytes);
 }
 
 /* RDI: the array of (page GPA | post slot), RSI: how many. Copied out

@@ -168,6 +168,10 @@ uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
 			 const uint8_t *data, bool flip, uint16_t *flags);
 /* Every posted page of 'vm' mapped back at its GPA; returns how many. */
 uint32_t np_xchg_return(struct netpath *np, uint32_t vm);
+/* Nothing more for 'vm': posted pages back (np_xchg_return), ring and
+ * copy area forgotten, either ABI. The caller took its window slots and
+ * buffers back first. Returns the pages given back. */
+uint32_t np_unplug(struct netpath *np, uint32_t vm);
 /* End of a batch: HC_VEC_NET_RECLAIM to exchange VMs that owe one. */
 void np_xchg_ask(struct netpath *np);
 

@@ -271,26 +271,32 @@ uint32_t np_xchg_return(struct netpath *np, uint32_t vm)
 	return n;
 }
 
-int np_detach(struct netpath *np, uint32_t vm)
+uint32_t np_unplug(struct netpath *np, uint32_t vm)
 {
-	struct np_vm *v;
-	uint32_t n = 0;
+	struct np_vm *v = &np->vm[vm];
+	uint32_t n = v->xchg ? np_xchg_return(np, vm) : 0;
 
-	if (vm >= NP_MAX_VMS || !np->vm[vm].present)
-		return -HC_E_INVAL;
-	v = &np->vm[vm];
-	if (v->held)
-		return -HC_E_STATE;
-	if (v->xchg)
-		n = np_xchg_return(np, vm);
 	v->xchg = false;
+	v->post_ask = false;
+	v->post_asked = false;
 	v->ring = NULL;
 	np->ring_mask &= (uint16_t)~(1u << vm);
 	v->copy_area = NULL;
 	v->prod = 0;
 	v->rx_pending = false;
-	v->post_ask = false;
-	v->post_asked = false;
+	return n;
+}
+
+int np_detach(struct netpath *np, uint32_t vm)
+{
+	uint32_t n;
+
+	if (vm >= NP_MAX_VMS || !np->vm[vm].present)
+		return -HC_E_INVAL;
+	/* Window slots and buffers must come back through a release. */
+	if (np->vm[vm].held)
+		return -HC_E_STATE;
+	n = np_unplug(np, vm);
 	np_checked(np);
 	return (int)n;
 }
