@@ -57,8 +57,19 @@ static bool nic_holds(uint64_t hpa)
 	return false;
 }
 
+static bool in_ram_anywhere(uint64_t hpa)
+{
+	for (uint32_t v = 0; v < RAM_VMS; v++)
+		for (uint32_t p = 0; p < RAM_PAGES; p++)
+			if (fk.ram[v][p] == hpa)
+				return true;
+	return false;
+}
+
 static bool mapped_anywhere(uint64_t hpa)
 {
+	if (in_ram_anywhere(hpa))
+		return true;
 	/* fake_map maps only slots of present VMs. */
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		if (!np.vm[v].present)
@@ -75,6 +86,19 @@ static bool stale_anywhere(uint32_t p)
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
 		if (fk.stale[v][p])
 			return true;
+	for (uint32_t v = 0; v < RAM_VMS; v++)
+		if (fk.ram_stale[v][p])
+			return true;
+	return false;
+}
+
+/* Is 'hpa' in one of VM v's post slots? */
+static bool posted_by(uint32_t v, uint64_t hpa)
+{
+	for (uint32_t s = 0; s < np.vm[v].nr_slots; s++)
+		if (np.vm[v].post_gpa[s] != NP_NO_POST &&
+		    np.vm[v].post_hpa[s] == hpa)
+			return true;
 	return false;
 }
 
@@ -89,6 +113,9 @@ static int fake_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
 	FK_ASSERT(slot < np.vm[vm].nr_slots);
 	if (fk.ept[vm][slot])
 		fk_fail("map over mapped slot %u of VM %u", slot, vm);
+	if (in_ram_anywhere(hpa))
+		fk_fail("mapping a page of a VM's RAM into a window: %#llx",
+			(unsigned long long)hpa);
 	if (nic_holds(hpa))
 		fk_fail("mapping a frame the NIC may write: %#llx",
 			 (unsigned long long)hpa);
@@ -141,6 +168,16 @@ static void fake_flush(void *ctx, uint32_t vm)
 		    page_zero(p, 0, NET_SLOT_SIZE))
 			fk_fail("frame %u scrubbed before the flush", fi);
 		fk.stale[vm][p] = false;
+	}
+	/* A RAM page it unmapped is posted (or, after a failed batch,
+	 * mapped back): nothing else may have it yet. */
+	for (uint32_t p = 0; vm < RAM_VMS && p < MAXF; p++) {
+		if (!fk.ram_stale[vm][p])
+			continue;
+		if (!posted_by(vm, fhpa(p)) && !in_ram_anywhere(fhpa(p)))
+			fk_fail("RAM page %u of VM %u went elsewhere before the "
+				"flush after its unmap", p, vm);
+		fk.ram_stale[vm][p] = false;
 	}
 	log_op(OP_FLUSH, vm, 0, 0, 0);
 }
@@ -219,12 +256,80 @@ static uint64_t fake_vm_clock(void *ctx, uint32_t vm, uint64_t t)
 	return t - fk.waited[vm];
 }
 
+static int fake_ram_lookup(void *ctx, uint32_t vm, uint64_t gpa,
+			   uint64_t *hpa)
+{
+	(void)ctx;
+	FK_ASSERT(gpa % NET_SLOT_SIZE == 0);
+	if (vm >= RAM_VMS || gpa >= RAM_PAGES * NET_SLOT_SIZE ||
+	    !fk.ram[vm][gpa / NET_SLOT_SIZE])
+		return -1;
+	*hpa = fk.ram[vm][gpa / NET_SLOT_SIZE];
+	return 0;
+}
+
+/* A page goes into a VM's RAM only when nothing else has it: not the
+ * NIC, no window, no RAM, no TLB. */
+static int fake_ram_map(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa)
+{
+	uint32_t p = pidx(hpa);
+
+	(void)ctx;
+	FK_ASSERT(vm < RAM_VMS && gpa % NET_SLOT_SIZE == 0 &&
+		  gpa < RAM_PAGES * NET_SLOT_SIZE);
+	if (fk.ram[vm][gpa / NET_SLOT_SIZE])
+		fk_fail("RAM map over a present page %#llx of VM %u",
+			(unsigned long long)gpa, vm);
+	if (nic_holds(hpa))
+		fk_fail("mapping a frame the NIC may write into RAM: page %u", p);
+	if (mapped_anywhere(hpa))
+		fk_fail("mapping page %u into RAM while it is mapped", p);
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		if (fk.stale[v][p] || (v < RAM_VMS && v != vm &&
+				       fk.ram_stale[v][p]))
+			fk_fail("RAM map of page %u before the INVEPT after "
+				"its unmap", p);
+	fk.ram[vm][gpa / NET_SLOT_SIZE] = hpa;
+	log_op(OP_RAM_MAP, vm, (uint16_t)(gpa / NET_SLOT_SIZE), hpa, 0);
+	return 0;
+}
+
+static int fake_ram_unmap(void *ctx, uint32_t vm, uint64_t gpa)
+{
+	uint64_t hpa;
+
+	(void)ctx;
+	FK_ASSERT(vm < RAM_VMS && gpa < RAM_PAGES * NET_SLOT_SIZE);
+	if (fk.ram_unmap_fail_in && !--fk.ram_unmap_fail_in)
+		return -1;
+	hpa = fk.ram[vm][gpa / NET_SLOT_SIZE];
+	FK_ASSERT(hpa);
+	fk.ram[vm][gpa / NET_SLOT_SIZE] = 0;
+	fk.ram_stale[vm][pidx(hpa)] = true;
+	log_op(OP_RAM_UNMAP, vm, (uint16_t)(gpa / NET_SLOT_SIZE), hpa, 0);
+	return 0;
+}
+
+static void fake_ram_each(void *ctx, uint32_t vm,
+			  void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				     uint64_t size),
+			  void *arg)
+{
+	(void)ctx;
+	for (uint32_t p = 0; vm < RAM_VMS && p < RAM_PAGES; p++)
+		if (fk.ram[vm][p])
+			fn(arg, (uint64_t)p * NET_SLOT_SIZE, fk.ram[vm][p],
+			   NET_SLOT_SIZE);
+}
+
 const struct netpath_ops fake_ops = {
 	.ctx = &fk,
 	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
 	.notify = fake_notify, .page = fake_page, .post = fake_post,
 	.wire_tx = fake_wire_tx, .panic = fake_panic,
 	.vm_clock = fake_vm_clock,
+	.ram_lookup = fake_ram_lookup, .ram_map = fake_ram_map,
+	.ram_unmap = fake_ram_unmap, .ram_each = fake_ram_each,
 };
 
 /* --- building a world ----------------------------------------------------- */
@@ -235,7 +340,7 @@ void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
 	uint64_t hpas[MAXF];
 	struct np_params p = fk.setup;
 
-	FK_ASSERT(frames <= MAXF && nic_cap <= MAXF);
+	FK_ASSERT(frames <= RAM_FIRST && nic_cap <= MAXF);
 	for (uint32_t i = 0; i < frames; i++)
 		hpas[i] = fhpa(i);
 	fk.nic_cap = nic_cap;
@@ -282,6 +387,62 @@ void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
 {
 	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, quota, promisc) == 0);
 	FK_ASSERT(np_setup(&np, v, &fk.ring[v], area_for(v)) == 0);
+}
+
+void add_vm_xchg(uint32_t v, uint16_t slots, bool promisc)
+{
+	FK_ASSERT(v < RAM_VMS);
+	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, slots, promisc) == 0);
+	fk.ram_given[v] = true;
+	for (uint32_t p = 0; p < RAM_PAGES; p++) {
+		uint32_t f = RAM_FIRST + v * RAM_PAGES + p;
+
+		fk.ram[v][p] = fhpa(f);
+		memset(fk.page[f], RAM_FILL(v), NET_SLOT_SIZE);
+	}
+	FK_ASSERT(np_setup_xchg(&np, v, &fk.ring[v], RING_GPA,
+				RAM_PAGES * NET_SLOT_SIZE) == 0);
+}
+
+uint8_t *ram_page(uint32_t v, uint32_t page)
+{
+	FK_ASSERT(v < RAM_VMS && page < RAM_PAGES);
+	return fk.ram[v][page] ? fk.page[pidx(fk.ram[v][page])] : NULL;
+}
+
+uint64_t post_ent(uint32_t page, uint32_t slot)
+{
+	return (uint64_t)page * NET_SLOT_SIZE | slot;
+}
+
+void assert_xchg_mirror(void)
+{
+	for (uint32_t v = 0; v < RAM_VMS; v++) {
+		const struct np_vm *n = &np.vm[v];
+
+		for (uint32_t p = 0; p < RAM_PAGES; p++) {
+			uint64_t gpa = (uint64_t)p * NET_SLOT_SIZE, h = fk.ram[v][p];
+			bool posted = false;
+
+			for (uint32_t s = 0; s < n->nr_slots; s++)
+				posted |= n->post_gpa[s] == gpa;
+			if (!h) {
+				if (fk.ram_given[v] && !posted)
+					fk_fail("VM %u page %u neither mapped nor "
+						"posted", v, p);
+				continue;
+			}
+			if (posted)
+				fk_fail("VM %u page %u posted yet present", v, p);
+			if (np_frame_find(&np, h) != NP_NO_FRAME)
+				fk_fail("VM %u page %u is a pool frame", v, p);
+			for (uint32_t w = 0; w < RAM_VMS; w++)
+				for (uint32_t q = 0; q < RAM_PAGES; q++)
+					if ((w != v || q != p) && fk.ram[w][q] == h)
+						fk_fail("page %#llx in RAM twice",
+							(unsigned long long)h);
+		}
+	}
 }
 
 void set_mode(uint8_t mode, uint16_t threshold)
