@@ -8,6 +8,7 @@
 #define VDEV_PORT_KBC_STATUS 0x64   /* 8042 status (read), command (write) */
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/vpic.h"
+#include "vmm/dev/vpm.h"
 #include "vmm/dev/vrtc.h"
 
 #define IRQ_UART 4              /* COM1 on a PC */
@@ -16,6 +17,7 @@ struct vdev {
 	struct vlapic     apic;
 	struct vpic       pic;
 	struct vrtc       rtc;
+	struct vpm        pm;
 	struct vuart     *uart;
 	struct vdev_stats stats;
 };
@@ -37,6 +39,7 @@ struct vdev *vdev_create(struct page_alloc *pa, struct vuart *uart,
 	vlapic_init(&d->apic, p->apic_id, p->tsc_offset);
 	vpic_init(&d->pic);
 	vrtc_init(&d->rtc, p->wall_s, p->now, p->tsc_hz);
+	vpm_init(&d->pm);
 	d->uart = uart;
 	return d;
 }
@@ -57,6 +60,7 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 	     uint32_t *val, uint64_t now)
 {
 	uint8_t v = (uint8_t)*val, r;
+	uint32_t r16;
 
 	/* The 8042's status register: output and input buffers empty (bits
 	 * 0 and 1), nothing to read and ready for a command. Linux waits on
@@ -65,6 +69,13 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 	 * reads, each an exit. No keyboard is emulated. */
 	if (port == VDEV_PORT_KBC_STATUS && in && size == 1) {
 		*val = 0;
+		return true;
+	}
+	/* The ACPI PM registers are 16 bits wide (vpm.c checks widths). */
+	if (vpm_claims(port)) {
+		r16 = vpm_io(&d->pm, port, size, in, *val);
+		if (in)
+			*val = r16;
 		return true;
 	}
 	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port))
@@ -152,7 +163,7 @@ struct vdev_stats vdev_stats(const struct vdev *d)
 	struct vdev_stats s = d->stats;
 
 	/* The devices keep their own counts. */
-	s.io_refused += d->pic.refused + d->rtc.refused;
+	s.io_refused += d->pic.refused + d->rtc.refused + d->pm.refused;
 	s.apic_errors = d->apic.errors;
 	s.timer_fired = d->apic.timer_fired;
 	return s;
