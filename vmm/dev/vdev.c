@@ -8,6 +8,7 @@
 #define VDEV_PORT_KBC_STATUS 0x64   /* 8042 status (read), command (write) */
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/vpic.h"
+#include "vmm/dev/vpit.h"
 #include "vmm/dev/vpm.h"
 #include "vmm/dev/vrtc.h"
 
@@ -18,6 +19,7 @@ struct vdev {
 	struct vpic       pic;
 	struct vrtc       rtc;
 	struct vpm        pm;
+	struct vpit       pit;
 	struct vuart     *uart;
 	struct vdev_stats stats;
 };
@@ -40,6 +42,7 @@ struct vdev *vdev_create(struct page_alloc *pa, struct vuart *uart,
 	vpic_init(&d->pic);
 	vrtc_init(&d->rtc, p->wall_s, p->now, p->tsc_hz);
 	vpm_init(&d->pm);
+	vpit_init(&d->pit, p->tsc_hz);
 	d->uart = uart;
 	return d;
 }
@@ -78,7 +81,8 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 			*val = r16;
 		return true;
 	}
-	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port))
+	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port) &&
+	    !vpit_claims(port))
 		return false;
 	/* Every register here is a byte: a wider access reads as an
 	 * empty bus and writes nothing. */
@@ -92,6 +96,8 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 		r = vpic_io(&d->pic, port, in, v);
 	else if (vrtc_claims(port))
 		r = vrtc_io(&d->rtc, port, in, v, now);
+	else if (vpit_claims(port))
+		r = vpit_io(&d->pit, port, in, v, now);
 	else
 		r = vuart_io(d->uart, port, in, v);
 	wire_uart(d);
@@ -163,7 +169,8 @@ struct vdev_stats vdev_stats(const struct vdev *d)
 	struct vdev_stats s = d->stats;
 
 	/* The devices keep their own counts. */
-	s.io_refused += d->pic.refused + d->rtc.refused + d->pm.refused;
+	s.io_refused += d->pic.refused + d->rtc.refused + d->pm.refused +
+		        d->pit.refused;
 	s.apic_errors = d->apic.errors;
 	s.timer_fired = d->apic.timer_fired;
 	return s;

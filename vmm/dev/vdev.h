@@ -1,7 +1,8 @@
 /* The device model of a Linux VM (docs/linux.md, "The device model"):
  * the board that wires a local APIC in x2APIC mode (vlapic.c), an 8259
  * pair (vpic.c), the 16550 UART the VM already has (vm->uart, vuart.c),
- * a CMOS clock (vrtc.c) and the ACPI PM1 registers (vpm.c) to one vCPU. Guest-stub VMs have none of it:
+ * a CMOS clock (vrtc.c), the ACPI PM1 registers (vpm.c) and the 8254's
+ * channel 2 with port 0x61 (vpit.c) to one vCPU. Guest-stub VMs have none of it:
  * struct vm's 'dev' is NULL for them.
  *
  * Interrupt path: the UART's interrupt output is IRQ 4 of the master
