@@ -133,6 +133,17 @@ POWERED_OFF = (r"^\[vm\] lx1 stopped: powered off \(ACPI S5: SLP_EN written "
                r"to PM1a_CNT, port 0x604, at RIP 0x[0-9a-f]+\)$")
 SKIP = None if release() else "no build/guest-linux/*/release: run make first"
 
+def _ending(mode, doc, kernel_line, stop, extra="", name=None, fail=FAIL):
+    """A QEMU test of one way the VM ends: init's line, then Linux's own
+    last line, then the hypervisor's stop line, and the stub beating on."""
+    return dict(name=name or f"linux_init_{mode}_svm", bed="qemu",
+                accel="tcg", esp="build/esp", cfg_text=cfg(mode, extra),
+                skip=SKIP, doc=doc,
+                expect=[init_line(mode, extra),
+                        r"^lx1: \[ *[\d.]+\] %s$" % re.escape(kernel_line)],
+                stop=stop + STUB_AFTER, halt=None, fail=fail, timeout=300)
+
+
 _SVM = [
     dict(name="linux_init_poweroff_svm", bed="qemu", accel="tcg",
          esp="build/esp", cfg_text=cfg("poweroff", EXTRA), skip=SKIP,
@@ -174,37 +185,25 @@ _SVM = [
          stop=r"^lx1: flipvisor-linux: heartbeat 3$",
          fail=FAIL + [r"lx1 stopped"], timeout=300),
 
-    dict(name="linux_init_halt_svm", bed="qemu", accel="tcg",
-         esp="build/esp", cfg_text=cfg("halt"), skip=SKIP,
-         doc="halt -f: Linux stops its CPU with HLT and interrupts off; the "
-             "hypervisor says 'halted', not 'powered off'",
-         expect=[init_line("halt"),
-                 r"^lx1: \[ *[\d.]+\] reboot: System halted$"],
-         stop=r"^\[vm\] lx1 stopped: halted \(HLT with interrupts off at "
-              r"RIP 0x[0-9a-f]+\)$" + STUB_AFTER,
-         halt=None, fail=FAIL + [r"powered off"], timeout=300),
+    _ending("halt", "halt -f: Linux stops its CPU with HLT and interrupts "
+            "off; the hypervisor says 'halted', not 'powered off'",
+            "reboot: System halted",
+            r"^\[vm\] lx1 stopped: halted \(HLT with interrupts off at "
+            r"RIP 0x[0-9a-f]+\)$", fail=FAIL + [r"powered off"]),
 
-    dict(name="linux_init_reboot_svm", bed="qemu", accel="tcg",
-         esp="build/esp", cfg_text=cfg("reboot"), skip=SKIP,
-         doc="reboot -f: reboot=k pulses the reset line through port 0x64, "
-             "a cold reset (no warm flag): 'rebooted'",
-         expect=[init_line("reboot"),
-                 r"^lx1: \[ *[\d.]+\] reboot: Restarting system$"],
-         stop=REBOOTED + STUB_AFTER,
-         halt=None, fail=FAIL + [r"kernel panic"], timeout=300),
+    _ending("reboot", "reboot -f: reboot=k pulses the reset line through "
+            "port 0x64, a cold reset (no warm flag): 'rebooted'",
+            "reboot: Restarting system", REBOOTED,
+            fail=FAIL + [r"kernel panic"]),
 
-    dict(name="linux_init_triple_svm", bed="qemu", accel="tcg",
-         esp="build/esp", cfg_text=cfg("reboot", TRIPLE), skip=SKIP,
-         doc="a triple fault: reboot=t (after the fixed reboot=k, so it "
-             "wins) has Linux restart by loading an empty IDT and executing "
-             "INT3; the exception cannot be delivered, nor the double "
-             "fault: the hypervisor stops that VM alone",
-         expect=[init_line("reboot", TRIPLE),
-                 r"^lx1: \[ *[\d.]+\] reboot: Restarting system$"],
-         stop=r"^\[vm\] lx1 stopped: triple fault at RIP 0x[0-9a-f]+"
-              r"[^\n]*$" + STUB_AFTER,
-         halt=None, fail=[f for f in FAIL if f != r"triple fault"],
-         timeout=300),
+    _ending("reboot", "a triple fault: reboot=t (after the fixed reboot=k, "
+            "so it wins) has Linux restart by loading an empty IDT and "
+            "executing INT3; the exception cannot be delivered, nor the "
+            "double fault: the hypervisor stops that VM alone",
+            "reboot: Restarting system",
+            r"^\[vm\] lx1 stopped: triple fault at RIP 0x[0-9a-f]+[^\n]*$",
+            extra=TRIPLE, name="linux_init_triple_svm",
+            fail=[f for f in FAIL if f != r"triple fault"]),
 ]
 
 
