@@ -40,7 +40,8 @@ NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c
 NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
 	net_window_fault.c net_stats.c net_timing.c net_cost.c)
 # A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
-VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c uart16550.c)
+VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c vpm.c vpit.c \
+	uart16550.c)
 # A Linux VM: the boot protocol, its command line, its ACPI tables.
 LINUX_VM_C := $(addprefix vmm/,linux_boot.c linux_vm.c linux_acpi.c)
 
@@ -308,7 +309,8 @@ NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
-	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev
+	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev \
+	vpm vpit linux_acpi
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -326,6 +328,9 @@ unit_vlapic_SRC     := vmm/dev/vlapic.c
 unit_vpic_SRC       := vmm/dev/vpic.c
 unit_uart16550_SRC  := vmm/dev/uart16550.c
 unit_vrtc_SRC       := vmm/dev/vrtc.c
+unit_vpm_SRC        := vmm/dev/vpm.c
+unit_vpit_SRC       := vmm/dev/vpit.c
+unit_linux_acpi_SRC := vmm/linux_acpi.c vmm/dev/vpm.c
 unit_vdev_SRC       := $(VDEV_C) mm/page_alloc.c vmm/vuart.c
 unit_pt_SRC         := arch/x86/pt.c arch/x86/vmx/ept_format.c \
 	arch/x86/svm/npt_format.c

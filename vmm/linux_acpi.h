@@ -1,10 +1,11 @@
 /* The ACPI tables a Linux VM boots with (docs/linux.md, "Platform
- * tables"): an RSDP, an XSDT and a MADT naming the one local APIC, read
- * by Linux with `acpi=ht` (tables parsed, no interpreter, no FADT).
- * Debian's kernel has no MP-table parser, and without a MADT its
- * x2APIC start-up reads the APIC ID through the xAPIC's MMIO page
+ * tables"): an RSDP, an XSDT, a MADT naming the one local APIC, and a
+ * FADT with its FACS and a DSDT that holds only \_S5, read by Linux's
+ * full ACPI. Debian's kernel has no MP-table parser, and without a MADT
+ * its x2APIC start-up reads the APIC ID through the xAPIC's MMIO page
  * (init_apic_mappings on 6.1): the MADT picks the x2APIC driver first.
- * Pure C, unit-testable. */
+ * The FADT and \_S5 give Linux its power-off method: the PM1a control
+ * register of vmm/dev/vpm.h. Pure C, unit-tested (test_linux_acpi). */
 #ifndef VMM_LINUX_ACPI_H
 #define VMM_LINUX_ACPI_H
 

@@ -7,7 +7,7 @@
 
 /* What every Linux VM is told before the user's own words (docs/linux.md,
  * "Command line"): its console is the 16550 at 0x3F8, early messages too;
- * ACPI tables for the APIC only (vmm/linux_acpi.c), no interpreter; no
+ * ACPI (vmm/linux_acpi.c: the APIC, and \_S5 for its power-off); no
  * I/O APIC ("noapic": otherwise Linux runs in symmetric I/O mode and
  * masks LINT0, the 8259's only way to the CPU here; with it,
  * setup_local_APIC leaves LINT0 as an unmasked ExtINT); no PCI, no
@@ -17,7 +17,7 @@
  * watch it with); a reboot is a reset request on port 0x64, a panic
  * the same at once, marked warm (0x1234 at 0x472) so that the
  * hypervisor can tell the two apart (vmm/vm_end.c). */
-#define CMDLINE_FIXED "console=ttyS0 earlyprintk=serial,ttyS0 acpi=ht " \
+#define CMDLINE_FIXED "console=ttyS0 earlyprintk=serial,ttyS0 " \
 	"noapic pci=off i8042.noaux i8042.nokbd tsc=reliable " \
 	"reboot=k,panic_warm panic=-1 tsc_early_khz="
 #define TSC_KHZ_WIDEST 4294967295u      /* the most digits a u32 has */

@@ -1,10 +1,13 @@
-/* A VM's own way out (vmm/vm_end.h). Linux is told `reboot=k,panic_warm
+/* A VM's own way out (vmm/vm_end.h). A Linux VM powers off through ACPI:
+ * its DSDT's \_S5 (vmm/linux_acpi.c) has it write SLP_TYP S5 with SLP_EN
+ * to PM1a_CNT (vmm/dev/vpm.h). Linux is told `reboot=k,panic_warm
  * panic=-1` (vmm/linux_vm.c): a reboot and a panic both pulse the reset
  * line through the keyboard controller, and before a restart Linux
  * writes the BIOS warm-boot flag, 0x1234 for a warm one and 0 for a
  * cold one, to physical 0x472 (arch/x86/kernel/reboot.c,
  * native_machine_emergency_restart); with panic_warm only a panic is
  * warm. */
+#include "vmm/dev/vpm.h"
 #include "vmm/vm_end.h"
 
 #define PORT_KBC_CMD        0x64    /* 8042 command port */
@@ -16,6 +19,15 @@ bool vm_end_io(struct vm *vm, const struct vm_exit *e, uint32_t value)
 {
 	uint16_t flag;
 
+	/* Only a Linux VM has the ACPI PM registers (vm->dev); a
+	 * guest-stub's write there is an empty bus's. */
+	if (vm->dev && !e->io.in &&
+	    vpm_s5_request(e->io.port, e->io.size, value)) {
+		vm_stop(vm, "powered off (ACPI S5: SLP_EN written to PM1a_CNT, "
+			"port 0x%x, at RIP 0x%lx)", e->io.port,
+			(unsigned long)e->rip);
+		return true;
+	}
 	if (e->io.in || e->io.port != PORT_KBC_CMD ||
 	    (value & 0xff) != KBC_PULSE_RESET)
 		return false;

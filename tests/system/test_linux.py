@@ -5,10 +5,16 @@ guest computed: the kernel release (it must be the one built into
 build/guest-linux/*/release), MemTotal (plausible for the VM's
 memory_mib) and /proc/cmdline (it must hold the config's cmdline). The
 guest-stub keeps its heartbeat throughout. Then each way the Linux VM
-ends (flipvisor.test=poweroff, =panic) stops that VM alone, with the line
-vmm/vm_end.c prints, while the guest-stub goes on.
+ends stops that VM alone, with the line vmm/vm_end.c or exit.c prints,
+while the guest-stub goes on: poweroff (ACPI S5), halt, reboot, a kernel
+panic, and a triple fault (reboot=t: Linux loads an empty IDT and
+executes INT3). A kernel and initramfs that are not the project's own
+boot too: an initramfs built here, at test time, with its own /init,
+and Debian's kernel under another path on the ESP.
 
-Each runs on VT-x in Bochs and on AMD-V in QEMU TCG (names ending _svm).
+Each runs on AMD-V in QEMU TCG (names ending _svm); on VT-x in Bochs,
+which costs minutes per Linux boot, only poweroff, panic and the two-VM
+test (whose second VM reboots) run.
 
 The hypervisor's virtual UART wraps long guest lines, each piece
 prefixed "lx1: ", so the init line is matched with wrapped().
@@ -98,6 +104,10 @@ def cfg(mode, extra=""):
 # drives its local APIC through the xAPIC page, every access an emulated
 # MOV (vmm/xapic_mmio.c); without it Linux keeps x2APIC (noapic).
 EXTRA = "nox2apic flipvisor.marker=xapic-42 "
+# Linux's own triple-fault restart [arch/x86/kernel/reboot.c, BOOT_TRIPLE].
+TRIPLE = "reboot=t "
+REBOOTED = (r"^\[vm\] lx1 stopped: rebooted \(a reset request through port "
+            r"0x64 at RIP 0x[0-9a-f]+\)$")
 
 
 def init_line(mode, extra=""):
@@ -119,7 +129,20 @@ FAIL = [PANIC, r"not emulated", r"EPT violation", r"triple fault",
         r"unexpected exit", r"stub stopped"]
 # The guest-stub still alive after the Linux VM ended.
 STUB_AFTER = r"(?s:.*)^stub: heartbeat \d+ "
+POWERED_OFF = (r"^\[vm\] lx1 stopped: powered off \(ACPI S5: SLP_EN written "
+               r"to PM1a_CNT, port 0x604, at RIP 0x[0-9a-f]+\)$")
 SKIP = None if release() else "no build/guest-linux/*/release: run make first"
+
+def _ending(mode, doc, kernel_line, stop, extra="", name=None, fail=FAIL):
+    """A QEMU test of one way the VM ends: init's line, then Linux's own
+    last line, then the hypervisor's stop line, and the stub beating on."""
+    return dict(name=name or f"linux_init_{mode}_svm", bed="qemu",
+                accel="tcg", esp="build/esp", cfg_text=cfg(mode, extra),
+                skip=SKIP, doc=doc,
+                expect=[init_line(mode, extra),
+                        r"^lx1: \[ *[\d.]+\] %s$" % re.escape(kernel_line)],
+                stop=stop + STUB_AFTER, halt=None, fail=fail, timeout=300)
+
 
 _SVM = [
     dict(name="linux_init_poweroff_svm", bed="qemu", accel="tcg",
@@ -127,15 +150,15 @@ _SVM = [
          doc="Debian's kernel boots to init on AMD-V beside a guest-stub "
              "with its local APIC in xAPIC mode (nox2apic: it leaves x2APIC "
              "through the disabled state, then uses the emulated page); "
-             "init's values are right; poweroff -f halts the VM (HLT, "
-             "interrupts off) and stops it alone",
+             "init's values are right; Linux finds ACPI S5 in the DSDT, and "
+             "poweroff -f writes it to PM1a_CNT, which stops the VM alone",
          expect=[init_line("poweroff", EXTRA),
                  r"^lx1: \[ *[\d.]+\] x2apic disabled$",
+                 r"^lx1: \[ *[\d.]+\] ACPI: PM: \(supports S0 S5\)$",
                  r"^stub: up mac=02:00:00:00:00:02 ip=192\.168\.77\.12$",
                  r"^lx1: \[ *[\d.]+\] Run /init as init process$",
-                 r"^lx1: \[ *[\d.]+\] reboot: System halted$"],
-         stop=r"^\[vm\] lx1 stopped: halted \(HLT with interrupts off at "
-              r"RIP 0x[0-9a-f]+\)$" + STUB_AFTER,
+                 r"^lx1: \[ *[\d.]+\] reboot: Power down$"],
+         stop=POWERED_OFF + STUB_AFTER,
          halt=None, fail=FAIL, timeout=300),
 
     dict(name="linux_init_panic_svm", bed="qemu", accel="tcg",
@@ -161,15 +184,35 @@ _SVM = [
                  r"^stub: heartbeat \d+ "],
          stop=r"^lx1: flipvisor-linux: heartbeat 3$",
          fail=FAIL + [r"lx1 stopped"], timeout=300),
+
+    _ending("halt", "halt -f: Linux stops its CPU with HLT and interrupts "
+            "off; the hypervisor says 'halted', not 'powered off'",
+            "reboot: System halted",
+            r"^\[vm\] lx1 stopped: halted \(HLT with interrupts off at "
+            r"RIP 0x[0-9a-f]+\)$", fail=FAIL + [r"powered off"]),
+
+    _ending("reboot", "reboot -f: reboot=k pulses the reset line through "
+            "port 0x64, a cold reset (no warm flag): 'rebooted'",
+            "reboot: Restarting system", REBOOTED,
+            fail=FAIL + [r"kernel panic"]),
+
+    _ending("reboot", "a triple fault: reboot=t (after the fixed reboot=k, "
+            "so it wins) has Linux restart by loading an empty IDT and "
+            "executing INT3; the exception cannot be delivered, nor the "
+            "double fault: the hypervisor stops that VM alone",
+            "reboot: Restarting system",
+            r"^\[vm\] lx1 stopped: triple fault at RIP 0x[0-9a-f]+[^\n]*$",
+            extra=TRIPLE, name="linux_init_triple_svm",
+            fail=[f for f in FAIL if f != r"triple fault"]),
 ]
 
 
 def cfg_two(extra=""):
-    """Two Linux VMs (lx1 beats, lx2 powers off) and one guest-stub."""
+    """Two Linux VMs (lx1 beats, lx2 reboots) and one guest-stub."""
     lx2 = ("[vm lx2]\nmac = 02:00:00:00:00:03\nipv4 = 192.168.77.13/24\n"
            f"memory_mib = {MEMORY_MIB}\n"
            "kernel = linux/vmlinuz\ninitrd = linux/initrd.img\n"
-           "cmdline = flipvisor.test=poweroff\n")
+           "cmdline = flipvisor.test=reboot\n")
     one = cfg("heartbeat", extra)
     return one.replace("[vm stub]", lx2 + "[vm stub]")
 
@@ -178,17 +221,70 @@ _SVM.append(
     dict(name="linux_two_vms_svm", bed="qemu", accel="tcg",
          esp="build/esp", cfg_text=cfg_two(), skip=SKIP,
          doc="two Linux VMs and a guest-stub side by side: lx2 reaches init "
-             "and powers off, which stops it alone; lx1 goes on beating, "
-             "the guest-stub too",
+             "and reboots (the reset request), which stops it alone; lx1 "
+             "goes on beating, the guest-stub too",
          # The two inits print at the same moment: their wrapped pieces
          # interleave, which wrapped() allows.
          expect=[init_line("heartbeat"),
                  "^lx2: " + wrapped("lx2", "flipvisor-linux: init up kernel=" +
                                     (release() or "?")),
-                 r"^\[vm\] lx2 stopped: halted \(HLT with interrupts off",
+                 REBOOTED.replace("lx1", "lx2"),
                  r"(?s:\[vm\] lx2 stopped.*)^lx1: flipvisor-linux: heartbeat \d+$",
                  r"(?s:\[vm\] lx2 stopped.*)^stub: heartbeat \d+ "],
          fail=FAIL + [r"lx1 stopped"], timeout=400))
+
+
+# --- a kernel and an initramfs that are not the project's own boot ------
+# The initramfs is built here, at test time, by tools/mkinitramfs.py's
+# build() around this /init and left uncompressed (a plain newc cpio,
+# which the kernel takes as it is); the kernel is Debian's, put under
+# another path. /init reads a number from the command line and prints a
+# value only the guest computes from it, then powers off.
+OWN_N = 1234
+OWN_INIT = b"""#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+for w in $(/bin/busybox cat /proc/cmdline); do
+\tcase $w in own.n=*) n=${w#own.n=} ;; esac
+done
+echo "own-init: n=$n f=$((n * n + 7)) pid=$$"
+exec /bin/busybox poweroff -f
+"""
+
+
+def _own_files():
+    """The test's ESP additions, or {} before a build."""
+    d = os.path.join(ROOT, "build", "esp", "linux")
+    busybox = sorted(glob.glob(os.path.join(ROOT, "build", "guest-linux",
+                                            "*", "busybox")))
+    if not busybox or not os.path.exists(os.path.join(d, "vmlinuz")):
+        return {}
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "mkinitramfs", os.path.join(ROOT, "tools", "mkinitramfs.py"))
+    mk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mk)
+    with open(busybox[0], "rb") as f, \
+            open(os.path.join(d, "vmlinuz"), "rb") as k:
+        return {"other/bzImage": k.read(),
+                "other/own-initramfs.cpio": mk.build(f.read(), OWN_INIT)}
+
+
+_SVM.append(
+    dict(name="linux_own_initramfs_svm", bed="qemu", accel="tcg",
+         esp="build/esp", files=_own_files(), skip=SKIP,
+         cfg_text=cfg("x").replace("linux/vmlinuz", "other/bzImage")
+                           .replace("linux/initrd.img",
+                                    "other/own-initramfs.cpio")
+                           .replace("flipvisor.test=x", f"own.n={OWN_N}"),
+         doc="the config names a kernel and an initramfs of its own (an "
+             "uncompressed cpio built by the test, its /init not ours): "
+             "it boots, /init prints what it computed from the command "
+             "line, and its poweroff stops the VM alone",
+         expect=[r"^\[vm\] lx1: Linux [^\n]*command line \"[^\n]* own\.n=%d\"$"
+                 % OWN_N,
+                 r"^lx1: own-init: n=%d f=%d pid=1$" % (OWN_N, OWN_N ** 2 + 7)],
+         stop=POWERED_OFF + STUB_AFTER,
+         halt=None, fail=FAIL + [r"flipvisor-linux"], timeout=300))
 
 
 def _bochs(t):
@@ -199,6 +295,10 @@ def _bochs(t):
                 bochsrc_lines=["megs: 1024"])
 
 
-# On Bochs the two-VM test also shows the heartbeat: the single-VM
-# heartbeat test runs on QEMU only, to keep make test's time down.
-TESTS = [_bochs(t) for t in _SVM if t["name"] != "linux_heartbeat_svm"] + _SVM
+# Each Linux boot costs minutes on Bochs: it runs poweroff, panic and the
+# two-VM test, which also shows the heartbeat and a reboot. The other
+# endings and the foreign kernel run on QEMU only, to keep make test's
+# time down.
+ON_BOCHS = ("linux_init_poweroff_svm", "linux_init_panic_svm",
+            "linux_two_vms_svm")
+TESTS = [_bochs(t) for t in _SVM if t["name"] in ON_BOCHS] + _SVM

@@ -170,7 +170,9 @@ static void test_refusals_counted(void **state)
 	uint64_t v = 1;
 
 	assert_false(vdev_io(d, 0x80, 1, false, &val, 0));     /* not ours */
-	assert_false(vdev_io(d, 0x40, 1, true, &val, 0));      /* no PIT */
+	assert_false(vdev_io(d, 0x44, 1, true, &val, 0));      /* past the PIT */
+	assert_true(vdev_io(d, 0x40, 1, true, &val, 0));       /* channel 0: */
+	assert_int_equal(val, 0xff);                            /* not given */
 	assert_true(vdev_io(d, 0x20, 2, true, &val, 0));
 	assert_int_equal(val, 0xffffffffu);
 	val = 0;
@@ -179,7 +181,9 @@ static void test_refusals_counted(void **state)
 	assert_int_equal(vdev_msr(d, 0x80b, true, &v, 0), VDEV_MSR_GP);
 	assert_int_equal(vdev_msr(d, 0xc0000080, true, &v, 0), VDEV_MSR_UNCLAIMED);
 	out(0x70, 0x00); out(0x71, 0x12);                       /* set the time */
-	assert_int_equal(vdev_stats(d).io_refused, 3);
+	val = 0;
+	assert_true(vdev_io(d, 0x604, 1, true, &val, 0));      /* PM1 is 16-bit */
+	assert_int_equal(vdev_stats(d).io_refused, 5);
 	assert_int_equal(vdev_stats(d).msr_gp, 1);
 }
 
@@ -196,6 +200,26 @@ static void test_kbc_status_ready(void **state)
 	val = 0xfe;
 	assert_false(vdev_io(d, 0x64, 1, false, &val, 0));
 	assert_false(vdev_io(d, 0x64, 2, true, &val, 0));
+}
+
+/* The ACPI PM1 registers (16 bits) and the 8254's channel 2 with port
+ * 0x61 are on the board: SCI_EN reads 1; channel 2 counts. */
+static void test_pm1_and_pit_routed(void **state)
+{
+	uint32_t val = 0;
+
+	(void)state;
+	assert_true(vdev_io(d, 0x604, 2, true, &val, 0));
+	assert_int_equal(val, 1);
+	out(0x61, 0x01);
+	out(0x43, 0xB0);
+	out(0x42, 0x34);
+	out(0x42, 0x12);
+	out(0x43, 0x80);                                        /* latch */
+	assert_int_equal(in(0x42), 0x34);
+	assert_int_equal(in(0x42), 0x12);
+	assert_int_equal(in(0x61) & 0x01, 0x01);
+	assert_int_equal(vdev_stats(d).io_refused, 0);
 }
 
 static void test_create_refuses(void **state)
@@ -218,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timer_deadline_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kbc_status_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pm1_and_pit_routed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses, setup, teardown),
 	};
 

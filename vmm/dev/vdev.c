@@ -8,6 +8,8 @@
 #define VDEV_PORT_KBC_STATUS 0x64   /* 8042 status (read), command (write) */
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/vpic.h"
+#include "vmm/dev/vpit.h"
+#include "vmm/dev/vpm.h"
 #include "vmm/dev/vrtc.h"
 
 #define IRQ_UART 4              /* COM1 on a PC */
@@ -16,6 +18,8 @@ struct vdev {
 	struct vlapic     apic;
 	struct vpic       pic;
 	struct vrtc       rtc;
+	struct vpm        pm;
+	struct vpit       pit;
 	struct vuart     *uart;
 	uint16_t          pulsed;       /* bit n: line n is high from a pulse */
 	struct vdev_stats stats;
@@ -38,6 +42,8 @@ struct vdev *vdev_create(struct page_alloc *pa, struct vuart *uart,
 	vlapic_init(&d->apic, p->apic_id, p->tsc_offset);
 	vpic_init(&d->pic);
 	vrtc_init(&d->rtc, p->wall_s, p->now, p->tsc_hz);
+	vpm_init(&d->pm);
+	vpit_init(&d->pit, p->tsc_hz);
 	d->uart = uart;
 	return d;
 }
@@ -58,6 +64,7 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 	     uint32_t *val, uint64_t now)
 {
 	uint8_t v = (uint8_t)*val, r;
+	uint32_t r16;
 
 	/* The 8042's status register: output and input buffers empty (bits
 	 * 0 and 1), nothing to read and ready for a command. Linux waits on
@@ -68,7 +75,15 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 		*val = 0;
 		return true;
 	}
-	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port))
+	/* The ACPI PM registers are 16 bits wide (vpm.c checks widths). */
+	if (vpm_claims(port)) {
+		r16 = vpm_io(&d->pm, port, size, in, *val);
+		if (in)
+			*val = r16;
+		return true;
+	}
+	if (!vpic_claims(port) && !vrtc_claims(port) && !vuart_claims(port) &&
+	    !vpit_claims(port))
 		return false;
 	/* Every register here is a byte: a wider access reads as an
 	 * empty bus and writes nothing. */
@@ -82,6 +97,8 @@ bool vdev_io(struct vdev *d, uint16_t port, uint8_t size, bool in,
 		r = vpic_io(&d->pic, port, in, v);
 	else if (vrtc_claims(port))
 		r = vrtc_io(&d->rtc, port, in, v, now);
+	else if (vpit_claims(port))
+		r = vpit_io(&d->pit, port, in, v, now);
 	else
 		r = vuart_io(d->uart, port, in, v);
 	wire_uart(d);
@@ -179,7 +196,8 @@ struct vdev_stats vdev_stats(const struct vdev *d)
 	struct vdev_stats s = d->stats;
 
 	/* The devices keep their own counts. */
-	s.io_refused += d->pic.refused + d->rtc.refused;
+	s.io_refused += d->pic.refused + d->rtc.refused + d->pm.refused +
+		        d->pit.refused;
 	s.apic_errors = d->apic.errors;
 	s.timer_fired = d->apic.timer_fired;
 	return s;

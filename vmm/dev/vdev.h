@@ -1,7 +1,8 @@
 /* The device model of a Linux VM (docs/linux.md, "The device model"):
  * the board that wires a local APIC in x2APIC mode (vlapic.c), an 8259
- * pair (vpic.c), the 16550 UART the VM already has (vm->uart, vuart.c)
- * and a CMOS clock (vrtc.c) to one vCPU. Guest-stub VMs have none of it:
+ * pair (vpic.c), the 16550 UART the VM already has (vm->uart, vuart.c),
+ * a CMOS clock (vrtc.c), the ACPI PM1 registers (vpm.c) and the 8254's
+ * channel 2 with port 0x61 (vpit.c) to one vCPU. Guest-stub VMs have none of it:
  * struct vm's 'dev' is NULL for them.
  *
  * Interrupt path: the UART's interrupt output is IRQ 4 of the master
@@ -45,7 +46,8 @@ struct vdev_params {
 /* What the guest did that the devices refused or did not expect. */
 struct vdev_stats {
 	uint64_t io_refused;     /* a port of ours at a width it lacks, an
-				  * 8259 mode not offered, a write of the RTC's time */
+				  * 8259 mode not offered, a write of the RTC's
+				  * time, a sleep state the VM lacks */
 	uint64_t msr_gp;         /* x2APIC/APIC_BASE/TSC_DEADLINE accesses given #GP */
 	uint64_t apic_errors;    /* ESR bits set: illegal vectors, bad ICR */
 	uint64_t irqs_delivered; /* vectors taken by the vCPU (vdev_irq_taken) */
