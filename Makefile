@@ -463,12 +463,15 @@ BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -falign-loops=32 -I.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -falign-loops=32 -I.
-BENCH_HV_C    := $(NETPATH_C) arch/x86/pt.c arch/x86/vmx/ept_format.c
+BENCH_HV_C    := $(filter-out lib/copy.c,$(NETPATH_C)) arch/x86/pt.c \
+	arch/x86/vmx/ept_format.c
 BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
 BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
-	tools/bench/bench_report.c tools/bench/bench_world.c \
-	tools/bench/bench_clock.c
+	tools/bench/bench_report.c tools/bench/bench_report_dma.c \
+	tools/bench/bench_world.c tools/bench/bench_dma.c \
+	tools/bench/bench_clock.c tests/unit/netpath_fakes.c
 BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
+	$(BENCH_DIR)/obj/lib/copy.o \
 	$(BENCH_DIR)/obj/tools/bench/bench_string.o \
 	$(BENCH_C:%.c=$(BENCH_DIR)/obj/%.o)
 
@@ -476,8 +479,9 @@ BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
 $(BENCH_HV_OBJ): $(BENCH_DIR)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
-	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=bench_memcpy \
-		-Dmemset=bench_memset -Dmemcmp=bench_memcmp -MMD -MP -c $< -o $@
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dcopy_fast=bench_copy \
+		-Dmemcpy=bench_memcpy -Dmemset=bench_memset -Dmemcmp=bench_memcmp \
+		-MMD -MP -c $< -o $@
 
 # lib/string.c: the hypervisor's own string functions, prefixed hv_.
 $(BENCH_DIR)/obj/lib/string.o: lib/string.c Makefile
@@ -486,6 +490,12 @@ $(BENCH_DIR)/obj/lib/string.o: lib/string.c Makefile
 	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=hv_memcpy -Dmemset=hv_memset \
 		-Dmemcmp=hv_memcmp -Dmemmove=hv_memmove -Dstrlen=hv_strlen \
 		-Dstrcmp=hv_strcmp -MMD -MP -c $< -o $@
+
+# lib/copy.c: the frame copy as linked, its loop lib/string.c's (hv_).
+$(BENCH_DIR)/obj/lib/copy.o: lib/copy.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=hv_memcpy -MMD -MP -c $< -o $@
 
 $(BENCH_DIR)/obj/tools/bench/bench_string.o: tools/bench/bench_string.c Makefile
 	@mkdir -p $(dir $@)

@@ -9,17 +9,14 @@
 static enum copy_kind kind = COPY_LOOP8;
 
 static const char *const names[COPY_NR] = {
-	[COPY_LOOP8] = "8-byte loop",
-	[COPY_ERMS]  = "rep movsb (ERMS)",
-	[COPY_FSRM]  = "rep movsb (FSRM)",
+	[COPY_LOOP8]     = "8-byte loop",
+	[COPY_REP_MOVSB] = "rep movsb, 8-byte loop for short copies",
 };
 
 enum copy_kind copy_pick(uint32_t cpuid7_ebx, uint32_t cpuid7_edx)
 {
-	if (cpuid7_edx & CPUID_7_EDX_FSRM)
-		return COPY_FSRM;
-	if (cpuid7_ebx & CPUID_7_EBX_ERMS)
-		return COPY_ERMS;
+	if (cpuid7_edx & CPUID_7_EDX_FSRM || cpuid7_ebx & CPUID_7_EBX_ERMS)
+		return COPY_REP_MOVSB;
 	return COPY_LOOP8;
 }
 
@@ -46,7 +43,7 @@ static inline void rep_movsb(void *dst, const void *src, size_t n)
 
 void copy_fast(void *dst, const void *src, size_t n)
 {
-	if (kind == COPY_FSRM || (kind == COPY_ERMS && n >= COPY_ERMS_MIN))
+	if (kind == COPY_REP_MOVSB && n >= COPY_REP_MIN)
 		rep_movsb(dst, src, n);
 	else
 		memcpy(dst, src, n);
