@@ -308,7 +308,8 @@ NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
-	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev
+	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev \
+	copy npt
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -337,6 +338,8 @@ unit_guest_ping_SRC := $(unit_guest_net_SRC)
 # on the shared fakes.
 $(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
 unit_console_queue_SRC := lib/console_queue.c
+unit_copy_SRC       := lib/copy.c
+unit_npt_SRC        := arch/x86/npt.c $(unit_pt_SRC) mm/page_alloc.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
