@@ -50,10 +50,12 @@ HV_C := \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
 	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
-	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/npt.c \
+	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/vmx/vmx_ops.c \
+	arch/x86/npt.c \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
+	arch/x86/svm/svm_ops.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_guest_insn.c \
 	vmm/guest_boot.c arch/x86/vcpu_state.c \
@@ -387,6 +389,7 @@ EXIT_HV_C := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_vcpu.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_guest_insn.c \
 	arch/x86/guest_walk.c vmm/xapic_mmio.c vmm/mmio_insn.c \
 	arch/x86/vcpu_state.c arch/x86/virt_select.c vmm/exit.c \
+	arch/x86/vmx/vmx_ops.c arch/x86/svm/svm_ops.c \
 	vmm/guest_msr.c vmm/cpuid.c vmm/intercept.c vmm/vuart.c
 fuzz_exit_SRC := $(EXIT_HV_C) $(VDEV_C) vmm/vm_end.c vmm/virq.c lib/fmt.c \
 	tests/fuzz/exit_vmx.c \
