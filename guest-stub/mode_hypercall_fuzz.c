@@ -8,7 +8,10 @@
  * wherever an argument says (HC_GET_IDENTITY, HC_NET_STATS, a ring or
  * copy area by HC_NET_SETUP), so no argument points into RAM outside
  * that scratch area: then only the hypervisor is under test, not our
- * own survival. Interrupts stay off: a kick to a random vector would
+ * own survival. HC_NET_POST takes pages away, named by the array it
+ * reads: those names are arguments too, so its array is always ours,
+ * in the lower half of the scratch area, naming pages of the upper half
+ * only (post_array). Interrupts stay off: a kick to a random vector would
  * otherwise end here in an exception. Prints its counts, by error code,
  * on its own line, on the 256th, 512th, 1024th ... call and every
  * 32768th. */
@@ -29,6 +32,9 @@
 #define NR_CODES        6       /* HC_E_* up to HC_E_NODEV */
 
 static uint64_t rng;
+
+#define POST_ARRAYS_GPA SCRATCH_GPA                         /* lower half */
+#define POST_PAGES_GPA  (SCRATCH_GPA + SCRATCH_BYTES / 2)   /* upper half */
 
 /* xorshift64* [Vigna 2016]: fast, full period, good enough for fuzzing. */
 static uint64_t rnd(void)
@@ -78,6 +84,28 @@ static uint64_t pick_arg(uint64_t ram)
 	}
 }
 
+/* HC_NET_POST's array, at a[0] moved into the lower half (an address
+ * outside RAM stays, for the hypervisor's checks): HC_NET_BATCH entries
+ * of an upper-half page and a slot number (some past any rx_slots), one
+ * in four raw. Pages of the lower half are never posted, so writing the
+ * array never touches a page the hypervisor took. */
+static void post_array(uint64_t ram, uint64_t *a)
+{
+	uint64_t *e;
+
+	if (a[0] >= ram)
+		return;
+	a[0] = POST_ARRAYS_GPA + rnd() % (SCRATCH_BYTES / 2 -
+					  HC_NET_BATCH * sizeof(uint64_t));
+	e = (uint64_t *)(uintptr_t)a[0];
+	for (unsigned i = 0; i < HC_NET_BATCH; i++) {
+		uint64_t page = (POST_PAGES_GPA + rnd() % (SCRATCH_BYTES / 2)) &
+				~0xfffull;
+
+		e[i] = rnd() % 4 ? page | rnd() % (NET_RX_SLOTS_MAX + 8) : rnd();
+	}
+}
+
 void mode_hypercall_fuzz(const struct hc_identity *id)
 {
 	const uint64_t ram = id->ram_bytes;
@@ -101,13 +129,15 @@ void mode_hypercall_fuzz(const struct hc_identity *id)
 
 		for (unsigned i = 0; i < 6; i++)
 			a[i] = pick_arg(ram);
+		if (nr == HC_NET_POST)
+			post_array(ram, a);
 		int64_t r = hc_call6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 
 		calls++;
 		if (r < 0) {
 			refused++;
 			by_code[-r <= NR_CODES ? -r : 0]++;
-		} else if (nr >= HC_NET_SETUP && nr <= HC_NET_STATS) {
+		} else if (nr >= HC_NET_SETUP && nr <= HC_NET_DETACH) {
 			accepted_net++;
 		}
 		/* The newline first: it ends any text a HC_CONSOLE_WRITE

@@ -57,6 +57,8 @@
 #define VEC_UD        6
 #define VEC_GP        13
 #define UART_BASE     0x3f8
+#define KBC_CMD       0x64   /* the 8042's command port */
+#define KBC_PULSE_RESET 0xfe /* its command to pulse the CPU's reset line */
 #define RFLAGS_IF_BIT (1ull << 9)
 
 bool exit_want_svm;
@@ -93,9 +95,9 @@ void vm_wake(struct vm *vm, uint64_t now)
 
 /* The harness's VM has no RAM the exit handlers may read (no Linux VM's
  * warm-boot flag): every range is outside it. */
-void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+bool vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
 {
-	return NULL;
+	return false;
 }
 
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
@@ -213,6 +215,9 @@ static struct expect model(const struct exit_side *side, struct vm *vm,
 	case S_IO:
 		if (s->string) {
 			x.o = O_STOP;
+		} else if (!s->in && s->port == KBC_CMD &&
+			   (r->rax & 0xff) == KBC_PULSE_RESET) {
+			x.o = O_STOP;   /* the VM's reset request (vmm/vm_end.c) */
 		} else {
 			x.writes = s->in ? W_RAX : 0;
 			if (s->port < UART_BASE || s->port > UART_BASE + 7 ||
@@ -353,12 +358,14 @@ static void fill_scn(struct scn *s, struct fz *z, struct guest_regs *r)
 			r->rax |= 0x80000000u;
 		break;
 	case S_IO:
-		s->port = f & 0x40 ? UART_BASE + fz_u8(z) % 8 : fz_u16(z);
+		/* The UART, the 8042's command port, or anywhere. */
+		s->port = f & 0x40 ? UART_BASE + fz_u8(z) % 8 :
+			  f & 0x20 ? KBC_CMD : fz_u16(z);
 		s->size = (uint8_t)(1u << (fz_u8(z) % 3));
 		s->in = f & 1;
 		s->string = f & 2 && fz_u8(z) & 1;
 		s->rep = s->string && fz_u8(z) & 1;     /* REP INS, REP OUTS */
-		r->rax = fz_u64(z);
+		r->rax = f & 0x20 && fz_u8(z) & 1 ? KBC_PULSE_RESET : fz_u64(z);
 		break;
 	case S_RDMSR:
 	case S_WRMSR:

@@ -56,7 +56,7 @@ static void build_world(struct fz *z)
 	/* Small pools half the time: they run low, so reclaim and
 	 * revocation come into play. */
 	uint32_t frames = fb < 128 ? 16 + fb % 32 :
-			  16 + (uint32_t)(fb - 128) * (MAXF - 16) / 127;
+			  16 + (uint32_t)(fb - 128) * (RAM_FIRST - 16) / 127;
 	uint32_t nic_cap = 1 + fz_u8(z) % frames;
 	uint32_t low_wm = fz_u8(z) % (frames / 2 + 1);
 	uint64_t grace = 1 + (uint64_t)fz_u8(z) * 16;

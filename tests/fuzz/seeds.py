@@ -192,6 +192,21 @@ def hc_seeds():
     flip = bytes([0, 16, 5, 1, 7, 3, 7, 3]) + setup + rx + lst + release + \
         bytes([8, 0, 0]) + u16(0) + bytes([8, 1, 2]) + u16(64)
     write("hypercall", "flip", flip)
+    # page exchange: VM 0 sets up for exchange and posts 4 pages (op 9
+    # writes the list: per entry a byte < 220 and a page number; slot i),
+    # VM 1 keeps the window; frames to VM 0 flip into its pages, a
+    # broadcast is copied; VM 0 reads its stats, detaches, posts again
+    plist = bytes([9, 0]) + struct.pack("<I", 0x30000) + bytes([4])
+    for i in range(4):
+        plist += bytes([0]) + u16(0x40 + i)
+    rx_x = bytes([5, 2])                            # 3 frames
+    for f in ("icmp_echo", "arp_reply", "udp_bcast"):
+        fr = FRAMES[f]
+        rx_x += bytes([0 if f != "udp_bcast" else 255]) + u16(len(fr)) + fr
+    xchg = bytes([0, 16, 5, 1, 7, 3, 7, 3]) + hc(0, 10, 0x10000) + plist + \
+        hc(0, 11, LAST, 4) + hc(1, 6, 0x10000, 0) + rx_x + hc(0, 9, 0x50000) + \
+        hc(0, 12) + hc(0, 10, 0x11000) + plist + hc(0, 11, LAST, 4) + rx_x
+    write("hypercall", "xchg", xchg)
     write("hypercall", "basic", world + hc(0, 1, 0x1000) + hc(1, 2, 0x100000, 16) +
           hc(0, 3) + hc(1, 4, 5000000) + hc(0, 5, 1, 2, 42) + hc(0, 5, 2, 0x40) + hc(1, 99, 1, 2, 3))
     write("hypercall", "faults", world + hc(0, 1, 0x1ffff0) + hc(0, 2, 0x1fffff, 2) +

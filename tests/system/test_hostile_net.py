@@ -21,7 +21,7 @@ counters moved by exactly that many:
   NIC's filter refused (exact filter only);
 - frame conservation at the frame level: NIC rx = accepted + unknown +
   bad_len + no_vm + link_local (the pool line);
-- per VM: delivered + dropped (rx + quota + ring + nosetup + maperr)
+- per VM: delivered + dropped (rx + quota + ring + nosetup + maperr + nopost)
   moved by the frames sent to it, group ones included; bcast by the
   group frames; rx_bytes by the length the NIC received (runts padded
   to 60, oversized cut to 1514, both by Bochs: tests/system/test_net.py's
@@ -107,7 +107,8 @@ def accounted(t, n):
     """Frames the hypervisor delivered to VM n or dropped for it, by any
     cause."""
     r = t.vm[n]
-    return r["rx"] + r["quota"] + r["ring"] + r["nosetup"] + r["maperr"]
+    return (r["rx"] + r["quota"] + r["ring"] + r["nosetup"] + r["maperr"] +
+            r.get("nopost", 0))
 
 
 FRAME_CAUSES = ("accepted", "unknown", "bad_len", "no_vm", "link_local")

@@ -65,9 +65,22 @@ def wrapped(vm_name, text):
     anywhere into lines that each start "VM_NAME: ", with other VMs' and
     the hypervisor's lines allowed between the pieces (each VM's UART
     flushes its own pieces as they fill)."""
-    name = re.escape(vm_name)
-    sep = "(?:\n(?:(?!%s: )[^\n]*\n)*%s: )?" % (name, name)
+    sep = _between(vm_name) + "?"
     return sep.join(re.escape(c) for c in text)
+
+
+def _between(vm_name):
+    """The break between two pieces of one of vm_name's lines: the end
+    of a line, any lines not its own, and its own prefix again."""
+    name = re.escape(vm_name)
+    return "(?:\n(?:(?!%s: )[^\n]*\n)*%s: )" % (name, name)
+
+
+def wrapped_any(vm_name, chars):
+    """A regex for any run of 'chars' (a character-class body) in
+    vm_name's output, across its pieces; other VMs' lines in between
+    may hold anything, quotes included."""
+    return "(?:[%s]|%s)*" % (chars, _between(vm_name))
 
 
 def cfg(mode, extra=""):
@@ -93,7 +106,8 @@ def init_line(mode, extra=""):
     config's own words."""
     rel = release() or "NO-RELEASE-FILE"
     head = wrapped("lx1", f"flipvisor-linux: init up kernel={rel} mem_kib=")
-    tail = wrapped("lx1", f" mode={mode} cmdline=\"") + r"[^\"]*" + \
+    tail = wrapped("lx1", f" mode={mode} cmdline=\"") + \
+        wrapped_any("lx1", r"^\"\n") + \
         wrapped("lx1", f" {extra}flipvisor.test={mode}\"") + "$"
     return ("^lx1: " + head + int_range_re(MEM_KIB_LO, MEM_KIB_HI) +
             wrapped("lx1", " uptime_s=") + r"[\d.]+" + tail)

@@ -89,8 +89,19 @@ static bool nic_holds(const struct fake *f, uint64_t hpa)
 	return false;
 }
 
+static bool in_ram_anywhere(const struct fake *f, uint64_t hpa)
+{
+	for (uint32_t v = 0; v < RAM_VMS; v++)
+		for (uint32_t p = 0; p < RAM_PAGES; p++)
+			if (f->ram[v][p] == hpa)
+				return true;
+	return false;
+}
+
 static bool mapped_anywhere(const struct fake *f, uint64_t hpa)
 {
+	if (in_ram_anywhere(f, hpa))
+		return true;
 	/* fake_map maps only slots of present VMs. */
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		if (!f->np->vm[v].present)
@@ -99,6 +110,24 @@ static bool mapped_anywhere(const struct fake *f, uint64_t hpa)
 			if (f->ept[v][s] == hpa)
 				return true;
 	}
+	return false;
+}
+
+/* Some VM's TLB may still hold page p: a window slot or a RAM page of
+ * it was unmapped, and that VM not flushed since. */
+static bool stale_anywhere(const struct fake *f, uint32_t p)
+{
+	return f->stale[p] || f->ram_stale[p];
+}
+
+/* Is 'hpa' in one of VM v's post slots? */
+static bool posted_by(const struct fake *f, uint32_t v, uint64_t hpa)
+{
+	const struct np_vm *n = &f->np->vm[v];
+
+	for (uint32_t s = 0; s < n->nr_slots; s++)
+		if (n->post_gpa[s] != NP_NO_POST && n->post_hpa[s] == hpa)
+			return true;
 	return false;
 }
 
@@ -114,10 +143,13 @@ static int fake_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
 		FK_ASSERT(slot < f->np->vm[vm].nr_slots);
 		if (f->ept[vm][slot])
 			fk_fail("map over mapped slot %u of VM %u", slot, vm);
+		if (in_ram_anywhere(f, hpa))
+			fk_fail("mapping a page of a VM's RAM into a window: "
+				"%#llx", (unsigned long long)hpa);
 		if (nic_holds(f, hpa))
 			fk_fail("mapping a frame the NIC may write: %#llx",
 				(unsigned long long)hpa);
-		if (f->stale[p])
+		if (stale_anywhere(f, p))
 			fk_fail("reusing frame %u before the INVEPT after its "
 				"unmap", p);
 	}
@@ -181,6 +213,16 @@ static void fake_flush(void *ctx, uint32_t vm)
 			fk_fail("frame %u scrubbed before the flush", fi);
 		f->stale[p] &= (uint16_t)~(1u << vm);
 	}
+	/* A RAM page it unmapped is posted (or, after a failed batch,
+	 * mapped back): nothing else may have it yet. */
+	for (uint32_t p = 0; f->checks && p < f->maxf; p++) {
+		if (!(f->ram_stale[p] & (1u << vm)))
+			continue;
+		if (!posted_by(f, vm, fhpa(p)) && !in_ram_anywhere(f, fhpa(p)))
+			fk_fail("RAM page %u of VM %u went elsewhere before the "
+				"flush after its unmap", p, vm);
+		f->ram_stale[p] &= (uint16_t)~(1u << vm);
+	}
 	if (f->flush_due[vm]) {         /* npt_sync: an INVEPT only if due */
 		f->flush_due[vm] = false;
 		f->invepts++;
@@ -222,7 +264,7 @@ static bool fake_post(void *ctx, uint64_t hpa)
 	if (f->checks) {
 		if (mapped_anywhere(f, hpa))
 			fk_fail("posting frame %u while an EPT maps it", p);
-		if (f->stale[p])
+		if (stale_anywhere(f, p))
 			fk_fail("posting frame %u before the INVEPT after its "
 				"unmap", p);
 		if (nic_holds(f, hpa))
@@ -283,12 +325,98 @@ static uint64_t fake_vm_clock(void *ctx, uint32_t vm, uint64_t t)
 	return t - f->waited[vm];
 }
 
+/* Exchange RAM: VM v's page 'gpa' is f->ram[v][gpa / 4 KiB], 0 when not
+ * present. */
+static uint64_t *ram_entry(struct fake *f, uint32_t vm, uint64_t gpa)
+{
+	FK_ASSERT(vm < RAM_VMS && gpa % NET_SLOT_SIZE == 0 &&
+		  gpa < RAM_PAGES * NET_SLOT_SIZE);
+	return &f->ram[vm][gpa / NET_SLOT_SIZE];
+}
+
+static int fake_ram_lookup(void *ctx, uint32_t vm, uint64_t gpa,
+			   uint64_t *hpa)
+{
+	struct fake *f = ctx;
+	const uint64_t *e;
+
+	if (vm >= RAM_VMS || gpa >= RAM_PAGES * NET_SLOT_SIZE)
+		return -1;
+	e = ram_entry(f, vm, gpa);
+	if (!*e)
+		return -1;
+	*hpa = *e;
+	return 0;
+}
+
+/* A page goes into a VM's RAM only when nothing else has it: not the
+ * NIC, no window, no RAM, no other VM's TLB. Filling a not-present
+ * entry makes no INVEPT due (npt.c, SDM 3C 29.4.3.4): none is counted. */
+static int fake_ram_map(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa)
+{
+	struct fake *f = ctx;
+	uint64_t *e = ram_entry(f, vm, gpa);
+	uint32_t p = f_pidx(f, hpa);
+
+	FK_ASSERT(!f->under);   /* the bench's tables hold no RAM */
+	if (*e)
+		fk_fail("RAM map over a present page %#llx of VM %u",
+			(unsigned long long)gpa, vm);
+	if (f->checks) {
+		if (nic_holds(f, hpa))
+			fk_fail("mapping a frame the NIC may write into RAM: "
+				"page %u", p);
+		if (mapped_anywhere(f, hpa))
+			fk_fail("mapping page %u into RAM while it is mapped", p);
+		if (f->stale[p] || f->ram_stale[p] & ~(1u << vm))
+			fk_fail("RAM map of page %u before the INVEPT after "
+				"its unmap", p);
+	}
+	*e = hpa;
+	log_op(f, OP_RAM_MAP, vm, (uint16_t)(gpa / NET_SLOT_SIZE), hpa, 0);
+	return 0;
+}
+
+/* A present entry removed: an INVEPT is due, as for a window slot. */
+static int fake_ram_unmap(void *ctx, uint32_t vm, uint64_t gpa)
+{
+	struct fake *f = ctx;
+	uint64_t *e = ram_entry(f, vm, gpa);
+	uint64_t hpa = *e;
+
+	FK_ASSERT(!f->under);
+	if (f->ram_unmap_fail_in && !--f->ram_unmap_fail_in)
+		return -1;
+	FK_ASSERT(hpa);
+	*e = 0;
+	f->flush_due[vm] = true;
+	if (f->checks)
+		f->ram_stale[f_pidx(f, hpa)] |= (uint16_t)(1u << vm);
+	log_op(f, OP_RAM_UNMAP, vm, (uint16_t)(gpa / NET_SLOT_SIZE), hpa, 0);
+	return 0;
+}
+
+static void fake_ram_each(void *ctx, uint32_t vm,
+			  void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				     uint64_t size),
+			  void *arg)
+{
+	const struct fake *f = ctx;
+
+	for (uint32_t p = 0; vm < RAM_VMS && p < RAM_PAGES; p++)
+		if (f->ram[vm][p])
+			fn(arg, (uint64_t)p * NET_SLOT_SIZE, f->ram[vm][p],
+			   NET_SLOT_SIZE);
+}
+
 const struct netpath_ops fake_ops = {
 	.ctx = &fk,
 	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
 	.notify = fake_notify, .page = fake_page, .post = fake_post,
 	.wire_tx = fake_wire_tx, .panic = fake_panic,
 	.vm_clock = fake_vm_clock,
+	.ram_lookup = fake_ram_lookup, .ram_map = fake_ram_map,
+	.ram_unmap = fake_ram_unmap, .ram_each = fake_ram_each,
 };
 
 void fk_init(struct fake *f, struct netpath *np, uint32_t maxf)
@@ -304,9 +432,11 @@ void fk_init(struct fake *f, struct netpath *np, uint32_t maxf)
 	f->setup.check = NP_CHECK_EVERY;
 	f->page = aligned_alloc(NET_SLOT_SIZE, (size_t)maxf * NET_SLOT_SIZE);
 	f->stale = calloc(maxf, sizeof(f->stale[0]));
+	f->ram_stale = calloc(maxf, sizeof(f->ram_stale[0]));
 	f->had_data = calloc(maxf, sizeof(f->had_data[0]));
 	f->nic = calloc(maxf, sizeof(f->nic[0]));
-	FK_ASSERT(f->page && f->stale && f->had_data && f->nic);
+	FK_ASSERT(f->page && f->stale && f->ram_stale && f->had_data &&
+		  f->nic);
 	memset(f->page, 0, (size_t)maxf * NET_SLOT_SIZE);
 }
 
@@ -314,6 +444,7 @@ void fk_free(struct fake *f)
 {
 	free(f->page);
 	free(f->stale);
+	free(f->ram_stale);
 	free(f->had_data);
 	free(f->nic);
 	memset(f, 0, sizeof(*f));
@@ -327,7 +458,7 @@ void world(uint32_t frames, uint32_t nic_cap, uint32_t low_wm,
 	uint64_t hpas[MAXF];
 	struct np_params p = fk.setup;
 
-	FK_ASSERT(frames <= MAXF && nic_cap <= MAXF);
+	FK_ASSERT(frames <= RAM_FIRST && nic_cap <= MAXF);
 	for (uint32_t i = 0; i < frames; i++)
 		hpas[i] = fhpa(i);
 	fk.nic_cap = nic_cap;
@@ -374,6 +505,62 @@ void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota,
 {
 	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, quota, promisc) == 0);
 	FK_ASSERT(np_setup(&np, v, &fk.ring[v], area_for(v)) == 0);
+}
+
+void add_vm_xchg(uint32_t v, uint16_t slots, bool promisc)
+{
+	FK_ASSERT(v < RAM_VMS && fk.maxf >= MAXF);
+	FK_ASSERT(np_add_vm(&np, v, mac(v), slots, slots, promisc) == 0);
+	fk.ram_given[v] = true;
+	for (uint32_t p = 0; p < RAM_PAGES; p++) {
+		uint32_t f = RAM_FIRST + v * RAM_PAGES + p;
+
+		fk.ram[v][p] = fhpa(f);
+		memset(fk.page[f], RAM_FILL(v), NET_SLOT_SIZE);
+	}
+	FK_ASSERT(np_setup_xchg(&np, v, &fk.ring[v], RING_GPA,
+				RAM_PAGES * NET_SLOT_SIZE) == 0);
+}
+
+uint8_t *ram_page(uint32_t v, uint32_t page)
+{
+	FK_ASSERT(v < RAM_VMS && page < RAM_PAGES);
+	return fk.ram[v][page] ? fk.page[pidx(fk.ram[v][page])] : NULL;
+}
+
+uint64_t post_ent(uint32_t page, uint32_t slot)
+{
+	return (uint64_t)page * NET_SLOT_SIZE | slot;
+}
+
+void assert_xchg_mirror(void)
+{
+	for (uint32_t v = 0; v < RAM_VMS; v++) {
+		const struct np_vm *n = &np.vm[v];
+
+		for (uint32_t p = 0; p < RAM_PAGES; p++) {
+			uint64_t gpa = (uint64_t)p * NET_SLOT_SIZE, h = fk.ram[v][p];
+			bool posted = false;
+
+			for (uint32_t s = 0; s < n->nr_slots; s++)
+				posted |= n->post_gpa[s] == gpa;
+			if (!h) {
+				if (fk.ram_given[v] && !posted)
+					fk_fail("VM %u page %u neither mapped nor "
+						"posted", v, p);
+				continue;
+			}
+			if (posted)
+				fk_fail("VM %u page %u posted yet present", v, p);
+			if (np_frame_find(&np, h) != NP_NO_FRAME)
+				fk_fail("VM %u page %u is a pool frame", v, p);
+			for (uint32_t w = 0; w < RAM_VMS; w++)
+				for (uint32_t q = 0; q < RAM_PAGES; q++)
+					if ((w != v || q != p) && fk.ram[w][q] == h)
+						fk_fail("page %#llx in RAM twice",
+							(unsigned long long)h);
+		}
+	}
 }
 
 void set_mode(uint8_t mode, uint16_t threshold)

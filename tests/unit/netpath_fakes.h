@@ -1,9 +1,10 @@
 /* The data path's world on the host, shared by the network path's unit
  * tests, the fuzz harnesses in tests/fuzz/ and make bench
  * (tools/bench/bench_world.c): struct netpath_ops over fakes of a NIC
- * receive ring with a capacity, one EPT per VM (slot -> hpa), pool pages
- * sized at set-up and each VM's copy area on the heap, with a log of
- * every map, unmap, flush, notify, post and wire send.
+ * receive ring with a capacity, one EPT per VM (slot -> hpa), exchange
+ * VMs' RAM (gpa -> hpa), pool pages sized at set-up and each VM's copy
+ * area on the heap, with a log of every map, unmap, flush, notify, post,
+ * wire send and RAM map and unmap.
  *
  * Each struct fake is one world, passed to the ops as their context; the
  * tests use the one named fk (MAXF pages), over the netpath np.
@@ -13,13 +14,17 @@
  * may still hold it and it is all zero; a frame is mapped only when no
  * TLB may still hold it and it is not posted; at each flush every frame
  * that VM unmapped is still DELIVERED (to others) or RECLAIMING with its
- * data: nothing is scrubbed or freed before the INVEPT. A broken rule
+ * data: nothing is scrubbed or freed before the INVEPT; every RAM page
+ * it unmapped is posted or back in its RAM, and none goes into another
+ * VM's RAM, a window or the NIC before that VM's INVEPT. A broken rule
  * calls fk_fail(), which each user defines: a cmocka failure in the unit
  * tests, an abort under libFuzzer, an exit in the bench. The bench turns
  * them off for timing: they scan pages and tables on every call.
  *
  * The fake EPT counts the INVEPTs npt_sync would run: a flush is one only
- * when an unmap since the last one needs it (arch/x86/npt.c). */
+ * when an unmap since the last one needs it (arch/x86/npt.c), a window
+ * slot's or a RAM page's (ram_unmap); a map, into a window or RAM, makes
+ * none due (VT-x's rule; AMD-V's flush_on_fill is the backend's own). */
 #ifndef TESTS_UNIT_NETPATH_FAKES_H
 #define TESTS_UNIT_NETPATH_FAKES_H
 
@@ -39,7 +44,12 @@ void fk_fail(const char *fmt, ...)
 			fk_fail("%s:%d: %s", __FILE__, __LINE__, #c); \
 	} while (0)
 
-#define MAXF       320                  /* most pool frames a test uses */
+#define MAXF       384                  /* fake pages: the pool's, then RAM */
+#define RAM_FIRST  320                  /* fake page of exchange RAM: after the pool's */
+#define RAM_PAGES  16                   /* an exchange VM's RAM, pages */
+#define RAM_VMS    ((MAXF - RAM_FIRST) / RAM_PAGES)     /* VMs 0..3 */
+#define RING_GPA   ((uint64_t)(RAM_PAGES - 1) * NET_SLOT_SIZE) /* its ring page */
+#define RAM_FILL(v) ((uint8_t)(0x40 + (v))) /* what VM v's RAM holds at first */
 #define FAKE_BASE  0x40000000ull        /* hpa of fake page 0 */
 #define LOG_MAX    8192
 #define WIRE_MAX   64
@@ -47,7 +57,8 @@ void fk_fail(const char *fmt, ...)
 #define CA_FILL    0xc3                 /* what a guest left in its copy area */
 #define COPY(b)    ((uint16_t)((b) | NET_SLOT_COPY))
 
-enum { OP_MAP = 1, OP_UNMAP, OP_FLUSH, OP_NOTIFY, OP_POST, OP_WIRE };
+enum { OP_MAP = 1, OP_UNMAP, OP_FLUSH, OP_NOTIFY, OP_POST, OP_WIRE,
+       OP_RAM_MAP, OP_RAM_UNMAP };
 
 struct op_rec {
 	uint8_t  op, vm, vec;
@@ -98,6 +109,14 @@ struct fake {
 	 * (ops.vm_clock) is now - waited[v]. */
 	uint64_t waited[NP_MAX_VMS];
 	struct net_rx_ring ring[NP_MAX_VMS];
+	/* Exchange VMs' RAM (ram_* ops; fk's pages RAM_FIRST.. only): the
+	 * hpa behind each page, 0 while not present; per page, bit v: VM v
+	 * unmapped it from its RAM, not flushed yet; ram_unmap fails on the
+	 * call that brings this count to 0 (never while it is 0). */
+	bool     ram_given[RAM_VMS];            /* add_vm_xchg made its RAM */
+	uint64_t ram[RAM_VMS][RAM_PAGES];
+	uint16_t *ram_stale;
+	uint32_t ram_unmap_fail_in;
 	/* What world() passes np_init besides the fake pool and fake_ops:
 	 * set tx_reserve, check, mode and copy_threshold here before
 	 * world(). fk_reset() leaves check at NP_CHECK_EVERY, the rest 0. */
@@ -136,6 +155,18 @@ uint8_t *cbuf(uint32_t v, uint16_t b);
 void add_vm_copy(uint32_t v, uint16_t slots, uint16_t quota, bool promisc);
 /* fk.setup's delivery mode, before world(). */
 void set_mode(uint8_t mode, uint16_t threshold);
+/* VM v (< RAM_VMS) receiving by exchange: RAM_PAGES of RAM, each page
+ * filled with RAM_FILL(v), its ring at RING_GPA. */
+void add_vm_xchg(uint32_t v, uint16_t slots, bool promisc);
+/* The fake page behind RAM page 'page' of VM v, or NULL when not present. */
+uint8_t *ram_page(uint32_t v, uint32_t page);
+/* An HC_NET_POST entry. */
+uint64_t post_ent(uint32_t page, uint32_t slot);
+/* The fakes agree with the books for exchange: each posted page is not
+ * present and no VM maps it, every other RAM page is, no pool frame is
+ * mapped in any VM's RAM, and no host page is in two VMs' RAM. */
+void assert_xchg_mirror(void);
+
 /* The guest reads its ring up to prod. */
 uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max);
 /* The fakes agree with the books: each VM's EPT maps exactly its

@@ -169,6 +169,7 @@ int finish(void **state)
 	fk.expect_panic = false;
 	assert_true(np_check(&np));
 	assert_mirror();
+	assert_xchg_mirror();
 	assert_idle_pages_zero();
 	return 0;
 }

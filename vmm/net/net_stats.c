@@ -88,14 +88,14 @@ void net_print_stats(void)
 	np_counts(net.np, c);
 	e1000_stats(&e);
 	LOG("stats", "%-8s %8s %8s %6s %6s %8s %7s %6s %6s %7s %6s %6s %6s "
-	    "%5s", "vm", "rx", "rx_bytes", "bcast", "copied", "released",
-	    "revoked", "quota", "ring", "nosetup", "maperr", "tx", "txdrop",
-	    "spoof");
+	    "%5s %6s %6s", "vm", "rx", "rx_bytes", "bcast", "copied",
+	    "released", "revoked", "quota", "ring", "nosetup", "maperr", "tx",
+	    "txdrop", "spoof", "posted", "nopost");
 	for (uint32_t i = 0; i < net.nr_vms; i++) {
 		const struct np_vm_stats *s = &net.np->vm[i].st;
 
 		LOG("stats", "%-8s %8lu %8lu %6lu %6lu %8lu %7lu %6lu %6lu %7lu "
-		    "%6lu %6lu %6lu %5lu",
+		    "%6lu %6lu %6lu %5lu %6u %6lu",
 		    net.vms[i].cfg->name, (unsigned long)s->rx_frames,
 		    (unsigned long)s->rx_bytes, (unsigned long)s->rx_bcast,
 		    (unsigned long)s->rx_copied,
@@ -104,16 +104,17 @@ void net_print_stats(void)
 		    (unsigned long)s->rx_drop_ring,
 		    (unsigned long)s->rx_drop_nosetup,
 		    (unsigned long)s->rx_drop_map, (unsigned long)s->tx_frames,
-		    (unsigned long)s->tx_drop, (unsigned long)s->tx_spoofed);
+		    (unsigned long)s->tx_drop, (unsigned long)s->tx_spoofed,
+		    net.np->vm[i].posted, (unsigned long)s->rx_drop_nopost);
 	}
 	LOG("stats", "pool (%s): free %u posted %u delivered %u reclaiming %u; "
-	    "flipped %lu copied %lu; "
+	    "flipped %lu (exchanged %lu) copied %lu; "
 	    "reclaims %lu revoked %lu spared %lu invepts %lu scrubbed %lu B; "
 	    "accepted "
 	    "%lu; drops: unknown %lu bad_len %lu no_vm %lu link_local %lu",
 	    mode, c[FRAME_FREE], c[FRAME_POSTED], c[FRAME_DELIVERED],
 	    c[FRAME_RECLAIMING], (unsigned long)g->rx_flipped,
-	    (unsigned long)g->rx_copied, (unsigned long)g->reclaim_events,
+	    (unsigned long)g->rx_exchanged, (unsigned long)g->rx_copied, (unsigned long)g->reclaim_events,
 	    (unsigned long)g->revocations, (unsigned long)spared,
 	    (unsigned long)g->invepts,
 	    (unsigned long)g->bytes_scrubbed, (unsigned long)g->rx_frames,

@@ -179,11 +179,9 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 			list[n++] = (uint16_t)(s | NET_SLOT_COPY);
 	}
 	np_take_back(np, vm, list, n, true);
-	v->ring = NULL;
-	np->ring_mask &= (uint16_t)~(1u << vm);
-	v->copy_area = NULL;
-	v->prod = 0;
-	v->rx_pending = false;
+	/* Posted pages go back into its RAM: a stopped VM keeps its pages,
+	 * and the pool keeps its frames. */
+	n += np_unplug(np, vm);
 	v->at_quota = false;
 	v->reclaim_deadline = 0;
 	v->reclaim_grace = 0;
