@@ -35,7 +35,7 @@ NASMFLAGS := -f elf64 -g -Werror
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
-	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c)
+	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c) lib/copy.c
 # Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
 NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
 	net_window_fault.c net_stats.c net_timing.c net_cost.c)
@@ -51,10 +51,12 @@ HV_C := \
 	arch/x86/cpu_report.c arch/x86/vmx/vmx_caps.c \
 	arch/x86/vmx/vmx_caps_decode.c arch/x86/vmx/vmxon.c \
 	arch/x86/vmx/vmcs.c arch/x86/vmx/vmx_start.c arch/x86/vmx/vmx_vcpu.c \
-	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/npt.c \
+	arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_npt.c arch/x86/vmx/vmx_ops.c \
+	arch/x86/npt.c \
 	arch/x86/vmx/ept_format.c arch/x86/pt.c arch/x86/svm/npt_format.c \
 	arch/x86/virt_select.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_start.c \
 	arch/x86/svm/svm_vcpu.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_npt.c \
+	arch/x86/svm/svm_ops.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_cr0.c \
 	arch/x86/svm/svm_guest_insn.c \
 	vmm/guest_boot.c arch/x86/vcpu_state.c \
@@ -310,7 +312,7 @@ NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
 	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev \
-	vpm vpit linux_acpi
+	vpm vpit linux_acpi copy npt
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -342,6 +344,8 @@ unit_guest_ping_SRC := $(unit_guest_net_SRC)
 # on the shared fakes.
 $(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
 unit_console_queue_SRC := lib/console_queue.c
+unit_copy_SRC       := lib/copy.c
+unit_npt_SRC        := arch/x86/npt.c $(unit_pt_SRC) mm/page_alloc.c
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
@@ -389,6 +393,7 @@ EXIT_HV_C := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_vcpu.c \
 	arch/x86/svm/svm_cr4.c arch/x86/svm/svm_guest_insn.c \
 	arch/x86/guest_walk.c vmm/xapic_mmio.c vmm/mmio_insn.c \
 	arch/x86/vcpu_state.c arch/x86/virt_select.c vmm/exit.c \
+	arch/x86/vmx/vmx_ops.c arch/x86/svm/svm_ops.c \
 	vmm/guest_msr.c vmm/cpuid.c vmm/intercept.c vmm/vuart.c
 fuzz_exit_SRC := $(EXIT_HV_C) $(VDEV_C) vmm/vm_end.c vmm/virq.c lib/fmt.c \
 	tests/fuzz/exit_vmx.c \
@@ -468,12 +473,15 @@ BENCH_HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -falign-loops=32 -I.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter -falign-loops=32 -I.
-BENCH_HV_C    := $(NETPATH_C) arch/x86/pt.c arch/x86/vmx/ept_format.c
+BENCH_HV_C    := $(filter-out lib/copy.c,$(NETPATH_C)) arch/x86/pt.c \
+	arch/x86/vmx/ept_format.c
 BENCH_HV_OBJ  := $(BENCH_HV_C:%.c=$(BENCH_DIR)/obj/%.o)
 BENCH_C       := tools/bench/bench_datapath.c tools/bench/bench_measure.c \
-	tools/bench/bench_report.c tools/bench/bench_world.c \
-	tools/bench/bench_clock.c
+	tools/bench/bench_report.c tools/bench/bench_report_dma.c \
+	tools/bench/bench_world.c tools/bench/bench_dma.c \
+	tools/bench/bench_clock.c tests/unit/netpath_fakes.c
 BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
+	$(BENCH_DIR)/obj/lib/copy.o \
 	$(BENCH_DIR)/obj/tools/bench/bench_string.o \
 	$(BENCH_C:%.c=$(BENCH_DIR)/obj/%.o)
 
@@ -481,8 +489,9 @@ BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
 $(BENCH_HV_OBJ): $(BENCH_DIR)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
-	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=bench_memcpy \
-		-Dmemset=bench_memset -Dmemcmp=bench_memcmp -MMD -MP -c $< -o $@
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dcopy_fast=bench_copy \
+		-Dmemcpy=bench_memcpy -Dmemset=bench_memset -Dmemcmp=bench_memcmp \
+		-MMD -MP -c $< -o $@
 
 # lib/string.c: the hypervisor's own string functions, prefixed hv_.
 $(BENCH_DIR)/obj/lib/string.o: lib/string.c Makefile
@@ -491,6 +500,12 @@ $(BENCH_DIR)/obj/lib/string.o: lib/string.c Makefile
 	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=hv_memcpy -Dmemset=hv_memset \
 		-Dmemcmp=hv_memcmp -Dmemmove=hv_memmove -Dstrlen=hv_strlen \
 		-Dstrcmp=hv_strcmp -MMD -MP -c $< -o $@
+
+# lib/copy.c: the frame copy as linked, its loop lib/string.c's (hv_).
+$(BENCH_DIR)/obj/lib/copy.o: lib/copy.c Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dmemcpy=hv_memcpy -MMD -MP -c $< -o $@
 
 $(BENCH_DIR)/obj/tools/bench/bench_string.o: tools/bench/bench_string.c Makefile
 	@mkdir -p $(dir $@)

@@ -88,6 +88,7 @@ void hv_main(struct boot_info *bi)
 	LOG("boot", "boot services gone; own GDT, TSS, IDT and page tables live");
 
 	cpu_report();
+	cpu_pick_copy();
 	virt = virt_probe(&bi->pages);
 	report_memory(bi);
 	acpi_report(bi->rsdp);

@@ -53,5 +53,7 @@ void hv_halt(void) __attribute__((noreturn));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 void cpu_report(void);
+/* Choose lib/copy.c's copy from CPUID; once, before any VM runs. */
+void cpu_pick_copy(void);
 
 #endif

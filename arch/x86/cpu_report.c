@@ -1,8 +1,10 @@
-/* One line about the processor we are running on. */
+/* One line about the processor we are running on, and the frame copy
+ * it is fastest with (lib/copy.c). */
 #include <stdint.h>
 
 #include "arch/x86/arch.h"
 #include "lib/console.h"
+#include "lib/copy.h"
 #include "lib/string.h"
 
 void cpu_report(void)
@@ -41,4 +43,17 @@ void cpu_report(void)
 	}
 	LOG("cpu", "%s family 0x%x model 0x%x stepping %u: %s", vendor, family,
 	    model, v.eax & 0xf, *b ? b : "(no brand string)");
+}
+
+/* The receive path's copy, from CPUID leaf 7 where the CPU has it
+ * [SDM 2A CPUID EAX=0: the highest basic leaf]. */
+void cpu_pick_copy(void)
+{
+	struct cpuid_regs f = { 0 };
+
+	if (cpuid(0, 0).eax >= 7)
+		f = cpuid(7, 0);
+	copy_use(copy_pick(f.ebx, f.edx));
+	LOG("cpu", "frame copy: %s (CPUID.7.0 EBX 0x%x EDX 0x%x)",
+	    copy_name(copy_current()), f.ebx, f.edx);
 }

@@ -68,13 +68,18 @@ static void flush_now(struct npt *npt)
 _Static_assert(NPT_R == PT_PERM_R && NPT_W == PT_PERM_W &&
 	       NPT_X == PT_PERM_X, "NPT and page-table permission bits differ");
 
+/* pt_map only makes not-present entries present, which on VT-x needs no
+ * INVEPT: no translation is cached from a not-present EPT entry [SDM 3C
+ * 29.4.3.4, "Guidelines for Use of the INVEPT Instruction"; 28.3.3.4 in
+ * editions before HLAT]. The backend says whether its vendor promises
+ * the same (flush_on_fill). */
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perm)
 {
 	bool flush = false;
 	int r = pt_map(&npt->pt, gpa, hpa, size, perm, &flush);
 
-	if (flush)
+	if (flush || (!r && npt->flush_on_fill))
 		flush_now(npt);
 	return r;
 }

@@ -20,6 +20,9 @@ struct npt {
 	void             (*flush)(struct npt *npt);
 	bool               flush_due;   /* a deferred unmap awaits npt_sync */
 	bool               flush_next;  /* AMD-V: the next VMRUN flushes */
+	/* Flush after a map too, where the manual does not promise that a
+	 * not-present entry is never cached (svm_npt.c). */
+	bool               flush_on_fill;
 };
 
 /* A page for the npt and an empty top table in 'fmt'. NULL when memory

@@ -227,8 +227,9 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	if (rc)
 		return rc;
 
-	/* Only not-present entries become present, and no TLB caches a
-	 * not-present entry: no invalidation [SDM 3C 29.4.3.1]. */
+	/* Only not-present entries become present, and no translation is
+	 * cached from a not-present entry: no invalidation [SDM 3C 29.4.3.4;
+	 * AMD-V flushes anyway: arch/x86/svm/svm_npt.c]. */
 	leaf = p->fmt.leaf | perm_bits(&p->fmt, perm);
 	for (uint64_t a = gpa; a < end; a += piece, hpa += piece) {
 		bool large;

@@ -11,7 +11,6 @@
 
 #include "arch/x86/msr.h"
 #include "arch/x86/svm/svm.h"
-#include "arch/x86/virt_ops.h"
 #include "tests/fuzz/exit_side.h"
 #include "tests/fuzz/hv_fakes.h"
 
@@ -352,28 +351,29 @@ const struct exit_side exit_svm = {
 
 /* --- what svm_vcpu.c needs of the rest of the backend: never run here -- */
 
-static bool probe(struct page_alloc *pa)
+/* The backend's table is arch/x86/svm/svm_ops.c itself; these are the
+ * entries that would need the real CPU. */
+bool svm_virt_probe(struct page_alloc *pa)
 {
 	return exit_want_svm;
 }
 
-const struct virt_ops svm_virt_ops = {
-	.name = "AMD-V",
-	.detail = "AMD-V (fake VMCB)",
-	.probe = probe,
-	.vcpu_regs = svm_vcpu_regs,
-	.vcpu_skip_insn = svm_vcpu_skip_insn,
-	.vcpu_fetch_insn = svm_fetch_insn,
-	.vcpu_advance_rip = svm_vcpu_advance_rip,
-	.vcpu_can_take_irq = svm_vcpu_can_take_irq,
-	.vcpu_inject_irq = svm_vcpu_inject_irq,
-	.vcpu_inject_exception = svm_vcpu_inject_exception,
-	.vcpu_want_irq_window = svm_vcpu_want_irq_window,
-	.vcpu_event_pending = svm_vcpu_event_pending,
-	.vcpu_msr_get = svm_vcpu_msr_get,
-	.vcpu_msr_set = svm_vcpu_msr_set,
-	.vcpu_cpl = svm_vcpu_cpl,
-};
+bool svm_virt_start(struct page_alloc *pa)
+{
+	FUZZ_CHECK(0, "svm_virt_start called");
+	return false;
+}
+
+struct npt *svm_npt_create(struct page_alloc *pa)
+{
+	FUZZ_CHECK(0, "svm_npt_create called");
+	return NULL;
+}
+
+void svm_npt_destroy(struct npt *npt)
+{
+	FUZZ_CHECK(0, "svm_npt_destroy called");
+}
 
 void svm_enter(struct guest_regs *regs, uint64_t vmcb_pa, uint64_t host_pa)
 {

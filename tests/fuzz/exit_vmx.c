@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "arch/x86/vmx/vmcs.h"
-#include "arch/x86/virt_ops.h"
 #include "arch/x86/vmx/vmx.h"
 #include "tests/fuzz/exit_side.h"
 #include "tests/fuzz/hv_fakes.h"
@@ -195,28 +194,30 @@ const struct exit_side exit_vmx = {
 
 /* --- what vmx_vcpu.c needs of the rest of the backend: never run here -- */
 
-static bool probe(struct page_alloc *pa)
+/* The backend's table is arch/x86/vmx/vmx_ops.c itself; these are the
+ * entries that would need the real CPU. The harness picks VT-x unless it
+ * wants AMD-V. */
+bool vmx_virt_probe(struct page_alloc *pa)
 {
 	return !exit_want_svm;
 }
 
-const struct virt_ops vmx_virt_ops = {
-	.name = "VT-x",
-	.detail = "VT-x (fake VMCS)",
-	.probe = probe,
-	.vcpu_regs = vmx_vcpu_regs,
-	.vcpu_skip_insn = vmx_vcpu_skip_insn,
-	.vcpu_fetch_insn = vmx_vcpu_fetch_insn,
-	.vcpu_advance_rip = vmx_vcpu_advance_rip,
-	.vcpu_can_take_irq = vmx_vcpu_can_take_irq,
-	.vcpu_inject_irq = vmx_vcpu_inject_irq,
-	.vcpu_inject_exception = vmx_vcpu_inject_exception,
-	.vcpu_want_irq_window = vmx_vcpu_want_irq_window,
-	.vcpu_event_pending = vmx_vcpu_event_pending,
-	.vcpu_msr_get = vmx_vcpu_msr_get,
-	.vcpu_msr_set = vmx_vcpu_msr_set,
-	.vcpu_cpl = vmx_vcpu_cpl,
-};
+bool vmx_virt_start(struct page_alloc *pa)
+{
+	FUZZ_CHECK(0, "vmx_virt_start called");
+	return false;
+}
+
+struct npt *vmx_npt_create(struct page_alloc *pa)
+{
+	FUZZ_CHECK(0, "vmx_npt_create called");
+	return NULL;
+}
+
+void vmx_npt_destroy(struct npt *npt)
+{
+	FUZZ_CHECK(0, "vmx_npt_destroy called");
+}
 
 const char *vmx_result_name(enum vmx_result r)
 {

@@ -1,16 +1,30 @@
-/* The data path's world on the host, shared by the network path's unit tests
- * and the fuzz harnesses in tests/fuzz/: struct netpath_ops over fakes
- * of a NIC receive ring with a capacity, one EPT per VM (slot -> hpa),
- * pool pages in an array and each VM's copy area on the heap, with a log
- * of every map, unmap, flush, notify, post and wire send.
+/* The data path's world on the host, shared by the network path's unit
+ * tests, the fuzz harnesses in tests/fuzz/ and make bench
+ * (tools/bench/bench_world.c): struct netpath_ops over fakes of a NIC
+ * receive ring with a capacity, one EPT per VM (slot -> hpa), exchange
+ * VMs' RAM (gpa -> hpa), pool pages sized at set-up and each VM's copy
+ * area on the heap, with a log of every map, unmap, flush, notify, post,
+ * wire send and RAM map and unmap.
  *
- * The fakes check the safety rules on every call: a frame is posted only
- * when no EPT maps it, no guest TLB may still hold it and it is all zero;
- * a frame is mapped only when no TLB may still hold it and it is not
- * posted; at each flush every frame that VM unmapped is still DELIVERED
- * (to others) or RECLAIMING with its data: nothing is scrubbed or freed
- * before the INVEPT. A broken rule calls fk_fail(), which each user
- * defines: a cmocka failure in the unit tests, an abort under libFuzzer. */
+ * Each struct fake is one world, passed to the ops as their context; the
+ * tests use the one named fk (MAXF pages), over the netpath np.
+ *
+ * With 'checks' on (the default) the fakes check the safety rules on
+ * every call: a frame is posted only when no EPT maps it, no guest TLB
+ * may still hold it and it is all zero; a frame is mapped only when no
+ * TLB may still hold it and it is not posted; at each flush every frame
+ * that VM unmapped is still DELIVERED (to others) or RECLAIMING with its
+ * data: nothing is scrubbed or freed before the INVEPT; every RAM page
+ * it unmapped is posted or back in its RAM, and none goes into another
+ * VM's RAM, a window or the NIC before that VM's INVEPT. A broken rule
+ * calls fk_fail(), which each user defines: a cmocka failure in the unit
+ * tests, an abort under libFuzzer, an exit in the bench. The bench turns
+ * them off for timing: they scan pages and tables on every call.
+ *
+ * The fake EPT counts the INVEPTs npt_sync would run: a flush is one only
+ * when an unmap since the last one needs it (arch/x86/npt.c), a window
+ * slot's or a RAM page's (ram_unmap); a map, into a window or RAM, makes
+ * none due (VT-x's rule; AMD-V's flush_on_fill is the backend's own). */
 #ifndef TESTS_UNIT_NETPATH_FAKES_H
 #define TESTS_UNIT_NETPATH_FAKES_H
 
@@ -52,14 +66,30 @@ struct op_rec {
 	uint64_t hpa;
 };
 
+/* Real page tables beneath the fake EPT (the bench's): each map and unmap
+ * is done there too; unmap says whether an INVEPT is due. */
+struct fake_under {
+	void *ctx;
+	int (*map)(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa);
+	int (*unmap)(void *ctx, uint32_t vm, uint16_t slot, bool *flush);
+};
+
 struct fake {
-	uint8_t  page[MAXF][NET_SLOT_SIZE];
-	uint8_t  scratch[NET_SLOT_SIZE];        /* page() of hpas past MAXF */
+	struct netpath *np;                     /* the path these ops serve */
+	struct netpath_ops ops;                 /* fake_ops, ctx this fake */
+	uint32_t maxf;                          /* pages: fake page i at fhpa(i) */
+	bool     checks;                        /* the safety rules, every call */
+	const struct fake_under *under;         /* NULL: the EPT is only ept[] */
+	uint8_t  (*page)[NET_SLOT_SIZE];        /* maxf pages, page aligned */
+	uint8_t  scratch[NET_SLOT_SIZE];        /* page() of hpas past maxf */
 	bool     allow_scratch;
 	uint64_t ept[NP_MAX_VMS][NET_RX_SLOTS_MAX];     /* 0: not mapped */
-	bool     stale[NP_MAX_VMS][MAXF];       /* unmapped, not flushed yet */
-	bool     had_data[MAXF];                /* not all zero when last mapped */
-	uint64_t nic[MAXF];                     /* posted buffers, FIFO */
+	uint16_t *stale;                        /* per page, bit v: VM v unmapped
+						 * it, not flushed yet */
+	bool     *had_data;                     /* not all zero when last mapped */
+	bool     flush_due[NP_MAX_VMS];         /* an unmap awaits the INVEPT */
+	uint64_t invepts;                       /* flushes that were INVEPTs */
+	uint64_t *nic;                          /* posted buffers, FIFO of maxf */
 	uint32_t nic_head, nic_n, nic_cap;
 	struct op_rec log[LOG_MAX];
 	uint32_t nlog;
@@ -79,12 +109,13 @@ struct fake {
 	 * (ops.vm_clock) is now - waited[v]. */
 	uint64_t waited[NP_MAX_VMS];
 	struct net_rx_ring ring[NP_MAX_VMS];
-	/* Exchange VMs' RAM (ram_* ops): the hpa behind each page, 0 while
-	 * not present; unmapped and not flushed yet; ram_unmap fails on the
+	/* Exchange VMs' RAM (ram_* ops; fk's pages RAM_FIRST.. only): the
+	 * hpa behind each page, 0 while not present; per page, bit v: VM v
+	 * unmapped it from its RAM, not flushed yet; ram_unmap fails on the
 	 * call that brings this count to 0 (never while it is 0). */
 	bool     ram_given[RAM_VMS];            /* add_vm_xchg made its RAM */
 	uint64_t ram[RAM_VMS][RAM_PAGES];
-	bool     ram_stale[RAM_VMS][MAXF];
+	uint16_t *ram_stale;
 	uint32_t ram_unmap_fail_in;
 	/* What world() passes np_init besides the fake pool and fake_ops:
 	 * set tx_reserve, check, mode and copy_threshold here before
@@ -94,6 +125,8 @@ struct fake {
 
 extern struct fake fk;
 extern struct netpath np;
+/* Bytes of fk's pages. */
+#define FK_PAGES_BYTES  ((size_t)MAXF * NET_SLOT_SIZE)
 extern uint64_t now;
 /* Each VM's copy area, nr_slots buffers, when the test gives it one. */
 extern uint8_t *carea[NP_MAX_VMS];
@@ -144,5 +177,14 @@ void assert_mirror(void);
 void assert_idle_pages_zero(void);
 /* Forget everything: the fakes, the netpath, the copy areas. */
 void fk_reset(void);
+
+/* A world of its own: 'maxf' zeroed pages (up to NP_MAX_FRAMES), checks
+ * on, serving 'np'; fk_free gives its memory back. */
+void fk_init(struct fake *f, struct netpath *np, uint32_t maxf);
+void fk_free(struct fake *f);
+/* The NIC fills its oldest posted buffer: its hpa, 0 when none is. */
+uint64_t fk_nic_take(struct fake *f);
+/* The page of 'hpa' in f (fails on an hpa that is none of its pages). */
+uint8_t *fk_page(struct fake *f, uint64_t hpa);
 
 #endif

@@ -17,6 +17,11 @@ uint32_t seed;
 struct netpath snap_np;
 struct fake snap_fk;
 static uint8_t *snap_carea[NP_MAX_VMS];
+/* What fk points to: its pages, the NIC's FIFO, the flush books. */
+static uint8_t snap_pages[FK_PAGES_BYTES];
+static uint64_t snap_nic[MAXF];
+static uint16_t snap_stale[MAXF];
+static bool snap_had_data[MAXF];
 
 const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -106,6 +111,10 @@ void snapshot(void)
 {
 	memcpy(&snap_np, &np, sizeof(np));
 	memcpy(&snap_fk, &fk, sizeof(fk));
+	memcpy(snap_pages, fk.page, sizeof(snap_pages));
+	memcpy(snap_nic, fk.nic, sizeof(snap_nic));
+	memcpy(snap_stale, fk.stale, sizeof(snap_stale));
+	memcpy(snap_had_data, fk.had_data, sizeof(snap_had_data));
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		if (!carea[v])
 			continue;
@@ -128,6 +137,11 @@ void assert_unchanged(void)
 {
 	assert_same(&np, &snap_np, sizeof(np), "struct netpath");
 	assert_same(&fk, &snap_fk, sizeof(fk), "fake state");
+	assert_same(fk.page, snap_pages, sizeof(snap_pages), "a fake page");
+	assert_same(fk.nic, snap_nic, sizeof(snap_nic), "the NIC's ring");
+	assert_same(fk.stale, snap_stale, sizeof(snap_stale), "the flush books");
+	assert_same(fk.had_data, snap_had_data, sizeof(snap_had_data),
+		    "the flush books");
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
 		if (carea[v])
 			assert_same(carea[v], snap_carea[v], carea_len[v],

@@ -74,7 +74,7 @@ static void test_init_state(void **state)
 	uint8_t hist[NP_HIST];
 
 	(void)state;
-	memset(fk.page, 0xee, sizeof(fk.page));
+	memset(fk.page, 0xee, FK_PAGES_BYTES);
 	world(16, 8, 0, 0);
 	np_counts(&np, counts);
 	assert_int_equal(counts[FRAME_FREE], 16);
@@ -88,7 +88,7 @@ static void test_init_state(void **state)
 	}
 	assert_int_equal(np_frame_find(&np, fhpa(16)), NP_NO_FRAME);
 	assert_int_equal(np_frame_history(&np, 16, hist), 0);
-	memset(fk.page[16], 0, sizeof(fk.page) - 16 * sizeof(fk.page[0]));
+	memset(fk.page[16], 0, FK_PAGES_BYTES - 16 * sizeof(fk.page[0]));
 }
 
 /* The hpa index at its largest, with addresses in no particular order. */

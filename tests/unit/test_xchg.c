@@ -156,6 +156,16 @@ static void test_post_no_memory(void **state)
 	assert_memory_equal(ram, fk.ram[0], sizeof(ram));
 	assert_int_equal(np.vm[0].posted, 0);
 	assert_int_equal(np.vm[0].st.post_errors, 1);
+	/* Two pages were unmapped and mapped back: one INVEPT. */
+	assert_int_equal(np.st.invepts, 1);
+	assert_int_equal(fk.invepts, 1);
+	/* The first unmap fails: nothing was unmapped, no INVEPT is due
+	 * and the path counts none (finish() compares with the fakes). */
+	fk.ram_unmap_fail_in = 1;
+	assert_int_equal(np_post(&np, 0, e, 3), -HC_E_NODEV);
+	assert_memory_equal(ram, fk.ram[0], sizeof(ram));
+	assert_int_equal(np.st.invepts, 1);
+	assert_int_equal(np.vm[0].st.post_errors, 2);
 	assert_int_equal(np_post(&np, 0, e, 3), 3);
 }
 

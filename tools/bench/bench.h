@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vmx/ept.h"
+#include "tests/unit/netpath_fakes.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath_internal.h"
 
@@ -19,15 +20,38 @@
 #define BENCH_RAM        (32ull << 20)  /* guest RAM in each EPT, 2 MiB pages */
 #define BENCH_HDR        64     /* bytes of each frame a guest reads */
 #define BENCH_BATCH_MAX  32
+#define BENCH_SIZE_MAX   9000   /* jumbo: bench only, the NIC takes 2048 */
 
 /* What a cell measures. The first three are np->mode. */
 enum bench_kind { BK_FLIP, BK_COPY, BK_HYBRID, BK_MEMCPY, BK_NR };
 
-/* Which memcpy/memset/memcmp the netpath files call (bench_string.c). */
-enum bench_string { BS_HV, BS_LIBC, BS_EFI, BS_NR };
+/* Which copy, memcpy/memset/memcmp the netpath files call
+ * (bench_string.c). BS_HV is flipvisor as linked: lib/copy.c's copy,
+ * chosen from this CPU's CPUID as at boot, and lib/string.c. */
+enum bench_string { BS_HV, BS_LOOP8, BS_LIBC, BS_EFI, BS_NR };
 extern int bench_string;
+void bench_string_init(void);
+void bench_copy(void *dst, const void *src, size_t n);
 void *bench_memcpy(void *dst, const void *src, size_t n);
 void *bench_memset(void *dst, int c, size_t n);
+
+/* Where the simulated DMA leaves a frame (bench_dma.c). */
+enum bench_dma {
+	DMA_HOT,        /* written by this CPU: in its L1/L2 */
+	DMA_WARM,       /* then pushed out of L2 into the LLC: DDIO-like */
+	DMA_COLD,       /* then flushed out of every cache: no DDIO */
+	DMA_NR
+};
+/* Once per pass, after the NIC wrote the pass's 'n' buffers: leave
+ * them where 'dma' says. */
+void dma_settle(enum bench_dma dma, uint8_t *const *buf, const uint32_t *len,
+		uint32_t n);
+/* Sizes the L2 eviction from this CPU's caches; false when it cannot
+ * (then warm is reported as not measured). Needs CLFLUSH or CLFLUSHOPT. */
+bool dma_init(void);
+extern const char *const DMA_NAME[DMA_NR];
+/* ns to read a 1514-byte frame after each kind of DMA. */
+void dma_read_cost(double ns[DMA_NR], double tsc_ghz);
 struct bench_probe {
 	uint64_t bytes, vec;    /* ticks of its byte-loop and libc parts */
 };
@@ -65,37 +89,35 @@ static inline uint64_t tsc_end(void)
 
 /* --- the simulated machine (bench_world.c) ---------------------------- */
 struct bench_counts {
-	uint64_t frames;        /* delivered to a guest */
+	uint64_t frames;        /* ring entries read by a guest (descriptors) */
 	uint64_t copied;        /* of those, NET_RX_F_COPY */
 	uint64_t invepts, notifies, reclaims, table_allocs, releases;
 };
 
 struct bench_guest {
-	struct pt           ept;
-	bool                flush_due;  /* an unmap awaits INVEPT (npt_sync) */
-	uint8_t            *tlb[NET_RX_SLOTS_MAX];  /* slot -> page it maps */
+	struct pt           ept;        /* beneath the fake's EPT: real tables */
+	uint32_t            irqs;       /* fake rx_irq[] seen so far */
 	struct net_rx_ring *ring;
 	uint8_t            *copy_area;  /* BENCH_SLOTS * NET_COPY_BUF_SIZE */
 	uint32_t            cons;
 	uint16_t            done[HC_NET_BATCH];     /* read, not yet released */
 	uint32_t            ndone;
-	bool                kicked;     /* HC_VEC_NET_RX pending */
 };
 
 struct bench_world {
 	struct netpath     *np;         /* NULL for BK_MEMCPY */
+	/* The unit tests' fakes (tests/unit/netpath_fakes.c) are the ops,
+	 * over the pool's pages, the NIC ring and real EPTs beneath. */
+	struct fake         fk;
+	struct fake_under   under;
 	enum bench_kind     kind;
 	uint32_t            nvms, pool;
 	uint8_t             check;      /* enum np_check_mode */
-	uint8_t            *pages;      /* the pool's pages */
-	uint64_t            nic[BENCH_NIC_DESCS];   /* posted buffers, FIFO */
-	uint32_t            nic_head, nic_n;
 	uint8_t            *tables;     /* EPT table pages */
 	uint64_t           *table_free;
 	uint32_t            ntables, ntable_free;
 	struct bench_guest  g[NP_MAX_VMS];
-	uint8_t             kicked[NP_MAX_VMS];     /* order of HC_VEC_NET_RX */
-	uint32_t            nkicked;
+	uint32_t            release_at; /* a guest releases this many at once */
 	uint32_t            rr;         /* next VM to send to */
 	uint32_t            memcpy_next;            /* BK_MEMCPY: next page */
 	uint32_t            dma_off;
@@ -104,15 +126,28 @@ struct bench_world {
 	uint64_t            sink;       /* what the guests read */
 };
 
+/* 'fake_checks': the fakes check the safety rules on every call (too
+ * slow to time; a run with them proves the bench's world sound). */
 struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
-			      uint32_t pool, uint8_t check);
-/* One receive pass: 'batch' frames of 'size' bytes, round-robin over the
- * VMs, each guest releasing 'batch' slots per call. Returns the TSC
- * ticks of the data path, the simulated DMA not included. */
+			      uint32_t pool, uint8_t check, bool fake_checks);
+/* A frame longer than the NIC's 2048-byte buffer (a jumbo frame, bench
+ * only) arrives in world_descs() descriptors of up to NP_RX_LEN_MAX, as
+ * an e1000 with LPE and 2 KiB buffers hands it over; each is demuxed and
+ * delivered on its own. A pass is world_frames() frames: 'batch' for
+ * Ethernet sizes, as many whole jumbo frames as fit in 'batch'
+ * descriptors (at least one). */
+uint32_t world_descs(uint16_t size);
+uint32_t world_frames(uint32_t batch, uint16_t size);
+/* One receive pass of world_frames() frames of 'size' bytes,
+ * round-robin over the VMs, each guest releasing a pass's worth per
+ * call. Returns the TSC ticks of the data path, the simulated DMA not
+ * included. */
 uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
-		    bool dma_cold);
+		    enum bench_dma dma);
 /* TSC ticks per EPT map + unmap of one window slot (bench_world.c). */
 double world_ept_pair(struct bench_world *w, bool churn, uint32_t n);
+/* The counts so far, the fakes' INVEPTs and interrupts included. */
+struct bench_counts world_counts(const struct bench_world *w);
 /* Every guest releases what it still holds; the world is at rest. */
 void world_drain(struct bench_world *w);
 /* Panics unless the books say: no frame lost, none held, no drop. */

@@ -43,21 +43,22 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 {
 	struct bench_world *w = c->w;
 	uint32_t passes = w->nvms, kept = 0;
+	uint32_t frames = world_frames(c->batch, c->size);
 	uint64_t sum = 0, scrub0, typical, sample[SAMPLE];
 	struct bench_probe after;
-	struct bench_counts c0;
+	struct bench_counts c0, c1;
 
 	bench_string = c->string;
 	for (uint32_t i = 0; i < warm * passes; i++)
-		world_pass(w, c->batch, c->size, c->cold);
-	c0 = w->c;
+		world_pass(w, c->batch, c->size, c->dma);
+	c0 = world_counts(w);
 	scrub0 = w->np ? w->np->st.bytes_scrubbed : 0;
 	bench_probe(probe);
 	for (uint32_t i = 0; i < chunks; i++) {
 		uint64_t t = 0;
 
 		for (uint32_t p = 0; p < passes; p++) {
-			uint64_t d = world_pass(w, c->batch, c->size, c->cold);
+			uint64_t d = world_pass(w, c->batch, c->size, c->dma);
 
 			t += d > bench_clk.overhead ? d - bench_clk.overhead : 0;
 		}
@@ -66,18 +67,20 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 	bench_probe(&after);
 	probe->bytes = after.bytes > probe->bytes ? after.bytes : probe->bytes;
 	probe->vec = after.vec > probe->vec ? after.vec : probe->vec;
+	c1 = world_counts(w);
+	/* Per frame, a jumbo frame's descriptors counted as one. */
 	c->per = (struct bench_counts){
-		.frames = w->c.frames - c0.frames,
-		.copied = w->c.copied - c0.copied,
-		.invepts = w->c.invepts - c0.invepts,
-		.notifies = w->c.notifies - c0.notifies,
-		.table_allocs = w->c.table_allocs - c0.table_allocs,
-		.releases = w->c.releases - c0.releases,
+		.frames = (c1.frames - c0.frames) / world_descs(c->size),
+		.copied = (c1.copied - c0.copied) / world_descs(c->size),
+		.invepts = c1.invepts - c0.invepts,
+		.notifies = c1.notifies - c0.notifies,
+		.table_allocs = c1.table_allocs - c0.table_allocs,
+		.releases = c1.releases - c0.releases,
 	};
 	c->scrubbed = w->np ? w->np->st.bytes_scrubbed - scrub0 : 0;
 	world_drain(w);
 	world_audit(w);
-	if (c->per.frames != (uint64_t)chunks * passes * c->batch) {
+	if (c->per.frames != (uint64_t)chunks * passes * frames) {
 		fprintf(stderr, "bench: %s %u B: %llu frames reached the guests\n",
 			KIND_NAME[c->kind], c->size,
 			(unsigned long long)c->per.frames);
@@ -96,7 +99,7 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 	}
 	c->chunks_run += chunks;
 	c->chunks_dropped += chunks - kept;
-	return sum / bench_clk.tsc_ghz / ((double)kept * passes * c->batch);
+	return sum / bench_clk.tsc_ghz / ((double)kept * passes * frames);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -183,7 +186,8 @@ void measure(void)
 		struct cell *c = &bench_cells[i];
 		struct bench_probe probe;
 		double est = slice(c, 2, 1, &probe);
-		double n = ceil(bench_opts.slice_ns / (est * c->batch * c->nvms));
+		double n = ceil(bench_opts.slice_ns /
+				(est * world_frames(c->batch, c->size) * c->nvms));
 
 		c->chunks = n < 2 ? 2 : n > MAX_CHUNKS ? MAX_CHUNKS : (uint32_t)n;
 		c->warm = c->chunks / 8 ? c->chunks / 8 : 1;
@@ -247,8 +251,9 @@ void measure(void)
 
 static double comp_once(uint32_t k, struct bench_world *w)
 {
-	static uint8_t src[NET_COPY_BUF_SIZE], dst[NET_COPY_BUF_SIZE];
-	uint32_t n = k == COMP_SET64 || k == COMP_CPY64 ? 64 : 1514;
+	static uint8_t src[BENCH_SIZE_MAX], dst[BENCH_SIZE_MAX];
+	uint32_t n = k == COMP_SET64 || k == COMP_CPY64 ? 64 :
+		     k == COMP_CPY9000 ? 9000 : 1514;
 	uint64_t t0, t1;
 
 	if (k == COMP_EPT_KEEP || k == COMP_EPT_CHURN)
@@ -259,7 +264,7 @@ static double comp_once(uint32_t k, struct bench_world *w)
 		if (k == COMP_SET64 || k == COMP_SET1514)
 			bench_memset(dst, 0, n);
 		else
-			bench_memcpy(dst, src, n);
+			bench_copy(dst, src, n);
 		__asm__ volatile("" ::: "memory");
 	}
 	t1 = tsc_end();
@@ -268,7 +273,7 @@ static double comp_once(uint32_t k, struct bench_world *w)
 
 void measure_components(void)
 {
-	struct bench_world *w = world_get(BK_FLIP, 1, POOL_MAIN, false);
+	struct bench_world *w = world_get(BK_FLIP, 1, POOL_MAIN, NP_CHECK_OFF);
 	double v[COMP_NR][BS_NR][COMP_REPS];
 
 	for (uint32_t r = 0; r < COMP_REPS; r++)
@@ -280,6 +285,7 @@ void measure_components(void)
 	for (uint32_t k = 0; k < COMP_NR; k++)
 		for (uint8_t str = 0; str < BS_NR; str++)
 			bench_opts.comp[k][str] = quantile(v[k][str], COMP_REPS, 0);
+	dma_read_cost(bench_opts.dma_read, bench_clk.tsc_ghz);
 }
 
 /* The machine's busy and total (/proc/stat, first line) and this

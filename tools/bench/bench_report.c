@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/copy.h"
 #include "tools/bench/bench_cells.h"
 
 #define GHZ_NOMINAL     3.0     /* the cycle figures assume 3 GHz */
@@ -20,7 +21,8 @@ static const char *const COMP_NAME[] = {
 	"EPT map + unmap of a window slot (tables kept, vmm/net/net_start.c)",
 	"the same, window tables freed and re-zeroed each time",
 	"memset (the scrub),   64 B", "memset (the scrub), 1514 B",
-	"memcpy (the copy),    64 B", "memcpy (the copy),  1514 B",
+	"the frame copy,       64 B", "the frame copy,     1514 B",
+	"the frame copy,     9000 B",
 };
 
 /* a/b, or a/min(b, c), of the medians. */
@@ -31,7 +33,7 @@ static double ratio(const struct cell *a, const struct cell *b,
 }
 
 /* A cell's median, "*" after it when too few of its slices were quiet. */
-static const char *ns_str(const struct cell *c, int width)
+const char *ns_str(const struct cell *c, int width)
 {
 	static char buf[8][32];
 	static uint32_t next;
@@ -46,11 +48,21 @@ static void print_components(void)
 {
 	printf("\nComponents alone, ns per operation (tight loops, warm caches, "
 	       "best of %u):\n", COMP_REPS);
-	printf("  %-58s %8s %8s %8s\n", "", "hv", "efi", "libc");
+	printf("  %-58s %8s %8s %8s %8s\n", "", "hv", "loop8", "efi", "libc");
 	for (uint32_t k = 0; k < COMP_NR; k++)
-		printf("  %-58s %8.1f %8.1f %8.1f\n", COMP_NAME[k],
-		       bench_opts.comp[k][BS_HV], bench_opts.comp[k][BS_EFI],
-		       bench_opts.comp[k][BS_LIBC]);
+		printf("  %-58s %8.1f %8.1f %8.1f %8.1f\n", COMP_NAME[k],
+		       bench_opts.comp[k][BS_HV], bench_opts.comp[k][BS_LOOP8],
+		       bench_opts.comp[k][BS_EFI], bench_opts.comp[k][BS_LIBC]);
+	printf("  (hv: the frame copy as linked, %s here; loop8: lib/string.c's "
+	       "8-byte loop; the scrub is lib/string.c's memset in both)\n",
+	       copy_name(copy_current()));
+	printf("  reading a 1514 B frame after the DMA: hot %.0f ns, warm %.0f, "
+	       "cold %.0f%s\n", bench_opts.dma_read[DMA_HOT],
+	       bench_opts.dma_read[DMA_WARM], bench_opts.dma_read[DMA_COLD],
+	       bench_opts.dma_read[DMA_HOT] < bench_opts.dma_read[DMA_WARM] &&
+	       bench_opts.dma_read[DMA_WARM] < bench_opts.dma_read[DMA_COLD] ?
+	       " (warm lies between: the LLC approximation holds here)" :
+	       " (warm is NOT between hot and cold here: its column is suspect)");
 }
 
 static double cycles(double ns)
@@ -74,20 +86,23 @@ static const char *side(const struct cell *h)
 static struct cell *main_cell(uint8_t kind, uint8_t string, uint32_t nvms,
 			      uint32_t batch, uint16_t size)
 {
-	return find(kind, string, NP_CHECK_OFF, false, POOL_MAIN, nvms, batch, size);
+	return find(kind, string, NP_CHECK_OFF, DMA_HOT, POOL_MAIN, nvms, batch,
+		    size);
 }
 
 static void print_side(uint8_t string)
 {
 	static const char *const what[] = {
-		[BS_HV] = "As flipvisor links it (lib/string.c)",
+		[BS_HV] = "As flipvisor links it (lib/copy.c, lib/string.c)",
+		[BS_LOOP8] = "With the frame copy an 8-byte loop (lib/string.c's "
+			     "memcpy, flipvisor before lib/copy.c)",
 		[BS_EFI] = "With gnu-efi's byte-loop memcpy/memset (flipvisor "
 			   "before lib/string.c had its own)",
 		[BS_LIBC] = "With libc memcpy/memset/memcmp",
 	};
 
-	printf("\n%s, batch 32, 1 VM, pool %u, check off\n", what[string],
-	       POOL_MAIN);
+	printf("\n%s, DMA hot, batch 32, 1 VM, pool %u, check off\n",
+	       what[string], POOL_MAIN);
 	printf("  size hybrid |          ns per frame           |  Mpps on one core   |"
 	       " copy/  hybrid/ | best\n"
 	       "       takes  |    flip    copy  hybrid  memcpy |  flip   copy hybrid |"
@@ -109,8 +124,8 @@ static void print_side(uint8_t string)
 
 static void print_matrix(void)
 {
-	printf("\nFull matrix, as flipvisor links it: ns per frame (pool %u, "
-	       "check off; memcpy at batch 32 only)\n", POOL_MAIN);
+	printf("\nFull matrix, as flipvisor links it: ns per frame (DMA hot, pool "
+	       "%u, check off; memcpy at batch 32 only)\n", POOL_MAIN);
 	printf("  VMs batch  size |    flip    copy  hybrid  memcpy | copy/flip |"
 	       " flip: INVEPT  tables  notify /frame\n");
 	for (uint32_t v = 0; v < ARRAY_SIZE(VMS); v++) {
@@ -153,14 +168,14 @@ static bool print_scaling(FILE *csv, const char *axis, const uint32_t *val,
 		printf("  %5u |", val[i]);
 		for (uint32_t k = BK_FLIP; k <= BK_COPY; k++) {
 			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
-				struct cell *c = find(k, BS_HV, NP_CHECK_OFF, false,
+				struct cell *c = find(k, BS_HV, NP_CHECK_OFF, DMA_HOT,
 						      pool ? val[i] : POOL_MAIN,
 						      pool ? 1 : val[i], 32, SCALE_SIZES[s]);
 				struct cell *p = !i ? NULL :
-					find(k, BS_HV, NP_CHECK_OFF, false,
+					find(k, BS_HV, NP_CHECK_OFF, DMA_HOT,
 					     pool ? val[i - 1] : POOL_MAIN,
 					     pool ? 1 : val[i - 1], 32, SCALE_SIZES[s]);
-				struct cell *first = find(k, BS_HV, NP_CHECK_OFF, false,
+				struct cell *first = find(k, BS_HV, NP_CHECK_OFF, DMA_HOT,
 							  pool ? val[0] : POOL_MAIN,
 							  pool ? 1 : val[0], 32,
 							  SCALE_SIZES[s]);
@@ -191,7 +206,7 @@ static bool print_scaling(FILE *csv, const char *axis, const uint32_t *val,
 	return worst <= 1;
 }
 
-static void print_check_cold(void)
+static void print_check(void)
 {
 	printf("\nThe invariant checker (np->check; config 'invariants', "
 	       "default batch): pool %u, batch 32, 1 VM\n", POOL_CHECK);
@@ -202,7 +217,7 @@ static void print_check_cold(void)
 			struct cell *c[3];
 
 			for (uint8_t m = NP_CHECK_OFF; m <= NP_CHECK_BATCH; m++)
-				c[m] = find(k, BS_HV, m, false, POOL_CHECK, 1,
+				c[m] = find(k, BS_HV, m, DMA_HOT, POOL_CHECK, 1,
 					    32, SCALE_SIZES[s]);
 			printf("  %-6s  %4u | %s %s %s | %9.2f %9.1f\n",
 			       KIND_NAME[k], SCALE_SIZES[s],
@@ -213,24 +228,6 @@ static void print_check_cold(void)
 			       ratio(c[NP_CHECK_EVERY], c[NP_CHECK_OFF], NULL));
 		}
 	}
-	printf("\nDMA cold: the frame's lines flushed from the caches after the "
-	       "simulated DMA (a NIC without DDIO); batch 32, 1 VM\n");
-	printf("  string mode    size |   warm     cold | cold/warm\n");
-	for (uint8_t str = BS_HV; str <= BS_LIBC; str++) {
-		for (uint32_t k = BK_FLIP; k < BK_NR; k++) {
-			if (k == BK_HYBRID)
-				continue;
-			for (uint32_t s = 0; s < ARRAY_SIZE(SCALE_SIZES); s++) {
-				struct cell *w = main_cell(k, str, 1, 32, SCALE_SIZES[s]);
-				struct cell *c = find(k, str, NP_CHECK_OFF, true, POOL_MAIN, 1, 32,
-						      SCALE_SIZES[s]);
-
-				printf("  %-6s %-6s %4u | %s %s | %6.2f\n",
-				       STRING_NAME[str], KIND_NAME[k], SCALE_SIZES[s],
-				       ns_str(w, 8), ns_str(c, 8), ratio(c, w, NULL));
-			}
-		}
-	}
 }
 
 /* The targets, from the numbers above. */
@@ -238,7 +235,8 @@ static void print_check_cold(void)
  * per batch, 1 VM, as linked. */
 static void print_crossover(void)
 {
-	printf("\nWhere flip gets cheaper than copy (1 VM, as flipvisor links it):");
+	printf("\nWhere flip gets cheaper than copy (1 VM, DMA hot, as flipvisor "
+	       "links it):");
 	for (uint32_t b = 0; b < ARRAY_SIZE(BATCHES); b++) {
 		uint32_t from = 0;
 
@@ -268,6 +266,9 @@ static void print_targets(bool flat_pool, bool flat_vms)
 	printf("\nTargets\n");
 	for (uint8_t str = BS_HV; str <= BS_LIBC; str++) {
 		struct cell *best = NULL, *f, *c, *h;
+
+		if (str == BS_LOOP8)
+			continue;
 		uint32_t right = 0;
 
 		for (uint32_t k = BK_FLIP; k <= BK_HYBRID; k++) {
@@ -339,7 +340,7 @@ static void write_csv(const char *dir)
 		fprintf(f, "%s,%s,%s,%s,%u,%u,%u,%u,%.2f,%.2f,%.2f,%.3f,%.0f,%u,%u,"
 			"%.4f,%.4f,%.4f,%.4f,%.3f,%.1f,%.4f,%u,%.2f\n",
 			KIND_NAME[c->kind], STRING_NAME[c->string],
-			c->cold ? "cold" : "warm", CHECK_NAME[c->check], c->pool,
+			DMA_NAME[c->dma], CHECK_NAME[c->check], c->pool,
 			c->nvms, c->batch, c->size, c->med, c->p25, c->p75,
 			1e3 / c->med, cycles(c->med), c->nsamples,
 			c->chunks * c->batch * c->nvms, c->per.invepts / fr,
@@ -352,10 +353,13 @@ static void write_csv(const char *dir)
 	fprintf(p, "# size, then ns/frame at batch 32, 1 VM: flip copy hybrid "
 		"memcpy (hv string), flip copy hybrid memcpy (libc)\n");
 	for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++) {
+		static const uint8_t str[] = { BS_HV, BS_LIBC };
+
 		fprintf(p, "%u", SIZES[s]);
-		for (uint8_t str = BS_HV; str <= BS_LIBC; str++)
+		for (uint32_t i = 0; i < ARRAY_SIZE(str); i++)
 			for (uint32_t k = 0; k < BK_NR; k++)
-				fprintf(p, " %.2f", main_cell(k, str, 1, 32, SIZES[s])->med);
+				fprintf(p, " %.2f",
+					main_cell(k, str[i], 1, 32, SIZES[s])->med);
 		fprintf(p, "\n");
 	}
 	fclose(p);
@@ -385,6 +389,7 @@ void report(const char *out)
 	       (QUIET - 1) * 100, (unsigned long long)bench_opts.slices_run, MIN_QUIET);
 
 	print_side(BS_HV);
+	print_side(BS_LOOP8);
 	print_side(BS_LIBC);
 	print_side(BS_EFI);
 	print_components();
@@ -395,7 +400,8 @@ void report(const char *out)
 	flat_pool = print_scaling(scsv, "pool", SCALE_POOLS, ARRAY_SIZE(SCALE_POOLS));
 	flat_vms = print_scaling(scsv, "vms", SCALE_VMS, ARRAY_SIZE(SCALE_VMS));
 	fclose(scsv);
-	print_check_cold();
+	print_check();
+	print_dma();
 	print_targets(flat_pool, flat_vms);
 	write_csv(out);
 }

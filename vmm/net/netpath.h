@@ -101,7 +101,8 @@ struct netpath_ops {
 	 * writable: 0 and *hpa, or <0. */
 	int (*ram_lookup)(void *ctx, uint32_t vm, uint64_t gpa, uint64_t *hpa);
 	/* Map RAM page 'gpa', not present now, read-write onto 'hpa'. Needs
-	 * no invalidation [SDM 3C 29.4.3.1]. 0, or <0 (nothing mapped). */
+	 * no invalidation from the caller [SDM 3C 29.4.3.4; on AMD-V npt_map
+	 * flushes itself: flush_on_fill]. 0, or <0 (nothing mapped). */
 	int (*ram_map)(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa);
 	/* Make RAM page 'gpa' not present; the caller runs flush() before
 	 * anyone else touches the page. It must keep what it needs to map

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/copy.h"
 #include "lib/string.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath_internal.h"
@@ -174,8 +175,8 @@ static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 			      "buffer", fi);
 		return NP_NO_FRAME;
 	}
-	memcpy(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
-	       np->frame[fi].len);
+	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
+		  np->frame[fi].len);
 	v->copy_seq[b] = ++np->seq;
 	v->held_copy++;
 	v->st.rx_copied++;

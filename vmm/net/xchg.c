@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/string.h"
+#include "lib/copy.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath_internal.h"
 
@@ -121,16 +121,22 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 		uint64_t gpa = ents[i] & NET_POST_GPA_MASK;
 
 		/* Unmapping a page out of a 2 MiB entry needs a page table:
-		 * without memory, undo the batch's unmaps and refuse. */
+		 * without memory, undo the batch's unmaps and refuse. The
+		 * unmaps made an INVEPT due, and only they: none when the
+		 * first one failed (a map needs none, npt.c). */
 		if (np->ops.ram_unmap(np->ops.ctx, vm, gpa) < 0) {
+			bool unmapped = i > 0;
+
 			while (i--)
 				if (np->ops.ram_map(np->ops.ctx, vm,
 						    ents[i] & NET_POST_GPA_MASK,
 						    hpa[i]) < 0)
 					np->ops.panic(np->ops.ctx, "post: undo "
 						      "failed", NP_NO_FRAME);
-			np->ops.flush(np->ops.ctx, vm);
-			np->st.invepts++;
+			if (unmapped) {
+				np->ops.flush(np->ops.ctx, vm);
+				np->st.invepts++;
+			}
 			v->st.post_errors++;
 			return -HC_E_NODEV;
 		}
@@ -205,8 +211,8 @@ static bool xchg_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 {
 	struct np_vm *v = &np->vm[vm];
 
-	memcpy(np->ops.page(np->ops.ctx, v->post_hpa[s]), data,
-	       np->frame[fi].len);
+	copy_fast(np->ops.page(np->ops.ctx, v->post_hpa[s]), data,
+		  np->frame[fi].len);
 	if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s],
 			    v->post_hpa[s]) < 0)
 		return false;

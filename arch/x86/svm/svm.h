@@ -84,6 +84,10 @@ uint8_t svm_npt_take_flush(struct npt *npt);
 struct npt *svm_npt_create(struct page_alloc *pa);
 void svm_npt_destroy(struct npt *npt);
 
+/* svm_start.c; with the rest, gathered in svm_virt_ops (svm_ops.c). */
+bool svm_virt_probe(struct page_alloc *pa);
+bool svm_virt_start(struct page_alloc *pa);
+
 /* svm_vcpu.c */
 struct vcpu *svm_vcpu_create(struct page_alloc *pa, struct npt *npt,
 			     uint16_t id, const struct vcpu_entry *entry);

@@ -46,7 +46,9 @@ void vmx_exit_decode(struct vcpu *v, struct vm_exit *e);
 uint64_t vmx_npt_eptp(const struct npt *npt);
 
 /* The vmm/virt.h functions for VT-x, gathered in vmx_virt_ops
- * (vmx_start.c) for arch/x86/virt_select.c. */
+ * (vmx_ops.c) for arch/x86/virt_select.c. */
+bool vmx_virt_probe(struct page_alloc *pa);     /* vmx_start.c */
+bool vmx_virt_start(struct page_alloc *pa);
 struct npt *vmx_npt_create(struct page_alloc *pa);
 void vmx_npt_destroy(struct npt *npt);
 struct vcpu *vmx_vcpu_create(struct page_alloc *pa, struct npt *npt,

@@ -3,7 +3,6 @@
  * TRUE_* MSRs when IA32_VMX_BASIC[55] says they exist [SDM 3C A.2, A.3]. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/msr.h"
-#include "arch/x86/virt_ops.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
@@ -89,7 +88,7 @@ static bool compute_controls(void)
 		      ENTRY_LOAD_IA32_EFER, &c->entry);
 }
 
-static bool vmx_virt_start(struct page_alloc *pa)
+bool vmx_virt_start(struct page_alloc *pa)
 {
 	uint64_t region;
 	enum vmx_result r;
@@ -111,33 +110,9 @@ static bool vmx_virt_start(struct page_alloc *pa)
 
 /* VT-x is usable when it is present, enabled, has every capability
  * flipvisor needs, and VMXON/VMXOFF work once. */
-static bool vmx_virt_probe(struct page_alloc *pa)
+bool vmx_virt_probe(struct page_alloc *pa)
 {
 	struct vmx_caps caps;
 
 	return vmx_probe(&caps) && vmx_selftest_on_off(&caps, pa);
 }
-
-const struct virt_ops vmx_virt_ops = {
-	.name                  = "VT-x",
-	.detail                = "Intel VT-x with EPT (arch/x86/vmx)",
-	.probe                 = vmx_virt_probe,
-	.start                 = vmx_virt_start,
-	.npt_create            = vmx_npt_create,
-	.npt_destroy           = vmx_npt_destroy,
-	.vcpu_create           = vmx_vcpu_create,
-	.vcpu_destroy          = vmx_vcpu_destroy,
-	.vcpu_run              = vmx_vcpu_run,
-	.vcpu_regs             = vmx_vcpu_regs,
-	.vcpu_skip_insn        = vmx_vcpu_skip_insn,
-	.vcpu_fetch_insn       = vmx_vcpu_fetch_insn,
-	.vcpu_advance_rip      = vmx_vcpu_advance_rip,
-	.vcpu_can_take_irq     = vmx_vcpu_can_take_irq,
-	.vcpu_inject_irq       = vmx_vcpu_inject_irq,
-	.vcpu_inject_exception = vmx_vcpu_inject_exception,
-	.vcpu_want_irq_window  = vmx_vcpu_want_irq_window,
-	.vcpu_event_pending    = vmx_vcpu_event_pending,
-	.vcpu_msr_get          = vmx_vcpu_msr_get,
-	.vcpu_msr_set          = vmx_vcpu_msr_set,
-	.vcpu_cpl              = vmx_vcpu_cpl,
-};
