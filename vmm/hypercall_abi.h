@@ -6,11 +6,21 @@
  * Calling convention: VMCALL with the number in RAX and arguments in
  * RDI, RSI, RDX, R10, R8, R9; the result comes back in RAX (0 or a
  * positive value on success, a negative HC_E* on failure). Every other
- * register is preserved. */
+ * register is preserved.
+ *
+ * Types: only uint8_t..uint64_t. The hypervisor and guest-stub take them
+ * from <stdint.h>; a Linux kernel module (guest-linux/flipnet/) has no
+ * <stdint.h> but <linux/types.h> defines the same uintN_t names, so the
+ * header picks that one when __KERNEL__ is defined (Kbuild defines it;
+ * nothing in this project's Makefile does). */
 #ifndef VMM_HYPERCALL_ABI_H
 #define VMM_HYPERCALL_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdint.h>
+#endif
 
 /* --- numbers ------------------------------------------------------------ */
 #define HC_GET_IDENTITY   1   /* RDI = GPA of struct hc_identity to fill */
@@ -25,7 +35,12 @@
 			       * for copy buffers), RSI = count (<= HC_NET_BATCH) */
 #define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length (14..1514) */
 #define HC_NET_STATS      9   /* RDI = GPA of struct hc_net_stats to fill */
-#define HC_NR             10  /* first unused number */
+#define HC_NET_SETUP_XCHG 10  /* RDI = GPA of the receive ring page: receive by page
+			       * exchange (no window, no copy area) */
+#define HC_NET_POST       11  /* RDI = GPA of a u64 array of (page GPA | post slot),
+			       * RSI = count 1..HC_NET_BATCH */
+#define HC_NET_DETACH     12  /* stop delivery; posted pages come back (returns how many) */
+#define HC_NR             13  /* first unused number */
 
 /* HC_TEST operations: hooks for the system tests. */
 #define HC_TEST_REPORT    1   /* RSI = key (HC_KEY_*), RDX = value: logged as "[test] NAME: key=value" */
@@ -52,7 +67,8 @@
 /* --- vectors the hypervisor injects ------------------------------------- */
 #define HC_VEC_TIMER      0x20   /* HC_SET_TIMER expired */
 #define HC_VEC_NET_RX     0x30   /* frames were added to the receive ring */
-#define HC_VEC_NET_RECLAIM 0x31  /* the pool runs low: release every slot you are done with */
+#define HC_VEC_NET_RECLAIM 0x31  /* the pool runs low: release every slot you are done with;
+				  * exchange VMs: post pages */
 #define HC_VEC_MIN        0x21   /* lowest vector HC_TEST_KICK accepts (not the timer's) */
 
 /* --- identity ------------------------------------------------------------ */
@@ -107,7 +123,13 @@ struct hc_identity {
 	uint64_t ram_bytes;
 	uint64_t tsc_per_ms;        /* for HC_SET_TIMER; an estimate */
 	uint32_t ping_ipv4;         /* config 'ping': an address to ping; 0 none */
-} __attribute__((packed));
+	uint8_t  irq_rx;            /* Linux VMs: 8259 IRQ line of HC_VEC_NET_RX (10); 0 guest-stub */
+	uint8_t  irq_reclaim;       /* Linux VMs: 8259 IRQ line of HC_VEC_NET_RECLAIM (11); 0 guest-stub */
+} __attribute__((packed));      /* 58 bytes */
+
+/* The virtual 8259 lines a Linux VM's network interrupts arrive on. */
+#define HC_IRQ_NET_RX      10
+#define HC_IRQ_NET_RECLAIM 11
 
 /* --- networking (docs/datapath.md) ------------------------------------- */
 /* The receive window: NET_RX_SLOTS_MAX 4 KiB slots from this GPA. A slot
@@ -130,7 +152,15 @@ struct hc_identity {
 /* Entry flags */
 #define NET_RX_F_BCAST    0x0001 /* broadcast or multicast: shared read-only with other VMs */
 #define NET_RX_F_LOCAL    0x0002 /* sent by another VM on this host */
-#define NET_RX_F_COPY     0x0004 /* in copy buffer 'slot', not window slot 'slot' */
+#define NET_RX_F_COPY     0x0004 /* window ABI: in copy buffer 'slot', not window slot 'slot';
+				* exchange: the hypervisor copied it into the posted page */
+#define NET_RX_F_XCHG     0x0008 /* in the page posted in post slot 'slot', at offset 0 */
+
+/* Page exchange (HC_NET_SETUP_XCHG, HC_NET_POST): an entry of the post
+ * array is a page GPA (bits 63:12) | a post slot number (bits 11:0,
+ * < rx_slots). */
+#define NET_POST_GPA_MASK  0xfffffffffffff000ull
+#define NET_POST_SLOT_MASK 0x0000000000000fffull
 
 /* The receive ring: one page of guest RAM registered with HC_NET_SETUP.
  * The hypervisor writes entries and advances 'prod'; the guest reads them
@@ -142,7 +172,8 @@ struct hc_identity {
 struct net_rx_entry {
 	uint16_t slot;               /* window slot: GPA NET_RX_WINDOW_GPA + slot * 4096;
 				      * with NET_RX_F_COPY: copy buffer, at copy area +
-				      * slot * NET_COPY_BUF_SIZE */
+				      * slot * NET_COPY_BUF_SIZE; with NET_RX_F_XCHG:
+				      * the post slot whose page holds the frame */
 	uint16_t len;                /* frame length in bytes, FCS stripped */
 	uint16_t flags;              /* NET_RX_F_* */
 	uint16_t reserved;
@@ -161,7 +192,12 @@ struct hc_net_stats {                /* HC_NET_STATS: this VM's counters */
 	uint64_t rx_drop_quota, rx_drop_ring, tx_frames, tx_bytes, tx_drop;
 	uint64_t tx_spoofed, held;   /* held: slots delivered, not yet released */
 	uint64_t rx_copied;          /* of rx_frames, delivered by copy */
-} __attribute__((packed));
+	uint64_t rx_drop_nopost;     /* exchange: dropped, no page posted (offset 104) */
+} __attribute__((packed));           /* 112 bytes */
+
+_Static_assert(sizeof(struct hc_identity) == 58, "hc_identity is ABI");
+_Static_assert(sizeof(struct hc_net_stats) == 112, "hc_net_stats is ABI");
+_Static_assert(sizeof(struct net_rx_ring) == 16 + 8 * NET_RX_RING, "net_rx_ring is ABI");
 
 /* --- the state a guest starts in (docs/hypercalls.md, "Entry state") ---- */
 #define GUEST_PML4_GPA    0x1000ull  /* identity map of RAM, 2 MiB pages */
