@@ -290,7 +290,7 @@ LINUX_HDR_STAMP := $(LINUX_HDR)/.unpacked
 # The module is built in a copy of its sources under build/: kbuild 6.1
 # writes its objects beside the sources of an external module.
 FLIPNET_SRC    := $(wildcard guest-linux/flipnet/*.c guest-linux/flipnet/*.h) \
-	guest-linux/flipnet/Kbuild guest-linux/flipnet/shim/stdint.h
+	guest-linux/flipnet/Kbuild
 FLIPNET_DIR    := $(BUILD)/guest-linux/flipnet
 FLIPNET_KO     := $(FLIPNET_DIR)/flipnet.ko
 
@@ -307,19 +307,25 @@ $(FLIPNET_KO): $(FLIPNET_SRC) vmm/hypercall_abi.h $(LINUX_HDR_STAMP) $(LINUX_KER
 	if [ "$$rel" != "$$(cat $(LINUX_DIR)/release)" ]; then \
 		echo "error: headers are for $$rel, the kernel is $$(cat $(LINUX_DIR)/release)" >&2; \
 		exit 1; fi && \
-	mkdir -p $(FLIPNET_DIR)/shim $(FLIPNET_DIR)/abi && \
-	cp $(filter guest-linux/flipnet/%,$(filter-out %/shim/stdint.h,$(FLIPNET_SRC))) $(FLIPNET_DIR)/ && \
-	cp guest-linux/flipnet/shim/stdint.h $(FLIPNET_DIR)/shim/ && \
+	mkdir -p $(FLIPNET_DIR)/abi && cp $(FLIPNET_SRC) $(FLIPNET_DIR)/ && \
 	cp vmm/hypercall_abi.h $(FLIPNET_DIR)/abi/ && \
 	$(MAKE) -s -C $(LINUX_HDR)/lib/modules/$$rel/build \
 		M=$(abspath $(FLIPNET_DIR)) modules >$(FLIPNET_DIR)/kbuild.log 2>&1 || \
 		{ cat $(FLIPNET_DIR)/kbuild.log >&2; exit 1; }
 	$(Q)grep -v 'Skipping BTF generation' $(FLIPNET_DIR)/kbuild.log >&2 || true
 
-$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py $(FLIPNET_KO)
+# `ethtool -S` for the guest, which has no ethtool: static, no libraries.
+FLIPNET_STATS  := $(BUILD)/guest-linux/flipnet-stats
+$(FLIPNET_STATS): guest-linux/flipnet-stats.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (static)")
+	$(Q)$(CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+
+$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py \
+		$(FLIPNET_KO) $(FLIPNET_STATS)
 	@$(if $(Q),echo "  CPIO    $@")
 	$(Q)$(PYTHON) tools/mkinitramfs.py --busybox $< --init guest-linux/init \
-		--module $(FLIPNET_KO) -o $@
+		--module $(FLIPNET_KO) --bin $(FLIPNET_STATS) -o $@
 
 $(LINUX_MEDIA:%=$(ESP)/%): $(ESP)/linux/%: $(LINUX_DIR)/%
 	@mkdir -p $(dir $@)

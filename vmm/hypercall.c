@@ -36,6 +36,12 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 	id->ram_bytes = vm->ram_bytes;
 	id->tsc_per_ms = a->tsc_per_ms;
 	id->ping_ipv4 = c->ping_ipv4;
+	/* A Linux VM takes its network interrupts as 8259 lines; a
+	 * guest-stub as vectors (0 here). */
+	if (vm->dev) {
+		id->irq_rx = HC_IRQ_NET_RX;
+		id->irq_reclaim = HC_IRQ_NET_RECLAIM;
+	}
 	return 0;
 }
 
