@@ -35,7 +35,7 @@ NASMFLAGS := -f elf64 -g -Werror
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
-	take_back.c reclaim.c net_tx.c netpath_check.c)
+	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c)
 # Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
 NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
 	net_window_fault.c net_stats.c net_timing.c net_cost.c)
@@ -423,7 +423,7 @@ fuzz_hypercall_SRC := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c vmm/image.c vmm/vir
 	vmm/vuart.c mm/page_alloc.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c tests/fuzz/hv_backend.c
 fuzz_hypercall_LDFLAGS := \
-	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=page_alloc
+	-Wl,--wrap=np_init,--wrap=vm_guest_ptr,--wrap=vm_read,--wrap=vm_write,--wrap=page_alloc
 # The exit harness: both backends' decoders and vCPU calls over a fake
 # VMCS and VMCB (tests/fuzz/exit_vmx.c, exit_svm.c), and vmm/'s handlers.
 EXIT_HV_C := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_vcpu.c \

@@ -19,11 +19,9 @@ struct hc_args {
 
 static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 {
-	struct hc_identity *id = vm_guest_ptr(vm, a->a0, sizeof(*id));
+	struct hc_identity ident, *id = &ident;
 	const struct cfg_vm *c = vm->cfg;
 
-	if (!id)
-		return -HC_E_FAULT;
 	memset(id, 0, sizeof(*id));
 	id->vm_id = vm->id;
 	id->test_mode = c->test_mode;
@@ -36,23 +34,21 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 	id->ram_bytes = vm->ram_bytes;
 	id->tsc_per_ms = a->tsc_per_ms;
 	id->ping_ipv4 = c->ping_ipv4;
-	/* A Linux VM takes its network interrupts as 8259 lines; a
-	 * guest-stub as vectors (0 here). */
+	/* A Linux VM takes the network's interrupts on its 8259 (virq.c). */
 	if (vm->dev) {
 		id->irq_rx = HC_IRQ_NET_RX;
 		id->irq_reclaim = HC_IRQ_NET_RECLAIM;
 	}
-	return 0;
+	return vm_write(vm, a->a0, id, sizeof(*id)) ? 0 : -HC_E_FAULT;
 }
 
 static int64_t hc_console_write(struct vm *vm, struct hc_args *a)
 {
-	const char *s;
+	char s[HC_CONSOLE_MAX];
 
 	if (a->a1 > HC_CONSOLE_MAX)
 		return -HC_E_INVAL;
-	s = vm_guest_ptr(vm, a->a0, a->a1);
-	if (!s)
+	if (!vm_read(vm, a->a0, s, a->a1))
 		return -HC_E_FAULT;
 	vuart_write(&vm->uart, s, a->a1);
 	return (int64_t)a->a1;
@@ -131,6 +127,9 @@ bool hypercall(struct vm *vm, uint64_t now, uint64_t tsc_per_ms)
 	case HC_NET_RELEASE:
 	case HC_NET_SEND:
 	case HC_NET_STATS:
+	case HC_NET_SETUP_XCHG:
+	case HC_NET_POST:
+	case HC_NET_DETACH:
 		ret = net_hypercall(vm, a.nr, a.a0, a.a1, now);
 		break;
 	default:               ret = -HC_E_NOSYS; break;

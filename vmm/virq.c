@@ -1,5 +1,6 @@
 #include "arch/x86/arch.h"
 #include "vmm/dev/vdev.h"
+#include "vmm/hypercall_abi.h"
 #include "vmm/virq.h"
 
 static int highest_pending(const struct vm *vm)
@@ -22,11 +23,32 @@ bool virq_pending(struct vm *vm)
 	return next_vector(vm) >= 0;
 }
 
+/* A Linux VM has no flat vector space: its interrupts come through its
+ * 8259. The network's two vectors are edges on IRQ 10 and 11 (told in
+ * hc_identity); the guest-stub's other vectors (timer, test kicks) mean
+ * nothing to it: -1. */
+static int linux_irq_of(uint8_t vector)
+{
+	switch (vector) {
+	case HC_VEC_NET_RX:      return HC_IRQ_NET_RX;
+	case HC_VEC_NET_RECLAIM: return HC_IRQ_NET_RECLAIM;
+	default:                 return -1;
+	}
+}
+
 void virq_raise(struct vm *vm, uint8_t vector)
 {
 	if (vm->state == VM_STOPPED)
 		return;
-	vm->pending[vector / 64] |= 1ull << (vector % 64);
+	if (vm->dev) {
+		int irq = linux_irq_of(vector);
+
+		if (irq < 0)
+			return;
+		vdev_irq_pulse(vm->dev, (unsigned)irq);
+	} else {
+		vm->pending[vector / 64] |= 1ull << (vector % 64);
+	}
 	if (vm->state == VM_HALTED)
 		vm_wake(vm, rdtsc());
 }

@@ -10,7 +10,9 @@
 
 /* Make 'vector' (32..255) pending for 'vm' and wake it from HLT. Like a
  * real interrupt request register, a vector already pending stays one
- * interrupt. */
+ * interrupt. A Linux VM (vm->dev) gets HC_VEC_NET_RX and
+ * HC_VEC_NET_RECLAIM as edges on its 8259's IRQ HC_IRQ_NET_RX and
+ * HC_IRQ_NET_RECLAIM (10, 11), and no other vector. */
 void virq_raise(struct vm *vm, uint8_t vector);
 
 /* Whether an interrupt is waiting that the guest would take with

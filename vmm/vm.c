@@ -22,11 +22,81 @@ _Static_assert(CFG_NAME_MAX + 1 <= CONSOLE_NAME_MAX,
 #define MIB   (1ull << 20)
 #define SZ_2M (2 * MIB)
 
+/* The host page behind RAM page 'page' (a GPA, page aligned), present
+ * and writable, or 0. After page exchange (vmm/net/xchg.c) a VM's RAM is
+ * no longer one host block: only its nested table knows, and a page it
+ * posted is not present there. */
+static uint64_t ram_page(struct vm *vm, uint64_t page)
+{
+	uint64_t hpa;
+	unsigned perm;
+
+	if (npt_lookup(vm->npt, page, &hpa, &perm) < 0 || !(perm & NPT_W))
+		return 0;
+	return hpa;
+}
+
+/* [gpa, gpa + len) inside RAM, no wrap. */
+static bool in_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return gpa < vm->ram_bytes && len <= vm->ram_bytes - gpa;
+}
+
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	if (gpa >= vm->ram_bytes || len > vm->ram_bytes - gpa)
+	uint64_t base = gpa & ~(uint64_t)(PAGE_SIZE - 1), first;
+
+	if (!in_ram(vm, gpa, len))
 		return NULL;
-	return (void *)(uintptr_t)(vm->ram_hpa + gpa);
+	first = ram_page(vm, base);
+	if (!first)
+		return NULL;
+	/* Every further page must follow the first in host memory too. */
+	for (uint64_t p = base + PAGE_SIZE; p < gpa + len; p += PAGE_SIZE)
+		if (ram_page(vm, p) != first + (p - base))
+			return NULL;
+	return (void *)(uintptr_t)(first + gpa % PAGE_SIZE);
+}
+
+/* Each page of the range is present; then each piece goes to or from
+ * its own host page. 'out' true: guest to buf. */
+static bool guest_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len,
+		       bool out)
+{
+	uint8_t *b = buf;
+
+	if (!in_ram(vm, gpa, len))
+		return false;
+	/* Check all before copying any: a refused write changes nothing. */
+	for (uint64_t p = gpa & ~(uint64_t)(PAGE_SIZE - 1); len && p < gpa + len;
+	     p += PAGE_SIZE)
+		if (!ram_page(vm, p))
+			return false;
+	while (len) {
+		uint64_t off = gpa % PAGE_SIZE;
+		uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		uint8_t *host = (uint8_t *)(uintptr_t)
+				(ram_page(vm, gpa - off) + off);
+
+		if (out)
+			memcpy(b, host, n);
+		else
+			memcpy(host, b, n);
+		gpa += n;
+		b += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
+{
+	return guest_copy(vm, gpa, buf, len, true);
+}
+
+bool vm_write(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len)
+{
+	return guest_copy(vm, gpa, (void *)buf, len, false);
 }
 
 /* Asleep, a VM chose not to run: that counts as its own time, or a VM

@@ -45,7 +45,9 @@ struct vm {
 	uint32_t             id;
 	const struct cfg_vm *cfg;
 	enum vm_state        state;
-	uint64_t             ram_hpa;   /* contiguous, 2 MiB aligned */
+	/* The host block its RAM was built in: contiguous, 2 MiB aligned.
+	 * Page exchange moves pages out of it and others in (vm_read). */
+	uint64_t             ram_hpa;
 	uint64_t             ram_bytes;
 	struct npt          *npt;
 	struct vcpu         *vcpu;
@@ -107,8 +109,20 @@ void vm_sleep(struct vm *vm, uint64_t now);
 /* A virtual interrupt for a halted VM: VM_RUNNABLE from 'now'. */
 void vm_wake(struct vm *vm, uint64_t now);
 
-/* A pointer to 'len' bytes of guest RAM at 'gpa', or NULL when any of
- * them lies outside the guest's RAM. */
+/* Guest RAM as the hypervisor reaches it: through the VM's nested table,
+ * page by page, since page exchange (docs/datapath.md) leaves RAM in
+ * host pages of any order. Each is false, and vm_write changes nothing,
+ * when any byte of [gpa, gpa + len) lies outside RAM or on a page that
+ * is not present (a page posted for receive): the hypercall's
+ * HC_E_FAULT. */
+bool vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+bool vm_write(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len);
+
+/* A lasting pointer to 'len' bytes at 'gpa', or NULL as for vm_read and
+ * also when the pages are not consecutive in host memory. Only for
+ * memory whose mapping cannot change while the pointer is kept: a
+ * receive ring (never postable) or a window VM's copy area (a window VM
+ * posts nothing). */
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 
 #endif

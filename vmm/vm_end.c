@@ -14,13 +14,13 @@
 
 bool vm_end_io(struct vm *vm, const struct vm_exit *e, uint32_t value)
 {
-	const uint16_t *flag;
+	uint16_t flag;
 
 	if (e->io.in || e->io.port != PORT_KBC_CMD ||
 	    (value & 0xff) != KBC_PULSE_RESET)
 		return false;
-	flag = vm_guest_ptr(vm, BIOS_RESET_FLAG_GPA, sizeof(*flag));
-	if (flag && *flag == BIOS_RESET_WARM)
+	if (vm_read(vm, BIOS_RESET_FLAG_GPA, &flag, sizeof(flag)) &&
+	    flag == BIOS_RESET_WARM)
 		vm_stop(vm, "kernel panic (a warm reset request at RIP 0x%lx)",
 			(unsigned long)e->rip);
 	else

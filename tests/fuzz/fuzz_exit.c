@@ -93,9 +93,9 @@ void vm_wake(struct vm *vm, uint64_t now)
 
 /* The harness's VM has no RAM the exit handlers may read (no Linux VM's
  * warm-boot flag): every range is outside it. */
-void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+bool vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
 {
-	return NULL;
+	return false;
 }
 
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,

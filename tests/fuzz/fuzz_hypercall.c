@@ -2,7 +2,9 @@
  * sees it. The hypervisor's own files run: vmm/hypercall.c (dispatch,
  * HC_GET_IDENTITY, CONSOLE_WRITE, SET_TIMER, TEST), the network glue
  * vmm/net/net*.c (HC_NET_*: ring and copy-area setup, release lists and
- * transmit descriptors copied out of guest RAM, stats), vmm/vm.c (vm_create, vm_guest_ptr),
+ * transmit descriptors copied out of guest RAM, stats, page exchange:
+ * HC_NET_SETUP_XCHG, POST, DETACH), vmm/vm.c (vm_create, vm_read,
+ * vm_write, vm_guest_ptr),
  * the data path, virq.c, vuart.c, page_alloc.c and lib/fmt.c. Below them
  * sit the host fakes of hv_fakes.c: the e1000, the nested page tables,
  * the vCPU's registers, the console.
@@ -15,16 +17,20 @@
  *   write  the guest writes input bytes into its RAM
  *   list   the guest writes a list of the slots it holds (as its ring
  *          told it), mangled or not, where a release will read it
+ *   plist  the guest writes a list of pages to post (page | post slot),
+ *          mostly plausible, where HC_NET_POST will read it
  *   rx     frames arrive from the wire, to the VMs' MACs or broadcast
  *   tick   time passes; the NIC's transmit turns busy or free
- *   fault  the guest touches its receive window: net_window_fault
+ *   fault  the guest touches its receive window or a RAM page:
+ *          net_window_fault
  *
  * Checked after each: the result is 0, positive, or one of the HC_E_*;
  * a refused hypercall changes nothing in the data path or the VM but its
  * error counters; np_check holds; each VM's receive window maps exactly
  * the slots the books say, read-only, and nothing else of the window;
- * every guest pointer the hypervisor takes lies inside that VM's RAM
- * (vm_guest_ptr is wrapped and checked), and memory nobody allocated is
+ * every guest access the hypervisor makes lies inside that VM's RAM and
+ * on pages present in its nested table (vm_read, vm_write and
+ * vm_guest_ptr are wrapped and checked), and memory nobody allocated is
  * poisoned for ASan. A hypervisor panic is a crash. */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,19 +67,67 @@ int __wrap_np_init(struct netpath *np, const struct np_params *p)
 	return __real_np_init(np, p);
 }
 
-/* An independent check of the guest-pointer rule: NULL exactly when
- * [gpa, gpa + len) is not all inside the VM's RAM (or, for len 0, gpa is
- * not: the hypervisor refuses an empty buffer at the end of RAM). */
+/* An independent check of the guest-memory rule: an access succeeds
+ * exactly when [gpa, gpa + len) is all inside the VM's RAM (or, for len
+ * 0, gpa is: the hypervisor refuses an empty buffer at the end of RAM)
+ * and every page of it is present in the fake nested table (a posted
+ * page is not). 'contig': and, for a lasting pointer, the pages follow
+ * one another in host memory. */
+static bool reachable(const struct vm *vm, uint64_t gpa, uint64_t len,
+		      bool contig)
+{
+	unsigned __int128 end = (unsigned __int128)gpa + len;
+	const struct npt *t = vm->npt;
+	uint64_t first = gpa / PAGE_SIZE, n;
+
+	if (gpa >= vm->ram_bytes || end > vm->ram_bytes)
+		return false;
+	/* The pages holding its bytes; a pointer needs its first page even
+	 * for no bytes. */
+	n = len ? (gpa + len - 1) / PAGE_SIZE - first + 1 : contig;
+	for (uint64_t p = first; p < first + n; p++) {
+		if (!t->ram_page[p])
+			return false;
+		if (contig && t->ram_page[p] !=
+		    t->ram_page[first] + (p - first) * PAGE_SIZE)
+			return false;
+	}
+	return true;
+}
+
 void *__real_vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 void *__wrap_vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	void *p = __real_vm_guest_ptr(vm, gpa, len);
-	unsigned __int128 end = (unsigned __int128)gpa + len;
-	bool inside = gpa < vm->ram_bytes && end <= vm->ram_bytes;
 
-	FUZZ_CHECK(inside == (p != NULL), "vm_guest_ptr(%#llx, %#llx): %p",
-		   (unsigned long long)gpa, (unsigned long long)len, p);
+	FUZZ_CHECK(reachable(vm, gpa, len, true) == (p != NULL),
+		   "vm_guest_ptr(%#llx, %#llx): %p", (unsigned long long)gpa,
+		   (unsigned long long)len, p);
 	return p;
+}
+
+bool __real_vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+bool __wrap_vm_read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len)
+{
+	bool ok = __real_vm_read(vm, gpa, buf, len);
+
+	FUZZ_CHECK(reachable(vm, gpa, len, false) == ok,
+		   "vm_read(%#llx, %#llx): %d", (unsigned long long)gpa,
+		   (unsigned long long)len, ok);
+	return ok;
+}
+
+bool __real_vm_write(struct vm *vm, uint64_t gpa, const void *buf,
+		     uint64_t len);
+bool __wrap_vm_write(struct vm *vm, uint64_t gpa, const void *buf,
+		     uint64_t len)
+{
+	bool ok = __real_vm_write(vm, gpa, buf, len);
+
+	FUZZ_CHECK(reachable(vm, gpa, len, false) == ok,
+		   "vm_write(%#llx, %#llx): %d", (unsigned long long)gpa,
+		   (unsigned long long)len, ok);
+	return ok;
 }
 
 /* Page allocations become addressable; the rest of the arena is not.
@@ -179,6 +233,21 @@ static uint64_t pick_arg(struct fz *z, const struct vm *vm)
 	}
 }
 
+/* Where the guest's bytes at 'gpa' are now, for up to the rest of that
+ * page: through the fake nested table, as the guest's own stores would
+ * go. NULL on a page not present (posted) or outside RAM. */
+static uint8_t *guest_bytes(const struct vm *vm, uint64_t gpa, uint32_t *len)
+{
+	uint64_t hpa;
+
+	if (gpa >= vm->ram_bytes || !vm->npt->ram_page[gpa / PAGE_SIZE])
+		return NULL;
+	hpa = vm->npt->ram_page[gpa / PAGE_SIZE];
+	if (*len > PAGE_SIZE - gpa % PAGE_SIZE)
+		*len = (uint32_t)(PAGE_SIZE - gpa % PAGE_SIZE);
+	return (uint8_t *)(uintptr_t)(hpa + gpa % PAGE_SIZE);
+}
+
 static struct netpath snap_np;
 static struct vm snap_vm;
 
@@ -191,6 +260,7 @@ static void check_refused_unchanged(uint32_t v, uint64_t nr)
 	s->release_errors = t->release_errors;
 	s->tx_drop = t->tx_drop;
 	s->tx_spoofed = t->tx_spoofed;
+	s->post_errors = t->post_errors;
 	snap_vm.stats.hypercall_errors = vms[v].stats.hypercall_errors;
 	memcpy(snap_vm.stats.hypercall_refused, vms[v].stats.hypercall_refused,
 	       sizeof(snap_vm.stats.hypercall_refused));
@@ -217,9 +287,13 @@ static void op_hc(struct fz *z)
 	r->rsi = pick_arg(z, vm);
 	r->rdx = pick_arg(z, vm);
 	/* HC_NET_SEND's source MAC: mostly its own, as a guest would. */
-	if (nr == HC_NET_SEND && r->rdi < vm->ram_bytes - 12 && fz_u8(z) < 200)
-		memcpy((uint8_t *)(uintptr_t)vm->ram_hpa + r->rdi + 6,
-		       vm->cfg->mac, 6);
+	if (nr == HC_NET_SEND && r->rdi < vm->ram_bytes - 12 && fz_u8(z) < 200) {
+		uint32_t n = 6;
+		uint8_t *p = guest_bytes(vm, r->rdi + 6, &n);
+
+		if (p)
+			memcpy(p, vm->cfg->mac, n);
+	}
 	memcpy(&snap_np, the_np, sizeof(snap_np));
 	memcpy(&snap_vm, vm, sizeof(snap_vm));
 	hypercall(vm, now, TSC_PER_MS);
@@ -238,10 +312,10 @@ static void op_write(struct fz *z)
 	const struct vm *vm = &vms[fz_u8(z) % nr_vms];
 	uint64_t gpa = fz_u32(z) % vm->ram_bytes;
 	uint32_t len = fz_u8(z);
+	uint8_t *p = guest_bytes(vm, gpa, &len);
 
-	if (len > vm->ram_bytes - gpa)
-		len = (uint32_t)(vm->ram_bytes - gpa);
-	fz_bytes(z, (uint8_t *)(uintptr_t)vm->ram_hpa + gpa, len);
+	if (p)
+		fz_bytes(z, p, len);
 }
 
 /* The guest finds its ring by the HC_NET_SETUP it made; the harness
@@ -256,6 +330,7 @@ static void op_list(struct fz *z)
 	uint64_t gpa = (fz_u32(z) % vm->ram_bytes) & ~1ull;
 	uint32_t count = fz_u8(z) % (HC_NET_BATCH + 4);
 	uint16_t held[2 * NET_RX_SLOTS_MAX], nh = 0;
+	uint32_t bytes = count * 2;
 	uint16_t *out;
 
 	for (uint16_t s = 0; s < n->nr_slots; s++) {
@@ -265,13 +340,41 @@ static void op_list(struct fz *z)
 			held[nh++] = (uint16_t)(s | NET_SLOT_COPY);
 	}
 	last_list = gpa;
-	if (count * 2 > vm->ram_bytes - gpa)
-		count = (uint32_t)((vm->ram_bytes - gpa) / 2);
-	out = (uint16_t *)(uintptr_t)(vm->ram_hpa + gpa);
+	out = (uint16_t *)guest_bytes(vm, gpa, &bytes);
+	if (!out)
+		return;
+	count = bytes / 2;
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t k = fz_u8(z);
 
 		out[i] = k < 200 && nh ? held[k % nh] : fz_u16(z);
+	}
+}
+
+/* A list for HC_NET_POST: mostly pages of its RAM with free post slots
+ * (as a driver would post), some taken or posted already, some raw. */
+static void op_plist(struct fz *z)
+{
+	uint32_t v = fz_u8(z) % nr_vms;
+	const struct np_vm *n = &the_np->vm[v];
+	const struct vm *vm = &vms[v];
+	uint64_t gpa = (fz_u32(z) % vm->ram_bytes) & ~7ull;
+	uint32_t count = fz_u8(z) % (HC_NET_BATCH + 4);
+	uint32_t bytes = count * 8;
+	uint64_t *out;
+
+	last_list = gpa;
+	out = (uint64_t *)guest_bytes(vm, gpa, &bytes);
+	if (!out)
+		return;
+	count = bytes / 8;
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t k = fz_u8(z);
+		uint64_t page = (fz_u16(z) % (vm->ram_bytes / PAGE_SIZE)) *
+				PAGE_SIZE;
+		uint32_t slot = (i + k) % (n->nr_slots + 1);
+
+		out[i] = k < 220 ? page | slot : fz_u64(z);
 	}
 }
 
@@ -304,15 +407,18 @@ static void op_fault(struct fz *z)
 {
 	struct vm *vm = &vms[fz_u8(z) % nr_vms];
 	uint8_t k = fz_u8(z);
-	uint64_t gpa = k & 1 ? fz_u64(z) :
+	uint64_t gpa = k & 1 ? fz_u64(z) : k & 4 ?
+		       fz_u32(z) % vm->ram_bytes :
 		       NET_RX_WINDOW_GPA + (uint64_t)fz_u16(z) * 64;
-	char why[128];
+	bool posted = gpa < vm->ram_bytes &&
+		      !vm->npt->ram_page[gpa / PAGE_SIZE];
+	char why[160];
 	bool in;
 
 	memset(why, 'X', sizeof(why));
 	in = net_window_fault(vm, gpa, k & 2, why, sizeof(why));
-	FUZZ_CHECK(in == in_window(gpa, 1), "window fault at %#llx: %d",
-		   (unsigned long long)gpa, in);
+	FUZZ_CHECK(in == (in_window(gpa, 1) || posted),
+		   "window fault at %#llx: %d", (unsigned long long)gpa, in);
 	if (in)
 		FUZZ_CHECK(memchr(why, 0, sizeof(why)), "reason not terminated");
 }
@@ -344,10 +450,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint32_t i = 0; i < MAX_OPS && fz_left(&z); i++) {
 		uint8_t k = fz_u8(&z);
 
-		switch (k % 9) {
+		switch (k % 10) {
 		case 0: case 1: case 2: op_hc(&z); break;
 		case 3: op_write(&z); break;
 		case 4: op_list(&z); break;
+		case 9: op_plist(&z); break;
 		case 5: op_rx(&z); break;
 		case 6:
 			now += (uint64_t)fz_u16(&z) * 1000;

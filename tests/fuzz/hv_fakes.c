@@ -111,10 +111,25 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size,
 {
 	uint64_t s;
 
-	if (gpa == 0) {                 /* vm_create: the guest's RAM */
+	if (!npt->ram_bytes) {          /* vm_create: the guest's RAM */
+		FUZZ_CHECK(gpa == 0 && size <= HV_RAM_PAGES * PAGE_SIZE,
+			   "first map is not the guest's RAM");
 		npt->ram_hpa = hpa;
 		npt->ram_bytes = size;
 		npt->ram_perm = perm;
+		for (uint64_t i = 0; i < size / PAGE_SIZE; i++)
+			npt->ram_page[i] = hpa + i * PAGE_SIZE;
+		return 0;
+	}
+	if (gpa < npt->ram_bytes) {     /* page exchange: one RAM page back */
+		FUZZ_CHECK(size == PAGE_SIZE && gpa % PAGE_SIZE == 0 &&
+			   hpa % PAGE_SIZE == 0, "RAM map not one page");
+		FUZZ_CHECK(!npt->ram_page[gpa / PAGE_SIZE],
+			   "map over mapped RAM page %#llx",
+			   (unsigned long long)gpa);
+		FUZZ_CHECK(perm == npt->ram_perm, "a RAM page mapped with perm %u",
+			   perm);
+		npt->ram_page[gpa / PAGE_SIZE] = hpa;
 		return 0;
 	}
 	FUZZ_CHECK(in_window(gpa, size) && size == NET_SLOT_SIZE &&
@@ -133,6 +148,14 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	uint64_t s;
 
+	if (gpa < npt->ram_bytes) {     /* page exchange: a RAM page posted */
+		FUZZ_CHECK(size == PAGE_SIZE && gpa % PAGE_SIZE == 0,
+			   "RAM unmap not one page");
+		if (!npt->ram_page[gpa / PAGE_SIZE])
+			return -1;
+		npt->ram_page[gpa / PAGE_SIZE] = 0;
+		return 0;
+	}
 	FUZZ_CHECK(in_window(gpa, size), "unmap outside the window");
 	s = (gpa - NET_RX_WINDOW_GPA) / NET_SLOT_SIZE;
 	if (!npt->win[s])
@@ -155,7 +178,9 @@ bool npt_sync(struct npt *npt)
 int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 {
 	if (gpa < npt->ram_bytes) {
-		*hpa = npt->ram_hpa + gpa;
+		if (!npt->ram_page[gpa / PAGE_SIZE])
+			return -1;
+		*hpa = npt->ram_page[gpa / PAGE_SIZE] + gpa % PAGE_SIZE;
 		*perm = npt->ram_perm;
 		return 0;
 	}
@@ -169,6 +194,21 @@ int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm)
 		}
 	}
 	return -1;
+}
+
+void npt_for_each_leaf(struct npt *npt,
+		       void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				  uint64_t size, unsigned perm),
+		       void *arg)
+{
+	for (uint64_t i = 0; i < npt->ram_bytes / PAGE_SIZE; i++)
+		if (npt->ram_page[i])
+			fn(arg, i * PAGE_SIZE, npt->ram_page[i], PAGE_SIZE,
+			   npt->ram_perm);
+	for (uint64_t s = 0; s < NET_RX_SLOTS_MAX; s++)
+		if (npt->win[s])
+			fn(arg, NET_RX_WINDOW_GPA + s * NET_SLOT_SIZE,
+			   npt->win[s], NET_SLOT_SIZE, npt->perm[s]);
 }
 
 void guest_boot_build(uint8_t *ram, uint64_t ram_bytes, uint16_t code_sel,

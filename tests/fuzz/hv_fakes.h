@@ -21,12 +21,16 @@
 #define HV_NIC_RX_MAX 128       /* the fake NIC's receive ring */
 #define HV_RX_BATCH   8         /* frames one net_poll receives */
 
+#define HV_RAM_PAGES  512       /* the most RAM a fake table maps: 2 MiB */
+
 struct npt {
 	uint64_t win[NET_RX_SLOTS_MAX];         /* hpa mapped at slot, 0: none */
 	unsigned perm[NET_RX_SLOTS_MAX];
-	/* The guest's RAM, at GPA 0: npt_map(npt, 0, ...) sets it. */
+	/* The guest's RAM, at GPA 0: the first npt_map sets it whole; page
+	 * exchange then unmaps and maps single pages. */
 	uint64_t ram_hpa, ram_bytes;
 	unsigned ram_perm;
+	uint64_t ram_page[HV_RAM_PAGES];        /* hpa of RAM page i, 0: none */
 };
 
 /* The fake machine: NIC, nested page tables. */

@@ -1,7 +1,8 @@
 /* Host tests for vmm/dev/vdev.c, the board: port and MSR routing, the
  * UART's interrupt through the 8259 and LINT0 to the vCPU, the APIC
  * out-ranking ExtINT, LINT0 masked closing the wire, the timer deadline
- * and wake-up, and refused accesses counted without effect. */
+ * and wake-up, the network's edges on IRQ 10 and 11 (edge and
+ * level-programmed), and refused accesses counted without effect. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -115,6 +116,38 @@ static void test_apic_outranks_extint(void **state)
 	assert_int_equal(vdev_irq_next(d), 0x34);
 }
 
+/* The hypervisor's network interrupts: an edge each, two edges before
+ * the vCPU takes one are one interrupt, and a line the guest programs
+ * level-triggered in the ELCR still gives one interrupt per edge. */
+static void test_net_irq_pulse(void **state)
+{
+	pic_init();
+	out(0xa1, 0xf3);                /* slave: IRQ 10 and 11 open */
+	vdev_irq_pulse(d, 10);
+	vdev_irq_pulse(d, 10);
+	assert_int_equal(vdev_irq_next(d), 0x3a);
+	vdev_irq_taken(d, 0x3a);
+	out(0xa0, 0x20); out(0x20, 0x20);       /* EOI slave, master */
+	assert_int_equal(vdev_irq_next(d), -1); /* two edges, one interrupt */
+	vdev_irq_pulse(d, 11);
+	assert_int_equal(vdev_irq_next(d), 0x3b);
+	vdev_irq_taken(d, 0x3b);
+	out(0xa0, 0x20); out(0x20, 0x20);
+	assert_int_equal(vdev_irq_next(d), -1);
+
+	out(0x4d1, 0x04);               /* IRQ 10 level-triggered */
+	vdev_irq_pulse(d, 10);
+	assert_int_equal(vdev_irq_next(d), 0x3a);
+	vdev_irq_taken(d, 0x3a);
+	out(0xa0, 0x20); out(0x20, 0x20);
+	assert_int_equal(vdev_irq_next(d), -1); /* no storm: the line fell */
+	vdev_irq_pulse(d, 10);
+	assert_int_equal(vdev_irq_next(d), 0x3a);
+	assert_int_equal(vdev_stats(d).irqs_delivered, 3);
+	vdev_irq_pulse(d, 4);           /* the UART's line is not ours */
+	vdev_irq_pulse(d, 16);
+}
+
 static void test_timer_deadline_wakes(void **state)
 {
 	uint64_t v;
@@ -180,6 +213,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uart_irq_reaches_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lint0_masked_closes_wire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apic_outranks_extint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_irq_pulse, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_timer_deadline_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kbc_status_ready, setup, teardown),

@@ -17,6 +17,7 @@ struct vdev {
 	struct vpic       pic;
 	struct vrtc       rtc;
 	struct vuart     *uart;
+	uint16_t          pulsed;       /* bit n: line n is high from a pulse */
 	struct vdev_stats stats;
 };
 
@@ -136,14 +137,40 @@ int vdev_irq_next(struct vdev *d)
 	return vlapic_extint_open(&d->apic) ? vpic_next_vector(&d->pic) : -1;
 }
 
+void vdev_irq_pulse(struct vdev *d, unsigned irq)
+{
+	if (irq >= 16 || irq == IRQ_UART)
+		return;
+	/* Low, then high: a rising edge latches a request; a request not
+	 * taken yet is withdrawn and latched again, still one. */
+	vpic_set_irq(&d->pic, irq, false);
+	vpic_set_irq(&d->pic, irq, true);
+	d->pulsed |= (uint16_t)(1u << irq);
+}
+
+/* The pulsed line whose request was just taken goes low again. */
+static void pulse_end(struct vdev *d, uint8_t vector)
+{
+	for (unsigned irq = 0; irq < 16; irq++) {
+		if (!(d->pulsed >> irq & 1) ||
+		    vpic_vector_of(&d->pic, irq) != vector)
+			continue;
+		vpic_set_irq(&d->pic, irq, false);
+		d->pulsed &= (uint16_t)~(1u << irq);
+	}
+}
+
 void vdev_irq_taken(struct vdev *d, uint8_t vector)
 {
-	if (vlapic_next_vector(&d->apic) == vector)
+	if (vlapic_next_vector(&d->apic) == vector) {
 		vlapic_accept(&d->apic, vector);
-	else if (vlapic_extint_open(&d->apic) && vpic_next_vector(&d->pic) == vector)
+	} else if (vlapic_extint_open(&d->apic) &&
+		   vpic_next_vector(&d->pic) == vector) {
 		vpic_ack(&d->pic);
-	else
+		pulse_end(d, vector);
+	} else {
 		return;         /* not what vdev_irq_next said: nothing taken */
+	}
 	d->stats.irqs_delivered++;
 }
 

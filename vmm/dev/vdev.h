@@ -5,7 +5,8 @@
  * struct vm's 'dev' is NULL for them.
  *
  * Interrupt path: the UART's interrupt output is IRQ 4 of the master
- * 8259; the 8259's INTR output is the local APIC's LINT0, which starts
+ * 8259; the hypervisor's network interrupts are edges on IRQ 10 and 11
+ * of the slave (vdev_irq_pulse, from virq_raise); the 8259's INTR output is the local APIC's LINT0, which starts
  * as ExtINT (virtual-wire mode, as firmware leaves it [MP spec 3.6.2.2]);
  * the local APIC's own sources (timer, error, self-IPI) go to its IRR.
  * vdev_irq_next() says which vector the vCPU takes next, if any.
@@ -105,6 +106,12 @@ uint64_t vdev_next_deadline(const struct vdev *d);
  * 11.8.3.1], else an ExtINT from the 8259 through an unmasked LINT0.
  * Nothing changes: it may be asked any number of times. */
 int vdev_irq_next(struct vdev *d);
+
+/* An edge on 8259 line 'irq' (0-15) from the hypervisor: one request,
+ * which stays one until the vCPU takes it. The line goes low again when
+ * it is taken, so a guest that programs the line level-triggered (ELCR)
+ * still sees one interrupt per edge [8259A "Interrupt Sequence"]. */
+void vdev_irq_pulse(struct vdev *d, unsigned irq);
 
 /* The vCPU has been given 'vector' (the one vdev_irq_next returned, at
  * the entry that injected it): the local APIC moves it from IRR to ISR

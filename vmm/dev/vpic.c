@@ -123,6 +123,11 @@ void vpic_set_irq(struct vpic *p, unsigned irq, bool level)
 	cascade(p);
 }
 
+uint8_t vpic_vector_of(const struct vpic *p, unsigned irq)
+{
+	return (uint8_t)(p->chip[irq / 8 % 2].base + irq % 8);
+}
+
 int vpic_next_vector(const struct vpic *p)
 {
 	const struct i8259 *m = &p->chip[0];

@@ -35,6 +35,8 @@ bool vpic_claims(uint16_t port);
 uint8_t vpic_io(struct vpic *p, uint16_t port, bool in, uint8_t v);
 /* IRQ line 'irq' (0-15) is now at 'level'. */
 void vpic_set_irq(struct vpic *p, unsigned irq, bool level);
+/* The vector IRQ 'irq' (0-15) is given under the current ICW2 bases. */
+uint8_t vpic_vector_of(const struct vpic *p, unsigned irq);
 /* The vector the pair would give at the next INTA, or -1 if INTR is
  * low; vpic_ack performs that INTA. */
 int vpic_next_vector(const struct vpic *p);

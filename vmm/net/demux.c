@@ -183,6 +183,7 @@ int np_vm_stats(const struct netpath *np, uint32_t vm,
 		.tx_bytes = st->tx_bytes, .tx_drop = st->tx_drop,
 		.tx_spoofed = st->tx_spoofed, .held = np->vm[vm].held,
 		.rx_copied = st->rx_copied,
+		.rx_drop_nopost = st->rx_drop_nopost,
 	};
 	return 0;
 }

@@ -58,11 +58,57 @@ static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
 	return false;
 }
 
+/* Take 'hpa' out of the index. Linear probing: each entry after the
+ * hole that could have sat in it moves back, so no lookup stops early
+ * at the hole [Knuth TAOCP 6.4, Algorithm R]. */
+static void hpa_remove(struct netpath *np, uint64_t hpa)
+{
+	const uint32_t mask = NP_HPA_BUCKETS - 1;
+	uint32_t hole = hpa_bucket(hpa), j;
+
+	while (np->hpa_index[hole] != NP_NO_FRAME &&
+	       np->frame[np->hpa_index[hole]].hpa != hpa)
+		hole = (hole + 1) & mask;
+	if (np->hpa_index[hole] == NP_NO_FRAME)
+		return;
+	np->hpa_index[hole] = NP_NO_FRAME;
+	for (j = (hole + 1) & mask; np->hpa_index[j] != NP_NO_FRAME;
+	     j = (j + 1) & mask) {
+		uint16_t fi = np->hpa_index[j];
+		uint32_t home = hpa_bucket(np->frame[fi].hpa);
+
+		/* It may move if the hole lies on its probe path [home, j). */
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			np->hpa_index[hole] = fi;
+			np->hpa_index[j] = NP_NO_FRAME;
+			hole = j;
+		}
+	}
+}
+
+void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa)
+{
+	struct np_frame *f = &np->frame[fi];
+	uintptr_t page = (uintptr_t)np->ops.page(np->ops.ctx, hpa);
+
+	hpa_remove(np, f->hpa);
+	f->hpa = hpa;
+	if (!hpa_insert(np, hpa, (uint16_t)fi))
+		np->ops.panic(np->ops.ctx, "rekey: hpa already a pool frame", fi);
+	/* The bounds only ever widen: np_pool_overlaps looks at every page
+	 * inside them anyway. */
+	if (page < np->pool_lo)
+		np->pool_lo = page;
+	if (page + NET_SLOT_SIZE > np->pool_hi)
+		np->pool_hi = page + NET_SLOT_SIZE;
+}
+
 /* Every op is set, the counts fit, the modes are known, the pool's
  * frames are page aligned (distinct: hpa_insert). */
 static bool params_ok(const struct np_params *p)
 {
 	const struct netpath_ops *ops = p->ops;
+	unsigned ram_ops;
 
 	if (!ops || !p->frame_hpas || !p->nr_frames ||
 	    p->nr_frames > NP_MAX_FRAMES || p->tx_reserve > p->nr_frames ||
@@ -71,6 +117,11 @@ static bool params_ok(const struct np_params *p)
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
 	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
 	    !ops->vm_clock)
+		return false;
+	/* Exchange needs all four ram ops, or none. */
+	ram_ops = !!ops->ram_lookup + !!ops->ram_map + !!ops->ram_unmap +
+		  !!ops->ram_each;
+	if (ram_ops != 0 && ram_ops != 4)
 		return false;
 	for (uint32_t i = 0; i < p->nr_frames; i++)
 		if (p->frame_hpas[i] % NET_SLOT_SIZE)
@@ -88,9 +139,12 @@ int np_init(struct netpath *np, const struct np_params *p)
 
 	memset(np, 0, sizeof(*np));
 	memset(np->hpa_index, 0xff, sizeof(np->hpa_index));
-	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		memset(np->vm[v].slot_frame, 0xff,
 		       sizeof(np->vm[v].slot_frame));
+		for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++)
+			np->vm[v].post_gpa[s] = NP_NO_POST;
+	}
 	np->ops = *p->ops;
 	np->nr_frames = n;
 	np->low_watermark = p->low_watermark;

@@ -83,3 +83,26 @@ void net_vm_stopped(struct vm *vm)
 	    "back, nothing more delivered to it", vm->cfg->name, n);
 }
 
+
+bool net_pool_frame(uint64_t hpa)
+{
+	return net.up && np_frame_find(net.np, hpa) != NP_NO_FRAME;
+}
+
+int32_t net_pool_origin(uint64_t hpa)
+{
+	for (uint32_t i = 0; net.up && i < net.pool_n; i++)
+		if (net.pool_start[i] == hpa)
+			return (int32_t)i;
+	return -1;
+}
+
+uint32_t net_pool_size(void)
+{
+	return net.up ? net.pool_n : 0;
+}
+
+uint32_t net_vm_posted(const struct vm *vm)
+{
+	return net.up ? np_vm_posted(net.np, vm->id) : 0;
+}

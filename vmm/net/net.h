@@ -32,10 +32,21 @@ int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
  * copy buffers and deliver nothing more to it. */
 void net_vm_stopped(struct vm *vm);
 
-/* An EPT violation at 'gpa': if it is in the receive window, say which
- * slot and what was wrong into 'why' and return true. */
+/* An EPT violation at 'gpa': if it is in the receive window, or on a
+ * RAM page the VM posted for exchange, say which slot and what was wrong
+ * into 'why' and return true. */
 bool net_window_fault(struct vm *vm, uint64_t gpa, bool write, char *why,
 		      uint32_t len);
+
+/* For isolation_check (vmm/isolation.c): whether host page 'hpa' is a
+ * pool frame now; its index among the pages the pool started with, or
+ * -1; how many the pool started with; and how many RAM pages 'vm' has
+ * posted (not present in its nested table). All false, -1 or 0 with no
+ * network. */
+bool net_pool_frame(uint64_t hpa);
+int32_t net_pool_origin(uint64_t hpa);
+uint32_t net_pool_size(void);
+uint32_t net_vm_posted(const struct vm *vm);
 
 /* Print the statistics table (per VM, pool, NIC). */
 void net_print_stats(void);

@@ -18,6 +18,10 @@ struct net {
 	uint64_t        next_stats;
 	uint64_t        stats_ticks;
 	bool            up;
+	/* The pages the pool started with (exchange moves them into VMs'
+	 * RAM and RAM pages into the pool): for isolation_check. */
+	const uint64_t *pool_start;
+	uint32_t        pool_n;
 };
 
 extern struct net net;

@@ -39,38 +39,61 @@ static int64_t hc_release(struct vm *vm, uint64_t gpa, uint64_t count,
 			  uint64_t now)
 {
 	uint16_t slots[HC_NET_BATCH];
-	const void *src;
 
 	if (!count || count > HC_NET_BATCH)
 		return -HC_E_INVAL;
-	src = vm_guest_ptr(vm, gpa, count * sizeof(uint16_t));
-	if (!src)
+	/* A copy: then it cannot change under the checks. */
+	if (!vm_read(vm, gpa, slots, count * sizeof(uint16_t)))
 		return -HC_E_FAULT;
-	memcpy(slots, src, count * sizeof(uint16_t));   /* then it can't change */
 	return np_release(net.np, vm->id, slots, (uint32_t)count, now);
 }
 
 static int64_t hc_send(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t now)
 {
 	static uint8_t frame[NET_FRAME_MAX];
-	const void *src;
 
 	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
 		return -HC_E_INVAL;
-	src = vm_guest_ptr(vm, gpa, len);
-	if (!src)
+	if (!vm_read(vm, gpa, frame, len))
 		return -HC_E_FAULT;
-	memcpy(frame, src, len);
 	return np_tx(net.np, vm->id, frame, (uint16_t)len, now);
 }
 
 static int64_t hc_stats(struct vm *vm, uint64_t gpa)
 {
-	struct hc_net_stats *out = vm_guest_ptr(vm, gpa, sizeof(*out));
+	struct hc_net_stats out;
+	int r = np_vm_stats(net.np, vm->id, &out);
 
-	if (!out)
+	if (r)
+		return r;
+	return vm_write(vm, gpa, &out, sizeof(out)) ? 0 : -HC_E_FAULT;
+}
+
+/* RDI: the ring page, in the VM's RAM; the ring is looked up once here
+ * (np_post refuses to post it, so its mapping stays). */
+static int64_t hc_setup_xchg(struct vm *vm, uint64_t gpa)
+{
+	void *ring;
+
+	if (gpa % PAGE_SIZE)
+		return -HC_E_INVAL;
+	ring = vm_guest_ptr(vm, gpa, PAGE_SIZE);
+	if (!ring)
 		return -HC_E_FAULT;
-	return np_vm_stats(net.np, vm->id, out);
+	return np_setup_xchg(net.np, vm->id, ring, gpa, vm->ram_bytes);
+}
+
+/* RDI: the array of (page GPA | post slot), RSI: how many. Copied out
+ * first, then checked whole by np_post. */
+static int64_t hc_post(struct vm *vm, uint64_t gpa, uint64_t count)
+{
+	uint64_t ents[HC_NET_BATCH];
+
+	if (!count || count > HC_NET_BATCH)
+		return -HC_E_INVAL;
+	if (!vm_read(vm, gpa, ents, count * sizeof(uint64_t)))
+		return -HC_E_FAULT;
+	return np_post(net.np, vm->id, ents, (uint32_t)count);
 }
 
 int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
@@ -87,6 +110,9 @@ int64_t net_hypercall(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1,
 	case HC_NET_RELEASE: r = hc_release(vm, a0, a1, now); break;
 	case HC_NET_SEND:    r = hc_send(vm, a0, a1, now); break;
 	case HC_NET_STATS:   r = hc_stats(vm, a0); break;
+	case HC_NET_SETUP_XCHG: r = hc_setup_xchg(vm, a0); break;
+	case HC_NET_POST:    r = hc_post(vm, a0, a1); break;
+	case HC_NET_DETACH:  r = np_detach(net.np, vm->id); break;
 	default:             return -HC_E_NOSYS;
 	}
 	e1000_rx_flush();

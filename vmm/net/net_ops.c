@@ -1,6 +1,7 @@
-/* struct netpath_ops in the hypervisor: window slots mapped in the VMs'
- * nested page tables, their virtual interrupts, the e1000's rings, pool
- * pages by their identity mapping, and panic with the frame's history. */
+/* struct netpath_ops in the hypervisor: window slots and exchanged RAM
+ * pages mapped in the VMs' nested page tables, their virtual interrupts,
+ * the e1000's rings, pool pages by their identity mapping, and panic
+ * with the frame's history. */
 #include "arch/x86/arch.h"
 #include "drivers/e1000.h"
 #include "lib/console.h"
@@ -68,9 +69,72 @@ static uint64_t op_vm_clock(void *ctx, uint32_t vm, uint64_t now)
 	return vm_own_time(&net.vms[vm], now);
 }
 
+/* --- a VM's RAM pages, for page exchange (xchg.c) ------------------------ */
+
+static int op_ram_lookup(void *ctx, uint32_t vm, uint64_t gpa, uint64_t *hpa)
+{
+	unsigned perm;
+
+	if (npt_lookup(net.vms[vm].npt, gpa, hpa, &perm) < 0 || !(perm & NPT_W))
+		return -1;
+	return 0;
+}
+
+static int op_ram_map(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa)
+{
+	return npt_map(net.vms[vm].npt, gpa, hpa, PAGE_SIZE,
+		       NPT_R | NPT_W | NPT_X);
+}
+
+/* The page's tables are kept (npt_keep_tables) before it goes, so
+ * mapping it back never needs memory: a 4 KiB leaf's table exists to be
+ * kept; a page inside a 2 MiB leaf is split out first (the only step
+ * that can fail, and then nothing changed), and keeping the new table
+ * allocates nothing. */
+static int op_ram_unmap(void *ctx, uint32_t vm, uint64_t gpa)
+{
+	struct npt *npt = net.vms[vm].npt;
+
+	if (npt_keep_tables(npt, gpa, PAGE_SIZE) == 0)
+		return npt_unmap_deferred(npt, gpa, PAGE_SIZE);
+	if (npt_unmap_deferred(npt, gpa, PAGE_SIZE) < 0)
+		return -1;
+	if (npt_keep_tables(npt, gpa, PAGE_SIZE) < 0)
+		panic("netpath: keeping the page table of GPA 0x%lx failed",
+		      (unsigned long)gpa);
+	return 0;
+}
+
+struct ram_each {
+	void   (*fn)(void *arg, uint64_t gpa, uint64_t hpa, uint64_t size);
+	void    *arg;
+	uint64_t ram_bytes;
+};
+
+static void ram_leaf(void *arg, uint64_t gpa, uint64_t hpa, uint64_t size,
+		     unsigned perm)
+{
+	struct ram_each *e = arg;
+
+	if (gpa < e->ram_bytes)         /* not the receive window */
+		e->fn(e->arg, gpa, hpa, size);
+}
+
+static void op_ram_each(void *ctx, uint32_t vm,
+			void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				   uint64_t size),
+			void *arg)
+{
+	struct ram_each e = { fn, arg, net.vms[vm].ram_bytes };
+
+	npt_for_each_leaf(net.vms[vm].npt, ram_leaf, &e);
+}
+
 const struct netpath_ops net_ops = {
 	.map = op_map, .unmap = op_unmap, .flush = op_flush,
 	.notify = op_notify, .page = op_page, .post = op_post,
 	.wire_tx = op_wire_tx, .panic = op_panic, .vm_clock = op_vm_clock,
+	.ram_lookup = op_ram_lookup, .ram_map = op_ram_map,
+	.ram_unmap = op_ram_unmap, .ram_each = op_ram_each,
 };
 

@@ -59,6 +59,8 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	}
 	net.vms = vms;
 	net.nr_vms = n;
+	net.pool_start = hpas;
+	net.pool_n = cfg->pool_frames;
 	net.tsc_per_ms = tsc_per_ms;
 	net.stats_ticks = cfg->stats_ms * tsc_per_ms;
 	params = np_params_of(cfg, hpas, tsc_per_ms);

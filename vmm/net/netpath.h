@@ -93,6 +93,27 @@ struct netpath_ops {
 	 * (another VM runs, or the hypervisor works: prints, polls, handles
 	 * exits). Reclaim deadlines run on it (reclaim.c). Never goes back. */
 	uint64_t (*vm_clock)(void *ctx, uint32_t vm, uint64_t now);
+
+	/* Page exchange (xchg.c) reaches into a VM's RAM: all four set, or
+	 * all NULL and then no VM may receive by exchange (np_setup_xchg:
+	 * -HC_E_NOSYS). Pages are 4 KiB; a gpa is below the VM's RAM size.
+	 * The host page behind RAM page 'gpa', which must be present and
+	 * writable: 0 and *hpa, or <0. */
+	int (*ram_lookup)(void *ctx, uint32_t vm, uint64_t gpa, uint64_t *hpa);
+	/* Map RAM page 'gpa', not present now, read-write onto 'hpa'. Needs
+	 * no invalidation [SDM 3C 29.4.3.1]. 0, or <0 (nothing mapped). */
+	int (*ram_map)(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa);
+	/* Make RAM page 'gpa' not present; the caller runs flush() before
+	 * anyone else touches the page. It must keep what it needs to map
+	 * the page again, so a later ram_map of it cannot fail. 0, or <0
+	 * (nothing changed: no memory for a page table). */
+	int (*ram_unmap)(void *ctx, uint32_t vm, uint64_t gpa);
+	/* Call fn for every mapping of the VM's RAM (gpa below its RAM
+	 * size), 4 KiB or larger, for np_check. */
+	void (*ram_each)(void *ctx, uint32_t vm,
+			 void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				    uint64_t size),
+			 void *arg);
 };
 
 /* The path's state: netpath_internal.h. Its users allocate it
@@ -116,7 +137,7 @@ struct np_params {
 };
 
 /* Take over the pool's frames, zero them, all FREE. 0, or -1 (bad
- * parameters: an op missing, no frames or too many, an hpa not page
+ * parameters: an op missing (the ram_* ops: some but not all), no frames or too many, an hpa not page
  * aligned or listed twice, tx_reserve over the pool, an unknown check
  * or delivery mode; then *np is zeroed). */
 int np_init(struct netpath *np, const struct np_params *p);
@@ -136,6 +157,36 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	     uint8_t *copy_area);
 
+/* --- receive by page exchange (xchg.c) -------------------------------- */
+
+/* HC_NET_SETUP_XCHG: like np_setup with no copy area, but the VM
+ * receives into pages of its own RAM it posts (np_post). 'ring' is its
+ * ring page, translated by the caller, at 'ring_gpa', inside its
+ * 'ram_bytes' of RAM. Again only while it has no posted page. 0,
+ * -HC_E_INVAL (no such VM, no ring, ring_gpa not a page of its RAM),
+ * -HC_E_STATE (it holds window slots or copy buffers, or has posted
+ * pages) or -HC_E_NOSYS (the ops cannot reach guest RAM). */
+int np_setup_xchg(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
+		  uint64_t ring_gpa, uint64_t ram_bytes);
+
+/* HC_NET_POST, the array already copied out of the guest: 'n' entries of
+ * (page GPA | post slot). All are checked before any changes; then each
+ * page is made not present in the VM and recorded in its slot, and one
+ * flush covers the batch. 'n', or -HC_E_INVAL (count, slot >= nr_slots,
+ * a GPA outside its RAM, its ring page), -HC_E_STATE (not set up for
+ * exchange, slot taken, a slot or GPA twice, a GPA posted already) or
+ * -HC_E_NODEV (no memory for a page table: nothing changed). */
+int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
+	    uint32_t n);
+
+/* HC_NET_DETACH: no more delivery to the VM. Exchange: every posted page
+ * is mapped back at its GPA; returns how many. Window: -HC_E_STATE while
+ * it holds slots or buffers, else 0. -HC_E_INVAL for no such VM. */
+int np_detach(struct netpath *np, uint32_t vm);
+
+/* Pages VM 'vm' has posted and not yet been given back. */
+uint32_t np_vm_posted(const struct netpath *np, uint32_t vm);
+
 /* --- receive ----------------------------------------------------------- */
 
 /* Post FREE frames to the NIC until it is full or only tx_reserve are
@@ -146,6 +197,9 @@ uint32_t np_refill(struct netpath *np);
  * 'hpa', a POSTED frame. Demultiplex and deliver it, to each VM by flip
  * or by copy (np->mode); a drop is counted. A frame no VM maps (every
  * target copied, or none took it) is scrubbed and FREE on return.
+ * Exchange VMs take it into a posted page: a sole unicast target by
+ * flip (the pool frame becomes the guest's page, the posted page takes
+ * its place in the pool) when the mode flips it, else by copy.
  * Returns how many VMs it was delivered to. */
 uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now);
 
@@ -174,8 +228,9 @@ uint32_t np_tick(struct netpath *np, uint64_t now);
 
 /* VM 'vm' has stopped for good: take back everything it holds (counted
  * as revoked) and deliver nothing more to it; frames for it become
- * counted drops (rx_drop_nosetup). Returns how many slots and copy
- * buffers it held; 0 for a VM not present. */
+ * counted drops (rx_drop_nosetup); posted pages are mapped back.
+ * Returns how many slots, copy buffers and posted pages it held; 0 for
+ * a VM not present. */
 uint32_t np_vm_stop(struct netpath *np, uint32_t vm);
 
 /* --- transmit ---------------------------------------------------------- */

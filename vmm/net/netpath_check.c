@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/string.h"
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath_internal.h"
 
@@ -119,6 +120,104 @@ static bool check_copy(const struct netpath *np, uint32_t v)
 	return true;
 }
 
+/* What ram_each finds in an exchange VM's RAM. */
+struct ram_walk {
+	const struct netpath *np;
+	uint64_t pages;
+	uint32_t pool_frame;    /* a pool frame mapped in RAM, or NP_NO_FRAME */
+};
+
+/* A 2 MiB mapping is as the VM was built: none of its pages was ever
+ * posted (posting splits it), so none can be a pool frame. A 4 KiB one
+ * may hold a page that came from the pool: it must have left the pool. */
+static void ram_page(void *arg, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	struct ram_walk *w = arg;
+
+	w->pages += size / NET_SLOT_SIZE;
+	if (size == NET_SLOT_SIZE && w->pool_frame == NP_NO_FRAME)
+		w->pool_frame = np_frame_find(w->np, hpa);
+}
+
+/* Posted pages: counted right, inside the VM's RAM and not its ring, not
+ * present in its nested table, never a pool frame; and with the pages
+ * it maps they make up all its RAM (conservation by exchange). A VM not
+ * set up for exchange has none. */
+static bool check_xchg(const struct netpath *np, uint32_t v)
+{
+	const struct np_vm *vm = &np->vm[v];
+	struct ram_walk w = { np, 0, NP_NO_FRAME };
+	uint32_t posted = 0;
+	uint64_t hpa;
+
+	for (uint32_t s = 0; vm->present && s < vm->nr_slots; s++) {
+		uint64_t gpa = vm->post_gpa[s];
+
+		if (gpa == NP_NO_POST)
+			continue;
+		posted++;
+		if (!vm->xchg)
+			FAIL("posted page without exchange", NP_NO_FRAME);
+		if (gpa % NET_SLOT_SIZE || gpa >= vm->ram_bytes ||
+		    gpa == vm->ring_gpa)
+			FAIL("posted GPA outside RAM or the ring page", NP_NO_FRAME);
+		if (np_frame_find(np, vm->post_hpa[s]) != NP_NO_FRAME)
+			FAIL("a posted page is also a pool frame",
+			     np_frame_find(np, vm->post_hpa[s]));
+		if (np->ops.ram_lookup(np->ops.ctx, v, gpa, &hpa) == 0)
+			FAIL("a posted GPA is present in its VM", NP_NO_FRAME);
+	}
+	if (posted != vm->posted)
+		FAIL("posted differs from the post slots in use", NP_NO_FRAME);
+	if (!vm->xchg)
+		return true;
+	if (vm->held)
+		FAIL("exchange VM holds window slots or buffers", NP_NO_FRAME);
+	np->ops.ram_each(np->ops.ctx, v, ram_page, &w);
+	if (w.pool_frame != NP_NO_FRAME)
+		FAIL("a pool frame is mapped in a VM's RAM", w.pool_frame);
+	if (w.pages + posted != vm->ram_bytes / NET_SLOT_SIZE)
+		FAIL("posted plus mapped pages differ from the VM's RAM",
+		     NP_NO_FRAME);
+	return true;
+}
+
+/* No host page sits in two post slots, of one VM or of two: a set of
+ * the posted pages' hpas, open addressing. Static: np_check is not
+ * re-entrant (netpath.h), and this is too big for a stack. */
+#define POST_SET (2 * NP_MAX_VMS * NET_RX_SLOTS_MAX)    /* a power of two */
+static uint64_t post_set[POST_SET];
+
+static bool check_posted_once(const struct netpath *np)
+{
+	bool any = false;
+
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++)
+		any |= np->vm[v].posted != 0;
+	if (!any)
+		return true;
+	memset(post_set, 0, sizeof(post_set));
+	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
+		const struct np_vm *vm = &np->vm[v];
+
+		for (uint32_t s = 0; vm->posted && s < vm->nr_slots; s++) {
+			uint64_t h = vm->post_hpa[s];
+			uint32_t b;
+
+			if (vm->post_gpa[s] == NP_NO_POST)
+				continue;
+			b = (uint32_t)((h >> 12) * 0x9e3779b97f4a7c15ull >> 40);
+			while (post_set[b % POST_SET] &&
+			       post_set[b % POST_SET] != h + 1)
+				b++;
+			if (post_set[b % POST_SET] == h + 1)
+				FAIL("a host page posted twice", NP_NO_FRAME);
+			post_set[b % POST_SET] = h + 1;
+		}
+	}
+	return true;
+}
+
 /* Slots and holders agree: each slot of VM v points at a DELIVERED frame
  * holding v, no two of v's slots at one frame, and v holds as many
  * frames as it has slots in use (so each holder has exactly one slot).
@@ -131,7 +230,7 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 	uint64_t seen[NP_MAX_FRAMES / 64] = { 0 };
 	uint32_t used = 0;
 
-	if (!check_copy(np, v))
+	if (!check_copy(np, v) || !check_xchg(np, v))
 		return false;
 
 	for (uint32_t s = 0; vm->present && s < vm->nr_slots; s++) {
@@ -190,7 +289,8 @@ static bool check_demux(const struct netpath *np)
 }
 
 /* Cost: a pass over the frames (with an hpa lookup each) and over the
- * present VMs' slots. */
+ * present VMs' slots; for an exchange VM, a walk of its RAM's mappings
+ * with an hpa lookup per 4 KiB one. */
 bool np_check(const struct netpath *np)
 {
 	uint32_t holding[NP_MAX_VMS] = { 0 };
@@ -205,5 +305,5 @@ bool np_check(const struct netpath *np)
 	}
 	if (present != np->nr_vms)
 		FAIL("nr_vms differs from the VMs present", NP_NO_FRAME);
-	return check_demux(np);
+	return check_posted_once(np) && check_demux(np);
 }

@@ -14,6 +14,7 @@
 #define NP_HIST_NONE    0xff    /* a hist[] entry not written yet */
 #define NP_NO_FRAME     0xffff
 #define NP_NO_VM        0xff
+#define NP_NO_POST      (~0ull)  /* post_gpa[] of a post slot with no page */
 #define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
@@ -45,6 +46,9 @@ struct np_vm_stats {
 	uint64_t release_errors;
 	uint64_t reclaim_extended;      /* deadline moved: it was reading its ring */
 	uint64_t rx_drop_map;           /* ops->map failed */
+	uint64_t rx_drop_nopost;        /* exchange: no page posted */
+	uint64_t posted;                /* exchange: pages posted */
+	uint64_t post_errors;           /* exchange: HC_NET_POST refused */
 };
 
 struct np_vm {
@@ -70,6 +74,17 @@ struct np_vm {
 	uint64_t          reclaim_deadline;
 	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
 	uint8_t           reclaim_grace;      /* extensions left for this request */
+	/* Page exchange (xchg.c): set up by np_setup_xchg. Post slot n
+	 * holds the page at post_gpa[n] (NP_NO_POST: none), host page
+	 * post_hpa[n], not present in the VM's RAM while posted. */
+	bool              xchg;
+	bool              post_ask;           /* owes one HC_VEC_NET_RECLAIM */
+	bool              post_asked;         /* raised; not again until it posts */
+	uint16_t          posted;             /* post slots holding a page */
+	uint64_t          ram_bytes;          /* its RAM, for np_post's checks */
+	uint64_t          ring_gpa;
+	uint64_t          post_gpa[NET_RX_SLOTS_MAX];
+	uint64_t          post_hpa[NET_RX_SLOTS_MAX];
 	struct np_vm_stats st;
 };
 
@@ -81,6 +96,7 @@ struct np_stats {
 	/* Ring entries written, wire and VM to VM: by remap, by copy. Their
 	 * sum is the sum of the VMs' rx_frames. */
 	uint64_t rx_flipped, rx_copied;
+	uint64_t rx_exchanged;          /* of rx_flipped: a pool frame for a posted page */
 };
 
 struct netpath {
@@ -136,7 +152,29 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 
+/* Ring entries: room for one more (a lying cons reads as full), and one
+ * written then announced by prod (rx_deliver.c). */
+bool np_ring_room(const struct np_vm *v);
+void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
+		  uint16_t flags);
+
+/* Exchange delivery of frame 'fi' to VM 'vm' (xchg.c): into its lowest
+ * posted page, by flip when 'flip' (the frame's page becomes the guest's,
+ * the posted page takes the frame's place in the pool, to be scrubbed
+ * whole), else by copy. The post slot, or NP_NO_FRAME: nothing posted
+ * (counted, reclaim asked) or the map failed (counted). Adds
+ * NET_RX_F_XCHG, and NET_RX_F_COPY when copied, to *flags. */
+uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
+			 const uint8_t *data, bool flip, uint16_t *flags);
+/* Every posted page of 'vm' mapped back at its GPA; returns how many. */
+uint32_t np_xchg_return(struct netpath *np, uint32_t vm);
+/* End of a batch: HC_VEC_NET_RECLAIM to exchange VMs that owe one. */
+void np_xchg_ask(struct netpath *np);
+
 void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s);
+/* Frame 'fi' lives in host page 'hpa' from now on (exchange): the hpa
+ * index follows. */
+void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);

@@ -179,6 +179,12 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 			list[n++] = (uint16_t)(s | NET_SLOT_COPY);
 	}
 	np_take_back(np, vm, list, n, true);
+	/* Posted pages go back into its RAM: a stopped VM keeps its pages,
+	 * and the pool keeps its frames. */
+	n += np_xchg_return(np, vm);
+	v->xchg = false;
+	v->post_ask = false;
+	v->post_asked = false;
 	v->ring = NULL;
 	np->ring_mask &= (uint16_t)~(1u << vm);
 	v->copy_area = NULL;

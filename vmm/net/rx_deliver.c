@@ -45,10 +45,12 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 			return -HC_E_INVAL;
 	}
 	/* Slots and buffers announced in the old ring would be lost with
-	 * it; buffers filled in the old area with that. */
-	if (v->held)
+	 * it; buffers filled in the old area with that. Posted pages must
+	 * come back first (HC_NET_DETACH). */
+	if (v->held || v->posted)
 		return -HC_E_STATE;
 
+	v->xchg = false;
 	v->ring = ring;
 	np->ring_mask |= (uint16_t)(1u << vm);
 	v->copy_area = copy_area;
@@ -62,7 +64,7 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 
 /* Room for one more entry? A cons ahead of our prod, or more than a
  * ring behind, is garbage: full, so a lying guest only starves itself. */
-static bool ring_room(const struct np_vm *v)
+bool np_ring_room(const struct np_vm *v)
 {
 	uint32_t cons = RING(v)->cons;          /* once: it may change */
 	uint32_t used = v->prod - cons;         /* right across the wrap */
@@ -70,8 +72,8 @@ static bool ring_room(const struct np_vm *v)
 	return used < NET_RX_RING;
 }
 
-static void ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
-		      uint16_t flags)
+void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
+		  uint16_t flags)
 {
 	volatile struct net_rx_entry *e = &RING(v)->ent[v->prod % NET_RX_RING];
 
@@ -99,17 +101,34 @@ static uint32_t lowest_free_buf(const struct np_vm *v)
 	return NP_NO_FRAME;
 }
 
-/* Copy or flip this frame into this VM: copy needs a copy area; hybrid
- * copies what is short enough that a copy costs less than the unmap and
- * INVEPT a flip brings later (docs/datapath.md, "Delivery modes"). */
-static bool by_copy(const struct netpath *np, const struct np_vm *v,
-		    uint16_t len)
+/* Whether the mode copies a frame of 'len' bytes: copy always; hybrid
+ * what is short enough that a copy costs less than the unmap and INVEPT
+ * a flip brings later (docs/datapath.md, "Delivery modes"). */
+static bool mode_copies(const struct netpath *np, uint16_t len)
 {
-	if (!v->copy_area)
-		return false;
 	if (np->mode == NP_COPY)
 		return true;
 	return np->mode == NP_HYBRID && len <= np->copy_threshold;
+}
+
+/* Copy or flip this frame into this window VM: copy needs a copy area. */
+static bool by_copy(const struct netpath *np, const struct np_vm *v,
+		    uint16_t len)
+{
+	return v->copy_area && mode_copies(np, len);
+}
+
+/* An exchange VM gets the pool frame itself only as its sole receiver
+ * from the wire: a group frame is shared, a VM-to-VM frame was a copy
+ * already, and a frame another VM maps cannot become this one's. */
+static bool xchg_flips(const struct netpath *np, uint32_t fi,
+		       uint16_t targets, uint16_t flags)
+{
+	if (flags & (NET_RX_F_BCAST | NET_RX_F_LOCAL))
+		return false;
+	if (targets & (targets - 1) || np->frame[fi].holders)
+		return false;
+	return !mode_copies(np, np->frame[fi].len);
 }
 
 /* Map frame 'fi' read-only into a free window slot of VM 'vm'. The slot,
@@ -188,16 +207,21 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 			v->st.rx_drop_nosetup++;
 			continue;
 		}
-		if (v->held >= v->quota) {
+		/* Exchange VMs hold no pool frame: no quota to keep. */
+		if (!v->xchg && v->held >= v->quota) {
 			v->st.rx_drop_quota++;
 			v->at_quota = true;     /* np_reclaim_ask asks it back */
 			continue;
 		}
-		if (!ring_room(v)) {
+		if (!np_ring_room(v)) {
 			v->st.rx_drop_ring++;
 			continue;
 		}
-		if (by_copy(np, v, f->len)) {
+		if (v->xchg) {
+			slot = np_xchg_deliver(np, i, fi, data,
+					       xchg_flips(np, fi, targets, flags),
+					       &entry_flags);
+		} else if (by_copy(np, v, f->len)) {
 			slot = deliver_copy(np, i, fi, data);
 			entry_flags |= NET_RX_F_COPY;
 		} else {
@@ -205,10 +229,11 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		}
 		if (slot == NP_NO_FRAME)
 			continue;
-		v->held++;
+		if (!v->xchg)
+			v->held++;
 		/* Mapped or copied before announced: the guest never finds
 		 * an entry whose data is not there yet. */
-		ring_push(v, (uint16_t)slot, f->len, entry_flags);
+		np_ring_push(v, (uint16_t)slot, f->len, entry_flags);
 		v->rx_pending = true;
 		v->st.rx_frames++;
 		v->st.rx_bytes += f->len;
@@ -218,7 +243,8 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 	}
 	/* A frame every target copied goes straight back: scrubbed (its
 	 * scrub_len, no INVEPT: no EPT ever mapped it) and FREE, for the
-	 * refill at the end of the batch. */
+	 * refill at the end of the batch. So does the posted page that took
+	 * a flipped frame's place: all of it, it held the guest's data. */
 	if (f->holders)
 		np_frame_set(np, fi, FRAME_DELIVERED);
 	else
@@ -288,6 +314,7 @@ void np_batch_end(struct netpath *np, uint64_t now)
 			np->vm[i].rx_pending = false;
 		}
 	}
+	np_xchg_ask(np);
 	np_pool_refill(np);
 	np_reclaim_ask(np, now);
 }
