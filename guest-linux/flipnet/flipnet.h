@@ -24,6 +24,8 @@ struct flipnet_rx_stats {
 	u64 frag;           /* payload attached as a page fragment */
 	u64 payload_copied; /* payload bytes copied into the skb head */
 	u64 hv_copied;      /* entries with NET_RX_F_COPY: the hypervisor copied */
+	u64 wire_copied;    /* of those, unicast from the wire (not BCAST, not
+			     * LOCAL): 0 under delivery = flip */
 	u64 bad_entry;      /* ring entries that name no page we posted */
 	u64 nomem;          /* no skb: frame dropped, page recycled */
 	u64 posted_total;   /* pages handed over with HC_NET_POST */

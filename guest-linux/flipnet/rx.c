@@ -110,8 +110,14 @@ static struct sk_buff *rx_entry(struct flipnet *fn, struct net_rx_entry e)
 	fn->posted[e.slot] = NULL;
 	fn->free_slots[fn->nr_free++] = e.slot;
 	fn->nr_posted--;
-	if (e.flags & NET_RX_F_COPY)
+	if (e.flags & NET_RX_F_COPY) {
 		rx_count(fn, &fn->rx.hv_copied, 1);
+		/* Broadcasts and frames from other VMs are copied in
+		 * every mode; a unicast from the wire only by copy
+		 * delivery (docs/hypercalls.md, "Page exchange"). */
+		if (!(e.flags & (NET_RX_F_BCAST | NET_RX_F_LOCAL)))
+			rx_count(fn, &fn->rx.wire_copied, 1);
+	}
 
 	va = page_address(page);
 	hlen = eth_get_headlen(fn->dev, va, min_t(u32, e.len, FLIPNET_HDR_MAX));

@@ -35,6 +35,7 @@ void flipnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
 	X(rx_frag,           fn->rx.frag) \
 	X(rx_payload_copied, fn->rx.payload_copied) \
 	X(rx_hv_copied,      fn->rx.hv_copied) \
+	X(rx_wire_copied,    fn->rx.wire_copied) \
 	X(rx_bad_entry,      fn->rx.bad_entry) \
 	X(rx_nomem,          fn->rx.nomem) \
 	X(posted_total,      fn->rx.posted_total) \
