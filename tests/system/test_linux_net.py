@@ -19,7 +19,8 @@ namespace (192.168.77.1/24; tools/emu.py netns=True).
   is unloaded mid-transfer (port 11 "rmmod"): lx1 and the guest-stub
   carry on (ping, a 4 MiB round trip to lx1), the hypervisor stays up.
 
-Each runs on AMD-V in QEMU TCG (_svm) and on VT-x in Bochs.
+Each runs on AMD-V in QEMU TCG (_svm); linux_net_up also on VT-x in
+Bochs.
 """
 
 import hashlib
@@ -301,4 +302,7 @@ def _bochs(t):
 
 
 _SVM = _svm_tests()
-TESTS = _SVM + [_bochs(t) for t in _SVM]
+# On Bochs only the up test for now: the traffic tests take 11 minutes
+# under QEMU TCG, and Bochs runs this kernel about six times slower
+# (docs/linux.md); they have not been run there.
+TESTS = _SVM + [_bochs(t) for t in _SVM if t["name"] == "linux_net_up_svm"]
