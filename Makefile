@@ -279,9 +279,56 @@ $(LINUX_DIR)/busybox: tools/fetch_deb.sh
 	dpkg-deb --fsys-tarfile "$$deb" | tar -xO ./bin/busybox > $@.tmp && \
 	mv $@.tmp $@
 
-$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py
+# The kernel's build tree, for the flipnet module (docs/linux.md, "The
+# network driver"): linux-headers-RELEASE for the pinned kernel, the
+# -common headers and linux-kbuild-6.1 at exactly the versions its
+# Depends names (the security mirror may carry a newer kbuild: not that
+# one). Unpacked, never installed, under LINUX_HDR/; the packages' two
+# absolute symlinks (lib/modules/RELEASE/build and source) and the one
+# absolute path in the flavour's Makefile (its include of the common
+# Makefile) are made relative, so kbuild runs from there.
+LINUX_HDR_PKG  := linux-headers-$(LINUX_ABI)-$(LINUX_FLAVOUR)
+LINUX_HDR      := $(BUILD)/guest-linux/$(LINUX_HDR_PKG)_$(LINUX_VERSION)
+LINUX_HDR_STAMP := $(LINUX_HDR)/.unpacked
+# The module is built in a copy of its sources under build/: kbuild 6.1
+# writes its objects beside the sources of an external module.
+FLIPNET_SRC    := $(wildcard guest-linux/flipnet/*.c guest-linux/flipnet/*.h) \
+	guest-linux/flipnet/Kbuild
+FLIPNET_DIR    := $(BUILD)/guest-linux/flipnet
+FLIPNET_KO     := $(FLIPNET_DIR)/flipnet.ko
+
+$(LINUX_HDR_STAMP): tools/fetch_deb.sh tools/unpack_headers.sh
+	@$(if $(Q),echo "  FETCH   $(LINUX_HDR_PKG)=$(LINUX_VERSION) (+ common, kbuild)")
+	$(Q)tools/unpack_headers.sh $(DEB_CACHE) $(LINUX_HDR_PKG) $(LINUX_VERSION) \
+		linux-headers-$(LINUX_FLAVOUR) $(LINUX_HDR)
+
+# The module must match the kernel it is loaded into (vermagic): the
+# release the headers build for is checked against the kernel's.
+$(FLIPNET_KO): $(FLIPNET_SRC) vmm/hypercall_abi.h $(LINUX_HDR_STAMP) $(LINUX_KERNEL)
+	@$(if $(Q),echo "  KBUILD  $@")
+	$(Q)rel=$$(cat $(LINUX_HDR)/release) && \
+	if [ "$$rel" != "$$(cat $(LINUX_DIR)/release)" ]; then \
+		echo "error: headers are for $$rel, the kernel is $$(cat $(LINUX_DIR)/release)" >&2; \
+		exit 1; fi && \
+	mkdir -p $(FLIPNET_DIR)/abi && cp $(FLIPNET_SRC) $(FLIPNET_DIR)/ && \
+	cp vmm/hypercall_abi.h $(FLIPNET_DIR)/abi/ && \
+	$(MAKE) -s -C $(LINUX_HDR)/lib/modules/$$rel/build \
+		M=$(abspath $(FLIPNET_DIR)) modules >$(FLIPNET_DIR)/kbuild.log 2>&1 || \
+		{ cat $(FLIPNET_DIR)/kbuild.log >&2; exit 1; }
+	$(Q)grep -v 'Skipping BTF generation' $(FLIPNET_DIR)/kbuild.log >&2 || true
+
+# `ethtool -S` for the guest, which has no ethtool: static, no libraries.
+FLIPNET_STATS  := $(BUILD)/guest-linux/flipnet-stats
+$(FLIPNET_STATS): guest-linux/flipnet-stats.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (static)")
+	$(Q)$(CC) -static -Os -Wall -Wextra -Werror -o $@ $<
+
+$(LINUX_INITRD): $(LINUX_DIR)/busybox guest-linux/init tools/mkinitramfs.py \
+		$(FLIPNET_KO) $(FLIPNET_STATS)
 	@$(if $(Q),echo "  CPIO    $@")
-	$(Q)$(PYTHON) tools/mkinitramfs.py --busybox $< --init guest-linux/init -o $@
+	$(Q)$(PYTHON) tools/mkinitramfs.py --busybox $< --init guest-linux/init \
+		--module $(FLIPNET_KO) --bin $(FLIPNET_STATS) -o $@
 
 $(LINUX_MEDIA:%=$(ESP)/%): $(ESP)/linux/%: $(LINUX_DIR)/%
 	@mkdir -p $(dir $@)

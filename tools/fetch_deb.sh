@@ -20,9 +20,16 @@ fi
 cache=$1 pkg=$2 ver=$3 fallback=${4:-}
 
 # The .deb that apt-get download names for PKG VERSION (an epoch's ':'
-# is written %3a).
+# is written %3a): PKG_VERSION_amd64.deb, or _all.deb for a package
+# without an architecture (linux-headers-*-common); the amd64 name when
+# neither is there yet.
 deb_of() {
-	printf '%s/%s_%s_amd64.deb' "$cache" "$1" "$(printf '%s' "$2" | sed 's/:/%3a/')"
+	base=$(printf '%s/%s_%s' "$cache" "$1" "$(printf '%s' "$2" | sed 's/:/%3a/')")
+	if [ -s "${base}_all.deb" ]; then
+		printf '%s_all.deb' "$base"
+	else
+		printf '%s_amd64.deb' "$base"
+	fi
 }
 
 # Download PKG=VER into the cache, quietly; on failure leave apt's last

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Build the Linux guest's initramfs: a gzip'd "newc" cpio archive.
 
-Usage: python3 tools/mkinitramfs.py --busybox BUSYBOX --init INIT -o OUT
+Usage: python3 tools/mkinitramfs.py --busybox BUSYBOX --init INIT
+                                    [--module KO ...] [--bin PROG ...] -o OUT
 
-The archive holds a static busybox, our init script and the few
-directories and device node the kernel and init need before devtmpfs is
-mounted. Written here rather than with cpio(1) so that a non-root build
+The archive holds a static busybox, our init script, the kernel modules
+init loads (in /lib/modules/, by their file names: flipnet.ko), other
+static programs (in /bin/: flipnet-stats) and the
+few directories and device node the kernel and init need before devtmpfs
+is mounted. Written here rather than with cpio(1) so that a non-root build
 can still create /dev/console (the kernel opens it for init's stdin,
 stdout and stderr before init runs) and so that the same inputs always
 give the same bytes: every owner is root and every time stamp 0.
@@ -25,8 +28,9 @@ import sys
 NEWC_MAGIC = b"070701"
 TRAILER = "TRAILER!!!"
 
-DIRS = ["bin", "dev", "etc", "proc", "root", "sbin", "sys", "tmp",
-        "usr", "usr/bin", "usr/sbin"]
+DIRS = ["bin", "dev", "etc", "lib", "lib/modules", "proc", "root", "sbin",
+        "sys", "tmp", "usr", "usr/bin", "usr/sbin"]
+MODULE_DIR = "lib/modules"
 CONSOLE = ("dev/console", 5, 1)   # the system console's device number
 
 
@@ -47,7 +51,8 @@ def entry(ino, name, mode, data=b"", rdev=(0, 0)):
     return out + data + b"\0" * pad4(len(data))
 
 
-def build(busybox, init):
+def build(busybox, init, modules=(), progs=()):
+    """The archive's bytes; modules, progs: (file name, bytes) pairs."""
     parts = []
 
     def add(*a, **kw):
@@ -62,16 +67,37 @@ def build(busybox, init):
     # time by init itself (busybox --install -s).
     add("bin/sh", stat.S_IFLNK | 0o777, b"busybox")
     add("init", stat.S_IFREG | 0o755, init)
+    for name, data in modules:
+        add("%s/%s" % (MODULE_DIR, name), stat.S_IFREG | 0o644, data)
+    for name, data in progs:
+        add("bin/%s" % name, stat.S_IFREG | 0o755, data)
     parts.append(entry(0, TRAILER, 0))
     return b"".join(parts)
+
+
+def elf_files(paths):
+    """[(file name, bytes)] of these ELF files; anything else stops."""
+    out = []
+    for path in paths:
+        with open(path, "rb") as f:
+            data = f.read()
+        if not data.startswith(b"\x7fELF"):
+            sys.exit("mkinitramfs: %s is not an ELF file" % path)
+        out.append((os.path.basename(path), data))
+    return out
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--busybox", required=True)
     ap.add_argument("--init", required=True)
+    ap.add_argument("--module", action="append", default=[],
+                    help="a kernel module for /lib/modules/ (repeatable)")
+    ap.add_argument("--bin", action="append", default=[],
+                    help="a static program for /bin/ (repeatable)")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
+    modules, progs = elf_files(a.module), elf_files(a.bin)
     with open(a.busybox, "rb") as f:
         busybox = f.read()
     with open(a.init, "rb") as f:
@@ -82,7 +108,7 @@ def main(argv=None):
     # mtime=0 in the gzip header too: same inputs, same bytes.
     with open(tmp, "wb") as raw, \
             gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-        gz.write(build(busybox, init))
+        gz.write(build(busybox, init, modules, progs))
     os.replace(tmp, a.output)
 
 

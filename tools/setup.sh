@@ -43,6 +43,9 @@ gnuplot-nox cmd make-bench-plots gnuplot
 apt cmd fetching-the-Linux-guest-kernel-and-busybox-packages apt-get apt-cache
 dpkg cmd unpacking-the-Linux-guest-packages dpkg-deb
 tar cmd unpacking-the-Linux-guest-packages tar
+gcc-12 cmd the-flipnet-module,-the-guest-kernel-compiler gcc-12
+libelf1 file objtool-of-the-guest-kernel-headers /usr/lib/x86_64-linux-gnu/libelf.so.1
+libc6-dev file the-static-flipnet-stats /usr/lib/x86_64-linux-gnu/libc.a
 '
 
 pkgs=$(printf '%s\n' "$CHECKS" | awk 'NF { print $1 }' | sort -u)

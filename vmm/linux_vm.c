@@ -22,12 +22,28 @@
 	"reboot=k,panic_warm panic=-1 tsc_early_khz="
 #define TSC_KHZ_WIDEST 4294967295u      /* the most digits a u32 has */
 
+/* Then the VM's network address from the config (ipv4 = A.B.C.D/P) as
+ * "flipvisor.ip=A.B.C.D/P", which guest-linux/init gives eth0 (the
+ * flipnet driver learns the MAC itself, from HC_GET_IDENTITY). Like
+ * snprintf, the length returned is what the whole line needs, so that
+ * lb_plan's length check sees a line that did not fit. */
+#define IP_WORD_FMT " flipvisor.ip=%u.%u.%u.%u/%u"
+
 size_t linux_cmdline(char *out, size_t cap, const struct cfg_vm *cfg,
 		     uint32_t tsc_khz)
 {
-	return fmt_snprintf(out, cap, "%s%u%s%s", CMDLINE_FIXED,
-			    tsc_khz ? tsc_khz : TSC_KHZ_WIDEST,
-			    cfg->cmdline[0] ? " " : "", cfg->cmdline);
+	uint32_t ip = cfg->ipv4;
+	size_t n = fmt_snprintf(out, cap, "%s%u", CMDLINE_FIXED,
+				tsc_khz ? tsc_khz : TSC_KHZ_WIDEST);
+
+	if (ip && n < cap)
+		n += fmt_snprintf(out + n, cap - n, IP_WORD_FMT, ip >> 24,
+				  (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+				  ip & 0xff, cfg->prefix_len);
+	if (n < cap)
+		n += fmt_snprintf(out + n, cap - n, "%s%s",
+				  cfg->cmdline[0] ? " " : "", cfg->cmdline);
+	return n;
 }
 
 int linux_vm_plan(const struct cfg_vm *cfg, const struct guest_file *kernel,

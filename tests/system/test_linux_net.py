@@ -1,0 +1,315 @@
+"""System tests of the network for Linux VMs (issue 15, docs/linux.md,
+"The network driver"): two Linux VMs (lx1, lx2) run Debian's kernel with
+the flipnet driver beside a guest-stub, the e1000 on a TAP in a private
+namespace (192.168.77.1/24; tools/emu.py netns=True).
+
+- linux_net_up: the module loads and registers eth0 with the VM's MAC
+  (from HC_GET_IDENTITY) and MTU 1500 and the address the hypervisor
+  put on the command line (flipvisor.ip=); its ring is registered
+  (HC_NET_SETUP_XCHG) and pages are posted (HC_NET_POST).
+- linux_net_flip / linux_net_copy (need the exchange receive path in the
+  hypervisor; skipped until vmm/net has it): the namespace pings each
+  Linux VM (ARP first: the neighbour table is flushed), sends each 4 MiB
+  of random bytes by TCP (port 9, the VM prints the SHA-256 it got) and
+  reads them back (port 10), SHA-256 equal on both ends; lx1 GETs lx2's
+  busybox httpd blob, VM to VM, and both print the same SHA-256. In flip
+  mode the driver's rx_payload_copied and rx_hv_copied stay 0 and the
+  hypervisor's copied column too; in copy mode they move.
+- linux_net_isolation: lx2 stops posting pages (port 11 "nopost"), then
+  is unloaded mid-transfer (port 11 "rmmod"): lx1 and the guest-stub
+  carry on (ping, a 4 MiB round trip to lx1), the hypervisor stays up.
+
+Each runs on AMD-V in QEMU TCG (_svm); linux_net_up also on VT-x in
+Bochs.
+"""
+
+import hashlib
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_linux import FAIL, SKIP, release, wrapped  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MEMORY_MIB = 256
+NS_ADDR = "192.168.77.1"
+VMS = [("lx1", "02:00:00:00:00:21", "192.168.77.21"),
+       ("lx2", "02:00:00:00:00:22", "192.168.77.22")]
+STUB = ("stub", "02:00:00:00:00:23", "192.168.77.23")
+FILE_BYTES = 4 << 20
+STARVE_S = 60             # lx2 starves this long before its rmmod
+VUART_LINE = 120          # vmm/vuart.h: a longer guest line is cut into pieces
+# Post slots per Linux VM: more than the default 64, as a TCP window's
+# worth of frames can arrive between two NAPI polls. Not many more: with
+# 256, the emulated VM (QEMU TCG) spent all its time in NAPI receive
+# (RCU stall warnings, "rcu_preempt kthread starved").
+RX_SLOTS = 128
+# The namespace's send buffer bounds what is in flight towards a VM: far
+# less than a fast receiver's window, which grows to megabytes; the
+# emulated Linux VM reposts pages only between NAPI polls, and a burst
+# longer than its posted pages is dropped (hv_rx_drop_nopost), costing
+# TCP a retransmission timeout.
+SNDBUF = 64 << 10
+
+
+def _has_exchange():
+    """The hypervisor side (issue 15, branch xchg) is in this tree."""
+    path = os.path.join(ROOT, "vmm", "net", "net_hypercall.c")
+    try:
+        with open(path) as f:
+            return "HC_NET_POST" in f.read()
+    except FileNotFoundError:
+        return False
+
+
+TRAFFIC_SKIP = SKIP or (None if _has_exchange() else
+                        "the hypervisor has no exchange receive path yet "
+                        "(HC_NET_POST, branch xchg)")
+
+
+def cfg(delivery="flip", extra=None):
+    """lx1 and lx2 with flipvisor.net=1, lx1 fetching lx2's blob, and a
+    guest-stub. extra: {vm name: more cmdline words}."""
+    extra = extra or {}
+    text = "heap_mib = 48\nstats_ms = 1000\ndelivery = %s\n" % delivery
+    for name, mac, ip in VMS:
+        words = "flipvisor.net=1 flipvisor.test=heartbeat"
+        if name == "lx1":
+            words += " flipvisor.fetch=" + VMS[1][2]
+        words += extra.get(name, "")
+        text += (f"[vm {name}]\nmac = {mac}\nipv4 = {ip}/24\n"
+                 f"memory_mib = {MEMORY_MIB}\nrx_slots = {RX_SLOTS}\n"
+                 "kernel = linux/vmlinuz\ninitrd = linux/initrd.img\n"
+                 f"cmdline = {words}\n")
+    name, mac, ip = STUB
+    return text + f"[vm {name}]\nmac = {mac}\nipv4 = {ip}/24\n"
+
+
+def up_lines(hc):
+    """Each Linux VM's driver line (MAC, IRQs 10/11, the hypercall
+    instruction), its ring line and init's net line (MAC, MTU, address,
+    pages posted)."""
+    out = []
+    for name, mac, ip in VMS:
+        out.append("^%s: " % name + r"\[ *[\d.]+\] " + wrapped(
+            name, "eth0: flipvisor VM ") + r"\d" + wrapped(
+            name, f" ({name}), MAC {mac}, IRQs 10 (rx) 11 (reclaim), {hc}"))
+        out.append("^%s: " % name + r"\[ *[\d.]+\] " + wrapped(
+            name, "eth0: ring registered: ") + r"\d+" + wrapped(
+            name, " post slots, ") + r"[1-9]\d*" + wrapped(name, " pages posted"))
+        out.append("^%s: " % name + wrapped(
+            name, f"flipvisor-linux: net up eth0 mac={mac} mtu=1500 "
+            f"ip={ip}/24 posted=") + r"[1-9]")
+    return out
+
+
+def unwrap(text, vm):
+    """One VM's console text with the UART's wrapping undone: its pieces
+    joined (a piece that fills the line continues on the next one)."""
+    return "".join(line[len(vm) + 2:] +
+                   ("\n" if len(line) - len(vm) - 2 < VUART_LINE else "")
+                   for line in text.split("\n") if line.startswith(vm + ": "))
+
+
+def ping(net, ip, count=3):
+    rc, out = net.exec(["ping", "-c", str(count), "-W", "5", ip], timeout=60)
+    if rc != 0:
+        raise AssertionError("ping %s: %s" % (ip, out[-300:]))
+    return out
+
+
+def tcp_roundtrip(net, ip, data, timeout=240):
+    """data to ip:9 (the sink), then back from ip:10; -> bytes read."""
+    s = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF)
+    s.settimeout(timeout)
+    s.connect((ip, 9))
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)                       # the sink closes once it has it all
+    s.close()
+    time.sleep(1)                   # /tmp/in renamed into place
+    s = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((ip, 10))
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    return bytes(got)
+
+
+def wait_servers(net):
+    """Both Linux VMs' servers listen (the run's ready line is one)."""
+    for name, _, _ in VMS:
+        if not net.wait_serial("^%s: " % name + wrapped(
+                name, "flipvisor-linux: net servers up"), timeout=300):
+            raise AssertionError("%s never started its servers" % name)
+
+
+def traffic(net, delivery):
+    res = {}
+    wait_servers(net)
+    net.exec(["ip", "neigh", "flush", "all"])
+    for name, _, ip in VMS:
+        ping(net, ip)
+        rc, out = net.exec(["ip", "neigh", "show", ip])
+        if "lladdr" not in out:
+            raise AssertionError("no ARP entry for %s: %s" % (ip, out))
+    data = os.urandom(FILE_BYTES)
+    want = hashlib.sha256(data).hexdigest()
+    for name, _, ip in VMS:
+        t0 = time.monotonic()
+        got = tcp_roundtrip(net, ip, data)
+        if hashlib.sha256(got).hexdigest() != want:
+            raise AssertionError("%s: %d bytes came back, SHA-256 differs"
+                                 % (name, len(got)))
+        m = net.wait_serial(wrapped(name, "flipvisor-linux: sink bytes=%d sha256=%s"
+                                    % (FILE_BYTES, want)), timeout=60)
+        if not m:
+            raise AssertionError("%s printed no sink line with the SHA-256" % name)
+        res[name] = "%.1f s" % (time.monotonic() - t0)
+    blob = re.search(r"www blob sha256=([0-9a-f]{64})", unwrap(net.serial(), "lx2"))
+    if not blob:
+        raise AssertionError("lx2 printed no blob SHA-256")
+    if not net.wait_serial(wrapped("lx1", "flipvisor-linux: fetched http://%s/blob "
+                                   "bytes=262144 sha256=%s" % (VMS[1][2], blob.group(1))),
+                           timeout=120):
+        raise AssertionError("lx1 did not fetch lx2's blob intact")
+    for name, _, _ in VMS:
+        text = unwrap(net.serial(), name)
+        stats = re.findall(r"flipvisor-linux: stats (.*)", text)
+        if not stats:
+            raise AssertionError("%s printed no stats" % name)
+        st = dict(w.split("=") for w in stats[-1].split())
+        st = {k: int(v) for k, v in st.items()}
+        if st.get("rx_frag", 0) == 0:
+            raise AssertionError("%s: no frame attached as a fragment: %s" % (name, st))
+        # Broadcasts and VM-to-VM frames (the HTTP GET) are copied in
+        # every mode; unicasts from the wire (the TCP transfers) only in
+        # copy mode. The driver's count of copies must be the
+        # hypervisor's (which may be ahead by the entries not yet read).
+        if not st["rx_hv_copied"] <= st["hv_rx_copied"] <= st["rx_hv_copied"] + 8:
+            raise AssertionError("%s: driver and hypervisor disagree: %s" % (name, st))
+        if delivery == "flip" and st["rx_wire_copied"]:
+            raise AssertionError("%s: wire frames copied in flip mode: %s" % (name, st))
+        if delivery == "copy" and st["rx_wire_copied"] < FILE_BYTES // 1514:
+            raise AssertionError("%s: too few wire copies in copy mode: %s" % (name, st))
+        if st["rx_payload_copied"]:
+            raise AssertionError("%s: the guest copied payload: %s" % (name, st))
+        res[name + "_stats"] = st
+    return res
+
+
+def ctl(net, ip, word):
+    """One line to a Linux VM's control port (init: TCP 11)."""
+    s = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect((ip, 11))
+    s.sendall(word.encode() + b"\n")
+    s.close()
+
+
+def isolation(net):
+    """lx2 stops posting pages while a transfer to it runs, starves, and
+    its driver is unloaded with that transfer still open; meanwhile and
+    after, lx1 and the guest-stub answer and lx1 moves 1 MiB intact."""
+    wait_servers(net)
+    lx1, lx2 = VMS[0][2], VMS[1][2]
+    data = os.urandom(1 << 20)
+    want = hashlib.sha256(data).hexdigest()
+    stalled = threading.Thread(target=_try, args=(tcp_roundtrip, net, lx2,
+                                                  os.urandom(FILE_BYTES), 120),
+                               daemon=True)
+    stalled.start()
+    ctl(net, lx2, "starve %d" % STARVE_S)
+    if not net.wait_serial("^lx2: " + wrapped("lx2", "flipvisor-linux: ctl: posting stopped"), 60):
+        raise AssertionError("lx2 did not stop posting")
+    t0 = time.monotonic()
+    ping(net, lx1)
+    ping(net, STUB[2])
+    if hashlib.sha256(tcp_roundtrip(net, lx1, data)).hexdigest() != want:
+        raise AssertionError("lx1's round trip differs while lx2 starves")
+    during_starve = time.monotonic() - t0
+    if not net.wait_serial("^lx2: " + wrapped("lx2", "flipvisor-linux: ctl: flipnet unloaded"),
+                           STARVE_S + 300):
+        raise AssertionError("lx2's driver was not unloaded")
+    ping(net, lx1)
+    ping(net, STUB[2])
+    if hashlib.sha256(tcp_roundtrip(net, lx1, data)).hexdigest() != want:
+        raise AssertionError("lx1's round trip differs after lx2's rmmod")
+    if not net.wait_serial(r"(?s:flipnet unloaded.*)^lx2: flipvisor-linux: heartbeat \d+$", 60):
+        raise AssertionError("lx2 does not beat after its rmmod")
+    return "lx1 served while lx2 starved (%.0f s) and after its rmmod" % during_starve
+
+
+def _try(f, *a):
+    try:
+        return f(*a)
+    except OSError as e:
+        return e
+
+
+def _svm_tests():
+    hc = "VMMCALL"
+    tests = [dict(
+        name="linux_net_up_svm", bed="qemu", accel="tcg", esp="build/esp",
+        cfg_text=cfg(), netns=True, skip=SKIP, timeout=400,
+        doc="two Linux VMs load flipnet: eth0 with the VM's MAC, MTU 1500, "
+            "the config's address, ring registered, pages posted; the "
+            "guest-stub beats on",
+        expect=up_lines(hc) + [r"^stub: heartbeat \d+ "],
+        fail=FAIL + [r"lx\d stopped", r"flipvisor-linux: net: insmod"])]
+    for delivery in ("flip", "copy"):
+        tests.append(dict(
+            name="linux_net_%s_svm" % delivery, bed="qemu", accel="tcg",
+            esp="build/esp", cfg_text=cfg(delivery), netns=True,
+            skip=TRAFFIC_SKIP, timeout=2400,
+            ready="^lx2: " + wrapped("lx2", "flipvisor-linux: net servers up"),
+            during=lambda net, d=delivery: traffic(net, d),
+            doc="ping (ARP included), 4 MiB TCP round trips with SHA-256, "
+                "HTTP VM to VM, and the copy counters of delivery %s" % delivery,
+            expect=up_lines(hc),
+            fail=FAIL + [r"lx\d stopped"]))
+    tests.append(dict(
+        name="linux_net_isolation_svm", bed="qemu", accel="tcg",
+        esp="build/esp", cfg_text=cfg(), netns=True, skip=TRAFFIC_SKIP,
+        timeout=1800,
+        ready="^lx2: " + wrapped("lx2", "flipvisor-linux: net servers up"),
+        during=isolation,
+        doc="lx2 stops posting pages mid-transfer and starves, then its "
+            "driver is unloaded (HC_NET_DETACH) with the transfer open: "
+            "lx1 and the guest-stub answer throughout, lx1's 1 MiB round "
+            "trips stay intact, lx2 runs on",
+        expect=up_lines(hc),
+        fail=FAIL + [r"lx\d stopped", r"posted page"]))
+    return tests
+
+
+def _bochs(t):
+    """The same on VT-x in Bochs: VMCALL, and much slower."""
+    return dict(t, name=t["name"][:-len("_svm")], bed="bochs",
+                doc=t["doc"] + " [VT-x, Bochs]",
+                timeout=t["timeout"] * 3, bochsrc_lines=["megs: 1024"],
+                expect=[e.replace("VMMCALL", "VMCALL") for e in t["expect"]])
+
+
+_SVM = _svm_tests()
+# On Bochs only the up test for now: the traffic tests take 11 minutes
+# under QEMU TCG, and Bochs runs this kernel about six times slower
+# (docs/linux.md); they have not been run there.
+# linux_net_up on Bochs: both drivers load (VMCALL), register their rings
+# and post 128 pages each, then lx1's init stalls in a soft lockup
+# ("CPU#0 stuck for 22s", in handle_softirqs from the timer interrupt)
+# and never prints its net line; not understood yet (docs/linux.md).
+BOCHS_SKIP = ("soft lockup in a Linux VM after its driver loads on Bochs: "
+              "under investigation (docs/linux.md, \"The network driver\")")
+TESTS = _SVM + [dict(_bochs(t), skip=SKIP or BOCHS_SKIP)
+                for t in _SVM if t["name"] == "linux_net_up_svm"]
