@@ -35,13 +35,13 @@ deb_of() {
 # Download PKG=VER into the cache, quietly; on failure leave apt's last
 # error line in $reason.
 download() {
-	f=$(deb_of "$1" "$2")
-	[ -s "$f" ] && return 0
+	# (asked again after the download: only then is an _all.deb there)
+	[ -s "$(deb_of "$1" "$2")" ] && return 0
 	mkdir -p "$cache"
 	# As root apt-get drops to the _apt user, which cannot write to a
 	# build tree: download as the caller instead (APT::Sandbox::User).
 	if out=$(cd "$cache" && apt-get download -q -o APT::Sandbox::User="$(id -un)" \
-			"$1=$2" 2>&1) && [ -s "$f" ]; then
+			"$1=$2" 2>&1) && [ -s "$(deb_of "$1" "$2")" ]; then
 		return 0
 	fi
 	reason=$(printf '%s\n' "$out" | grep -E '^(E|W):' | tail -n 1)
