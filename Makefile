@@ -581,7 +581,7 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED)) $(if $(LINUX),--linux)
+	@$(PYTHON) tools/run.py $(if $(BED),--bed $(BED)) $(if $(LINUX),--linux) $(if $(STAY),--stay)
 
 test: setup
 	@$(MAKE) --no-print-directory all usb pxe unit-build fuzz-build

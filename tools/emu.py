@@ -315,6 +315,18 @@ class _Signals:
 # --------------------------------------------------------------------------
 # the run
 
+VUART_LINE = 120   # vmm/vuart.h: a guest line longer than this is cut into pieces
+
+
+def unwrap(text, vm):
+    """One VM's console lines from serial text, the virtual UART's
+    wrapping undone: its "VM: " pieces joined (a piece that fills the line
+    continues on the next one), other VMs' lines left out."""
+    return "".join(line[len(vm) + 2:] +
+                   ("\n" if len(line) - len(vm) - 2 < VUART_LINE else "")
+                   for line in text.split("\n") if line.startswith(vm + ": "))
+
+
 def clean_serial(raw):
     """Serial bytes -> text for matching: escape sequences dropped, CRLF
     and stray CR turned into plain line ends."""

@@ -19,13 +19,18 @@ make command line, forces one: kvm, qemu (TCG, AMD-V) or bochs.
 
 --linux (`make run LINUX=1`) boots the Linux demo instead: two Linux VMs
 (Debian's kernel and the initramfs `make` builds, docs/linux.md) beside a
-guest-stub, no network; it stops once both Linux VMs' inits have beaten
-three times (about 30 s on QEMU TCG, a few minutes on Bochs).
+guest-stub. With the network (as root), each Linux VM loads the flipnet
+driver; the demo pings the three VMs, times a 1 MiB TCP transfer to
+linux1, and shows linux1's HTTP GET from linux2's busybox httpd, VM to VM;
+--stay leaves it running with the command to reach them. With --no-net
+(or not root) it stops once both inits have beaten three times (about
+30 s on QEMU TCG, a few minutes on Bochs).
 """
 
 import argparse
 import os
 import random
+import re
 import shutil
 import socket
 import sys
@@ -39,14 +44,27 @@ import emu  # noqa: E402
 
 BED_CHOICES = ("kvm", "qemu", "bochs")
 
-# The Linux demo: two Linux VMs, each beating once a second from its
-# init, beside a guest-stub (docs/linux.md, "make run LINUX=1").
-LINUX_DEMO_CFG = "".join(
-    "[vm %s]\nmac = 02:00:00:00:00:%02x\nipv4 = 192.168.77.%d/24\n"
-    "memory_mib = 256\nkernel = linux/vmlinuz\ninitrd = linux/initrd.img\n"
-    "cmdline = flipvisor.test=heartbeat\n" % (name, i, 10 + i)
-    for i, name in ((1, "linux1"), (2, "linux2"))) + \
-    "[vm stub]\nmac = 02:00:00:00:00:03\nipv4 = 192.168.77.13/24\n"
+# The Linux demo: two Linux VMs beside a guest-stub. With the network
+# (as root) each loads the flipnet driver (docs/linux.md, "The network
+# driver"), linux1 fetches linux2's /blob over HTTP, and the demo pings
+# them and times a TCP transfer; without it each init beats once a second.
+LINUX_VMS = [("linux1", "192.168.77.11"), ("linux2", "192.168.77.12")]
+LINUX_STUB = ("stub", "192.168.77.13")
+
+
+def linux_demo_cfg(net):
+    words = "flipvisor.net=1 flipvisor.test=heartbeat" if net else \
+        "flipvisor.test=heartbeat"
+    text = "stats_ms = 5000\n" if net else ""
+    for i, (name, ip) in enumerate(LINUX_VMS, 1):
+        fetch = " flipvisor.fetch=%s" % LINUX_VMS[1][1] if net and i == 1 else ""
+        # 128 post slots: a TCP window's worth of frames between two NAPI
+        # polls of a VM emulated by TCG (tests/system/test_linux_net.py).
+        text += ("[vm %s]\nmac = 02:00:00:00:00:%02x\nipv4 = %s/24\n"
+                 "memory_mib = 256\nrx_slots = 128\nkernel = linux/vmlinuz\n"
+                 "initrd = linux/initrd.img\ncmdline = %s%s\n"
+                 % (name, i, ip, words, fetch))
+    return text + "[vm %s]\nmac = 02:00:00:00:00:03\nipv4 = %s/24\n" % LINUX_STUB
 
 
 def choose_bed(forced):
@@ -131,6 +149,59 @@ def burst(net, stay):
     return lines
 
 
+def linux_traffic(net, stay):
+    """The Linux demo's traffic from the namespace: ping (ARP first), a
+    TCP transfer to linux1's sink (port 9) timed, and the HTTP fetch the
+    Linux VMs make between themselves; returns summary lines."""
+    lines = []
+    for name, _ in LINUX_VMS:
+        if not net.wait_serial("^%s: flipvisor-linux: net servers up" % name, 300):
+            raise AssertionError("%s never started its servers" % name)
+    net.exec(["ip", "neigh", "flush", "dev", net.tap])
+    for name, ip in LINUX_VMS + [LINUX_STUB]:
+        rc, out = net.exec(["ping", "-c", "3", "-W", "5", ip], timeout=60)
+        got = [l for l in out.splitlines() if "packets transmitted" in l]
+        lines.append("demo: %-6s %s  ping: %s" % (name, ip, got[0].strip() if got else "no answer"))
+    data = os.urandom(1 << 20)
+    s = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A small send buffer: what a VM emulated by TCG takes between two
+    # NAPI polls (tests/system/test_linux_net.py, SNDBUF).
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 << 10)
+    s.settimeout(300)
+    t0 = time.monotonic()
+    s.connect((LINUX_VMS[0][1], 9))
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)                   # the sink closes once it has it all
+    s.close()
+    secs = time.monotonic() - t0
+    lines.append("demo: TCP   1 MiB to linux1 in %.1f s: %.0f KiB/s (an emulated CPU: "
+                 "docs/linux.md)" % (secs, 1024 / secs))
+    if not net.wait_serial(r"^linux1: flipvisor-linux: fetched", 180):
+        raise AssertionError("linux1 did not fetch linux2's blob")
+    time.sleep(1)
+    served = re.search(r"www blob sha256=(\w+)", emu.unwrap(net.serial(), "linux2"))
+    fetched = re.search(r"fetched http://\S+ bytes=(\d+) sha256=(\w+)",
+                        emu.unwrap(net.serial(), "linux1"))
+    same = served and fetched and served.group(1) == fetched.group(2)
+    lines.append("demo: HTTP  linux1 GET http://%s/blob from linux2's httpd, VM to VM: "
+                 "%s bytes, SHA-256 %s" % (LINUX_VMS[1][1], fetched.group(1) if fetched else "?",
+                                           "intact" if same else "DIFFERS"))
+    time.sleep(5.5)      # one more statistics table after the traffic
+    for l in lines:
+        print(l, flush=True)
+    if stay:
+        print("demo: still running. From another terminal, as root:\n"
+              "        ip netns exec %s ping %s\n"
+              "      Ctrl-C stops the emulator and removes the namespace."
+              % (net.ns, LINUX_VMS[0][1]), flush=True)
+        while True:
+            time.sleep(3600)
+    if not same:
+        raise AssertionError("the HTTP fetch between the Linux VMs was not intact")
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--bed", choices=BED_CHOICES,
@@ -147,8 +218,8 @@ def main(argv=None):
     ap.add_argument("--no-net", action="store_true",
                     help="no TAP, no traffic: just boot and show the console")
     ap.add_argument("--linux", action="store_true",
-                    help="the Linux demo: two Linux VMs beside a guest-stub, no network; "
-                         "stops once both have beaten three times")
+                    help="the Linux demo: two Linux VMs beside a guest-stub, on the "
+                         "network with the flipnet driver (ping, TCP, HTTP between them)")
     a = ap.parse_args(argv)
 
     if not os.path.isfile(os.path.join(a.esp, "EFI", "BOOT", "BOOTX64.EFI")):
@@ -167,19 +238,28 @@ def main(argv=None):
     except ValueError as e:
         print("run: %s" % e, file=sys.stderr)
         return 2
-    demo = not a.no_net and not a.linux
+    demo = not a.no_net
     if demo and os.geteuid() != 0:
         print("run: the network demo needs root (a network namespace and a TAP); "
               "running without it (--no-net)", flush=True)
         demo = False
-    if demo and not a.cfg:
+    if demo and not a.cfg and not a.linux:
         cfg_text = demo_cfg(a.esp)
     label = bed if bed == "bochs" else "qemu+" + accel
     print("run: bed %s (%s); Ctrl-C stops it" % (label, why), flush=True)
     try:
-        if a.linux:
+        if a.linux and demo:
+            r = emu.run(bed, esp=a.esp, accel=accel, expect=[], stop=None,
+                        timeout=a.timeout, live=True,
+                        cfg_text=cfg_text or linux_demo_cfg(True), log_path=a.log,
+                        keep=a.keep or None, netns=True,
+                        ready=r"^linux2: flipvisor-linux: net servers up",
+                        during=lambda net: linux_traffic(net, a.stay),
+                        during_background=True, halt=None,
+                        fail=[r"\[panic\]", r"^\[vm\] linux\d stopped"])
+        elif a.linux:
             r = emu.run(bed, esp=a.esp, accel=accel, live=True,
-                        cfg_text=cfg_text or LINUX_DEMO_CFG, log_path=a.log,
+                        cfg_text=cfg_text or linux_demo_cfg(False), log_path=a.log,
                         keep=a.keep or None, timeout=a.timeout or 900,
                         expect=[r"^linux1: flipvisor-linux: heartbeat 3$",
                                 r"^linux2: flipvisor-linux: heartbeat 3$"],
@@ -187,7 +267,7 @@ def main(argv=None):
             print("\nrun: Linux demo %s after %.1f s: %s" % (
                 "done" if r.ok else "FAILED", r.elapsed, r.reason), flush=True)
             return 0 if r.ok else 1
-        if demo:
+        elif demo:
             r = emu.run(bed, esp=a.esp, accel=accel, expect=[], stop=None,
                         timeout=a.timeout, live=True, cfg_text=cfg_text,
                         log_path=a.log, keep=a.keep or None, netns=True,
@@ -205,6 +285,9 @@ def main(argv=None):
     if demo and r.during_result is not None:
         print("\nrun: demo done, emulator stopped, namespace removed", flush=True)
         return 0
+    if demo and r.reason and "during() failed" in r.reason:
+        print("\nrun: demo FAILED after %.1f s: %s" % (r.elapsed, r.reason), flush=True)
+        return 1
     if r.exit_status is None:
         print("\nrun: --timeout %g s reached, emulator stopped" % a.timeout, flush=True)
     else:

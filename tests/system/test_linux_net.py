@@ -33,6 +33,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_linux import FAIL, SKIP, release, wrapped  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools"))
+from emu import unwrap  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MEMORY_MIB = 256
@@ -47,7 +50,6 @@ FILE_BYTES = 4 << 20       # the flip test's round trips (the issue's 4 MiB)
 # hour on two cores).
 COPY_FILE_BYTES = 1 << 20
 STARVE_S = 60             # lx2 starves this long before its rmmod
-VUART_LINE = 120          # vmm/vuart.h: a longer guest line is cut into pieces
 # Post slots per Linux VM: more than the default 64, as a TCP window's
 # worth of frames can arrive between two NAPI polls. Not many more: with
 # 256, the emulated VM (QEMU TCG) spent all its time in NAPI receive
@@ -110,14 +112,6 @@ def up_lines(hc):
             name, f"flipvisor-linux: net up eth0 mac={mac} mtu=1500 "
             f"ip={ip}/24 posted=") + r"[1-9]")
     return out
-
-
-def unwrap(text, vm):
-    """One VM's console text with the UART's wrapping undone: its pieces
-    joined (a piece that fills the line continues on the next one)."""
-    return "".join(line[len(vm) + 2:] +
-                   ("\n" if len(line) - len(vm) - 2 < VUART_LINE else "")
-                   for line in text.split("\n") if line.startswith(vm + ": "))
 
 
 def ping(net, ip, count=3):
