@@ -136,17 +136,23 @@ def burst(net, stay):
         mac = neigh.split("lladdr")[1].split()[0] if "lladdr" in neigh else "unresolved"
         lines.append("demo: %-6s %s  ARP %s  ping: %s  UDP echo: %d/%d intact" % (
             name, ip, mac, got[0].strip() if got else "no answer", ok, len(sizes)))
-    time.sleep(2.5)      # one more statistics table after the burst
+    finish(net, lines, stay, 2.5, DEMO_VMS[0][1])
+    return lines
+
+
+def finish(net, lines, stay, stats_s, ip):
+    """Wait for one more statistics table (every stats_s seconds), print
+    the summary, and with --stay keep running until Ctrl-C."""
+    time.sleep(stats_s)
     for l in lines:
         print(l, flush=True)
     if stay:
         print("demo: still running. From another terminal, as root:\n"
-              "        ip netns exec %s ping 192.168.77.11\n"
+              "        ip netns exec %s ping %s\n"
               "      Ctrl-C stops the emulator and removes the namespace."
-              % net.ns, flush=True)
+              % (net.ns, ip), flush=True)
         while True:
             time.sleep(3600)
-    return lines
 
 
 def linux_traffic(net, stay):
@@ -187,16 +193,7 @@ def linux_traffic(net, stay):
     lines.append("demo: HTTP  linux1 GET http://%s/blob from linux2's httpd, VM to VM: "
                  "%s bytes, SHA-256 %s" % (LINUX_VMS[1][1], fetched.group(1) if fetched else "?",
                                            "intact" if same else "DIFFERS"))
-    time.sleep(5.5)      # one more statistics table after the traffic
-    for l in lines:
-        print(l, flush=True)
-    if stay:
-        print("demo: still running. From another terminal, as root:\n"
-              "        ip netns exec %s ping %s\n"
-              "      Ctrl-C stops the emulator and removes the namespace."
-              % (net.ns, LINUX_VMS[0][1]), flush=True)
-        while True:
-            time.sleep(3600)
+    finish(net, lines, stay, 5.5, LINUX_VMS[0][1])
     if not same:
         raise AssertionError("the HTTP fetch between the Linux VMs was not intact")
     return lines
