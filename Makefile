@@ -359,7 +359,7 @@ NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
 	guest_net guest_ring guest_ping $(NETPATH_UNIT_TESTS) console_queue \
 	linux_boot guest_msr mmio_insn xapic_mmio vlapic vpic uart16550 vrtc vdev \
-	vpm vpit linux_acpi copy npt
+	vpm vpit linux_acpi copy npt isolation
 unit_config_SRC     := vmm/config.c vmm/config_files.c vmm/config_net.c lib/fmt.c
 unit_image_SRC      := vmm/image.c lib/fmt.c
 unit_fmt_SRC        := lib/fmt.c
@@ -393,6 +393,7 @@ $(foreach t,$(NETPATH_UNIT_TESTS),$(eval unit_$(t)_SRC := $(NETPATH_UNIT_SRC)))
 unit_console_queue_SRC := lib/console_queue.c
 unit_copy_SRC       := lib/copy.c
 unit_npt_SRC        := arch/x86/npt.c $(unit_pt_SRC) mm/page_alloc.c
+unit_isolation_SRC  := vmm/isolation.c $(unit_npt_SRC)
 
 define unit_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRC) $$(UNIT_HDRS)
@@ -428,6 +429,7 @@ fuzz_frame_SRC     := $(NETPATH_C) $(FUZZ_FAKES)
 fuzz_linux_boot_SRC := vmm/linux_boot.c lib/fmt.c
 # The hypercall harness wraps three functions to check them from outside.
 fuzz_hypercall_SRC := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c vmm/image.c vmm/virq.c \
+	vmm/isolation.c \
 	$(LINUX_VM_C) $(VDEV_C) \
 	vmm/vuart.c mm/page_alloc.c lib/fmt.c $(NETPATH_C) \
 	tests/fuzz/hv_fakes.c tests/fuzz/hv_backend.c

@@ -7,7 +7,9 @@
  * pool frame; no host page is mapped writable twice, in one VM or two;
  * and each VM maps as many RAM pages as it has, less those it posted.
  * Together: no host frame is writable in two VMs, and no VM sees
- * hypervisor memory. */
+ * hypervisor memory. Checked once at boot and again with every
+ * statistics table while the path's invariant checks are on (net.c),
+ * since exchange keeps changing who maps what. */
 #include "arch/x86/arch.h"
 #include "lib/console.h"
 #include "lib/string.h"
@@ -20,6 +22,7 @@ struct universe {
 	uint32_t   n;
 	uint64_t   ram_pages;   /* bits [0, ram_pages): the VMs' blocks in order */
 	uint64_t  *seen;        /* then one bit per page the pool started with */
+	uint64_t   checks;      /* passed so far */
 };
 
 struct leaf_walk {
@@ -90,10 +93,39 @@ static void check_leaf(void *arg, uint64_t gpa, uint64_t hpa, uint64_t size,
 	w->pages += size / PAGE_SIZE;
 }
 
-void isolation_check(struct page_alloc *pa, struct vm *vms, uint32_t n)
+/* The VMs and the bitmap, kept from isolation_init for every later
+ * check: the page allocator cannot be used once the VMs run. */
+static struct {
+	struct universe u;
+	uint64_t        bitmap_pages;
+} iso;
+
+void isolation_check(void)
 {
-	struct universe u = { vms, n, 0, NULL };
-	uint64_t bits, bitmap_pages;
+	struct universe *u = &iso.u;
+
+	if (!u->seen)
+		return;
+	memset(u->seen, 0, iso.bitmap_pages * PAGE_SIZE);
+	for (uint32_t i = 0; i < u->n; i++) {
+		struct vm *vm = &u->vms[i];
+		struct leaf_walk w = { u, vm, 0 };
+		uint64_t posted = net_vm_posted(vm);
+
+		npt_for_each_leaf(vm->npt, check_leaf, &w);
+		if (w.pages + posted != vm->ram_bytes / PAGE_SIZE)
+			panic("%s maps %lu pages and posted %lu, not its %lu "
+			      "pages of RAM", vm->cfg->name,
+			      (unsigned long)w.pages, (unsigned long)posted,
+			      (unsigned long)(vm->ram_bytes / PAGE_SIZE));
+	}
+	iso.u.checks++;
+}
+
+void isolation_init(struct page_alloc *pa, struct vm *vms, uint32_t n)
+{
+	struct universe u = { vms, n, 0, NULL, 0 };
+	uint64_t bits;
 
 	for (uint32_t i = 0; i < n; i++) {
 		u.ram_pages += vms[i].ram_bytes / PAGE_SIZE;
@@ -104,24 +136,19 @@ void isolation_check(struct page_alloc *pa, struct vm *vms, uint32_t n)
 				      vms[i].cfg->name, vms[j].cfg->name);
 	}
 	bits = u.ram_pages + net_pool_size();
-	bitmap_pages = (bits / 8 + PAGE_SIZE) / PAGE_SIZE;
-	u.seen = (uint64_t *)(uintptr_t)page_alloc(pa, bitmap_pages, PAGE_SIZE);
+	iso.bitmap_pages = (bits / 8 + PAGE_SIZE) / PAGE_SIZE;
+	u.seen = (uint64_t *)(uintptr_t)page_alloc(pa, iso.bitmap_pages,
+						   PAGE_SIZE);
 	if (!u.seen)
 		panic("isolation check: no memory for a %lu-page bitmap",
-		      (unsigned long)bitmap_pages);
-	memset(u.seen, 0, bitmap_pages * PAGE_SIZE);
-	for (uint32_t i = 0; i < n; i++) {
-		struct leaf_walk w = { &u, &vms[i], 0 };
-		uint64_t posted = net_vm_posted(&vms[i]);
-
-		npt_for_each_leaf(vms[i].npt, check_leaf, &w);
-		if (w.pages + posted != vms[i].ram_bytes / PAGE_SIZE)
-			panic("%s maps %lu pages and posted %lu, not its %lu "
-			      "pages of RAM", vms[i].cfg->name,
-			      (unsigned long)w.pages, (unsigned long)posted,
-			      (unsigned long)(vms[i].ram_bytes / PAGE_SIZE));
-	}
-	page_free(pa, (uint64_t)(uintptr_t)u.seen, bitmap_pages);
+		      (unsigned long)iso.bitmap_pages);
+	iso.u = u;
+	isolation_check();
 	LOG("vm", "isolation checked: %u VM(s), each maps only RAM pages no "
 	    "other maps, and pool frames read-only", n);
+}
+
+uint64_t isolation_checks(void)
+{
+	return iso.u.checks;
 }

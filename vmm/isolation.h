@@ -6,8 +6,12 @@
 
 /* Check the memory isolation invariants over every VM's nested page
  * table (vmm/isolation.c says which); a violation is a hypervisor bug
- * and panics. Borrows a bitmap of one bit per RAM and pool page from
- * 'pa' while it runs. */
-void isolation_check(struct page_alloc *pa, struct vm *vms, uint32_t n);
+ * and panics. isolation_init checks at boot, after the network is up,
+ * and keeps 'vms' and a bitmap of one bit per RAM and pool page from
+ * 'pa' for every later isolation_check. */
+void isolation_init(struct page_alloc *pa, struct vm *vms, uint32_t n);
+void isolation_check(void);
+/* How many checks have passed. */
+uint64_t isolation_checks(void);
 
 #endif

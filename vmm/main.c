@@ -69,7 +69,7 @@ static void run_guests(struct boot_info *bi)
 	if (!n)
 		return;
 	net_start(&bi->pages, &bi->cfg, vms, n, tsc_per_ms);
-	isolation_check(&bi->pages, vms, n);
+	isolation_init(&bi->pages, vms, n);
 	LOG("sched", "%u VM(s), round robin, %u us slices", n,
 	    bi->cfg.timeslice_us);
 	sched_run(vms, n, tsc_per_ms * bi->cfg.timeslice_us / 1000, tsc_per_ms);

@@ -28,6 +28,8 @@
  * a refused hypercall changes nothing in the data path or the VM but its
  * error counters; np_check holds; each VM's receive window maps exactly
  * the slots the books say, read-only, and nothing else of the window;
+ * vmm/isolation.c's invariants hold over all the VMs' tables (exchange
+ * moves pages between RAM and the pool);
  * every guest access the hypervisor makes lies inside that VM's RAM and
  * on pages present in its nested table (vm_read, vm_write and
  * vm_guest_ptr are wrapped and checked), and memory nobody allocated is
@@ -44,6 +46,7 @@
 #include "vmm/config.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/isolation.h"
 #include "vmm/net/net.h"
 #include "vmm/net/netpath_internal.h"
 #include "mm/page_alloc.h"
@@ -209,6 +212,7 @@ static void build_world(struct fz *z)
 	}
 	FUZZ_CHECK(net_start(&pa, &cfg, vms, nr_vms, TSC_PER_MS), "net_start");
 	FUZZ_CHECK(the_np, "np_init not seen");
+	isolation_init(&pa, vms, nr_vms);
 	poison_arena();
 	now = 1000000;
 	last_list = 0;
@@ -477,6 +481,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_CHECK(np_check(the_np), "np_check");
 		check_windows();
+		isolation_check();
 	}
 	return 0;
 }

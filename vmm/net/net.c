@@ -5,6 +5,7 @@
  * net_stats.c and net_timing.c. */
 #include "drivers/e1000.h"
 #include "lib/console.h"
+#include "vmm/isolation.h"
 #include "vmm/net/net.h"
 #include "vmm/net/net_glue.h"
 
@@ -62,6 +63,10 @@ void net_poll(uint64_t now)
 	if (now >= net.next_stats) {
 		if (net.next_stats)
 			net_print_stats();
+		/* Exchange keeps moving pages between VMs and the pool:
+		 * who maps what is checked again, with the table. */
+		if (net.np->check)
+			isolation_check();
 		net.next_stats = now + net.stats_ticks;
 	}
 }
