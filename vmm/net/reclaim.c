@@ -190,9 +190,17 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 	return n;
 }
 
+/* Called on every poll, so after every VM exit: a tick that finds no
+ * deadline due has changed nothing and is no transition, and must not
+ * pay for np_check. The checker walks each exchange VM's RAM mappings
+ * (netpath_check.c), hundreds of thousands of instructions: run on
+ * every exit it made each exit of a Linux VM cost more TSC time than the
+ * kernel's 4 ms tick, and the VM spent all its time in timer interrupts
+ * (docs/linux.md, "The soft lockup on Bochs"). */
 uint32_t np_tick(struct netpath *np, uint64_t now)
 {
 	uint32_t n = 0;
+	bool changed = false;
 
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
 		struct np_vm *v = &np->vm[i];
@@ -200,6 +208,7 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 		if (!v->present || !v->reclaim_deadline ||
 		    own_time(np, i, now) < v->reclaim_deadline)
 			continue;
+		changed = true;
 		if (v->reclaim_grace && reading_ring(v)) {
 			v->reclaim_grace--;
 			v->st.reclaim_extended++;
@@ -211,6 +220,7 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 	}
 	if (n)
 		np_pool_refill(np);
-	np_checked(np);
+	if (changed)
+		np_checked(np);
 	return n;
 }
