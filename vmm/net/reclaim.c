@@ -193,6 +193,7 @@ uint32_t np_vm_stop(struct netpath *np, uint32_t vm)
 uint32_t np_tick(struct netpath *np, uint64_t now)
 {
 	uint32_t n = 0;
+	bool changed = false;
 
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
 		struct np_vm *v = &np->vm[i];
@@ -204,13 +205,19 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 			v->reclaim_grace--;
 			v->st.reclaim_extended++;
 			set_deadline(np, i, now);
+			changed = true;
 			continue;
 		}
 		n += revoke(np, i);
 		v->reclaim_deadline = 0;
+		changed = true;
 	}
 	if (n)
 		np_pool_refill(np);
-	np_checked(np);
+	/* A tick that found no deadline due is no transition: nothing to
+	 * check. It runs after every VM exit (net_poll), and the full check
+	 * walks each exchange VM's RAM mappings. */
+	if (changed)
+		np_checked(np);
 	return n;
 }
