@@ -121,6 +121,17 @@ def udp_echo(net, ip, sizes):
     return ok
 
 
+def ping_summary(out):
+    """ping's two summary lines in one: packets, then the round trips'
+    min/avg/max (docs/performance.md, "End to end")."""
+    got = [l.strip() for l in out.splitlines() if "packets transmitted" in l]
+    rtt = [l.split("=", 1)[1].strip() for l in out.splitlines()
+           if l.startswith("rtt ")]
+    if not got:
+        return "no answer"
+    return got[0] + ("  rtt min/avg/max/mdev %s" % rtt[0] if rtt else "")
+
+
 def burst(net, stay):
     """Traffic at every VM from the namespace; returns summary lines."""
     lines = []
@@ -129,13 +140,12 @@ def burst(net, stay):
     net.exec(["ip", "neigh", "flush", "dev", net.tap])
     for name, ip in DEMO_VMS:
         rc, out = net.exec(["ping", "-c", "3", "-i", "0.3", "-W", "2", ip], timeout=20)
-        got = [l for l in out.splitlines() if "packets transmitted" in l]
         sizes = [18, 64, 512, 1472]
         ok = udp_echo(net, ip, sizes)
         rc2, neigh = net.exec(["ip", "neigh", "show", ip])
         mac = neigh.split("lladdr")[1].split()[0] if "lladdr" in neigh else "unresolved"
         lines.append("demo: %-6s %s  ARP %s  ping: %s  UDP echo: %d/%d intact" % (
-            name, ip, mac, got[0].strip() if got else "no answer", ok, len(sizes)))
+            name, ip, mac, ping_summary(out), ok, len(sizes)))
     finish(net, lines, stay, 2.5, DEMO_VMS[0][1])
     return lines
 
@@ -166,8 +176,7 @@ def linux_traffic(net, stay):
     net.exec(["ip", "neigh", "flush", "dev", net.tap])
     for name, ip in LINUX_VMS + [LINUX_STUB]:
         rc, out = net.exec(["ping", "-c", "3", "-W", "5", ip], timeout=60)
-        got = [l for l in out.splitlines() if "packets transmitted" in l]
-        lines.append("demo: %-6s %s  ping: %s" % (name, ip, got[0].strip() if got else "no answer"))
+        lines.append("demo: %-6s %s  ping: %s" % (name, ip, ping_summary(out)))
     data = os.urandom(1 << 20)
     s = net.socket(socket.AF_INET, socket.SOCK_STREAM)
     # A small send buffer: what a VM emulated by TCG takes between two

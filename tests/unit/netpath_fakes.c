@@ -6,6 +6,8 @@
 #include "tests/unit/netpath_fakes.h"
 
 struct fake fk;
+uint32_t fk_ram_walks[RAM_VMS];
+uint32_t fk_ram_lookups;
 struct netpath np;
 uint64_t now;
 
@@ -340,6 +342,7 @@ static int fake_ram_lookup(void *ctx, uint32_t vm, uint64_t gpa,
 	struct fake *f = ctx;
 	const uint64_t *e;
 
+	fk_ram_lookups++;
 	if (vm >= RAM_VMS || gpa >= RAM_PAGES * NET_SLOT_SIZE)
 		return -1;
 	e = ram_entry(f, vm, gpa);
@@ -403,6 +406,8 @@ static void fake_ram_each(void *ctx, uint32_t vm,
 {
 	const struct fake *f = ctx;
 
+	if (vm < RAM_VMS)
+		fk_ram_walks[vm]++;
 	for (uint32_t p = 0; vm < RAM_VMS && p < RAM_PAGES; p++)
 		if (f->ram[vm][p])
 			fn(arg, (uint64_t)p * NET_SLOT_SIZE, f->ram[vm][p],

@@ -124,6 +124,11 @@ struct fake {
 };
 
 extern struct fake fk;
+/* Calls of fk's ram_each per VM, and of its ram_lookup (np_check makes
+ * one per posted page): outside struct fake, whose bytes the refusal
+ * tests compare. */
+extern uint32_t fk_ram_walks[RAM_VMS];
+extern uint32_t fk_ram_lookups;
 extern struct netpath np;
 /* Bytes of fk's pages. */
 #define FK_PAGES_BYTES  ((size_t)MAXF * NET_SLOT_SIZE)

@@ -440,6 +440,45 @@ static void test_stop(void **state)
 	assert_int_equal(rx(mac(0), 60), 0);
 }
 
+/* The check at the end of a transition walks the RAM of the VMs whose
+ * nested table it changed, and only theirs; a tick that revokes nothing
+ * is no transition and checks nothing (net_poll ticks after every VM
+ * exit, and a Linux VM's RAM walk took a millisecond under QEMU TCG). A
+ * direct np_check still walks every exchange VM. */
+static void test_check_walks_remapped(void **state)
+{
+	uint32_t walks0;
+
+	(void)state;
+	world(8, 8, 0, 0);
+	add_vm_xchg(0, 8, false);
+	add_vm_xchg(1, 8, false);
+	assert_int_equal(post1(0, 2, 0), 1);
+	assert_int_equal(post1(1, 2, 0), 1);
+	memset(fk_ram_walks, 0, sizeof(fk_ram_walks));
+	fk_ram_lookups = 0;
+
+	np_tick(&np, now);                      /* no deadline: no check */
+	assert_int_equal(fk_ram_lookups, 0);
+	assert_int_equal(fk_ram_walks[0], 0);
+	assert_int_equal(fk_ram_walks[1], 0);
+
+	assert_int_equal(rx(mac(0), 60), 1);    /* VM 0's page 2 back */
+	np_rx_end(&np, now);
+	assert_true(fk_ram_walks[0] > 0);
+	assert_int_equal(fk_ram_walks[1], 0);
+
+	walks0 = fk_ram_walks[0];
+	assert_int_equal(post1(1, 3, 1), 1);    /* VM 1's page 3 out */
+	assert_int_equal(fk_ram_walks[0], walks0);
+	assert_true(fk_ram_walks[1] > 0);
+
+	memset(fk_ram_walks, 0, sizeof(fk_ram_walks));
+	assert_true(np_check(&np));
+	assert_int_equal(fk_ram_walks[0], 1);
+	assert_int_equal(fk_ram_walks[1], 1);
+}
+
 /* np_check sees each broken exchange invariant. */
 enum breakage {
 	POSTED_PRESENT, POSTED_POOL, POSTED_COUNT, PAGE_LOST, POOL_IN_RAM,
@@ -503,6 +542,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_no_post),
 	T(test_detach),
 	T(test_stop),
+	T(test_check_walks_remapped),
 };
 
 int main(void)

@@ -115,6 +115,9 @@ struct netpath {
 	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
 	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
 	uint16_t           free_head;           /* FREE frames, linked by 'next' */
+	/* Bit v: VM v's RAM mappings changed (np_ram_map, np_ram_unmap)
+	 * since the last check: np_checked walks those VMs' RAM only. */
+	uint16_t           ram_changed;
 	/* Destination MAC -> VM, open addressing: an entry is 0 (empty) or
 	 * the MAC as a 48-bit number with (VM + 1) above it, so a lookup
 	 * reads only this array, one cache line in four. */
@@ -195,19 +198,44 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
 		      uint32_t n, bool revoked);
 
-/* At the end of a transition: the full check, unless it is off. */
-static inline void np_checked(const struct netpath *np)
+/* np_check, with the walk of an exchange VM's RAM mappings (posted +
+ * mapped = RAM, no pool frame in RAM) only for the VMs in 'walk': the
+ * one part whose cost grows with the VM's RAM (netpath_check.c). */
+bool np_check_walking(const struct netpath *np, uint16_t walk);
+
+/* At the end of a transition: the full check, unless it is off, with
+ * the RAM walk of the VMs whose RAM the transition remapped. The walk
+ * of a VM whose nested table did not change would find what the last
+ * one found; np_check (tests, fuzzing) walks every VM. */
+static inline void np_checked(struct netpath *np)
 {
-	if (np->check != NP_CHECK_OFF)
-		np_check(np);
+	if (np->check != NP_CHECK_OFF) {
+		np_check_walking(np, np->ram_changed);
+		np->ram_changed = 0;
+	}
 }
 
 /* At the end of one frame of a batch (np_rx): np_rx_end checks the
  * batch, so only NP_CHECK_EVERY checks each frame. */
-static inline void np_checked_frame(const struct netpath *np)
+static inline void np_checked_frame(struct netpath *np)
 {
 	if (np->check == NP_CHECK_EVERY)
-		np_check(np);
+		np_checked(np);
+}
+
+/* The data path's only ways into an exchange VM's RAM mappings: each
+ * marks the VM for the next check's RAM walk. */
+static inline int np_ram_map(struct netpath *np, uint32_t vm, uint64_t gpa,
+			     uint64_t hpa)
+{
+	np->ram_changed |= (uint16_t)(1u << vm);
+	return np->ops.ram_map(np->ops.ctx, vm, gpa, hpa);
+}
+
+static inline int np_ram_unmap(struct netpath *np, uint32_t vm, uint64_t gpa)
+{
+	np->ram_changed |= (uint16_t)(1u << vm);
+	return np->ops.ram_unmap(np->ops.ctx, vm, gpa);
 }
 
 #endif

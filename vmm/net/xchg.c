@@ -124,11 +124,11 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 		 * without memory, undo the batch's unmaps and refuse. The
 		 * unmaps made an INVEPT due, and only they: none when the
 		 * first one failed (a map needs none, npt.c). */
-		if (np->ops.ram_unmap(np->ops.ctx, vm, gpa) < 0) {
+		if (np_ram_unmap(np, vm, gpa) < 0) {
 			bool unmapped = i > 0;
 
 			while (i--)
-				if (np->ops.ram_map(np->ops.ctx, vm,
+				if (np_ram_map(np, vm,
 						    ents[i] & NET_POST_GPA_MASK,
 						    hpa[i]) < 0)
 					np->ops.panic(np->ops.ctx, "post: undo "
@@ -195,7 +195,7 @@ static bool xchg_flip(struct netpath *np, uint32_t vm, uint32_t fi,
 	struct np_vm *v = &np->vm[vm];
 	struct np_frame *f = &np->frame[fi];
 
-	if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s], f->hpa) < 0)
+	if (np_ram_map(np, vm, v->post_gpa[s], f->hpa) < 0)
 		return false;
 	np_frame_rekey(np, fi, v->post_hpa[s]);
 	f->writable = true;     /* the guest's data may be anywhere in it */
@@ -213,7 +213,7 @@ static bool xchg_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 
 	copy_fast(np->ops.page(np->ops.ctx, v->post_hpa[s]), data,
 		  np->frame[fi].len);
-	if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s],
+	if (np_ram_map(np, vm, v->post_gpa[s],
 			    v->post_hpa[s]) < 0)
 		return false;
 	v->st.rx_copied++;
@@ -267,7 +267,7 @@ uint32_t np_xchg_return(struct netpath *np, uint32_t vm)
 		if (v->post_gpa[s] == NP_NO_POST)
 			continue;
 		/* ram_unmap kept its page table: this cannot fail. */
-		if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s],
+		if (np_ram_map(np, vm, v->post_gpa[s],
 				    v->post_hpa[s]) < 0)
 			np->ops.panic(np->ops.ctx, "detach: a posted page does "
 				      "not map back", NP_NO_FRAME);
