@@ -3,7 +3,7 @@
  * in debug builds and in every test. The first broken one goes to
  * ops->panic with the frame, whose history the panic can print. A
  * transition may break them in passing (a frame taken for a VM-to-VM
- * copy, a RECLAIMING frame between unmap and scrub); none may between
+ * copy, a RECLAIMING frame between unmap and the INVEPT); none may between
  * two transitions. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,8 +52,12 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 		if (f->writable && popcount16(f->holders) > 1)
 			FAIL("shared frame mapped writable", i);
 		if ((f->state == FRAME_FREE || f->state == FRAME_POSTED) &&
-		    (f->scrub_len || f->writable))
-			FAIL("free or posted frame not scrubbed", i);
+		    f->writable)
+			FAIL("free or posted frame still writable", i);
+		/* The scrub rule: whoever maps it saw its stale bytes. */
+		if (f->holders & ~f->seen)
+			FAIL("frame mapped by a VM that did not see its "
+			     "stale bytes", i);
 		if (f->scrub_len > NET_SLOT_SIZE)
 			FAIL("scrub_len beyond the page", i);
 		for (uint32_t v = 0; v < NP_MAX_VMS; v++)
@@ -66,7 +70,7 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 	}
 	if (sum != np->nr_frames)
 		FAIL("frames not conserved", NP_NO_FRAME);
-	/* Between transitions every unmapped frame is scrubbed. */
+	/* Between transitions every unmapped frame is FREE again. */
 	if (np->count[FRAME_RECLAIMING])
 		FAIL("a frame left RECLAIMING", NP_NO_FRAME);
 	return true;

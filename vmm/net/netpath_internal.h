@@ -30,10 +30,13 @@ struct np_frame {
 	uint8_t          state;         /* enum frame_state */
 	uint16_t         holders;       /* bit v: VM v has it in a slot */
 	uint16_t         len;           /* bytes of frame data in the page */
-	uint16_t         scrub_len;     /* bytes that may be non-zero */
+	uint16_t         scrub_len;     /* bytes that may be non-zero: past
+					 * them the page is all zero */
+	uint16_t         seen;          /* bit v: VM v has seen every byte of
+					 * [len, scrub_len), the stale tail */
 	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
 	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
-	bool             writable;      /* mapped writable since its last scrub */
+	bool             writable;      /* a guest could write it: all unseen */
 	uint16_t         next;          /* free list, or reclaim list, link */
 };
 
@@ -160,8 +163,8 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 
 /* Exchange delivery of frame 'fi' to VM 'vm' (xchg.c): into its lowest
  * posted page, by flip when 'flip' (the frame's page becomes the guest's,
- * the posted page takes the frame's place in the pool, to be scrubbed
- * whole), else by copy. The post slot, or NP_NO_FRAME: nothing posted
+ * the posted page takes the frame's place in the pool, its bytes seen by
+ * that VM alone), else by copy. The post slot, or NP_NO_FRAME: nothing posted
  * (counted, reclaim asked) or the map failed (counted). Adds
  * NET_RX_F_XCHG, and NET_RX_F_COPY when copied, to *flags. */
 uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
@@ -182,6 +185,14 @@ void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
+/* The scrub rule (frame_pool.c; docs/datapath.md, "The scrub"): 'n'
+ * fresh bytes, nobody's yet, were written at the start of frame fi's
+ * page, by the NIC or a VM-to-VM copy; before VM 'vm' may map the page,
+ * np_frame_expose zeroes the stale tail past len unless 'vm' saw it;
+ * after a delivery np_frame_seen records which VMs map it now. */
+void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n);
+void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm);
+void np_frame_seen(struct netpath *np, uint32_t fi, uint16_t mappers);
 uint32_t np_pool_refill(struct netpath *np);
 bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 		      uint64_t len);
@@ -190,7 +201,7 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
  * copy buffers as (index | NET_SLOT_COPY), each held by it and listed
  * once (the caller checked). Each window slot is unmapped, then one
  * INVEPT if there was any, then the frames nobody holds any more are
- * scrubbed and FREE; a copy buffer is simply free again. Counted as
+ * FREE; a copy buffer is simply free again. Counted as
  * released, or as revoked when 'revoked'. Returns n. */
 uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
 		      uint32_t n, bool revoked);

@@ -146,9 +146,11 @@ static uint32_t deliver_flip(struct netpath *np, uint32_t vm, uint32_t fi)
 			      fi);
 		return NP_NO_FRAME;
 	}
-	/* Read-only always: a group frame is shared, and a guest that
-	 * cannot write leaves only scrub_len bytes to scrub. The entry
-	 * was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
+	/* The whole page becomes readable: its stale tail must be this
+	 * VM's own or zero. Read-only always: a group frame is shared,
+	 * and a guest that cannot write leaves only the NIC's bytes. The
+	 * entry was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
+	np_frame_expose(np, fi, vm);
 	if (np->ops.map(np->ops.ctx, vm, (uint16_t)slot, f->hpa) < 0) {
 		v->st.rx_drop_map++;
 		return NP_NO_FRAME;
@@ -195,7 +197,7 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 {
 	struct np_frame *f = &np->frame[fi];
 	const uint8_t *data = np->ops.page(np->ops.ctx, f->hpa);
-	uint16_t taken = 0;
+	uint16_t taken = 0, mapped = 0;
 
 	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
 		struct np_vm *v = &np->vm[i];
@@ -230,6 +232,8 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		}
 		if (slot == NP_NO_FRAME)
 			continue;
+		if (!(entry_flags & NET_RX_F_COPY))
+			mapped |= (uint16_t)(1u << i);
 		if (!v->xchg)
 			v->held++;
 		/* Mapped or copied before announced: the guest never finds
@@ -242,10 +246,13 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 			v->st.rx_bcast++;
 		taken |= (uint16_t)(1u << i);
 	}
-	/* A frame every target copied goes straight back: scrubbed (its
-	 * scrub_len, no INVEPT: no EPT ever mapped it) and FREE, for the
-	 * refill at the end of the batch. So does the posted page that took
-	 * a flipped frame's place: all of it, it held the guest's data. */
+	/* A frame every target copied goes straight back (no INVEPT: no
+	 * EPT ever mapped it) and FREE, for the refill at the end of the
+	 * batch, its fresh bytes seen by no VM's mapping. So does the
+	 * posted page that took
+	 * a flipped frame's place, unscrubbed: xchg_flip marked it as
+	 * seen by its guest alone. */
+	np_frame_seen(np, fi, mapped);
 	if (f->holders)
 		np_frame_set(np, fi, FRAME_DELIVERED);
 	else
@@ -272,11 +279,12 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 		return 0;
 	}
 
-	/* The NIC wrote 'len' bytes (up to a page): those are what a
-	 * scrub must clear, whether or not it is a frame we accept. */
-	f->scrub_len = len < NET_SLOT_SIZE ? len : NET_SLOT_SIZE;
+	/* The NIC wrote 'len' bytes (up to a page), whether or not it is
+	 * a frame we accept: no VM has seen them. */
+	np_frame_wrote(np, fi, len);
 	if (len < NET_FRAME_MIN || len > NP_RX_LEN_MAX) {
 		np->st.rx_drop_bad_len++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}
@@ -286,11 +294,13 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	if (d.kind == NP_DEST_LINK_LOCAL ||
 	    np_mac_control(np->ops.page(np->ops.ctx, hpa))) {
 		np->st.rx_drop_link_local++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}
 	if (d.kind == NP_DEST_UNKNOWN && !d.targets) {
 		np->st.rx_drop_unknown++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}

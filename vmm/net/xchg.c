@@ -186,19 +186,23 @@ static void ask_for_pages(struct np_vm *v)
 }
 
 /* The pool frame's page goes to the guest at the posted GPA, read-write,
- * for good; the posted page becomes pool frame 'fi', to be scrubbed
- * whole by np_pool_put before the NIC or any VM sees it. Nothing is
- * copied. */
+ * for good, its stale tail zeroed unless this guest saw it; the posted
+ * page becomes pool frame 'fi', all of it this guest's data: seen by it
+ * alone, so zeroed past the next frame's length before any other VM
+ * maps it (np_frame_expose). Nothing is copied. */
 static bool xchg_flip(struct netpath *np, uint32_t vm, uint32_t fi,
 		      uint32_t s)
 {
 	struct np_vm *v = &np->vm[vm];
 	struct np_frame *f = &np->frame[fi];
 
+	np_frame_expose(np, fi, vm);
 	if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s], f->hpa) < 0)
 		return false;
 	np_frame_rekey(np, fi, v->post_hpa[s]);
-	f->writable = true;     /* the guest's data may be anywhere in it */
+	/* The guest's data may be anywhere in it. */
+	f->scrub_len = NET_SLOT_SIZE;
+	f->seen = (uint16_t)(1u << vm);
 	np->st.rx_flipped++;
 	np->st.rx_exchanged++;
 	return true;
