@@ -84,6 +84,8 @@ static void break_posted_writable(void) { np.frame[a_frame_in(FRAME_POSTED)].wri
 
 static void break_quota(void) { np.vm[0].quota = 1; }
 
+static void break_bits(void) { np.vm[0].slot_used[0] ^= 1ull << 5; }
+
 static void break_nr_vms(void) { np.nr_vms++; }
 
 static void break_foreign_slot(void)
@@ -151,6 +153,8 @@ static const struct check_case check_cases[] = {
 	{ "hpa index stale", break_index, "hpa index does not find the frame" },
 	{ "mapped, its stale bytes unseen", break_scrub,
 	  "frame mapped by a VM that did not see its stale bytes" },
+	{ "slot bitmap off by one slot", break_bits,
+	  "a slot, buffer or post bitmap disagrees" },
 	{ "posted frame writable", break_posted_writable,
 	  "free or posted frame still writable" },
 	{ "over quota", break_quota, "VM holds more than its quota" },

@@ -250,20 +250,9 @@ void np_pool_put(struct netpath *np, uint32_t fi)
  * reads only [0, len) and exposes nothing. So a frame the NIC fills
  * again for the VM that last mapped it is never scrubbed, and one for
  * another VM loses only the bytes past its new length: the NIC wrote
- * the head [8254x 3.2.3: 'length' bytes into the buffer]. */
-void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n)
-{
-	struct np_frame *f = &np->frame[fi];
-
-	if (n > NET_SLOT_SIZE)
-		n = NET_SLOT_SIZE;
-	/* Nothing stale left past the fresh bytes: no one is excluded. */
-	if (n >= f->scrub_len) {
-		f->scrub_len = (uint16_t)n;
-		f->seen = (uint16_t)~0u;
-	}
-}
-
+ * the head [8254x 3.2.3: 'length' bytes into the buffer]. The
+ * bookkeeping, np_frame_wrote and np_frame_seen, is inline in
+ * netpath_internal.h. */
 void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm)
 {
 	struct np_frame *f = &np->frame[fi];
@@ -276,13 +265,6 @@ void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm)
 	np->st.bytes_scrubbed += n;
 	f->scrub_len = f->len;
 	f->seen = (uint16_t)~0u;
-}
-
-/* After a delivery (or a drop: 'mappers' 0): the fresh bytes are seen
- * by the VMs that map the page now and by no one else. */
-void np_frame_seen(struct netpath *np, uint32_t fi, uint16_t mappers)
-{
-	np->frame[fi].seen &= mappers;
 }
 
 /* Does [p, p + len) touch a pool page? A copy area must not: the guest

@@ -222,6 +222,26 @@ static bool check_posted_once(const struct netpath *np)
 	return true;
 }
 
+/* The bitmaps delivery and exchange search agree with what they stand
+ * for, slot by slot: a slot maps a frame, a buffer is filled, a post
+ * slot holds a page. */
+static bool check_bits(const struct netpath *np, uint32_t v)
+{
+	const struct np_vm *vm = &np->vm[v];
+
+	for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++) {
+		bool slot = vm->slot_used[s / 64] >> (s % 64) & 1;
+		bool buf = vm->buf_used[s / 64] >> (s % 64) & 1;
+		bool post = vm->post_used[s / 64] >> (s % 64) & 1;
+
+		if (slot != (vm->slot_frame[s] != NP_NO_FRAME) ||
+		    buf != (vm->copy_seq[s] != 0) ||
+		    post != (vm->post_gpa[s] != NP_NO_POST))
+			FAIL("a slot, buffer or post bitmap disagrees", NP_NO_FRAME);
+	}
+	return true;
+}
+
 /* Slots and holders agree: each slot of VM v points at a DELIVERED frame
  * holding v, no two of v's slots at one frame, and v holds as many
  * frames as it has slots in use (so each holder has exactly one slot).
@@ -234,7 +254,7 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 	uint64_t seen[NP_MAX_FRAMES / 64] = { 0 };
 	uint32_t used = 0;
 
-	if (!check_copy(np, v) || !check_xchg(np, v))
+	if (!check_bits(np, v) || !check_copy(np, v) || !check_xchg(np, v))
 		return false;
 
 	for (uint32_t s = 0; vm->present && s < vm->nr_slots; s++) {

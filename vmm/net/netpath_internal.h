@@ -18,6 +18,7 @@
 #define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
+#define NP_SLOT_WORDS   (NET_RX_SLOTS_MAX / 64) /* a bit per slot, buffer, post */
 
 /* The ring as the guest may change it: every access is a real load or
  * store, in program order with the others [C11 5.1.2.3]. x86 keeps
@@ -68,6 +69,11 @@ struct np_vm {
 	 * order, from the same counter as slot_seq, so revocation takes the
 	 * oldest of both kinds. */
 	uint64_t          copy_seq[NET_RX_SLOTS_MAX];
+	/* Bit n: slot_frame[n], copy_seq[n], post_gpa[n] in use: the
+	 * lowest free one is a find-first-set, not a scan (np_bit_*). */
+	uint64_t          slot_used[NP_SLOT_WORDS];
+	uint64_t          buf_used[NP_SLOT_WORDS];
+	uint64_t          post_used[NP_SLOT_WORDS];
 	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
 	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
 	uint32_t          prod;         /* our ring->prod: the guest's is never read */
@@ -185,14 +191,13 @@ void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
-/* The scrub rule (frame_pool.c; docs/datapath.md, "The scrub"): 'n'
+/* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
  * fresh bytes, nobody's yet, were written at the start of frame fi's
- * page, by the NIC or a VM-to-VM copy; before VM 'vm' may map the page,
- * np_frame_expose zeroes the stale tail past len unless 'vm' saw it;
- * after a delivery np_frame_seen records which VMs map it now. */
-void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n);
+ * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before
+ * VM 'vm' may map the page, np_frame_expose zeroes the stale tail past
+ * len unless 'vm' saw it; after a delivery np_frame_seen records which
+ * VMs map it now. */
 void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm);
-void np_frame_seen(struct netpath *np, uint32_t fi, uint16_t mappers);
 uint32_t np_pool_refill(struct netpath *np);
 bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 		      uint64_t len);
@@ -205,6 +210,55 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
  * released, or as revoked when 'revoked'. Returns n. */
 uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
 		      uint32_t n, bool revoked);
+
+/* The slot, buffer and post bitmaps of struct np_vm. */
+static inline void np_bit_set(uint64_t *bits, uint32_t n)
+{
+	bits[n / 64] |= 1ull << (n % 64);
+}
+
+static inline void np_bit_clear(uint64_t *bits, uint32_t n)
+{
+	bits[n / 64] &= ~(1ull << (n % 64));
+}
+
+/* The lowest n < limit whose bit equals 'want', or NP_NO_FRAME. */
+static inline uint32_t np_bit_first(const uint64_t *bits, bool want,
+				    uint32_t limit)
+{
+	for (uint32_t w = 0; w * 64 < limit; w++) {
+		uint64_t m = want ? bits[w] : ~bits[w];
+
+		if (m) {
+			uint32_t n = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			return n < limit ? n : NP_NO_FRAME;
+		}
+	}
+	return NP_NO_FRAME;
+}
+
+/* The scrub rule's bookkeeping on every frame (frame_pool.c tells the
+ * rule): 'n' fresh bytes written at the start of frame fi's page; after
+ * a delivery, 'mappers' are the VMs that map it. */
+static inline void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n)
+{
+	struct np_frame *f = &np->frame[fi];
+
+	if (n > NET_SLOT_SIZE)
+		n = NET_SLOT_SIZE;
+	/* Nothing stale left past the fresh bytes: no one is excluded. */
+	if (n >= f->scrub_len) {
+		f->scrub_len = (uint16_t)n;
+		f->seen = (uint16_t)~0u;
+	}
+}
+
+static inline void np_frame_seen(struct netpath *np, uint32_t fi,
+				 uint16_t mappers)
+{
+	np->frame[fi].seen &= mappers;
+}
 
 /* At the end of a transition: the full check, unless it is off. */
 static inline void np_checked(const struct netpath *np)

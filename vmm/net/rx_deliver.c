@@ -88,18 +88,12 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 
 static uint32_t lowest_free_slot(const struct np_vm *v)
 {
-	for (uint32_t s = 0; s < v->nr_slots; s++)
-		if (v->slot_frame[s] == NP_NO_FRAME)
-			return s;
-	return NP_NO_FRAME;
+	return np_bit_first(v->slot_used, false, v->nr_slots);
 }
 
 static uint32_t lowest_free_buf(const struct np_vm *v)
 {
-	for (uint32_t b = 0; b < v->nr_slots; b++)
-		if (!v->copy_seq[b])
-			return b;
-	return NP_NO_FRAME;
+	return np_bit_first(v->buf_used, false, v->nr_slots);
 }
 
 /* Whether the mode copies a frame of 'len' bytes: copy always; hybrid
@@ -156,6 +150,7 @@ static uint32_t deliver_flip(struct netpath *np, uint32_t vm, uint32_t fi)
 		return NP_NO_FRAME;
 	}
 	v->slot_frame[slot] = (uint16_t)fi;
+	np_bit_set(v->slot_used, slot);
 	v->slot_seq[slot] = ++np->seq;
 	f->holders |= (uint16_t)(1u << vm);
 	np->st.rx_flipped++;
@@ -180,6 +175,7 @@ static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
 		  np->frame[fi].len);
 	v->copy_seq[b] = ++np->seq;
+	np_bit_set(v->buf_used, b);
 	v->held_copy++;
 	v->st.rx_copied++;
 	np->st.rx_copied++;
@@ -199,13 +195,13 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 	const uint8_t *data = np->ops.page(np->ops.ctx, f->hpa);
 	uint16_t taken = 0, mapped = 0;
 
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	/* Each target in turn, lowest first: a unicast is one step. */
+	for (uint32_t left = targets; left; left &= left - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(left);
 		struct np_vm *v = &np->vm[i];
 		uint16_t entry_flags = flags;
 		uint32_t slot;
 
-		if (!(targets >> i & 1))
-			continue;
 		if (!v->ring) {
 			v->st.rx_drop_nosetup++;
 			continue;
@@ -264,6 +260,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 {
 	uint32_t fi = np_frame_find(np, hpa);
 	struct np_frame *f;
+	const uint8_t *page;
 	struct np_dest d;
 	uint16_t taken;
 	uint32_t n = 0;
@@ -278,6 +275,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 		np->ops.panic(np->ops.ctx, "rx: frame was not posted", fi);
 		return 0;
 	}
+	page = np->ops.page(np->ops.ctx, hpa);
 
 	/* The NIC wrote 'len' bytes (up to a page), whether or not it is
 	 * a frame we accept: no VM has seen them. */
@@ -290,9 +288,8 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	}
 	f->len = len;
 
-	np_demux(np, np->ops.page(np->ops.ctx, hpa), &d);
-	if (d.kind == NP_DEST_LINK_LOCAL ||
-	    np_mac_control(np->ops.page(np->ops.ctx, hpa))) {
+	np_demux(np, page, &d);
+	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(page)) {
 		np->st.rx_drop_link_local++;
 		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);

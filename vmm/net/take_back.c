@@ -24,6 +24,7 @@ static void slot_unmap(struct netpath *np, uint32_t vm, uint16_t slot,
 	if (np->ops.unmap(np->ops.ctx, vm, slot) < 0)
 		np->ops.panic(np->ops.ctx, "unmap of a delivered slot failed", fi);
 	v->slot_frame[slot] = NP_NO_FRAME;
+	np_bit_clear(v->slot_used, slot);
 	v->slot_seq[slot] = 0;
 	v->held--;
 	f->holders &= (uint16_t)~(1u << vm);
@@ -42,6 +43,7 @@ static void copy_put(struct netpath *np, uint32_t vm, uint16_t buf)
 	struct np_vm *v = &np->vm[vm];
 
 	v->copy_seq[buf] = 0;
+	np_bit_clear(v->buf_used, buf);
 	v->held--;
 	v->held_copy--;
 }

@@ -145,6 +145,7 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 		uint32_t s = (uint32_t)(ents[i] & NET_POST_SLOT_MASK);
 
 		v->post_gpa[s] = ents[i] & NET_POST_GPA_MASK;
+		np_bit_set(v->post_used, s);
 		v->post_hpa[s] = hpa[i];
 	}
 	/* Present -> not present: the VM's cached translations must go
@@ -164,15 +165,13 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 /* The lowest post slot with a page, or NP_NO_FRAME. */
 static uint32_t lowest_post(const struct np_vm *v)
 {
-	for (uint32_t s = 0; s < v->nr_slots; s++)
-		if (v->post_gpa[s] != NP_NO_POST)
-			return s;
-	return NP_NO_FRAME;
+	return np_bit_first(v->post_used, true, v->nr_slots);
 }
 
 static void post_clear(struct np_vm *v, uint32_t s)
 {
 	v->post_gpa[s] = NP_NO_POST;
+	np_bit_clear(v->post_used, s);
 	v->post_hpa[s] = 0;
 	v->posted--;
 }
