@@ -254,7 +254,7 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding)
 	uint64_t seen[NP_MAX_FRAMES / 64] = { 0 };
 	uint32_t used = 0;
 
-	if (!check_bits(np, v) || !check_copy(np, v) || !check_xchg(np, v))
+	if (!check_copy(np, v) || !check_xchg(np, v))
 		return false;
 
 	for (uint32_t s = 0; vm->present && s < vm->nr_slots; s++) {
@@ -323,7 +323,7 @@ bool np_check(const struct netpath *np)
 	if (!check_frames(np, holding) || !check_free_list(np))
 		return false;
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
-		if (!check_vm(np, v, holding[v]))
+		if (!check_vm(np, v, holding[v]) || !check_bits(np, v))
 			return false;
 		present += np->vm[v].present;
 	}
