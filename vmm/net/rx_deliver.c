@@ -186,7 +186,7 @@ static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
  * ring, under quota, room in the ring; a VM that cannot is a drop
  * counted for it alone. Each VM gets it by flip or by copy (by_copy).
  * The frame becomes DELIVERED if any VM maps it; otherwise (every VM
- * copied it, or none took it) it is scrubbed and FREE at once. Returns
+ * copied it, or none took it) it is FREE at once. Returns
  * the VMs that took it. */
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags)
