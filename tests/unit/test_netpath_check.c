@@ -86,6 +86,8 @@ static void break_quota(void) { np.vm[0].quota = 1; }
 
 static void break_bits(void) { np.vm[0].slot_used[0] ^= 1ull << 5; }
 
+static void break_bits_past(void) { np.vm[1].post_used[NP_SLOT_WORDS - 1] = 1ull << 63; }
+
 static void break_nr_vms(void) { np.nr_vms++; }
 
 static void break_foreign_slot(void)
@@ -155,6 +157,8 @@ static const struct check_case check_cases[] = {
 	  "frame mapped by a VM that did not see its stale bytes" },
 	{ "slot bitmap off by one slot", break_bits,
 	  "a slot, buffer or post bitmap disagrees" },
+	{ "post bit past the window", break_bits_past,
+	  "a slot, buffer or post bit past the window" },
 	{ "posted frame writable", break_posted_writable,
 	  "free or posted frame still writable" },
 	{ "over quota", break_quota, "VM holds more than its quota" },

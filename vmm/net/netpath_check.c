@@ -224,12 +224,15 @@ static bool check_posted_once(const struct netpath *np)
 
 /* The bitmaps delivery and exchange search agree with what they stand
  * for, slot by slot: a slot maps a frame, a buffer is filled, a post
- * slot holds a page. */
+ * slot holds a page. Past nr_slots (and in a VM not present) nothing is
+ * in use, as check_vm says of the slots: there the words need only be
+ * zero, so the check costs a VM's window, not NET_RX_SLOTS_MAX. */
 static bool check_bits(const struct netpath *np, uint32_t v)
 {
 	const struct np_vm *vm = &np->vm[v];
+	uint32_t n = vm->present ? vm->nr_slots : 0;
 
-	for (uint32_t s = 0; s < NET_RX_SLOTS_MAX; s++) {
+	for (uint32_t s = 0; s < n; s++) {
 		bool slot = vm->slot_used[s / 64] >> (s % 64) & 1;
 		bool buf = vm->buf_used[s / 64] >> (s % 64) & 1;
 		bool post = vm->post_used[s / 64] >> (s % 64) & 1;
@@ -238,6 +241,14 @@ static bool check_bits(const struct netpath *np, uint32_t v)
 		    buf != (vm->copy_seq[s] != 0) ||
 		    post != (vm->post_gpa[s] != NP_NO_POST))
 			FAIL("a slot, buffer or post bitmap disagrees", NP_NO_FRAME);
+	}
+	for (uint32_t w = n / 64; w < NP_SLOT_WORDS; w++) {
+		/* Bits at n and above in word w. */
+		uint64_t past = w == n / 64 && n % 64 ? ~0ull << (n % 64) : ~0ull;
+
+		if ((vm->slot_used[w] | vm->buf_used[w] | vm->post_used[w]) & past)
+			FAIL("a slot, buffer or post bit past the window",
+			     NP_NO_FRAME);
 	}
 	return true;
 }
