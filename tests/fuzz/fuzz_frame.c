@@ -127,11 +127,10 @@ static void check_vm(uint32_t v, bool want, const uint8_t *frame,
 	} else {
 		FUZZ_CHECK(fk.ept[v][e[0].slot], "vm%u: slot %u not mapped", v,
 			   e[0].slot);
+		/* Past the frame: zeros or bytes this VM saw before, which
+		 * the fakes checked byte by byte when the slot was mapped
+		 * (the scrub rule, f_expose in netpath_fakes.c). */
 		data = fk.page[pidx(fk.ept[v][e[0].slot])];
-		FUZZ_CHECK(page_zero(pidx(fk.ept[v][e[0].slot]), len,
-				     NET_SLOT_SIZE),
-			   "vm%u: slot %u not zero past the frame", v,
-			   e[0].slot);
 	}
 	FUZZ_CHECK(memcmp(data, frame, len) == 0, "vm%u: bytes differ", v);
 }
@@ -249,6 +248,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(np_check(&np), "np_check");
 		assert_mirror();
 	}
-	assert_idle_pages_zero();
+	assert_idle_pages_clean();
 	return 0;
 }

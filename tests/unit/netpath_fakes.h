@@ -10,9 +10,13 @@
  * tests use the one named fk (MAXF pages), over the netpath np.
  *
  * With 'checks' on (the default) the fakes check the safety rules on
- * every call: a frame is posted only when no EPT maps it, no guest TLB
- * may still hold it and it is all zero; a frame is mapped only when no
- * TLB may still hold it and it is not posted; at each flush every frame
+ * every call: a frame is posted only when no EPT maps it and no guest
+ * TLB may still hold it; a frame is mapped only when no TLB may still
+ * hold it and it is not posted; a VM is given a page (window map, or a
+ * pool frame into its RAM) only when every non-zero byte past the
+ * frame's length is one it has seen before, as the fakes themselves
+ * recorded it (the scrub rule, checked byte by byte: 'shadow' and
+ * 'seen_by' below); at each flush every frame
  * that VM unmapped is still DELIVERED (to others) or RECLAIMING with its
  * data: nothing is scrubbed or freed before the INVEPT; every RAM page
  * it unmapped is posted or back in its RAM, and none goes into another
@@ -87,6 +91,11 @@ struct fake {
 	uint16_t *stale;                        /* per page, bit v: VM v unmapped
 						 * it, not flushed yet */
 	bool     *had_data;                     /* not all zero when last mapped */
+	/* Per page and byte, what the fakes last showed a VM (shadow), and
+	 * bit v: VM v has seen that value there (seen_by). A byte that
+	 * differs from its shadow is new: seen by nobody yet. */
+	uint8_t  (*shadow)[NET_SLOT_SIZE];
+	uint16_t (*seen_by)[NET_SLOT_SIZE];
 	bool     flush_due[NP_MAX_VMS];         /* an unmap awaits the INVEPT */
 	uint64_t invepts;                       /* flushes that were INVEPTs */
 	uint64_t *nic;                          /* posted buffers, FIFO of maxf */
@@ -178,8 +187,8 @@ uint32_t consume(uint32_t v, struct net_rx_entry *out, uint32_t max);
  * delivered slots onto their frames, and the NIC holds exactly the
  * POSTED frames. */
 void assert_mirror(void);
-/* FREE and POSTED frames are all zero. */
-void assert_idle_pages_zero(void);
+/* FREE and POSTED frames are all zero past their scrub_len. */
+void assert_idle_pages_clean(void);
 /* Forget everything: the fakes, the netpath, the copy areas. */
 void fk_reset(void);
 

@@ -170,7 +170,7 @@ int finish(void **state)
 	assert_true(np_check(&np));
 	assert_mirror();
 	assert_xchg_mirror();
-	assert_idle_pages_zero();
+	assert_idle_pages_clean();
 	return 0;
 }
 

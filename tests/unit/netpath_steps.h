@@ -92,7 +92,7 @@ void assert_entry(uint32_t v, uint32_t i, const uint8_t *data,
 
 /* cmocka set-up and tear-down of every test: the fakes reset, now =
  * 1000; at the end (unless the test corrupted the books on purpose)
- * np_check, assert_mirror and assert_idle_pages_zero. */
+ * np_check, assert_mirror and assert_idle_pages_clean. */
 int reset(void **state);
 int finish(void **state);
 

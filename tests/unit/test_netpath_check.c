@@ -78,9 +78,15 @@ static void break_two_slots(void) { np.vm[0].slot_frame[1] = np.vm[0].slot_frame
 
 static void break_index(void) { np.frame[a_frame_in(FRAME_FREE)].hpa = fhpa(200); }
 
-static void break_scrub(void) { np.frame[a_frame_in(FRAME_POSTED)].scrub_len = 1; }
+static void break_scrub(void) { np.frame[frame_of(0, 0)].seen = 0; }
+
+static void break_posted_writable(void) { np.frame[a_frame_in(FRAME_POSTED)].writable = true; }
 
 static void break_quota(void) { np.vm[0].quota = 1; }
+
+static void break_bits(void) { np.vm[0].slot_used[0] ^= 1ull << 5; }
+
+static void break_bits_past(void) { np.vm[1].post_used[NP_SLOT_WORDS - 1] = 1ull << 63; }
 
 static void break_nr_vms(void) { np.nr_vms++; }
 
@@ -147,8 +153,14 @@ static const struct check_case check_cases[] = {
 	{ "two slots on one frame", break_two_slots,
 	  "two slots of one VM on one frame" },
 	{ "hpa index stale", break_index, "hpa index does not find the frame" },
-	{ "posted frame with data", break_scrub,
-	  "free or posted frame not scrubbed" },
+	{ "mapped, its stale bytes unseen", break_scrub,
+	  "frame mapped by a VM that did not see its stale bytes" },
+	{ "slot bitmap off by one slot", break_bits,
+	  "a slot, buffer or post bitmap disagrees" },
+	{ "post bit past the window", break_bits_past,
+	  "a slot, buffer or post bit past the window" },
+	{ "posted frame writable", break_posted_writable,
+	  "free or posted frame still writable" },
 	{ "over quota", break_quota, "VM holds more than its quota" },
 	{ "nr_vms off", break_nr_vms, "nr_vms differs from the VMs present" },
 	{ "slot on a frame its VM does not hold", break_foreign_slot,

@@ -232,11 +232,47 @@ static void test_flip_exchange(void **state)
 	assert_int_equal(np_frame_find(&np, hf), NP_NO_FRAME);
 	assert_int_equal(np_frame_find(&np, hg), fi);
 	assert_int_equal(np.frame[fi].hpa, hg);
-	/* The guest's old page: scrubbed, all of it, and on the NIC again. */
-	assert_true(page_zero(pidx(hg), 0, NET_SLOT_SIZE));
+	/* The guest's old page: on the NIC again, unscrubbed, all of it
+	 * stale and seen by that guest alone (the scrub rule). */
+	assert_true(all_bytes(fk.page[pidx(hg)], NET_SLOT_SIZE, RAM_FILL(0)));
+	assert_int_equal(np.frame[fi].scrub_len, NET_SLOT_SIZE);
+	assert_int_equal(np.frame[fi].seen, 0x1);
+	assert_int_equal(np.st.bytes_scrubbed, 0);
 	assert_true(np.frame[fi].state == FRAME_POSTED ||
 		    np.frame[fi].state == FRAME_FREE);
 	assert_int_equal(np_vm_posted(&np, 0), 0);
+}
+
+/* The scrub rule through exchange, one pool frame: a page the guest
+ * posted holds its data everywhere. A frame for the same guest flips it
+ * back with nothing zeroed; one for a window VM zeroes all of it past
+ * the new frame's length before the map (the fakes check every byte). */
+static void test_flip_scrub(void **state)
+{
+	uint64_t hg;
+
+	(void)state;
+	world(1, 1, 0, 0);
+	add_vm_xchg(0, 8, false);
+	add_vm(1, 4, 4, false, true);
+	np_refill(&np);
+	assert_int_equal(post1(0, 2, 0), 1);
+	assert_int_equal(rx(mac(0), 1000), 1);
+	np_rx_end(&np, now);                    /* page 2 posted to the NIC */
+	assert_int_equal(post1(0, 3, 1), 1);
+	assert_int_equal(rx(mac(0), 100), 1);   /* back into VM 0 */
+	/* Its old page 2, the pool's only frame since the first flip. */
+	assert_int_equal(fk.ram[0][3], fhpa(RAM_FIRST + 2));
+	assert_int_equal(np.st.bytes_scrubbed, 0);
+	assert_int_equal(np.st.rx_exchanged, 2);
+	np_rx_end(&np, now);
+	hg = fk.nic[fk.nic_head];               /* VM 0's page 3 */
+	assert_true(all_bytes(fk.page[pidx(hg)], NET_SLOT_SIZE, RAM_FILL(0)));
+	assert_int_equal(rx(mac(1), 60), 1);    /* to the window VM */
+	assert_int_equal(fk.ept[1][0], hg);
+	assert_int_equal(np.st.bytes_scrubbed, NET_SLOT_SIZE - 60);
+	assert_true(page_zero(pidx(hg), 60, NET_SLOT_SIZE));
+	assert_int_equal(release1(1, 0), 1);
 }
 
 /* Many flips through a small pool: the hpa index keeps finding every
@@ -534,6 +570,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_post_no_memory),
 	T(test_post),
 	T(test_flip_exchange),
+	T(test_flip_scrub),
 	T(test_flip_many),
 	T(test_copy_into_posted),
 	T(test_hybrid),

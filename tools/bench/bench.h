@@ -22,8 +22,10 @@
 #define BENCH_BATCH_MAX  32
 #define BENCH_SIZE_MAX   9000   /* jumbo: bench only, the NIC takes 2048 */
 
-/* What a cell measures. The first three are np->mode. */
-enum bench_kind { BK_FLIP, BK_COPY, BK_HYBRID, BK_MEMCPY, BK_NR };
+/* What a cell measures. The first three are np->mode. BK_XCHG is page
+ * exchange (vmm/net/xchg.c) in flip mode: the guest posts pages of its
+ * RAM, each frame's pool page is mapped at a posted GPA. */
+enum bench_kind { BK_FLIP, BK_COPY, BK_HYBRID, BK_MEMCPY, BK_XCHG, BK_NR };
 
 /* Which copy, memcpy/memset/memcmp the netpath files call
  * (bench_string.c). BS_HV is flipvisor as linked: lib/copy.c's copy,
@@ -102,6 +104,11 @@ struct bench_guest {
 	uint32_t            cons;
 	uint16_t            done[HC_NET_BATCH];     /* read, not yet released */
 	uint32_t            ndone;
+	/* BK_XCHG: BENCH_SLOTS RAM pages at XRAM_GPA (bench_world.c), the
+	 * host page behind each (0 while posted), and pages to post again. */
+	uint64_t            xram[BENCH_SLOTS];
+	uint64_t            post[HC_NET_BATCH];
+	uint32_t            npost;
 };
 
 struct bench_world {

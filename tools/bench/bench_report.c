@@ -357,7 +357,7 @@ static void write_csv(const char *dir)
 
 		fprintf(p, "%u", SIZES[s]);
 		for (uint32_t i = 0; i < ARRAY_SIZE(str); i++)
-			for (uint32_t k = 0; k < BK_NR; k++)
+			for (uint32_t k = 0; k < BK_XCHG; k++)
 				fprintf(p, " %.2f",
 					main_cell(k, str[i], 1, 32, SIZES[s])->med);
 		fprintf(p, "\n");

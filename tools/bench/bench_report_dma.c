@@ -102,23 +102,30 @@ void print_dma(void)
 	       "links it (frame copy: %s): ns per frame\n"
 	       "  hot: written by this CPU (in L1/L2); warm: then pushed out of L2 "
 	       "to the LLC (DDIO-like);\n  cold: then flushed from every cache (no "
-	       "DDIO). Over 2048 B: jumbo, bench only, in 2048-byte descriptors.\n",
+	       "DDIO). Over 2048 B: jumbo, bench only, in 2048-byte descriptors.\n"
+	       "  flip: into a window slot; xchg: page exchange, into a posted "
+	       "page of the guest's RAM (Linux's ABI),\n  the guest posting each "
+	       "page back; copy: into the copy area.\n",
 	       copy_name(copy_current()));
-	printf("   size |      hot: flip    copy  memcpy |     warm: flip    copy  "
-	       "memcpy |     cold: flip    copy  memcpy | copy/flip hot  warm  "
-	       "cold\n");
+	printf("   size |      hot: flip    xchg    copy  memcpy |     warm: flip"
+	       "    xchg    copy  memcpy |     cold: flip    xchg    copy  memcpy "
+	       "| copy/flip hot  warm  cold | copy/xchg hot  warm  cold\n");
 	for (uint32_t s = 0; s < ARRAY_SIZE(DMA_SIZES); s++) {
 		printf("  %5u |", DMA_SIZES[s]);
 		for (uint8_t d = 0; d < DMA_NR; d++)
-			printf("     %s%s%s|",
+			printf("     %s%s%s%s|",
 			       ns_str(dma_cell(BK_FLIP, BS_HV, d, DMA_SIZES[s]), 8),
+			       ns_str(dma_cell(BK_XCHG, BS_HV, d, DMA_SIZES[s]), 8),
 			       ns_str(dma_cell(BK_COPY, BS_HV, d, DMA_SIZES[s]), 8),
 			       ns_str(dma_cell(BK_MEMCPY, BS_HV, d, DMA_SIZES[s]), 8));
-		printf("          ");
-		for (uint8_t d = 0; d < DMA_NR; d++)
-			printf(" %5.2f",
-			       dma_cell(BK_COPY, BS_HV, d, DMA_SIZES[s])->med /
-			       dma_cell(BK_FLIP, BS_HV, d, DMA_SIZES[s])->med);
+		for (uint8_t x = BK_FLIP; x <= BK_XCHG; x += BK_XCHG - BK_FLIP) {
+			printf("          ");
+			for (uint8_t d = 0; d < DMA_NR; d++)
+				printf(" %5.2f",
+				       dma_cell(BK_COPY, BS_HV, d, DMA_SIZES[s])->med /
+				       dma_cell(x, BS_HV, d, DMA_SIZES[s])->med);
+			printf(" |");
+		}
 		printf("\n");
 	}
 	printf("\nThe frame copy three ways, copy mode (and the bare copy), batch "

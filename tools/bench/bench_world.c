@@ -7,6 +7,7 @@
  * The fakes' own checks are off while timing (bench --fake-checks turns
  * them on). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 #define RAM_HPA       (1ull << 40)      /* guest RAM: EPT leaves only, never read */
 #define NEVER         (1ull << 62)      /* reclaim deadline: no revocation */
 #define DESCS_MAX     (BENCH_BATCH_MAX * 2)
+/* BK_XCHG: the RAM pages a guest posts, BENCH_SLOTS of them, 4 KiB
+ * each in its EPT right above its 2 MiB-mapped RAM, backed by the
+ * fake's pages after the pool's (the NIC writes them once pooled). */
+#define XRAM_GPA      BENCH_RAM
+#define XRAM_BYTES    ((uint64_t)BENCH_SLOTS * NET_SLOT_SIZE)
 
 static uint8_t noise[NOISE_BYTES];
 static const uint8_t OUTSIDE[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -118,6 +124,87 @@ static int under_unmap(void *ctx, uint32_t vm, uint16_t slot, bool *flush)
 	return pt_unmap(&w->g[vm].ept, slot_gpa(slot), NET_SLOT_SIZE, flush);
 }
 
+/* --- BK_XCHG: the guest RAM page exchange reaches (the ram_* ops), over
+ * the real EPT as vmx_npt.c maps RAM pages ------------------------------ */
+
+static struct bench_world *of_fake(void *ctx)
+{
+	return (struct bench_world *)((char *)ctx -
+				      offsetof(struct bench_world, fk));
+}
+
+/* The posted-page range only: the rest of RAM is no real memory here. */
+static uint64_t *xram_entry(struct bench_world *w, uint32_t vm, uint64_t gpa)
+{
+	if (vm >= w->nvms || gpa < XRAM_GPA || gpa >= XRAM_GPA + XRAM_BYTES ||
+	    gpa % NET_SLOT_SIZE)
+		return NULL;
+	return &w->g[vm].xram[(gpa - XRAM_GPA) / NET_SLOT_SIZE];
+}
+
+static int xram_lookup(void *ctx, uint32_t vm, uint64_t gpa, uint64_t *hpa)
+{
+	uint64_t *e = xram_entry(of_fake(ctx), vm, gpa);
+
+	if (!e || !*e)
+		return -1;
+	*hpa = *e;
+	return 0;
+}
+
+static int xram_map(void *ctx, uint32_t vm, uint64_t gpa, uint64_t hpa)
+{
+	struct bench_world *w = of_fake(ctx);
+	uint64_t *e = xram_entry(w, vm, gpa);
+	bool flush = false;
+
+	if (!e || *e || pt_map(&w->g[vm].ept, gpa, hpa, NET_SLOT_SIZE,
+			       PT_PERM_R | PT_PERM_W | PT_PERM_X, &flush))
+		return -1;
+	if (flush)
+		w->fk.invepts++;
+	*e = hpa;
+	return 0;
+}
+
+static int xram_unmap(void *ctx, uint32_t vm, uint64_t gpa)
+{
+	struct bench_world *w = of_fake(ctx);
+	uint64_t *e = xram_entry(w, vm, gpa);
+	bool flush = false;
+
+	if (!e || !*e || pt_unmap(&w->g[vm].ept, gpa, NET_SLOT_SIZE, &flush))
+		return -1;
+	w->fk.flush_due[vm] |= flush;   /* the fake's flush counts the INVEPT */
+	*e = 0;
+	return 0;
+}
+
+static void xram_each(void *ctx, uint32_t vm,
+		      void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
+				 uint64_t size),
+		      void *arg)
+{
+	struct bench_world *w = of_fake(ctx);
+
+	for (uint32_t p = 0; vm < w->nvms && p < BENCH_SLOTS; p++)
+		if (w->g[vm].xram[p])
+			fn(arg, XRAM_GPA + (uint64_t)p * NET_SLOT_SIZE,
+			   w->g[vm].xram[p], NET_SLOT_SIZE);
+}
+
+/* Post slot s holds RAM page s: post again what the guest has done with. */
+static void guest_post(struct bench_world *w, uint32_t v)
+{
+	struct bench_guest *g = &w->g[v];
+	int n = np_post(w->np, v, g->post, g->npost);
+
+	if (n != (int)g->npost)
+		die("np_post refused a batch", n);
+	g->npost = 0;
+	w->c.releases++;
+}
+
 /* --- building a world --------------------------------------------------- */
 
 /* A VM's EPT as vm.c builds it: its RAM at GPA 0 in 2 MiB leaves. */
@@ -149,9 +236,29 @@ static void guest_init(struct bench_world *w, uint32_t v)
 	if (!w->np)
 		return;
 	vm_mac(v, mac);
-	if (np_add_vm(w->np, v, mac, BENCH_SLOTS, BENCH_QUOTA, false) ||
-	    np_setup(w->np, v, g->ring, g->copy_area))
-		die("np_add_vm/np_setup refused VM", v);
+	if (np_add_vm(w->np, v, mac, BENCH_SLOTS, BENCH_QUOTA, false))
+		die("np_add_vm refused VM", v);
+	if (w->kind != BK_XCHG) {
+		if (np_setup(w->np, v, g->ring, g->copy_area))
+			die("np_setup refused VM", v);
+		return;
+	}
+	/* Its posted pages, mapped 4 KiB each, then all posted. */
+	for (uint32_t p = 0; p < BENCH_SLOTS; p++) {
+		uint64_t gpa = XRAM_GPA + (uint64_t)p * NET_SLOT_SIZE;
+
+		if (xram_map(&w->fk, v, gpa, fhpa(w->pool + v * BENCH_SLOTS + p)))
+			die("EPT map of a RAM page failed for VM", v);
+	}
+	if (np_setup_xchg(w->np, v, g->ring, 0, XRAM_GPA + XRAM_BYTES))
+		die("np_setup_xchg refused VM", v);
+	for (uint32_t s = 0; s < BENCH_SLOTS; s++) {
+		g->post[g->npost++] = (XRAM_GPA + (uint64_t)s * NET_SLOT_SIZE) | s;
+		if (g->npost == HC_NET_BATCH)
+			guest_post(w, v);
+	}
+	if (g->npost)
+		guest_post(w, v);
 }
 
 static void noise_init(void)
@@ -190,7 +297,14 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 		if (!w->np)
 			die("out of memory", 0);
 	}
-	fk_init(&w->fk, w->np, pool);
+	/* Exchange: the guests' posted pages after the pool's. */
+	fk_init(&w->fk, w->np, pool + (kind == BK_XCHG ? nvms * BENCH_SLOTS : 0));
+	if (kind == BK_XCHG) {
+		w->fk.ops.ram_lookup = xram_lookup;
+		w->fk.ops.ram_map = xram_map;
+		w->fk.ops.ram_unmap = xram_unmap;
+		w->fk.ops.ram_each = xram_each;
+	}
 	w->fk.checks = fake_checks;
 	w->fk.nic_cap = BENCH_NIC_DESCS;
 	w->under = (struct fake_under){ .ctx = w, .map = under_map,
@@ -208,7 +322,8 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 				.ops = &w->fk.ops, .frame_hpas = hpas,
 				.nr_frames = pool, .low_watermark = pool / 4,
 				.reclaim_ticks = NEVER, .tx_reserve = pool / 8,
-				.check = check, .mode = (uint8_t)kind,
+				.check = check,
+				.mode = kind == BK_XCHG ? NP_FLIP : (uint8_t)kind,
 				.copy_threshold = BENCH_THRESHOLD }))
 			die("np_init refused the pool", pool);
 		free(hpas);
@@ -291,6 +406,19 @@ static void guests_run(struct bench_world *w)
 			uint16_t id = e.slot;
 			const uint8_t *p;
 
+			if (e.flags & NET_RX_F_XCHG) {
+				/* RAM page e.slot, now the frame's page: read,
+				 * freed by the stack and posted again. */
+				uint64_t gpa = XRAM_GPA + (uint64_t)e.slot * NET_SLOT_SIZE;
+
+				w->sink += read_hdr(fk_page(&w->fk, g->xram[e.slot]));
+				g->post[g->npost++] = gpa | e.slot;
+				r->cons = g->cons + 1;
+				w->c.frames++;
+				if (g->npost == w->release_at)
+					guest_post(w, v);
+				continue;
+			}
 			if (e.flags & NET_RX_F_COPY) {
 				p = g->copy_area + (size_t)e.slot * NET_COPY_BUF_SIZE;
 				id |= NET_SLOT_COPY;
@@ -438,9 +566,12 @@ struct bench_counts world_counts(const struct bench_world *w)
 void world_drain(struct bench_world *w)
 {
 	if (w->np)
-		for (uint32_t v = 0; v < w->nvms; v++)
+		for (uint32_t v = 0; v < w->nvms; v++) {
 			if (w->g[v].ndone)
 				guest_release(w, v);
+			if (w->g[v].npost)
+				guest_post(w, v);
+		}
 	w->rr = 0;
 }
 
@@ -463,6 +594,7 @@ void world_audit(struct bench_world *w)
 		const struct np_vm_stats *s = &np->vm[v].st;
 
 		if (s->rx_drop_quota || s->rx_drop_ring || s->rx_drop_map ||
+		    s->rx_drop_nopost || s->post_errors ||
 		    s->release_errors || w->fk.reclaim_irq[v])
 			die("a VM dropped frames", v);
 	}

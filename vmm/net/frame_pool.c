@@ -215,31 +215,56 @@ uint32_t np_pool_take(struct netpath *np)
 	return fi;
 }
 
-/* Scrub a frame nobody maps any more and put it on the free list. The
- * scrub rule: a frame mapped only read-only can hold non-zero bytes only
- * where something wrote into it, the NIC's DMA or our VM-to-VM copy, and
- * scrub_len counts exactly those; a frame a guest could write may be
- * dirty anywhere, so all of it. The caller has run the INVEPT that
- * followed the frame's last unmap: no guest can still read it. */
+/* Put a frame nobody maps any more on the free list, unscrubbed: the
+ * NIC only writes a posted frame, and whatever stale bytes it keeps are
+ * zeroed when they could first reach a VM that has not seen them
+ * (np_frame_expose). The caller has run the INVEPT that followed the
+ * frame's last unmap: no guest can still read it. */
 void np_pool_put(struct netpath *np, uint32_t fi)
 {
 	struct np_frame *f = &np->frame[fi];
-	uint32_t n = f->writable ? NET_SLOT_SIZE : f->scrub_len;
 
 	if (f->holders) {
 		np->ops.panic(np->ops.ctx, "pool_put: frame still held", fi);
 		return;
 	}
-	if (n > NET_SLOT_SIZE)
-		n = NET_SLOT_SIZE;
-	memset(np->ops.page(np->ops.ctx, f->hpa), 0, n);
-	np->st.bytes_scrubbed += n;
-	f->scrub_len = 0;
+	/* A page a guest could write may be dirty anywhere, with bytes
+	 * nobody but that guest has seen: treat all of it as unseen. */
+	if (f->writable) {
+		f->scrub_len = NET_SLOT_SIZE;
+		f->seen = 0;
+		f->writable = false;
+	}
 	f->len = 0;
-	f->writable = false;
 	np_frame_set(np, fi, FRAME_FREE);
 	f->next = np->free_head;
 	np->free_head = (uint16_t)fi;
+}
+
+/* The scrub rule. A frame's page is all zero past scrub_len, and every
+ * VM in 'seen' has seen every non-zero byte of it, but for the fresh
+ * frame [0, len) it carries from its np_rx (or VM-to-VM copy) until its
+ * delivery. A VM may map the page (read-only into its window, or into
+ * its RAM by exchange) only when it has seen the stale tail [len,
+ * scrub_len) before; otherwise the tail is zeroed first. Copy delivery
+ * reads only [0, len) and exposes nothing. So a frame the NIC fills
+ * again for the VM that last mapped it is never scrubbed, and one for
+ * another VM loses only the bytes past its new length: the NIC wrote
+ * the head [8254x 3.2.3: 'length' bytes into the buffer]. The
+ * bookkeeping, np_frame_wrote and np_frame_seen, is inline in
+ * netpath_internal.h. */
+void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm)
+{
+	struct np_frame *f = &np->frame[fi];
+	uint32_t n;
+
+	if (f->scrub_len <= f->len || f->seen >> vm & 1)
+		return;
+	n = f->scrub_len - f->len;
+	memset(np->ops.page(np->ops.ctx, f->hpa) + f->len, 0, n);
+	np->st.bytes_scrubbed += n;
+	f->scrub_len = f->len;
+	f->seen = (uint16_t)~0u;
 }
 
 /* Does [p, p + len) touch a pool page? A copy area must not: the guest

@@ -16,9 +16,10 @@
 
 /* Copy the frame into a FREE pool frame and deliver it to 'targets',
  * by flip or copy per VM like a received frame (so a VM-to-VM frame
- * follows the same delivery rule); if every target copied it, it is
- * FREE again on return. A frame copied in holds exactly 'len' written
- * bytes: that is its scrub_len. false: no FREE frame. */
+ * follows the same delivery rule and the same scrub rule: the bytes
+ * past 'len' are stale, zeroed before a VM that did not see them maps
+ * the page); if every target copied it, it is FREE again on return.
+ * false: no FREE frame. */
 static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
 		     uint16_t targets, uint16_t flags)
 {
@@ -30,7 +31,7 @@ static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
 	f = &np->frame[fi];
 	memcpy(np->ops.page(np->ops.ctx, f->hpa), frame, len);
 	f->len = len;
-	f->scrub_len = len;
+	np_frame_wrote(np, fi, len);
 	np_deliver(np, fi, targets, flags | NET_RX_F_LOCAL);
 	return true;
 }

@@ -27,14 +27,15 @@
  * buffer (RCTL.BSIZE) [8254x 13.4.22]. */
 #define NP_RX_LEN_MAX   2048
 /* The length the driver passes for a descriptor that holds no good frame
- * (error bits, or no EOP): np_rx drops it and scrubs the whole page. */
+ * (error bits, or no EOP): np_rx drops it, and the whole page counts as
+ * stale bytes no VM has seen (np_frame_expose zeroes them). */
 #define NP_RX_LEN_BAD   0xffff
 
 enum frame_state {
-	FRAME_FREE,             /* in the pool, zero but for nothing */
+	FRAME_FREE,             /* in the pool, zero past scrub_len */
 	FRAME_POSTED,           /* in a NIC receive descriptor, mapped nowhere */
 	FRAME_DELIVERED,        /* mapped into one or more VMs' windows */
-	FRAME_RECLAIMING,       /* unmapped, waiting for INVEPT and scrub */
+	FRAME_RECLAIMING,       /* unmapped, waiting for the INVEPT */
 	FRAME_NR_STATES
 };
 
@@ -197,7 +198,7 @@ uint32_t np_refill(struct netpath *np);
 /* One DMA-completed receive descriptor: the NIC wrote 'len' bytes at
  * 'hpa', a POSTED frame. Demultiplex and deliver it, to each VM by flip
  * or by copy (np->mode); a drop is counted. A frame no VM maps (every
- * target copied, or none took it) is scrubbed and FREE on return.
+ * target copied, or none took it) is FREE on return.
  * Exchange VMs take it into a posted page: a sole unicast target by
  * flip (the pool frame becomes the guest's page, the posted page takes
  * its place in the pool) when the mode flips it, else by copy.

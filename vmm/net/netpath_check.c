@@ -3,7 +3,7 @@
  * in debug builds and in every test. The first broken one goes to
  * ops->panic with the frame, whose history the panic can print. A
  * transition may break them in passing (a frame taken for a VM-to-VM
- * copy, a RECLAIMING frame between unmap and scrub); none may between
+ * copy, a RECLAIMING frame between unmap and the INVEPT); none may between
  * two transitions. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,8 +52,12 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 		if (f->writable && popcount16(f->holders) > 1)
 			FAIL("shared frame mapped writable", i);
 		if ((f->state == FRAME_FREE || f->state == FRAME_POSTED) &&
-		    (f->scrub_len || f->writable))
-			FAIL("free or posted frame not scrubbed", i);
+		    f->writable)
+			FAIL("free or posted frame still writable", i);
+		/* The scrub rule: whoever maps it saw its stale bytes. */
+		if (f->holders & ~f->seen)
+			FAIL("frame mapped by a VM that did not see its "
+			     "stale bytes", i);
 		if (f->scrub_len > NET_SLOT_SIZE)
 			FAIL("scrub_len beyond the page", i);
 		for (uint32_t v = 0; v < NP_MAX_VMS; v++)
@@ -66,7 +70,7 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 	}
 	if (sum != np->nr_frames)
 		FAIL("frames not conserved", NP_NO_FRAME);
-	/* Between transitions every unmapped frame is scrubbed. */
+	/* Between transitions every unmapped frame is FREE again. */
 	if (np->count[FRAME_RECLAIMING])
 		FAIL("a frame left RECLAIMING", NP_NO_FRAME);
 	return true;
@@ -220,6 +224,37 @@ static bool check_posted_once(const struct netpath *np)
 	return true;
 }
 
+/* The bitmaps delivery and exchange search agree with what they stand
+ * for, slot by slot: a slot maps a frame, a buffer is filled, a post
+ * slot holds a page. Past nr_slots (and in a VM not present) nothing is
+ * in use, as check_vm says of the slots: there the words need only be
+ * zero, so the check costs a VM's window, not NET_RX_SLOTS_MAX. */
+static bool check_bits(const struct netpath *np, uint32_t v)
+{
+	const struct np_vm *vm = &np->vm[v];
+	uint32_t n = vm->present ? vm->nr_slots : 0;
+
+	for (uint32_t s = 0; s < n; s++) {
+		bool slot = vm->slot_used[s / 64] >> (s % 64) & 1;
+		bool buf = vm->buf_used[s / 64] >> (s % 64) & 1;
+		bool post = vm->post_used[s / 64] >> (s % 64) & 1;
+
+		if (slot != (vm->slot_frame[s] != NP_NO_FRAME) ||
+		    buf != (vm->copy_seq[s] != 0) ||
+		    post != (vm->post_gpa[s] != NP_NO_POST))
+			FAIL("a slot, buffer or post bitmap disagrees", NP_NO_FRAME);
+	}
+	for (uint32_t w = n / 64; w < NP_SLOT_WORDS; w++) {
+		/* Bits at n and above in word w. */
+		uint64_t past = w == n / 64 && n % 64 ? ~0ull << (n % 64) : ~0ull;
+
+		if ((vm->slot_used[w] | vm->buf_used[w] | vm->post_used[w]) & past)
+			FAIL("a slot, buffer or post bit past the window",
+			     NP_NO_FRAME);
+	}
+	return true;
+}
+
 /* Slots and holders agree: each slot of VM v points at a DELIVERED frame
  * holding v, no two of v's slots at one frame, and v holds as many
  * frames as it has slots in use (so each holder has exactly one slot).
@@ -306,7 +341,8 @@ bool np_check_walking(const struct netpath *np, uint16_t walk)
 	if (!check_frames(np, holding) || !check_free_list(np))
 		return false;
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
-		if (!check_vm(np, v, holding[v], walk >> v & 1))
+		if (!check_vm(np, v, holding[v], walk >> v & 1) ||
+		    !check_bits(np, v))
 			return false;
 		present += np->vm[v].present;
 	}

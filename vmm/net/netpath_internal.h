@@ -18,6 +18,7 @@
 #define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
+#define NP_SLOT_WORDS   (NET_RX_SLOTS_MAX / 64) /* a bit per slot, buffer, post */
 
 /* The ring as the guest may change it: every access is a real load or
  * store, in program order with the others [C11 5.1.2.3]. x86 keeps
@@ -30,10 +31,13 @@ struct np_frame {
 	uint8_t          state;         /* enum frame_state */
 	uint16_t         holders;       /* bit v: VM v has it in a slot */
 	uint16_t         len;           /* bytes of frame data in the page */
-	uint16_t         scrub_len;     /* bytes that may be non-zero */
+	uint16_t         scrub_len;     /* bytes that may be non-zero: past
+					 * them the page is all zero */
+	uint16_t         seen;          /* bit v: VM v has seen every byte of
+					 * [len, scrub_len), the stale tail */
 	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
 	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
-	bool             writable;      /* mapped writable since its last scrub */
+	bool             writable;      /* a guest could write it: all unseen */
 	uint16_t         next;          /* free list, or reclaim list, link */
 };
 
@@ -51,25 +55,37 @@ struct np_vm_stats {
 	uint64_t post_errors;           /* exchange: HC_NET_POST refused */
 };
 
+/* What every frame touches comes first, so that a delivery reads one or
+ * two cache lines of its VM rather than lines 9 KiB apart past the slot
+ * arrays: in the bench, copy at 64 B took 79 ns with these fields spread,
+ * 58 with them together (docs/performance.md). */
 struct np_vm {
 	bool              present;
 	bool              promiscuous;
+	bool              xchg;         /* receives by page exchange (xchg.c) */
+	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
+	bool              at_quota;     /* a frame was dropped over its quota */
 	uint8_t           mac[6];
 	uint16_t          nr_slots;     /* rx_slots: the window's size */
 	uint16_t          quota;        /* quota_frames: of held */
 	uint16_t          held;         /* window slots + copy buffers in use */
 	uint16_t          held_copy;    /* of held, copy buffers */
+	uint16_t          posted;       /* exchange: post slots holding a page */
+	uint32_t          prod;         /* our ring->prod: the guest's is never read */
+	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
+	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
+	struct np_vm_stats st;
+	/* Bit n: slot_frame[n], copy_seq[n], post_gpa[n] in use: the
+	 * lowest free one is a find-first-set, not a scan (np_bit_*). */
+	uint64_t          slot_used[NP_SLOT_WORDS];
+	uint64_t          buf_used[NP_SLOT_WORDS];
+	uint64_t          post_used[NP_SLOT_WORDS];
 	uint16_t          slot_frame[NET_RX_SLOTS_MAX]; /* NP_NO_FRAME or index */
 	uint64_t          slot_seq[NET_RX_SLOTS_MAX];   /* delivery order */
 	/* Copy buffer b is filled while copy_seq[b] != 0: its delivery
 	 * order, from the same counter as slot_seq, so revocation takes the
 	 * oldest of both kinds. */
 	uint64_t          copy_seq[NET_RX_SLOTS_MAX];
-	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
-	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
-	uint32_t          prod;         /* our ring->prod: the guest's is never read */
-	bool              rx_pending;   /* owes the guest one HC_VEC_NET_RX */
-	bool              at_quota;     /* a frame was dropped over its quota */
 	/* In the VM's own time (ops.vm_clock); 0: no reclaim outstanding. */
 	uint64_t          reclaim_deadline;
 	uint32_t          reclaim_cons;       /* ring cons when asked or extended */
@@ -77,15 +93,12 @@ struct np_vm {
 	/* Page exchange (xchg.c): set up by np_setup_xchg. Post slot n
 	 * holds the page at post_gpa[n] (NP_NO_POST: none), host page
 	 * post_hpa[n], not present in the VM's RAM while posted. */
-	bool              xchg;
 	bool              post_ask;           /* owes one HC_VEC_NET_RECLAIM */
 	bool              post_asked;         /* raised; not again until it posts */
-	uint16_t          posted;             /* post slots holding a page */
 	uint64_t          ram_bytes;          /* its RAM, for np_post's checks */
 	uint64_t          ring_gpa;
 	uint64_t          post_gpa[NET_RX_SLOTS_MAX];
 	uint64_t          post_hpa[NET_RX_SLOTS_MAX];
-	struct np_vm_stats st;
 };
 
 struct np_stats {
@@ -163,8 +176,8 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 
 /* Exchange delivery of frame 'fi' to VM 'vm' (xchg.c): into its lowest
  * posted page, by flip when 'flip' (the frame's page becomes the guest's,
- * the posted page takes the frame's place in the pool, to be scrubbed
- * whole), else by copy. The post slot, or NP_NO_FRAME: nothing posted
+ * the posted page takes the frame's place in the pool, its bytes seen by
+ * that VM alone), else by copy. The post slot, or NP_NO_FRAME: nothing posted
  * (counted, reclaim asked) or the map failed (counted). Adds
  * NET_RX_F_XCHG, and NET_RX_F_COPY when copied, to *flags. */
 uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
@@ -185,6 +198,13 @@ void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
+/* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
+ * fresh bytes, nobody's yet, were written at the start of frame fi's
+ * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before
+ * VM 'vm' may map the page, np_frame_expose zeroes the stale tail past
+ * len unless 'vm' saw it; after a delivery np_frame_seen records which
+ * VMs map it now. */
+void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm);
 uint32_t np_pool_refill(struct netpath *np);
 bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 		      uint64_t len);
@@ -193,7 +213,7 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
  * copy buffers as (index | NET_SLOT_COPY), each held by it and listed
  * once (the caller checked). Each window slot is unmapped, then one
  * INVEPT if there was any, then the frames nobody holds any more are
- * scrubbed and FREE; a copy buffer is simply free again. Counted as
+ * FREE; a copy buffer is simply free again. Counted as
  * released, or as revoked when 'revoked'. Returns n. */
 uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
 		      uint32_t n, bool revoked);
@@ -202,6 +222,55 @@ uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
  * mapped = RAM, no pool frame in RAM) only for the VMs in 'walk': the
  * one part whose cost grows with the VM's RAM (netpath_check.c). */
 bool np_check_walking(const struct netpath *np, uint16_t walk);
+
+/* The slot, buffer and post bitmaps of struct np_vm. */
+static inline void np_bit_set(uint64_t *bits, uint32_t n)
+{
+	bits[n / 64] |= 1ull << (n % 64);
+}
+
+static inline void np_bit_clear(uint64_t *bits, uint32_t n)
+{
+	bits[n / 64] &= ~(1ull << (n % 64));
+}
+
+/* The lowest n < limit whose bit equals 'want', or NP_NO_FRAME. */
+static inline uint32_t np_bit_first(const uint64_t *bits, bool want,
+				    uint32_t limit)
+{
+	for (uint32_t w = 0; w * 64 < limit; w++) {
+		uint64_t m = want ? bits[w] : ~bits[w];
+
+		if (m) {
+			uint32_t n = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			return n < limit ? n : NP_NO_FRAME;
+		}
+	}
+	return NP_NO_FRAME;
+}
+
+/* The scrub rule's bookkeeping on every frame (frame_pool.c tells the
+ * rule): 'n' fresh bytes written at the start of frame fi's page; after
+ * a delivery, 'mappers' are the VMs that map it. */
+static inline void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n)
+{
+	struct np_frame *f = &np->frame[fi];
+
+	if (n > NET_SLOT_SIZE)
+		n = NET_SLOT_SIZE;
+	/* Nothing stale left past the fresh bytes: no one is excluded. */
+	if (n >= f->scrub_len) {
+		f->scrub_len = (uint16_t)n;
+		f->seen = (uint16_t)~0u;
+	}
+}
+
+static inline void np_frame_seen(struct netpath *np, uint32_t fi,
+				 uint16_t mappers)
+{
+	np->frame[fi].seen &= mappers;
+}
 
 /* At the end of a transition: the full check, unless it is off, with
  * the RAM walk of the VMs whose RAM the transition remapped. The walk

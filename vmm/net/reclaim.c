@@ -157,7 +157,7 @@ static uint32_t revoke(struct netpath *np, uint32_t vm)
 }
 
 /* A stopped VM will never release anything: take back every slot and
- * copy buffer it holds, as a revocation does (unmap, one INVEPT, scrub),
+ * copy buffer it holds, as a revocation does (unmap, one INVEPT, free),
  * and forget its ring and copy area, so that nothing is delivered to it
  * again (a frame for it is a counted drop, rx_drop_nosetup) and it is
  * never asked to reclaim. Otherwise a hostile guest that gets itself

@@ -88,18 +88,12 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 
 static uint32_t lowest_free_slot(const struct np_vm *v)
 {
-	for (uint32_t s = 0; s < v->nr_slots; s++)
-		if (v->slot_frame[s] == NP_NO_FRAME)
-			return s;
-	return NP_NO_FRAME;
+	return np_bit_first(v->slot_used, false, v->nr_slots);
 }
 
 static uint32_t lowest_free_buf(const struct np_vm *v)
 {
-	for (uint32_t b = 0; b < v->nr_slots; b++)
-		if (!v->copy_seq[b])
-			return b;
-	return NP_NO_FRAME;
+	return np_bit_first(v->buf_used, false, v->nr_slots);
 }
 
 /* Whether the mode copies a frame of 'len' bytes: copy always; hybrid
@@ -146,14 +140,17 @@ static uint32_t deliver_flip(struct netpath *np, uint32_t vm, uint32_t fi)
 			      fi);
 		return NP_NO_FRAME;
 	}
-	/* Read-only always: a group frame is shared, and a guest that
-	 * cannot write leaves only scrub_len bytes to scrub. The entry
-	 * was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
+	/* The whole page becomes readable: its stale tail must be this
+	 * VM's own or zero. Read-only always: a group frame is shared,
+	 * and a guest that cannot write leaves only the NIC's bytes. The
+	 * entry was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
+	np_frame_expose(np, fi, vm);
 	if (np->ops.map(np->ops.ctx, vm, (uint16_t)slot, f->hpa) < 0) {
 		v->st.rx_drop_map++;
 		return NP_NO_FRAME;
 	}
 	v->slot_frame[slot] = (uint16_t)fi;
+	np_bit_set(v->slot_used, slot);
 	v->slot_seq[slot] = ++np->seq;
 	f->holders |= (uint16_t)(1u << vm);
 	np->st.rx_flipped++;
@@ -178,6 +175,7 @@ static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
 		  np->frame[fi].len);
 	v->copy_seq[b] = ++np->seq;
+	np_bit_set(v->buf_used, b);
 	v->held_copy++;
 	v->st.rx_copied++;
 	np->st.rx_copied++;
@@ -188,22 +186,22 @@ static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
  * ring, under quota, room in the ring; a VM that cannot is a drop
  * counted for it alone. Each VM gets it by flip or by copy (by_copy).
  * The frame becomes DELIVERED if any VM maps it; otherwise (every VM
- * copied it, or none took it) it is scrubbed and FREE at once. Returns
+ * copied it, or none took it) it is FREE at once. Returns
  * the VMs that took it. */
 uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		    uint16_t flags)
 {
 	struct np_frame *f = &np->frame[fi];
 	const uint8_t *data = np->ops.page(np->ops.ctx, f->hpa);
-	uint16_t taken = 0;
+	uint16_t taken = 0, mapped = 0;
 
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	/* Each target in turn, lowest first: a unicast is one step. */
+	for (uint32_t left = targets; left; left &= left - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(left);
 		struct np_vm *v = &np->vm[i];
 		uint16_t entry_flags = flags;
 		uint32_t slot;
 
-		if (!(targets >> i & 1))
-			continue;
 		if (!v->ring) {
 			v->st.rx_drop_nosetup++;
 			continue;
@@ -230,6 +228,8 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 		}
 		if (slot == NP_NO_FRAME)
 			continue;
+		if (!(entry_flags & NET_RX_F_COPY))
+			mapped |= (uint16_t)(1u << i);
 		if (!v->xchg)
 			v->held++;
 		/* Mapped or copied before announced: the guest never finds
@@ -242,10 +242,13 @@ uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
 			v->st.rx_bcast++;
 		taken |= (uint16_t)(1u << i);
 	}
-	/* A frame every target copied goes straight back: scrubbed (its
-	 * scrub_len, no INVEPT: no EPT ever mapped it) and FREE, for the
-	 * refill at the end of the batch. So does the posted page that took
-	 * a flipped frame's place: all of it, it held the guest's data. */
+	/* A frame every target copied goes straight back (no INVEPT: no
+	 * EPT ever mapped it) and FREE, for the refill at the end of the
+	 * batch, its fresh bytes seen by no VM's mapping. So does the
+	 * posted page that took
+	 * a flipped frame's place, unscrubbed: xchg_flip marked it as
+	 * seen by its guest alone. */
+	np_frame_seen(np, fi, mapped);
 	if (f->holders)
 		np_frame_set(np, fi, FRAME_DELIVERED);
 	else
@@ -257,6 +260,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 {
 	uint32_t fi = np_frame_find(np, hpa);
 	struct np_frame *f;
+	const uint8_t *page;
 	struct np_dest d;
 	uint16_t taken;
 	uint32_t n = 0;
@@ -271,26 +275,29 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 		np->ops.panic(np->ops.ctx, "rx: frame was not posted", fi);
 		return 0;
 	}
+	page = np->ops.page(np->ops.ctx, hpa);
 
-	/* The NIC wrote 'len' bytes (up to a page): those are what a
-	 * scrub must clear, whether or not it is a frame we accept. */
-	f->scrub_len = len < NET_SLOT_SIZE ? len : NET_SLOT_SIZE;
+	/* The NIC wrote 'len' bytes (up to a page), whether or not it is
+	 * a frame we accept: no VM has seen them. */
+	np_frame_wrote(np, fi, len);
 	if (len < NET_FRAME_MIN || len > NP_RX_LEN_MAX) {
 		np->st.rx_drop_bad_len++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}
 	f->len = len;
 
-	np_demux(np, np->ops.page(np->ops.ctx, hpa), &d);
-	if (d.kind == NP_DEST_LINK_LOCAL ||
-	    np_mac_control(np->ops.page(np->ops.ctx, hpa))) {
+	np_demux(np, page, &d);
+	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(page)) {
 		np->st.rx_drop_link_local++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}
 	if (d.kind == NP_DEST_UNKNOWN && !d.targets) {
 		np->st.rx_drop_unknown++;
+		np_frame_seen(np, fi, 0);
 		np_pool_put(np, fi);
 		goto out;
 	}

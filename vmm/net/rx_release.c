@@ -1,7 +1,8 @@
 /* Release: a guest hands delivered slots and copy buffers back
  * (HC_NET_RELEASE). The whole batch is validated before anything
  * changes; then each slot is unmapped, the VM's EPT invalidated once if
- * any was, every frame whose last holder let go is scrubbed and FREE,
+ * any was, every frame whose last holder let go is FREE (its stale bytes
+ * zeroed only when they could reach another VM: np_frame_expose),
  * and each copy buffer is simply free again: it is the guest's own RAM,
  * no EPT entry changes (docs/datapath.md, "Release" and "Delivery
  * modes"): np_take_back (take_back.c), which revocation and a VM's

@@ -2,7 +2,7 @@
  * VM itself (HC_NET_RELEASE, rx_release.c), the reclaim deadline
  * (revocation, reclaim.c), or its stop (reclaim.c). Each window slot is
  * unmapped, the VM's EPT invalidated once, and only then is a frame no
- * VM holds scrubbed and FREE (docs/datapath.md, "Release, reclaim,
+ * VM holds FREE (docs/datapath.md, "Release, reclaim,
  * revocation"). */
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include "vmm/net/netpath_internal.h"
 
 /* Take 'slot' of 'vm' back. A frame left with no holder is RECLAIMING
- * and linked on *reclaim, to be scrubbed after the flush: until then the
+ * and linked on *reclaim, to be freed after the flush: until then the
  * guest's TLB may still translate the slot to it [SDM 3C 29.4.3]. */
 static void slot_unmap(struct netpath *np, uint32_t vm, uint16_t slot,
 		       uint16_t *reclaim)
@@ -24,6 +24,7 @@ static void slot_unmap(struct netpath *np, uint32_t vm, uint16_t slot,
 	if (np->ops.unmap(np->ops.ctx, vm, slot) < 0)
 		np->ops.panic(np->ops.ctx, "unmap of a delivered slot failed", fi);
 	v->slot_frame[slot] = NP_NO_FRAME;
+	np_bit_clear(v->slot_used, slot);
 	v->slot_seq[slot] = 0;
 	v->held--;
 	f->holders &= (uint16_t)~(1u << vm);
@@ -42,13 +43,14 @@ static void copy_put(struct netpath *np, uint32_t vm, uint16_t buf)
 	struct np_vm *v = &np->vm[vm];
 
 	v->copy_seq[buf] = 0;
+	np_bit_clear(v->buf_used, buf);
 	v->held--;
 	v->held_copy--;
 }
 
 /* After a batch of slot_unmap: one INVEPT for the VM, then no CPU
  * can reach the frames on 'reclaim' through it, and they can be
- * scrubbed and reused. */
+ * reused. */
 static void reclaim_finish(struct netpath *np, uint32_t vm, uint16_t reclaim)
 {
 	np->ops.flush(np->ops.ctx, vm);

@@ -145,6 +145,7 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 		uint32_t s = (uint32_t)(ents[i] & NET_POST_SLOT_MASK);
 
 		v->post_gpa[s] = ents[i] & NET_POST_GPA_MASK;
+		np_bit_set(v->post_used, s);
 		v->post_hpa[s] = hpa[i];
 	}
 	/* Present -> not present: the VM's cached translations must go
@@ -164,15 +165,13 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 /* The lowest post slot with a page, or NP_NO_FRAME. */
 static uint32_t lowest_post(const struct np_vm *v)
 {
-	for (uint32_t s = 0; s < v->nr_slots; s++)
-		if (v->post_gpa[s] != NP_NO_POST)
-			return s;
-	return NP_NO_FRAME;
+	return np_bit_first(v->post_used, true, v->nr_slots);
 }
 
 static void post_clear(struct np_vm *v, uint32_t s)
 {
 	v->post_gpa[s] = NP_NO_POST;
+	np_bit_clear(v->post_used, s);
 	v->post_hpa[s] = 0;
 	v->posted--;
 }
@@ -186,19 +185,23 @@ static void ask_for_pages(struct np_vm *v)
 }
 
 /* The pool frame's page goes to the guest at the posted GPA, read-write,
- * for good; the posted page becomes pool frame 'fi', to be scrubbed
- * whole by np_pool_put before the NIC or any VM sees it. Nothing is
- * copied. */
+ * for good, its stale tail zeroed unless this guest saw it; the posted
+ * page becomes pool frame 'fi', all of it this guest's data: seen by it
+ * alone, so zeroed past the next frame's length before any other VM
+ * maps it (np_frame_expose). Nothing is copied. */
 static bool xchg_flip(struct netpath *np, uint32_t vm, uint32_t fi,
 		      uint32_t s)
 {
 	struct np_vm *v = &np->vm[vm];
 	struct np_frame *f = &np->frame[fi];
 
+	np_frame_expose(np, fi, vm);
 	if (np_ram_map(np, vm, v->post_gpa[s], f->hpa) < 0)
 		return false;
 	np_frame_rekey(np, fi, v->post_hpa[s]);
-	f->writable = true;     /* the guest's data may be anywhere in it */
+	/* The guest's data may be anywhere in it. */
+	f->scrub_len = NET_SLOT_SIZE;
+	f->seen = (uint16_t)(1u << vm);
 	np->st.rx_flipped++;
 	np->st.rx_exchanged++;
 	return true;
