@@ -294,7 +294,7 @@ static bool fake_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
 {
 	struct fake *f = ctx;
 
-	FK_ASSERT(len >= NET_FRAME_MIN && len <= NET_FRAME_MAX);
+	FK_ASSERT(len >= NET_FRAME_MIN && len <= NET_JUMBO_MAX);
 	if (f->wire_busy)
 		return false;
 	if (f->nwire < WIRE_MAX) {

@@ -199,7 +199,6 @@ static bool xchg_flip(struct netpath *np, uint32_t vm, uint32_t fi,
 		return false;
 	np_frame_rekey(np, fi, v->post_hpa[s]);
 	f->writable = true;     /* the guest's data may be anywhere in it */
-	np->st.rx_flipped++;
 	np->st.rx_exchanged++;
 	return true;
 }
@@ -216,9 +215,18 @@ static bool xchg_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 	if (np->ops.ram_map(np->ops.ctx, vm, v->post_gpa[s],
 			    v->post_hpa[s]) < 0)
 		return false;
-	v->st.rx_copied++;
-	np->st.rx_copied++;
 	return true;
+}
+
+bool np_xchg_room(struct netpath *np, uint32_t vm, uint32_t n)
+{
+	struct np_vm *v = &np->vm[vm];
+
+	if (v->posted >= n)
+		return true;
+	v->st.rx_drop_nopost++;
+	ask_for_pages(v);
+	return false;
 }
 
 uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
