@@ -100,6 +100,7 @@ struct fake {
 	uint32_t nwire;
 	bool     wire_busy;
 	int      map_fail_vm;                   /* map() refuses this VM */
+	uint32_t map_ok_first;                  /* ... after this many more maps */
 	bool     expect_panic;
 	uint32_t panics;
 	char     panic_msg[128];

@@ -188,7 +188,7 @@ static bool deliver_flip(struct netpath *np, uint32_t vm,
 
 	for (uint32_t j = 0; j < c->n; j++) {
 		struct np_frame *f = &np->frame[c->fi[j]];
-		uint32_t slot = run != NP_NO_FRAME && j ? run + j :
+		uint32_t slot = run != NP_NO_FRAME ? run + j :
 				lowest_free_slot(v);
 
 		/* held + n <= quota <= nr_slots: the slots are free. */
