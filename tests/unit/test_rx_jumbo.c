@@ -76,6 +76,18 @@ static void jumbo_world(uint8_t mode, uint16_t threshold)
 	world(24, 16, 0, 0);
 }
 
+/* Exchange VM 0 with RAM pages 10.. posted in post slots 0..n-1. */
+static void xchg_vm(uint32_t n)
+{
+	uint64_t e[3];
+
+	add_vm_xchg(0, 8, false);
+	for (uint32_t s = 0; s < n; s++)
+		e[s] = post_ent(10 + s, s);
+	assert_int_equal(np_post(&np, 0, e, n), (int)n);
+	np_refill(&np);
+}
+
 /* Flip: three pages into three consecutive free slots (the first run,
  * not the lowest free slot), MORE on the first two, one prod update. */
 static void test_flip_run(void **state)
@@ -233,13 +245,7 @@ static void test_no_room(void **state)
 	again();
 
 	jumbo_world(NP_FLIP, 0);
-	add_vm_xchg(0, 8, false);
-	for (uint32_t s = 0; s < 2; s++) {
-		uint64_t e = post_ent(10 + s, s);
-
-		assert_int_equal(np_post(&np, 0, &e, 1), 1);
-	}
-	np_refill(&np);
+	xchg_vm(2);
 	assert_int_equal(rx_jumbo(mac(0), JUMBO), 0);
 	assert_int_equal(np.vm[0].st.rx_drop_nopost, 1);
 	assert_int_equal(np_vm_posted(&np, 0), 2);
@@ -250,13 +256,7 @@ static void test_xchg_run(void **state)
 {
 	(void)state;
 	jumbo_world(NP_FLIP, 0);
-	add_vm_xchg(0, 8, false);
-	for (uint32_t s = 0; s < 3; s++) {
-		uint64_t e = post_ent(10 + s, s);
-
-		assert_int_equal(np_post(&np, 0, &e, 1), 1);
-	}
-	np_refill(&np);
+	xchg_vm(3);
 	assert_int_equal(rx_jumbo(mac(0), JUMBO), 1);
 	assert_int_equal(fk.ring[0].prod, 3);
 	for (uint32_t j = 0; j < 3; j++) {
