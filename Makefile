@@ -34,7 +34,7 @@ NASMFLAGS := -f elf64 -g -Werror
 
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
-NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_deliver.c rx_release.c \
+NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_frame.c rx_deliver.c rx_release.c \
 	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c) lib/copy.c
 # Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
 NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
@@ -353,7 +353,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
-	net_tx netpath_check netpath_clock netpath_soak xchg
+	net_tx netpath_check netpath_clock netpath_soak xchg rx_jumbo
 NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \
@@ -471,7 +471,7 @@ FUZZ_COV_DIR := $(FUZZ_DIR)/cover
 fuzz_config_COVER    := vmm/config.c vmm/config_files.c vmm/config_net.c
 fuzz_image_COVER     := vmm/image.c
 fuzz_ring_COVER      := $(NETPATH_C)
-fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_deliver.c vmm/net/net_tx.c
+fuzz_frame_COVER     := vmm/net/demux.c vmm/net/rx_frame.c vmm/net/rx_deliver.c vmm/net/net_tx.c
 fuzz_linux_boot_COVER := vmm/linux_boot.c
 fuzz_hypercall_COVER := vmm/hypercall.c $(NET_GLUE_C) vmm/vm.c $(NETPATH_C)
 fuzz_exit_COVER := $(EXIT_HV_C)

@@ -60,7 +60,6 @@ static struct e1000_nic {
 	volatile struct e1000_rx_desc *rx;
 	uint64_t        *rx_hpa;        /* per descriptor: the posted page */
 	uint32_t        rx_n, rx_prod, rx_cons, rx_flushed;
-	bool            rx_in_frag;     /* inside a frame spanning descriptors */
 
 	volatile struct e1000_tx_desc *tx;
 	uint64_t        tx_buf;         /* tx_n buffers of E1000_TX_BUF_SIZE */
@@ -189,7 +188,6 @@ static int rx_setup(uint32_t count)
 	nic.rx_hpa = (uint64_t *)(uintptr_t)hpa;
 	nic.rx_n = count;
 	nic.rx_prod = nic.rx_cons = nic.rx_flushed = 0;
-	nic.rx_in_frag = false;
 	nic.rx_enabled = false;
 
 	for (unsigned i = 0; i < E1000_MTA_COUNT; i++)
@@ -210,8 +208,11 @@ static int rx_setup(uint32_t count)
 	wr(E1000_RDTR, 0);                      /* interrupt without delay */
 	wr(E1000_RADV, 0);
 	wr(E1000_RXCSUM, 0);                    /* no offload: errors are frame errors */
+	/* 4096-byte buffers, a pool page each, and long packets: a jumbo
+	 * frame spans descriptors; the path drops what passes the mtu. */
 	nic.rctl = E1000_RCTL_BAM | E1000_RCTL_MPE | E1000_RCTL_SECRC |
-		   E1000_RCTL_BSIZE_2048 | E1000_RCTL_RDMTS_HALF;
+		   E1000_RCTL_LPE | E1000_RCTL_BSIZE_4096 | E1000_RCTL_BSEX |
+		   E1000_RCTL_RDMTS_HALF;
 	wr(E1000_RCTL, nic.rctl);
 	LOG("e1000", "receive ring: %u descriptors at 0x%lx, %u-byte buffers, "
 	    "RCTL 0x%x (EN at the first post)", count, (unsigned long)ring,
@@ -416,7 +417,6 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 	uint32_t i;
 	volatile struct e1000_rx_desc *d;
 	uint8_t status;
-	bool whole;
 
 	if (!nic.up)
 		return false;
@@ -436,19 +436,17 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 	out->len = d->length;
 	out->errors = d->errors;
 	out->hpa = nic.rx_hpa[i];
-	/* A frame larger than a buffer spans descriptors: every piece, the
-	 * last (EOP) one too, goes back without EOP. */
-	whole = (status & E1000_RXD_STAT_EOP) && !nic.rx_in_frag &&
-		out->len <= E1000_RX_BUF_SIZE;
-	nic.rx_in_frag = !(status & E1000_RXD_STAT_EOP);
-	out->status = whole ? status : (uint8_t)(status & ~E1000_RXD_STAT_EOP);
+	/* A frame larger than a buffer spans descriptors, each handed back
+	 * as it is: the caller joins them (np_rx_part). */
+	out->status = status;
 
 	d->addr = 0;
 	d->status = 0;
 	nic.rx_hpa[i] = 0;
 	nic.rx_cons++;
 	nic.st.rx_frames++;
-	if (!e1000_rx_good(out->status, out->errors))
+	if ((status & E1000_RXD_STAT_EOP) &&
+	    !e1000_rx_good(out->status, out->errors))
 		nic.st.rx_errors++;
 	return true;
 }

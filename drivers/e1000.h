@@ -20,12 +20,14 @@
 #include "drivers/intx.h"
 #include "mm/page_alloc.h"
 
-#define E1000_RX_BUF_SIZE   2048     /* RCTL.BSIZE: the most DMA'd per frame */
-#define E1000_TX_BUF_SIZE   2048     /* driver-owned, one per descriptor */
+#define E1000_RX_BUF_SIZE   4096     /* RCTL.BSIZE: the most DMA'd per descriptor */
+#define E1000_TX_BUF_SIZE   9216     /* driver-owned, one per descriptor: a jumbo frame */
 #define E1000_RING_MIN      8        /* RDLEN/TDLEN: multiples of 128 bytes */
 #define E1000_RING_MAX      4096     /* ring sizes: a power of two in between */
 #define E1000_ETH_ZLEN      60       /* shortest frame on the wire, no FCS */
-#define E1000_TX_MAX_LEN    1518     /* 1514 + an 802.1Q tag */
+#define E1000_TX_MAX_LEN    9018     /* NET_JUMBO_MAX: a 9000-byte MTU, header and
+					* 802.1Q tag; one legacy descriptor carries
+					* up to 16288 bytes [8254x 3.3.3] */
 
 /* A receive buffer handed back: the posted page at 'hpa', 'len' bytes
  * DMA'd into it, 'status' and 'errors' as the descriptor had them
@@ -36,9 +38,9 @@ struct e1000_rx_done {
 	uint8_t  status, errors;
 };
 
-/* A frame fit to deliver: whole in one buffer (EOP; the driver clears
- * EOP on every piece of a frame that spans descriptors, the last one
- * included) and without errors. Anything else: drop it, recycle hpa. */
+/* The last piece of a frame (EOP) and the frame without errors, which
+ * the NIC reports on that piece only [8254x 3.2.3.2]. A frame longer
+ * than a buffer spans descriptors, EOP on the last [8254x 3.2.3]. */
 static inline bool e1000_rx_good(uint8_t status, uint8_t errors)
 {
 	return (status & E1000_RXD_STAT_EOP) && !errors;

@@ -64,6 +64,7 @@
 #define   E1000_RCTL_MO_MASK     (3u << 12)
 #define   E1000_RCTL_BAM         (1u << 15)     /* accept broadcast */
 #define   E1000_RCTL_BSIZE_2048  (0u << 16)     /* with BSEX = 0 */
+#define   E1000_RCTL_BSIZE_4096  (3u << 16)     /* with BSEX = 1 (11b: 256 or 4096) */
 #define   E1000_RCTL_BSEX        (1u << 25)
 #define   E1000_RCTL_SECRC       (1u << 26)     /* strip the CRC */
 #define E1000_RDBAL            0x2800   /* ring base, low [13.4.25] */

@@ -78,7 +78,7 @@ static uint64_t refused_ok, wrong, wrong_told, frames, spoofs;
 static enum check wrong_check[WRONG_LINES];
 static int64_t wrong_got[WRONG_LINES], wrong_want[WRONG_LINES];
 static uint16_t list[HC_NET_BATCH + 1];
-static uint8_t frame[NET_FRAME_MAX + 1] __attribute__((aligned(64)));
+static uint8_t frame[NET_JUMBO_MAX + 1] __attribute__((aligned(64)));
 
 /* Lines wait for the end of the round (say_round): printing is slow, and
  * a slot must not sit unreleased long enough to be revoked while we
@@ -252,7 +252,9 @@ static void sends(const struct hc_identity *id)
 	       -HC_E_FAULT);
 	expect(C_SEND_ACROSS, hc_call(HC_NET_SEND, ram - 30, 60, 0), -HC_E_FAULT);
 	expect(C_SEND_WRAP, hc_call(HC_NET_SEND, ~0ull - 29, 60, 0), -HC_E_FAULT);
-	expect(C_SEND_BIG, hc_net_send(frame, NET_FRAME_MAX + 1), -HC_E_INVAL);
+	/* One byte past what the mtu allows (hc_identity). */
+	expect(C_SEND_BIG, hc_net_send(frame, (uint64_t)id->mtu +
+				       NET_ETH_OVERHEAD + 1), -HC_E_INVAL);
 	expect(C_SEND_HUGE, hc_net_send(frame, 1ull << 40), -HC_E_INVAL);
 	expect(C_SEND_SHORT, hc_net_send(frame, NET_FRAME_MIN - 1), -HC_E_INVAL);
 	set_src(other);

@@ -45,7 +45,7 @@ static inline int net_is_reply(enum net_verdict v)
 #define NET_REPLY_MIN   60
 
 /* Decide what to do with 'frame' ('len' bytes, all readable). On a
- * reply, writes it to 'reply' (room for NET_FRAME_MAX bytes, not
+ * reply, writes it to 'reply' (room for NET_JUMBO_MAX bytes, not
  * overlapping 'frame') and its length to '*reply_len'; otherwise
  * '*reply_len' is 0 and 'reply' is untouched. */
 enum net_verdict net_input(const struct net_id *id, const uint8_t *frame,
@@ -77,7 +77,7 @@ void net_ping_init(struct net_ping *p, uint32_t peer);
 
 /* The next request to send: an ARP request for the peer while it is
  * unresolved, else an echo request with the next sequence number. Writes
- * it to 'out' (room for NET_FRAME_MAX bytes) and returns its length, or
+ * it to 'out' (room for NET_JUMBO_MAX bytes) and returns its length, or
  * 0 when there is no peer. */
 size_t net_ping_request(struct net_ping *p, const struct net_id *id,
 			uint8_t *out);

@@ -54,7 +54,7 @@ static union {
 	uint8_t            page[NET_SLOT_SIZE];
 } ring_page __attribute__((aligned(4096)));
 
-static uint8_t tx_buf[NET_FRAME_MAX] __attribute__((aligned(64)));
+static uint8_t tx_buf[NET_JUMBO_MAX] __attribute__((aligned(64)));
 
 static struct net_rx rx;
 static struct net_id me;
@@ -205,11 +205,16 @@ bool net_dev_setup(const struct hc_identity *id)
 	window_map();
 	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
 		    copy, &ops);
+	/* Jumbo frames up to the mtu the hypervisor receives with. */
+	if (id->mtu >= NET_MTU_MIN && id->mtu <= NET_MTU_MAX)
+		rx.frame_max = id->mtu + NET_ETH_OVERHEAD;
 	reclaim_seen = idt_irq_count(HC_VEC_NET_RECLAIM);
 	net_ping_init(&ping, id->ping_ipv4);
 	if (!copy)
 		print("net: no room for a copy area in %lu KiB of RAM\n",
 		      (uint64_t)id->ram_bytes / 1024);
+	if (id->mtu != NET_MTU_DEFAULT)
+		print("net: mtu %u\n", id->mtu);
 	print("net: up slots=%u\n", rx.nr_slots);
 	return true;
 }

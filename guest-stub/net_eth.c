@@ -21,8 +21,8 @@ static enum net_verdict eth_dispatch(const struct net_id *id,
 {
 	if (len < ETH_HLEN)
 		return NET_DROP_RUNT;
-	/* Longer than Ethernet allows: no reply could hold the answer. */
-	if (len > NET_FRAME_MAX)
+	/* Longer than any mtu allows: no reply could hold the answer. */
+	if (len > NET_JUMBO_MAX)
 		return NET_DROP_MALFORMED;
 	const uint8_t *dst = frame + ETH_DST, *src = frame + ETH_SRC;
 

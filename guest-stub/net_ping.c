@@ -141,7 +141,7 @@ static enum net_ping_event ping_echo_reply(struct net_ping *p,
 enum net_ping_event net_ping_input(struct net_ping *p, const struct net_id *id,
 				   const uint8_t *frame, size_t len)
 {
-	if (p->peer == 0 || len < ETH_HLEN || len > NET_FRAME_MAX)
+	if (p->peer == 0 || len < ETH_HLEN || len > NET_JUMBO_MAX)
 		return NET_PING_NONE;
 	/* Both replies are unicast to us, from a station. */
 	if (!net_mac_eq(frame + ETH_DST, id->mac) ||

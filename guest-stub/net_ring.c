@@ -6,6 +6,7 @@
  * only if it is inside our window, or inside our copy area for an entry
  * flagged NET_RX_F_COPY, and its length is a frame's. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest-stub/net_ring.h"
@@ -18,7 +19,7 @@
 _Static_assert(NET_SLOT_COPY >= NET_RX_SLOTS_MAX,
 	       "NET_SLOT_COPY collides with a slot number");
 _Static_assert(NET_FRAME_MAX <= NET_COPY_BUF_SIZE,
-	       "a frame does not fit a copy buffer");
+	       "a standard frame does not fit a copy buffer");
 
 void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
 		 const uint8_t *window, uint8_t *copy,
@@ -39,6 +40,7 @@ void net_rx_init(struct net_rx *rx, struct net_rx_ring *ring,
 	uint32_t n = RING(rx)->nr_slots;
 
 	rx->nr_slots = n < NET_RX_SLOTS_MAX ? n : NET_RX_SLOTS_MAX;
+	rx->frame_max = NET_FRAME_MAX;
 }
 
 uint32_t net_rx_pending(const struct net_rx *rx)
@@ -65,9 +67,9 @@ static bool rx_zero_from(const uint8_t *buf, uint32_t from, uint32_t size)
 }
 
 /* The scrub rule (docs/datapath.md): a delivered slot holds its frame's
- * len bytes and zeros, whatever frame the page held before. The NIC may
- * write only its 2 KiB buffer, but a stale byte anywhere is a leak, so
- * the whole page is checked (the page is 4 KiB aligned). */
+ * len bytes and zeros, whatever frame the page held before: a stale
+ * byte anywhere is a leak, so the whole page is checked (the page is
+ * 4 KiB aligned). */
 bool net_rx_tail_clean(const uint8_t *page, uint32_t len)
 {
 	return rx_zero_from(page, len, NET_SLOT_SIZE);
@@ -128,50 +130,104 @@ static void rx_done(struct net_rx *rx, uint16_t v)
 		rx_release(rx);
 }
 
-/* A frame in window slot 'slot': read-only to us, scrubbed by the
- * hypervisor, so anything past the frame counts as dirty. */
+/* Hand on a frame in one entry, or add the entry's bytes to the run it
+ * is part of (NET_RX_F_MORE on every entry of a run but its last) and
+ * hand the run on at its last entry. 'max' is the most one entry holds.
+ * Anything out of range, or a run the hypervisor cut, is dropped whole:
+ * counted once, never handed on in part. Whether the entry's bytes were
+ * read. */
+static bool rx_piece(struct net_rx *rx, const uint8_t *data, uint16_t len,
+		     uint16_t flags, uint32_t max)
+{
+	bool more = flags & NET_RX_F_MORE, read = false;
+
+	if (!rx->run_n && !more) {
+		if (flags & NET_RX_F_CUT) {
+			rx->st.cut++;
+		} else if (len >= NET_FRAME_MIN && len <= max &&
+			   len <= rx->frame_max) {
+			rx->ops.frame(rx->ops.ctx, data, len, flags);
+			read = true;
+		} else {
+			rx->st.bad_len++;
+		}
+		return read;
+	}
+	if (!data || !len || len > max ||
+	    rx->run_len + len > rx->frame_max ||
+	    rx->run_len + len > sizeof(rx->run))
+		rx->run_bad = true;
+	if (!rx->run_bad) {
+		read = true;
+		for (uint32_t i = 0; i < len; i++)
+			rx->run[rx->run_len + i] = data[i];
+		rx->run_len += len;
+	}
+	rx->run_n++;
+	if (more)
+		return read;
+	if (flags & NET_RX_F_CUT)
+		rx->st.cut++;
+	else if (rx->run_bad || rx->run_len < NET_FRAME_MIN)
+		rx->st.bad_len++;
+	else {
+		rx->st.runs++;
+		rx->ops.frame(rx->ops.ctx, rx->run, (uint16_t)rx->run_len,
+			      (uint16_t)(flags & ~NET_RX_F_MORE));
+	}
+	rx->run_len = 0;
+	rx->run_n = 0;
+	rx->run_bad = false;
+	return read;
+}
+
+/* An entry we cannot read spoils the run it is part of, if any. */
+static void rx_spoil(struct net_rx *rx, uint16_t flags)
+{
+	if (rx->run_n || flags & NET_RX_F_MORE)
+		rx_piece(rx, NULL, 0, flags, 0);
+}
+
+/* A frame, or a piece of one, in window slot 'slot': read-only to us,
+ * scrubbed by the hypervisor, so anything past its bytes counts as
+ * dirty. */
 static void rx_take_window(struct net_rx *rx, uint16_t slot, uint16_t len,
 			   uint16_t flags)
 {
 	if (slot >= rx->nr_slots) {
 		rx->st.bad_slot++;      /* not ours to read or release */
+		rx_spoil(rx, flags);
 		return;
 	}
 	const uint8_t *page = rx->window + (uint64_t)slot * NET_SLOT_SIZE;
 
-	if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
-		if (!net_rx_tail_clean(page, len))
-			rx->st.dirty++;
-		rx->ops.frame(rx->ops.ctx, page, len, flags);
-	} else {
-		rx->st.bad_len++;
-	}
+	if (rx_piece(rx, page, len, flags, NET_SLOT_SIZE) &&
+	    !net_rx_tail_clean(page, len))
+		rx->st.dirty++;
 	rx_done(rx, slot);
 }
 
-/* A frame copied into buffer 'slot' of our copy area. The buffer is our
- * RAM and was zero when we released it, so it is cleared again before it
- * goes back: the frame's bytes, or all of it when we cannot tell how far
- * the hypervisor wrote. */
+/* A frame, or a piece of one, copied into buffer 'slot' of our copy
+ * area. The buffer is our RAM and was zero when we released it, so it
+ * is cleared again before it goes back: the bytes written, or all of it
+ * when we cannot tell how far the hypervisor wrote. */
 static void rx_take_copy(struct net_rx *rx, uint16_t slot, uint16_t len,
 			 uint16_t flags)
 {
 	rx->st.copied++;
 	if (!rx->copy || slot >= rx->nr_slots) {
 		rx->st.bad_slot++;      /* not ours to read or release */
+		rx_spoil(rx, flags);
 		return;
 	}
 	uint8_t *buf = rx->copy + (uint64_t)slot * NET_COPY_BUF_SIZE;
 	uint32_t clear = NET_COPY_BUF_SIZE;
 
-	if (len >= NET_FRAME_MIN && len <= NET_FRAME_MAX) {
+	if (rx_piece(rx, buf, len, flags, NET_COPY_BUF_SIZE)) {
 		if (net_rx_copy_clean(buf, len))
 			clear = len;
 		else
 			rx->st.copy_overrun++;
-		rx->ops.frame(rx->ops.ctx, buf, len, flags);
-	} else {
-		rx->st.bad_len++;
 	}
 	rx_clear(buf, clear);
 	rx_done(rx, (uint16_t)(slot | NET_SLOT_COPY));

@@ -14,9 +14,10 @@
 
 struct net_rx_ops {
 	void *ctx;
-	/* A frame of 'len' bytes (NET_FRAME_MIN..NET_FRAME_MAX) at 'data',
+	/* A frame of 'len' bytes (NET_FRAME_MIN..NET_JUMBO_MAX) at 'data',
 	 * in the window or, with NET_RX_F_COPY in 'flags', in the copy
-	 * area; readable until the handler returns. */
+	 * area, or joined from a run of NET_RX_F_MORE entries in struct
+	 * net_rx's run buffer; readable until the handler returns. */
 	void (*frame)(void *ctx, const uint8_t *data, uint16_t len,
 		      uint16_t flags);
 	/* HC_NET_RELEASE of 'n' (1..HC_NET_BATCH) values, window slots and
@@ -29,7 +30,10 @@ struct net_rx_stats {
 	uint64_t copied;        /* of entries, flagged NET_RX_F_COPY */
 	uint64_t bad_slot;      /* slot past nr_slots, or a copy entry with no
 				 * copy area: not read, not released */
-	uint64_t bad_len;       /* length out of range: not read, released */
+	uint64_t bad_len;       /* length out of range: not read, released;
+				 * a run: counted once, at its last entry */
+	uint64_t runs;          /* frames joined from several entries */
+	uint64_t cut;           /* runs the hypervisor marked NET_RX_F_CUT */
 	uint64_t dirty;         /* window frames: a non-zero byte in the page past len */
 	uint64_t copy_overrun;  /* copy frames: a non-zero byte in the buffer past len */
 	uint64_t ring_errors;   /* passes that found prod more than a ring ahead */
@@ -45,8 +49,18 @@ struct net_rx {
 	struct net_rx_ops   ops;
 	uint32_t            cons;       /* ours; ring->cons is a copy for the hypervisor */
 	uint32_t            nr_slots;   /* at most NET_RX_SLOTS_MAX */
+	/* The longest frame taken: NET_FRAME_MAX from net_rx_init; the
+	 * caller may raise it to its mtu + NET_ETH_OVERHEAD (hc_identity),
+	 * at most NET_JUMBO_MAX. */
+	uint32_t            frame_max;
 	uint32_t            held;       /* in done[]: read, not yet released */
 	uint16_t            done[HC_NET_BATCH];
+	/* A frame in several entries (NET_RX_F_MORE): its bytes so far,
+	 * copied out so every slot goes back at once. */
+	uint32_t            run_len;
+	uint32_t            run_n;      /* entries of it taken */
+	bool                run_bad;    /* a bad entry in it: drop it whole */
+	uint8_t             run[NET_JUMBO_MAX];
 	struct net_rx_stats st;
 };
 

@@ -55,7 +55,7 @@
 #define IP_PROTO_ICMP   1
 #define IP_PROTO_UDP    17
 #define IP_TTL_DEFAULT  64      /* [RFC 1700, "IP TTL"] */
-#define IP_MAXPACKET    (NET_FRAME_MAX - ETH_HLEN)
+#define IP_MAXPACKET    (NET_JUMBO_MAX - ETH_HLEN)
 
 /* ICMP echo [RFC 792, "Echo or Echo Reply Message"]. */
 #define ICMP_TYPE       0

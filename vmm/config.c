@@ -78,6 +78,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_GLOBAL, .name = "copy_threshold",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, copy_threshold),
 	  .min = 0, .max = NET_COPY_BUF_SIZE, .def = "2048" },
+	/* IPv4's least [RFC 791] to a jumbo frame in three pool pages. */
+	{ .section = CFG_SEC_GLOBAL, .name = "mtu",
+	  .parse = cfg_parse_u32, .offset = offsetof(struct config, mtu),
+	  .min = NET_MTU_MIN, .max = NET_MTU_MAX, .def = "1500" },
 	{ .section = CFG_SEC_GLOBAL, .name = "invariants", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct config, invariants), .def = "batch",
 	  CFG_ENUM(cfg_invariants_names) },

@@ -77,6 +77,7 @@ struct config {
 	uint32_t          stats_ms;     /* statistics table period */
 	uint32_t          delivery;     /* enum np_mode (vmm/net/netpath.h) */
 	uint32_t          copy_threshold; /* hybrid: copy frames up to this long */
+	uint32_t          mtu;            /* every VM's and the NIC's MTU */
 	uint32_t          invariants;   /* enum cfg_invariants */
 	/* guests, in file order */
 	uint32_t          nr_vms;

@@ -34,6 +34,7 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 	id->ram_bytes = vm->ram_bytes;
 	id->tsc_per_ms = a->tsc_per_ms;
 	id->ping_ipv4 = c->ping_ipv4;
+	id->mtu = net_mtu();
 	/* A Linux VM takes the network's interrupts on its 8259 (virq.c). */
 	if (vm->dev) {
 		id->irq_rx = HC_IRQ_NET_RX;

@@ -33,7 +33,8 @@
 			       * buffers of NET_COPY_BUF_SIZE) or 0: no copy delivery */
 #define HC_NET_RELEASE    7   /* RDI = GPA of a u16 array of slots (| NET_SLOT_COPY
 			       * for copy buffers), RSI = count (<= HC_NET_BATCH) */
-#define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length (14..1514) */
+#define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length
+			       * (14..NET_FRAME_MAX, or mtu + NET_ETH_OVERHEAD if longer) */
 #define HC_NET_STATS      9   /* RDI = GPA of struct hc_net_stats to fill */
 #define HC_NET_SETUP_XCHG 10  /* RDI = GPA of the receive ring page: receive by page
 			       * exchange (no window, no copy area) */
@@ -125,7 +126,8 @@ struct hc_identity {
 	uint32_t ping_ipv4;         /* config 'ping': an address to ping; 0 none */
 	uint8_t  irq_rx;            /* Linux VMs: 8259 IRQ line of HC_VEC_NET_RX (10); 0 guest-stub */
 	uint8_t  irq_reclaim;       /* Linux VMs: 8259 IRQ line of HC_VEC_NET_RECLAIM (11); 0 guest-stub */
-} __attribute__((packed));      /* 58 bytes */
+	uint16_t mtu;               /* config 'mtu': the longest IP packet on the wire, 68..9000 */
+} __attribute__((packed));      /* 60 bytes */
 
 /* The virtual 8259 lines a Linux VM's network interrupts arrive on. */
 #define HC_IRQ_NET_RX      10
@@ -141,6 +143,15 @@ struct hc_identity {
 #define HC_NET_BATCH      64     /* slots per HC_NET_RELEASE */
 #define NET_FRAME_MIN     14
 #define NET_FRAME_MAX     1514
+/* Jumbo frames (config 'mtu'): a frame may be up to mtu + NET_ETH_OVERHEAD
+ * bytes, the Ethernet header and room for an 802.1Q tag, at most
+ * NET_JUMBO_MAX; the MTU is in struct hc_identity. A received frame longer
+ * than a page spans NET_RX_F_MORE entries. */
+#define NET_MTU_MIN       68     /* the least every IPv4 host takes [RFC 791] */
+#define NET_MTU_DEFAULT   1500
+#define NET_MTU_MAX       9000
+#define NET_ETH_OVERHEAD  18
+#define NET_JUMBO_MAX     (NET_MTU_MAX + NET_ETH_OVERHEAD)
 
 /* Copy delivery (config 'delivery = copy | hybrid'): the frame is copied
  * into buffer 'slot' of the copy area the guest registered, and the pool
@@ -155,6 +166,12 @@ struct hc_identity {
 #define NET_RX_F_COPY     0x0004 /* window ABI: in copy buffer 'slot', not window slot 'slot';
 				* exchange: the hypervisor copied it into the posted page */
 #define NET_RX_F_XCHG     0x0008 /* in the page posted in post slot 'slot', at offset 0 */
+#define NET_RX_F_MORE     0x0010 /* the frame goes on in the next entry: a frame is a
+				* run of entries with MORE and the one after, in
+				* order; prod never stops inside a run */
+#define NET_RX_F_CUT      0x0020 /* on the last entry of a run: the rest of the frame
+				* was lost (a map failed); discard the frame, but
+				* release the run's slots or buffers as usual */
 
 /* Page exchange (HC_NET_SETUP_XCHG, HC_NET_POST): an entry of the post
  * array is a page GPA (bits 63:12) | a post slot number (bits 11:0,
@@ -174,7 +191,9 @@ struct net_rx_entry {
 				      * with NET_RX_F_COPY: copy buffer, at copy area +
 				      * slot * NET_COPY_BUF_SIZE; with NET_RX_F_XCHG:
 				      * the post slot whose page holds the frame */
-	uint16_t len;                /* frame length in bytes, FCS stripped */
+	uint16_t len;                /* bytes in this slot, buffer or page: the frame's
+				      * length, FCS stripped, or with NET_RX_F_MORE
+				      * this entry's part of it */
 	uint16_t flags;              /* NET_RX_F_* */
 	uint16_t reserved;
 } __attribute__((packed));
@@ -195,7 +214,7 @@ struct hc_net_stats {                /* HC_NET_STATS: this VM's counters */
 	uint64_t rx_drop_nopost;     /* exchange: dropped, no page posted (offset 104) */
 } __attribute__((packed));           /* 112 bytes */
 
-_Static_assert(sizeof(struct hc_identity) == 58, "hc_identity is ABI");
+_Static_assert(sizeof(struct hc_identity) == 60, "hc_identity is ABI");
 _Static_assert(sizeof(struct hc_net_stats) == 112, "hc_net_stats is ABI");
 _Static_assert(sizeof(struct net_rx_ring) == 16 + 8 * NET_RX_RING, "net_rx_ring is ABI");
 

@@ -99,8 +99,7 @@ static struct sk_buff *rx_entry(struct flipnet *fn, struct net_rx_entry e)
 	void *va;
 
 	if (!(e.flags & NET_RX_F_XCHG) || e.slot >= fn->nr_slots ||
-	    !fn->posted[e.slot] || e.len < NET_FRAME_MIN ||
-	    e.len > NET_FRAME_MAX) {
+	    !fn->posted[e.slot]) {
 		rx_count(fn, &fn->rx.bad_entry, 1);
 		net_warn_ratelimited("%s: bad ring entry slot %u len %u flags 0x%x\n",
 				     fn->dev->name, e.slot, e.len, e.flags);
@@ -110,6 +109,17 @@ static struct sk_buff *rx_entry(struct flipnet *fn, struct net_rx_entry e)
 	fn->posted[e.slot] = NULL;
 	fn->free_slots[fn->nr_free++] = e.slot;
 	fn->nr_posted--;
+	/* The page is ours again, whatever the entry says. A jumbo frame
+	 * (a run of NET_RX_F_MORE entries, config mtu above 1500) is not
+	 * taken yet: each of its pages goes back to the pool, counted. */
+	if (e.flags & (NET_RX_F_MORE | NET_RX_F_CUT) ||
+	    e.len < NET_FRAME_MIN || e.len > NET_FRAME_MAX) {
+		page_pool_recycle_direct(fn->pool, page);
+		rx_count(fn, &fn->rx.bad_entry, 1);
+		net_warn_ratelimited("%s: ring entry not taken: slot %u len %u flags 0x%x\n",
+				     fn->dev->name, e.slot, e.len, e.flags);
+		return NULL;
+	}
 	if (e.flags & NET_RX_F_COPY) {
 		rx_count(fn, &fn->rx.hv_copied, 1);
 		/* Broadcasts and frames from other VMs are copied in

@@ -207,31 +207,31 @@ size_t udp_frame(uint8_t *f, unsigned dport, const uint8_t *data,
 
 
 /* The frame in a heap block of exactly 'len' bytes, the reply buffer in
- * one of exactly NET_FRAME_MAX: ASan sees any access past either. An
+ * one of exactly NET_JUMBO_MAX: ASan sees any access past either. An
  * unanswered frame must leave the reply buffer as it was. */
 struct result run(const uint8_t *frame, size_t len)
 {
 	struct result r;
 	uint8_t *in = malloc(len ? len : 1);
-	uint8_t *out = malloc(NET_FRAME_MAX);
+	uint8_t *out = malloc(NET_JUMBO_MAX);
 
 	assert_non_null(in);
 	assert_non_null(out);
 	memcpy(in, frame, len);
-	static uint8_t untouched[NET_FRAME_MAX];
+	static uint8_t untouched[NET_JUMBO_MAX];
 
-	memset(untouched, SENTINEL, NET_FRAME_MAX);
-	memset(out, SENTINEL, NET_FRAME_MAX);
+	memset(untouched, SENTINEL, NET_JUMBO_MAX);
+	memset(out, SENTINEL, NET_JUMBO_MAX);
 	r.len = 12345;
 	r.v = net_input(&me, in, len, out, &r.len);
 	assert_true(r.v < NET_VERDICTS);
 	if (net_is_reply(r.v)) {
-		assert_in_range(r.len, NET_REPLY_MIN, NET_FRAME_MAX);
+		assert_in_range(r.len, NET_REPLY_MIN, NET_JUMBO_MAX);
 	} else {
 		assert_int_equal(r.len, 0);
-		assert_memory_equal(out, untouched, NET_FRAME_MAX);
+		assert_memory_equal(out, untouched, NET_JUMBO_MAX);
 	}
-	memcpy(r.reply, out, NET_FRAME_MAX);
+	memcpy(r.reply, out, NET_JUMBO_MAX);
 	/* The input is read-only to the stack. */
 	assert_memory_equal(in, frame, len);
 	free(in);

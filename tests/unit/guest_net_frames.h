@@ -22,7 +22,7 @@ extern const uint8_t our_mac[6], peer_mac[6], other_mac[6], bcast_mac[6],
 	zero_mac[6];
 extern const struct net_id me;
 
-#define FRAME_MAX       1514
+#define FRAME_MAX       NET_JUMBO_MAX
 #define SENTINEL        0xcc
 
 struct ip_opts {

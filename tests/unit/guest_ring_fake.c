@@ -92,8 +92,12 @@ static void fake_frame(void *ctx, const uint8_t *data, uint16_t len,
 	uint16_t slot;
 
 	assert_ptr_equal(ctx, &hv);
-	assert_in_range(len, NET_FRAME_MIN, NET_FRAME_MAX);
-	if (flags & NET_RX_F_COPY) {
+	assert_in_range(len, NET_FRAME_MIN, NET_JUMBO_MAX);
+	assert_false(flags & (NET_RX_F_MORE | NET_RX_F_CUT));
+	if (data == hv.rx->run) {              /* joined from a run */
+		memcpy(hv.run, data, len);
+		slot = RUN_SEEN;
+	} else if (flags & NET_RX_F_COPY) {
 		slot = fake_frame_copy(data, len);
 	} else {
 		ptrdiff_t off = data - hv.window;

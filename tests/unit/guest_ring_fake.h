@@ -35,7 +35,11 @@ struct fake_hv {
 	unsigned            batch_sizes[MAX_SEEN];
 	unsigned            produce_in_frame;       /* entries added from inside frame() */
 	struct net_rx      *rx;
+	/* The last frame joined from a run (seen_slot RUN_SEEN). */
+	uint8_t             run[NET_JUMBO_MAX];
 };
+
+#define RUN_SEEN 0xffff                     /* seen_slot of a joined frame */
 
 extern struct fake_hv hv;
 extern const struct net_rx_ops fake_ops;

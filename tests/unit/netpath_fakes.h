@@ -104,11 +104,12 @@ struct fake {
 	uint32_t nlog;
 	uint32_t rx_irq[NP_MAX_VMS], reclaim_irq[NP_MAX_VMS];
 	uint32_t prod_at_map[NP_MAX_VMS];       /* ring prod when a slot was mapped */
-	uint8_t  wire[WIRE_MAX][NET_FRAME_MAX];
+	uint8_t  wire[WIRE_MAX][NET_JUMBO_MAX];
 	uint16_t wire_len[WIRE_MAX];
 	uint32_t nwire;
 	bool     wire_busy;
 	int      map_fail_vm;                   /* map() refuses this VM */
+	uint32_t map_ok_first;                  /* ... after this many more maps */
 	bool     expect_panic;
 	uint32_t panics;
 	char     panic_msg[128];

@@ -201,7 +201,12 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.reclaim_ms, 100);
 	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 2048);
+	assert_int_equal(cfg.mtu, 1500);
 	assert_int_equal(cfg.invariants, CFG_INVARIANTS_BATCH);
+	assert_parses("mtu = 9000\n", 11, &cfg);
+	assert_int_equal(cfg.mtu, 9000);
+	assert_parses("mtu = 68\n", 9, &cfg);
+	assert_int_equal(cfg.mtu, 68);
 	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
 	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 0);
@@ -690,6 +695,11 @@ static const struct reject rejects[] = {
 	  "invariants 'off' is malformed (want batch or every)" },
 	{ "copy_threshold too big", "copy_threshold = 2049\n", 0, 1,
 	  "copy_threshold 2049 out of range (0..2048)" },
+	{ "mtu too big", "stats_ms = 1000\nmtu = 9001\n", 0, 2,
+	  "mtu 9001 out of range (68..9000)" },
+	{ "mtu too small", "mtu = 67\n", 0, 1,
+	  "mtu 67 out of range (68..9000)" },
+	{ "mtu not a number", "mtu = jumbo\n", 0, 1, "mtu 'jumbo' is malformed" },
 	{ "stats too often", "stats_ms = 99\n", 0, 1,
 	  "stats_ms 99 out of range (100..3600000)" },
 	{ "reclaim zero", "reclaim_ms = 0\n", 0, 1,

@@ -409,20 +409,33 @@ static void test_truncated_every_length(void **state)
 	}
 }
 
-/* Longer than Ethernet allows: dropped before any header is believed,
- * even one whose lengths would overflow the reply buffer. */
+/* Longer than the longest mtu allows: dropped before any header is
+ * believed. Up to that, jumbo frames are answered: a UDP echo and an
+ * ICMP echo of 8000 bytes, and a datagram filling NET_JUMBO_MAX. */
 static void test_oversized(void **state)
 {
-	static uint8_t f[4000], d[2000], u[2008];
-	size_t len = udp_frame(f, 7, d, 1472, false);
+	static uint8_t f[NET_JUMBO_MAX + 64], d[NET_JUMBO_MAX];
+	struct result r;
+	size_t len;
 
-	assert_int_equal(len, NET_FRAME_MAX);
+	(void)state;
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 7 + 1);
+	len = udp_frame(f, 7, d, NET_JUMBO_MAX - 42, false);
+	assert_int_equal(len, NET_JUMBO_MAX);
 	assert_int_equal(run(f, len).v, NET_UDP_REPLY);
-	/* A UDP datagram of 2000 bytes, lengths consistent. */
-	udp_msg(u, PEER_IP, OUR_IP, 1, 7, d, sizeof(d), false);
-	len = ip_frame(f, our_mac, PEER_IP, OUR_IP, 17, u, sizeof(u), NULL);
-	assert_int_equal(run(f, len).v, NET_DROP_MALFORMED);
-	assert_int_equal(run(f, NET_FRAME_MAX + 1).v, NET_DROP_MALFORMED);
+	assert_int_equal(run(f, NET_JUMBO_MAX + 1).v, NET_DROP_MALFORMED);
+
+	len = udp_frame(f, 7, d, 8000, false);
+	r = run(f, len);
+	assert_int_equal(r.v, NET_UDP_REPLY);
+	assert_int_equal(r.len, len);
+	assert_memory_equal(r.reply + 42, d, 8000);
+	len = echo_frame(f, d, 8000, NULL);
+	r = run(f, len);
+	assert_int_equal(r.v, NET_ICMP_REPLY);
+	assert_int_equal(r.len, len);
+	assert_memory_equal(r.reply + 42, d, 8000);
 }
 
 /* Random corruption of valid frames: nothing is read out of bounds, and

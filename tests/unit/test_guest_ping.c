@@ -66,7 +66,7 @@ static void ping_resolve(struct net_ping *p)
 static void test_ping_no_peer(void **state)
 {
 	struct net_ping p;
-	uint8_t f[64], out[NET_FRAME_MAX];
+	uint8_t f[64], out[NET_JUMBO_MAX];
 	size_t len = arp_frame(f, our_mac, 2, peer_mac, PEER_IP, OUR_IP);
 
 	net_ping_init(&p, 0);
@@ -78,7 +78,7 @@ static void test_ping_no_peer(void **state)
 static void test_ping_arp_request_bytes(void **state)
 {
 	struct net_ping p;
-	uint8_t out[NET_FRAME_MAX];
+	uint8_t out[NET_JUMBO_MAX];
 	static const uint8_t want[60] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,     /* broadcast */
 		0x02, 0x00, 0x00, 0x00, 0x00, 0x01,     /* from us */
@@ -102,7 +102,7 @@ static void test_ping_arp_request_bytes(void **state)
 	assert_memory_equal(out, want, sizeof(want));
 	assert_int_equal(p.seq, 0);
 	/* The peer's stack answers it, and that answer resolves it. */
-	uint8_t reply[NET_FRAME_MAX];
+	uint8_t reply[NET_JUMBO_MAX];
 	size_t n;
 
 	assert_int_equal(net_input(&peer, out, sizeof(want), reply, &n),
@@ -175,7 +175,7 @@ static void test_ping_arp_reply_learning(void **state)
 static void test_ping_echo_request_bytes(void **state)
 {
 	struct net_ping p;
-	uint8_t out[NET_FRAME_MAX], d[56];
+	uint8_t out[NET_JUMBO_MAX], d[56];
 
 	ping_payload(d);
 	net_ping_init(&p, PEER_IP);
@@ -209,7 +209,7 @@ static void test_ping_echo_request_bytes(void **state)
 static void test_ping_echo_round_trip(void **state)
 {
 	struct net_ping p;
-	uint8_t out[NET_FRAME_MAX], reply[NET_FRAME_MAX];
+	uint8_t out[NET_JUMBO_MAX], reply[NET_JUMBO_MAX];
 	size_t n, len;
 
 	net_ping_init(&p, PEER_IP);
@@ -233,7 +233,7 @@ static void test_ping_echo_round_trip(void **state)
 static void test_ping_echo_reply_matching(void **state)
 {
 	struct net_ping p;
-	uint8_t f[FRAME_MAX], out[NET_FRAME_MAX], d[64];
+	uint8_t f[FRAME_MAX], out[NET_JUMBO_MAX], d[64];
 	size_t len;
 
 	ping_payload(d);

@@ -125,7 +125,7 @@ static struct e2e e2e;
 static void e2e_frame(void *ctx, const uint8_t *data, uint16_t len,
 		      uint16_t flags)
 {
-	uint8_t reply[NET_FRAME_MAX];
+	uint8_t reply[NET_JUMBO_MAX];
 	size_t n;
 	enum net_verdict v = net_input(&me, data, len, reply, &n);
 
@@ -218,6 +218,85 @@ static void test_ring_basic(void **state)
 	assert_int_equal(hv.rx->st.copied, copied);
 	assert_int_equal(hv.rx->st.released, 3);
 	assert_int_equal(net_rx_pending(hv.rx), 0);
+	check_nothing_held();
+}
+
+/* Byte i of the jumbo frame the run tests deliver. */
+static uint8_t run_byte(size_t i)
+{
+	return (uint8_t)(i * 13 + 5);
+}
+
+/* A window page holding bytes [off, off + n) of that frame. */
+static void run_page(uint16_t slot, size_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hv.window[(size_t)slot * NET_SLOT_SIZE + i] = run_byte(off + i);
+}
+
+/* A frame in a run of entries (NET_RX_F_MORE on all but the last): the
+ * pieces joined in order and handed on once, every slot released. A run
+ * the hypervisor cut (NET_RX_F_CUT), or one longer than frame_max, is
+ * never handed on, in part or whole, and released all the same. */
+static void test_ring_runs(void **state)
+{
+	static const uint16_t slot[] = { 1, 4, 2 };
+	const uint16_t last = NET_JUMBO_MAX - 2 * NET_SLOT_SIZE;
+
+	(void)state;
+	hv.rx->frame_max = NET_JUMBO_MAX;
+	produce(slot[0], NET_SLOT_SIZE, NET_RX_F_MORE);
+	produce(slot[1], NET_SLOT_SIZE, NET_RX_F_MORE);
+	produce(slot[2], last, 0);
+	run_page(slot[0], 0, NET_SLOT_SIZE);
+	run_page(slot[1], NET_SLOT_SIZE, NET_SLOT_SIZE);
+	run_page(slot[2], 2 * NET_SLOT_SIZE, last);
+	assert_int_equal(net_rx_poll(hv.rx), 3);
+	assert_int_equal(hv.nseen, 1);
+	assert_int_equal(hv.seen_slot[0], RUN_SEEN);
+	assert_int_equal(hv.seen_len[0], NET_JUMBO_MAX);
+	for (size_t i = 0; i < NET_JUMBO_MAX; i++)
+		if (hv.run[i] != run_byte(i))
+			fail_msg("joined frame differs at byte %zu", i);
+	assert_int_equal(hv.rx->st.runs, 1);
+	assert_int_equal(hv.rx->st.released, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(hv.released[i], slot[i]);
+	memset(hv.window, 0, (size_t)FAKE_SLOTS * NET_SLOT_SIZE);
+	check_nothing_held();
+
+	/* Cut: its first page arrived, the rest was lost. */
+	produce(5, NET_SLOT_SIZE, NET_RX_F_MORE);
+	produce(6, 100, NET_RX_F_CUT);
+	/* Too long for the mtu: two pages and a byte at frame_max 1514. */
+	hv.rx->frame_max = NET_FRAME_MAX;
+	produce(7, NET_SLOT_SIZE, NET_RX_F_MORE | NET_RX_F_COPY);
+	produce(8, 1, NET_RX_F_COPY);
+	memset(hv.window, 0, (size_t)FAKE_SLOTS * NET_SLOT_SIZE);
+	assert_int_equal(net_rx_poll(hv.rx), 4);
+	assert_int_equal(hv.nseen, 1);
+	assert_int_equal(hv.rx->st.cut, 1);
+	assert_int_equal(hv.rx->st.bad_len, 1);
+	assert_int_equal(hv.rx->st.released, 7);
+
+	/* Copy buffers: a run of two, 2148 bytes. */
+	hv.rx->frame_max = NET_JUMBO_MAX;
+	produce(3, NET_COPY_BUF_SIZE, NET_RX_F_MORE | NET_RX_F_COPY);
+	produce(9, 100, NET_RX_F_COPY | NET_RX_F_BCAST);
+	memcpy(hv.run + NET_COPY_BUF_SIZE, copy_buf(9), 100);
+	memcpy(hv.run, copy_buf(3), NET_COPY_BUF_SIZE);
+	{
+		uint8_t want[NET_COPY_BUF_SIZE + 100];
+
+		memcpy(want, hv.run, sizeof(want));
+		assert_int_equal(net_rx_poll(hv.rx), 2);
+		assert_int_equal(hv.nseen, 2);
+		assert_int_equal(hv.seen_len[1], sizeof(want));
+		assert_int_equal(hv.seen_flags[1],
+				 NET_RX_F_COPY | NET_RX_F_BCAST);
+		assert_memory_equal(hv.run, want, sizeof(want));
+	}
+	assert_int_equal(hv.rx->st.runs, 2);
 	check_nothing_held();
 }
 
@@ -654,6 +733,7 @@ int main(void)
 		RING_MODES(test_ring_dirty),
 		RING_MODES(test_ring_with_stack),
 		RING_TEST(test_ring_hybrid_mixed),
+		RING_TEST(test_ring_runs),
 		RING_TEST(test_ring_copy_no_area),
 		RING_TEST(test_ring_copy_reuse_not_dirty),
 		cmocka_unit_test(test_tail_clean_page),

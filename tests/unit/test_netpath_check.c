@@ -88,6 +88,20 @@ static void break_bits(void) { np.vm[0].slot_used[0] ^= 1ull << 5; }
 
 static void break_bits_past(void) { np.vm[1].post_used[NP_SLOT_WORDS - 1] = 1ull << 63; }
 
+/* Jumbo frames: a RECEIVED page the partial frame does not name, and
+ * one it names that is not a full page. */
+static void break_received(void) { move_frame(a_frame_in(FRAME_POSTED), FRAME_RECEIVED); }
+
+static void break_part_short(void)
+{
+	uint32_t fi = a_frame_in(FRAME_POSTED);
+
+	move_frame(fi, FRAME_RECEIVED);
+	np.rx_part[0] = (uint16_t)fi;
+	np.rx_part_n = 1;
+	np.frame[fi].len = 100;
+}
+
 static void break_nr_vms(void) { np.nr_vms++; }
 
 static void break_foreign_slot(void)
@@ -137,6 +151,10 @@ struct check_case {
 static const struct check_case check_cases[] = {
 	{ "counts drift", break_counts,
 	  "state count differs from a recount" },
+	{ "RECEIVED page of no partial frame", break_received,
+	  "partial frame differs from the RECEIVED count" },
+	{ "partial frame page not full", break_part_short,
+	  "partial frame page not full" },
 	{ "frame in no state", break_state, "frame in no state" },
 	{ "holders on a FREE frame", break_holders,
 	  "undelivered frame with holders" },

@@ -247,7 +247,8 @@ static void test_soak(void **state)
 	assert_int_equal(counts[FRAME_DELIVERED] + counts[FRAME_RECLAIMING], 0);
 	assert_int_equal(counts[FRAME_POSTED], fk.nic_n);
 	assert_int_equal(rx_calls, np.st.rx_frames + np.st.rx_drop_bad_len +
-			 np.st.rx_drop_unknown + np.st.rx_drop_no_vm);
+			 np.st.rx_drop_unknown + np.st.rx_drop_no_vm +
+			 np.st.rx_drop_oversize);
 	assert_mirror();
 	assert_idle_pages_clean();
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++)

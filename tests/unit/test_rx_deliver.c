@@ -222,11 +222,12 @@ static void test_map_failure(void **state)
 static void test_mode_unicast(void **state)
 {
 	const struct mode_case *m = *state;
-	static const uint16_t lens[] = { 60, 1000, 300, 301, NP_RX_LEN_MAX };
+	static const uint16_t lens[] = { 60, 1000, 300, 301,
+					 NET_MTU_DEFAULT + NET_ETH_OVERHEAD };
 	static const uint32_t want_copied[] = {
 		[NP_FLIP] = 0, [NP_COPY] = 5, [NP_HYBRID] = 2,
 	};
-	uint8_t data[NP_RX_LEN_MAX];
+	uint8_t data[NET_MTU_DEFAULT + NET_ETH_OVERHEAD];
 	uint32_t copied = 0, flipped = 0;
 	struct hc_net_stats hs;
 
@@ -347,12 +348,13 @@ static void test_mode_broadcast(void **state)
  * past len are left alone. */
 static void test_copy_frame_back(void **state)
 {
-	uint8_t first[700], data[NP_RX_LEN_MAX];
+	uint8_t first[700], data[NET_COPY_BUF_SIZE];
 	uint64_t hpa;
 	uint32_t p, fi, from;
 
 	(void)state;
 	set_mode(NP_COPY, 0);
+	fk.setup.mtu = NET_MTU_MAX;     /* a frame of a whole copy buffer */
 	world(8, 1, 0, 0);
 	add_vm_copy(0, 4, 4, false);
 	add_vm_copy(1, 4, 4, false);
@@ -388,8 +390,8 @@ static void test_copy_frame_back(void **state)
 
 	/* A frame of the largest length into the next buffer: the
 	 * neighbours keep what they had. */
-	assert_int_equal(rx_keep(mac(0), NP_RX_LEN_MAX, data), 1);
-	assert_entry(0, 1, data, NP_RX_LEN_MAX, 0, true);
+	assert_int_equal(rx_keep(mac(0), NET_COPY_BUF_SIZE, data), 1);
+	assert_entry(0, 1, data, NET_COPY_BUF_SIZE, 0, true);
 	assert_int_equal(fk.ring[0].ent[1].slot, 1);
 	assert_memory_equal(cbuf(0, 0), first, 700);
 	assert_true(all_bytes(cbuf(0, 2), 2 * NET_COPY_BUF_SIZE, CA_FILL));
@@ -408,13 +410,14 @@ static void test_hybrid_threshold(void **state)
 		{ 0, NET_FRAME_MIN, false }, { 0, 60, false },
 		{ 14, NET_FRAME_MIN, true }, { 14, 15, false },
 		{ 1514, 1514, true }, { 1514, 1515, false },
-		{ 2047, NP_RX_LEN_MAX, false }, { 2048, NP_RX_LEN_MAX, true },
+		{ 2047, NET_COPY_BUF_SIZE, false }, { 2048, NET_COPY_BUF_SIZE, true },
 	};
-	uint8_t data[NP_RX_LEN_MAX];
+	uint8_t data[NET_COPY_BUF_SIZE];
 	uint32_t copied = 0;
 
 	(void)state;
 	set_mode(NP_HYBRID, 0);
+	fk.setup.mtu = NET_MTU_MAX;
 	world(8, 4, 0, 0);
 	add_vm_copy(0, 4, 4, false);
 	np_refill(&np);

@@ -188,13 +188,14 @@ static void test_scrub_rule(void **state)
 	assert_true(page_zero(p, 100, NET_SLOT_SIZE));
 	assert_int_equal(release1(0, 0), 1);
 
-	/* A bad length: the NIC's bytes, up to the page, seen by nobody;
-	 * NP_RX_LEN_BAD is the whole page. */
+	/* Longer than the mtu allows: the NIC's bytes, seen by nobody;
+	 * a bad length, NP_RX_LEN_BAD, is the whole page. */
 	assert_int_equal(rx_again(hpa, mac(0), 3000, 0), 0);
-	assert_int_equal(np.st.rx_drop_bad_len, 1);
+	assert_int_equal(np.st.rx_drop_oversize, 1);
 	assert_int_equal(np.frame[fi].scrub_len, 3000);
 	assert_int_equal(np.frame[fi].seen, 0);
 	assert_int_equal(rx_again(hpa, mac(0), NP_RX_LEN_BAD, 0), 0);
+	assert_int_equal(np.st.rx_drop_bad_len, 1);
 	assert_int_equal(np.frame[fi].scrub_len, NET_SLOT_SIZE);
 	assert_int_equal(rx_again(hpa, mac(0), 60, 1), NET_SLOT_SIZE - 60);
 	assert_int_equal(release1(0, 0), 1);

@@ -114,6 +114,8 @@ static bool params_ok(const struct np_params *p)
 	    p->nr_frames > NP_MAX_FRAMES || p->tx_reserve > p->nr_frames ||
 	    p->check > NP_CHECK_BATCH || p->mode > NP_HYBRID)
 		return false;
+	if (p->mtu && (p->mtu < NET_MTU_MIN || p->mtu > NET_MTU_MAX))
+		return false;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
 	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
 	    !ops->vm_clock)
@@ -153,6 +155,8 @@ int np_init(struct netpath *np, const struct np_params *p)
 	np->check = p->check;
 	np->mode = p->mode;
 	np->copy_threshold = p->copy_threshold;
+	np->frame_max = (uint16_t)((p->mtu ? p->mtu : NET_MTU_DEFAULT) +
+				   NET_ETH_OVERHEAD);
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
 

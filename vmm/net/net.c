@@ -19,6 +19,12 @@ bool net_up(void)
 	return net.up;
 }
 
+uint16_t net_mtu(void)
+{
+	return net.up ? (uint16_t)(np_frame_max(net.np) - NET_ETH_OVERHEAD) :
+		NET_MTU_DEFAULT;
+}
+
 /* The NIC's receive ring and the pool agree: every POSTED frame sits in
  * exactly one descriptor the driver has not handed back, and no
  * descriptor holds anything else (e1000_rx_post takes only what
@@ -46,9 +52,15 @@ void net_poll(uint64_t now)
 		return;
 	e1000_irq_pending();            /* polled anyway: just clear it */
 	m = net_timing_mark(NULL);
-	for (got = 0; got < RX_BUDGET && e1000_rx_next(&d); got++)
-		np_rx(net.np, d.hpa, e1000_rx_good(d.status, d.errors) ? d.len :
-		      NP_RX_LEN_BAD, now);
+	/* A frame longer than a buffer spans descriptors, EOP on its last
+	 * [8254x 3.2.3]: the path keeps the pieces until then. */
+	for (got = 0; got < RX_BUDGET && e1000_rx_next(&d); got++) {
+		if (!(d.status & E1000_RXD_STAT_EOP))
+			np_rx_part(net.np, d.hpa, d.len);
+		else
+			np_rx(net.np, d.hpa, e1000_rx_good(d.status, d.errors) ?
+			      d.len : NP_RX_LEN_BAD, now);
+	}
 	if (got) {
 		np_rx_end(net.np, now);
 		net_timing_rx(&m, got);

@@ -16,6 +16,8 @@
 bool net_start(struct page_alloc *pa, const struct config *cfg,
 	       struct vm *vms, uint32_t n, uint64_t tsc_per_ms);
 bool net_up(void);
+/* The MTU frames are received and sent with (config 'mtu'). */
+uint16_t net_mtu(void);
 
 /* Receive what the NIC has, deliver it, refill, revoke overdue slots.
  * Cheap when there is nothing to do: called after every VM exit. */

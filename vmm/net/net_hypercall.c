@@ -59,9 +59,9 @@ static int64_t hc_release(struct vm *vm, uint64_t gpa, uint64_t count,
 
 static int64_t hc_send(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t now)
 {
-	static uint8_t frame[NET_FRAME_MAX];
+	static uint8_t frame[NET_JUMBO_MAX];
 
-	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
+	if (len < NET_FRAME_MIN || len > np_frame_max(net.np))
 		return -HC_E_INVAL;
 	if (!vm_read(vm, gpa, frame, len))
 		return -HC_E_FAULT;

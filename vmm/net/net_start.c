@@ -30,6 +30,7 @@ static struct np_params np_params_of(const struct config *cfg,
 			 NP_CHECK_EVERY : NP_CHECK_BATCH,
 		.mode = (uint8_t)cfg->delivery,
 		.copy_threshold = (uint16_t)cfg->copy_threshold,
+		.mtu = (uint16_t)cfg->mtu,
 	};
 }
 
@@ -88,6 +89,9 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	    cfg->pool_frames, cfg->pool_frames * 4,
 	    vec < 0 ? "polling only" : "interrupt-driven, polled on every exit",
 	    n);
+	LOG("net", "mtu %u: frames of up to %u bytes, in up to %u pool pages",
+	    cfg->mtu, np_frame_max(net.np),
+	    (np_frame_max(net.np) + NET_SLOT_SIZE - 1) / NET_SLOT_SIZE);
 	LOG("net", "invariants checked %s",
 	    net.np->check == NP_CHECK_EVERY ? "after every transition" :
 	    net.np->check == NP_CHECK_BATCH ? "after every batch" : "never");

@@ -107,20 +107,24 @@ void net_print_stats(void)
 		    (unsigned long)s->tx_drop, (unsigned long)s->tx_spoofed,
 		    net.np->vm[i].posted, (unsigned long)s->rx_drop_nopost);
 	}
-	LOG("stats", "pool (%s): free %u posted %u delivered %u reclaiming %u; "
+	LOG("stats", "pool (%s): free %u posted %u delivered %u reclaiming %u "
+	    "received %u; "
 	    "flipped %lu (exchanged %lu) copied %lu; "
 	    "reclaims %lu revoked %lu spared %lu invepts %lu scrubbed %lu B; "
 	    "accepted "
-	    "%lu; drops: unknown %lu bad_len %lu no_vm %lu link_local %lu",
+	    "%lu (multi_page %lu); drops: unknown %lu bad_len %lu no_vm %lu "
+	    "link_local %lu oversize %lu",
 	    mode, c[FRAME_FREE], c[FRAME_POSTED], c[FRAME_DELIVERED],
-	    c[FRAME_RECLAIMING], (unsigned long)g->rx_flipped,
+	    c[FRAME_RECLAIMING], c[FRAME_RECEIVED],
+	    (unsigned long)g->rx_flipped,
 	    (unsigned long)g->rx_exchanged, (unsigned long)g->rx_copied, (unsigned long)g->reclaim_events,
 	    (unsigned long)g->revocations, (unsigned long)spared,
 	    (unsigned long)g->invepts,
 	    (unsigned long)g->bytes_scrubbed, (unsigned long)g->rx_frames,
-	    (unsigned long)g->rx_drop_unknown,
+	    (unsigned long)g->rx_multi, (unsigned long)g->rx_drop_unknown,
 	    (unsigned long)g->rx_drop_bad_len, (unsigned long)g->rx_drop_no_vm,
-	    (unsigned long)g->rx_drop_link_local);
+	    (unsigned long)g->rx_drop_link_local,
+	    (unsigned long)g->rx_drop_oversize);
 	LOG("stats", "nic: rx %lu (errors %lu) tx %lu (ring full %lu) crc %lu "
 	    "missed %lu no_desc %lu irqs %lu posted %u",
 	    (unsigned long)e.rx_frames,

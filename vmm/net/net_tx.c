@@ -14,25 +14,37 @@
 
 #define ETH_SRC 6       /* source MAC offset [IEEE 802.3 3.1.1] */
 
-/* Copy the frame into a FREE pool frame and deliver it to 'targets',
- * by flip or copy per VM like a received frame (so a VM-to-VM frame
- * follows the same delivery rule and the same scrub rule: the bytes
- * past 'len' are stale, zeroed before a VM that did not see them maps
- * the page); if every target copied it, it is FREE again on return.
- * false: no FREE frame. */
+/* Copy the frame into FREE pool frames, a page each, and deliver it to
+ * 'targets', by flip or copy per VM like a received frame (so a VM-to-VM
+ * frame follows the same delivery rule and the same scrub rule: the
+ * bytes past each page's 'len' are stale, zeroed before a VM that did
+ * not see them maps the page); pages no target maps are FREE again on
+ * return. false: too few FREE frames (any taken are put back). */
 static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
 		     uint16_t targets, uint16_t flags)
 {
-	uint32_t fi = np_pool_take(np);
-	struct np_frame *f;
+	struct np_chain c = { .n = 0, .len = len };
 
-	if (fi == NP_NO_FRAME)
-		return false;
-	f = &np->frame[fi];
-	memcpy(np->ops.page(np->ops.ctx, f->hpa), frame, len);
-	f->len = len;
-	np_frame_wrote(np, fi, len);
-	np_deliver(np, fi, targets, flags | NET_RX_F_LOCAL);
+	for (uint32_t off = 0; off < len; off += NET_SLOT_SIZE) {
+		uint32_t fi = np_pool_take(np);
+		struct np_frame *f;
+		uint16_t n = (uint16_t)(len - off < NET_SLOT_SIZE ?
+					len - off : NET_SLOT_SIZE);
+
+		if (fi == NP_NO_FRAME) {
+			while (c.n) {
+				np_frame_seen(np, c.fi[--c.n], 0);
+				np_pool_put(np, c.fi[c.n]);
+			}
+			return false;
+		}
+		f = &np->frame[fi];
+		memcpy(np->ops.page(np->ops.ctx, f->hpa), frame + off, n);
+		f->len = n;
+		np_frame_wrote(np, fi, n);
+		c.fi[c.n++] = (uint16_t)fi;
+	}
+	np_deliver(np, &c, targets, flags | NET_RX_F_LOCAL);
 	return true;
 }
 
@@ -46,7 +58,7 @@ int np_tx(struct netpath *np, uint32_t vm, const uint8_t *frame,
 	if (vm >= NP_MAX_VMS || !np->vm[vm].present || !frame)
 		return -HC_E_INVAL;
 	v = &np->vm[vm];
-	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX) {
+	if (len < NET_FRAME_MIN || len > np->frame_max) {
 		v->st.tx_drop++;
 		return -HC_E_INVAL;
 	}

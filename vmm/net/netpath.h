@@ -23,9 +23,12 @@
 #define NP_MAX_FRAMES   4096
 #define NP_HIST         8       /* transitions remembered per frame */
 
-/* What np_rx accepts as a frame's length: the NIC's 2048-byte receive
- * buffer (RCTL.BSIZE) [8254x 13.4.22]. */
-#define NP_RX_LEN_MAX   2048
+/* What one receive descriptor may hold: a pool page, the NIC's 4096-byte
+ * receive buffer (RCTL.BSIZE with BSEX) [8254x 13.4.22]. A longer frame
+ * spans descriptors (np_rx_part), up to NP_RX_PAGES_MAX pages: enough for
+ * the longest the config allows, NET_JUMBO_MAX. */
+#define NP_RX_LEN_MAX   NET_SLOT_SIZE
+#define NP_RX_PAGES_MAX ((NET_JUMBO_MAX + NET_SLOT_SIZE - 1) / NET_SLOT_SIZE)
 /* The length the driver passes for a descriptor that holds no good frame
  * (error bits, or no EOP): np_rx drops it, and the whole page counts as
  * stale bytes no VM has seen (np_frame_expose zeroes them). */
@@ -36,6 +39,8 @@ enum frame_state {
 	FRAME_POSTED,           /* in a NIC receive descriptor, mapped nowhere */
 	FRAME_DELIVERED,        /* mapped into one or more VMs' windows */
 	FRAME_RECLAIMING,       /* unmapped, waiting for the INVEPT */
+	FRAME_RECEIVED,         /* written by the NIC, not the frame's last page:
+				 * waits in np->rx_part for the rest (np_rx_part) */
 	FRAME_NR_STATES
 };
 
@@ -136,12 +141,14 @@ struct np_params {
 	uint8_t         check;          /* enum np_check_mode */
 	uint8_t         mode;           /* enum np_mode, for every VM */
 	uint16_t        copy_threshold; /* NP_HYBRID: copy frames up to this long */
+	uint16_t        mtu;            /* NET_MTU_MIN..NET_MTU_MAX; 0: NET_MTU_DEFAULT.
+					 * Longer frames: rx_drop_oversize */
 };
 
 /* Take over the pool's frames, zero them, all FREE. 0, or -1 (bad
  * parameters: an op missing (the ram_* ops: some but not all), no frames or too many, an hpa not page
  * aligned or listed twice, tx_reserve over the pool, an unknown check
- * or delivery mode; then *np is zeroed). */
+ * or delivery mode, an mtu out of range; then *np is zeroed). */
 int np_init(struct netpath *np, const struct np_params *p);
 
 /* A VM: id < NP_MAX_VMS and not yet added, a unicast MAC no other VM
@@ -195,15 +202,30 @@ uint32_t np_vm_posted(const struct netpath *np, uint32_t vm);
  * left. Returns how many were posted. */
 uint32_t np_refill(struct netpath *np);
 
-/* One DMA-completed receive descriptor: the NIC wrote 'len' bytes at
- * 'hpa', a POSTED frame. Demultiplex and deliver it, to each VM by flip
+/* A DMA-completed receive descriptor without EOP: the NIC wrote 'len'
+ * bytes at 'hpa', a POSTED frame, and the frame goes on in the next
+ * descriptor [8254x 3.2.3]. The page waits (FRAME_RECEIVED) for np_rx,
+ * which takes the frame's last page. A piece that is not a full page, or
+ * a frame longer than the mtu allows, is dropped whole, every page of it
+ * FREE and seen by no VM, up to and with its last page (counted once). */
+void np_rx_part(struct netpath *np, uint64_t hpa, uint16_t len);
+
+/* The last (EOP) receive descriptor of a frame: the NIC wrote 'len'
+ * bytes at 'hpa', a POSTED frame; any pages np_rx_part kept come first.
+ * Demultiplex (by the first page) and deliver it, to each VM by flip
  * or by copy (np->mode); a drop is counted. A frame no VM maps (every
  * target copied, or none took it) is FREE on return.
  * Exchange VMs take it into a posted page: a sole unicast target by
  * flip (the pool frame becomes the guest's page, the posted page takes
- * its place in the pool) when the mode flips it, else by copy.
+ * its place in the pool) when the mode flips it, else by copy. A frame
+ * of several pages takes as many slots, copy buffers or posted pages,
+ * announced in one run of NET_RX_F_MORE entries; a VM without room for
+ * all of them gets none of it (counted as for one page).
  * Returns how many VMs it was delivered to. */
 uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now);
+
+/* The longest frame the path takes or sends: mtu + NET_ETH_OVERHEAD. */
+uint16_t np_frame_max(const struct netpath *np);
 
 /* End of a receive batch: one HC_VEC_NET_RX per VM that got frames,
  * refill, and HC_VEC_NET_RECLAIM to the heaviest holders when the pool

@@ -76,6 +76,30 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 	return true;
 }
 
+/* The pages of the frame the NIC is part way through are exactly the
+ * RECEIVED ones, each once, fewer than a frame's most; a frame being
+ * discarded keeps none. */
+static bool check_part(const struct netpath *np)
+{
+	if (np->rx_part_n >= NP_RX_PAGES_MAX ||
+	    np->rx_part_n != np->count[FRAME_RECEIVED])
+		FAIL("partial frame differs from the RECEIVED count", NP_NO_FRAME);
+	if (np->rx_discard && np->rx_part_n)
+		FAIL("a discarded frame kept pages", NP_NO_FRAME);
+	for (uint32_t j = 0; j < np->rx_part_n; j++) {
+		uint32_t fi = np->rx_part[j];
+
+		if (fi >= np->nr_frames || np->frame[fi].state != FRAME_RECEIVED)
+			FAIL("partial frame page not RECEIVED", fi);
+		if (np->frame[fi].len != NET_SLOT_SIZE)
+			FAIL("partial frame page not full", fi);
+		for (uint32_t k = 0; k < j; k++)
+			if (np->rx_part[k] == fi)
+				FAIL("partial frame holds a page twice", fi);
+	}
+	return true;
+}
+
 /* The free list holds exactly the FREE frames, each once. */
 static bool check_free_list(const struct netpath *np)
 {
@@ -338,7 +362,8 @@ bool np_check_walking(const struct netpath *np, uint16_t walk)
 	uint32_t holding[NP_MAX_VMS] = { 0 };
 	uint32_t present = 0;
 
-	if (!check_frames(np, holding) || !check_free_list(np))
+	if (!check_frames(np, holding) || !check_free_list(np) ||
+	    !check_part(np))
 		return false;
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {
 		if (!check_vm(np, v, holding[v], walk >> v & 1) ||

@@ -110,6 +110,8 @@ struct np_stats {
 	 * sum is the sum of the VMs' rx_frames. */
 	uint64_t rx_flipped, rx_copied;
 	uint64_t rx_exchanged;          /* of rx_flipped: a pool frame for a posted page */
+	uint64_t rx_drop_oversize;      /* longer than mtu + NET_ETH_OVERHEAD */
+	uint64_t rx_multi;              /* of rx_frames: more than one page long */
 };
 
 struct netpath {
@@ -122,6 +124,13 @@ struct netpath {
 	uint32_t           tx_reserve;          /* FREE frames np_refill keeps for VM-to-VM */
 	uint8_t            mode;                /* enum np_mode, for every VM */
 	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this long */
+	uint16_t           frame_max;           /* mtu + NET_ETH_OVERHEAD */
+	/* The frame the NIC is part way through: its pages so far, each
+	 * FRAME_RECEIVED (np_rx_part); or, with rx_discard, one dropped
+	 * until its last descriptor. */
+	uint16_t           rx_part[NP_RX_PAGES_MAX];
+	uint8_t            rx_part_n;
+	bool               rx_discard;
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
@@ -156,6 +165,14 @@ struct np_dest {
 	uint16_t flags;         /* NET_RX_F_* for the ring entries */
 };
 
+/* A frame in one or more pool pages, in order: every page but the last
+ * holds NET_SLOT_SIZE bytes of it (np_frame.len). */
+struct np_chain {
+	uint16_t fi[NP_RX_PAGES_MAX];
+	uint8_t  n;             /* 1..NP_RX_PAGES_MAX */
+	uint16_t len;           /* the frame's length: the pages' lens summed */
+};
+
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
@@ -163,18 +180,20 @@ uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
 /* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
  * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
 bool np_mac_control(const uint8_t *frame);
-uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
-		    uint16_t flags);
+uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
+		    uint16_t targets, uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 
-/* Ring entries: room for one more (a lying cons reads as full), and one
- * written then announced by prod (rx_deliver.c). */
-bool np_ring_room(const struct np_vm *v);
+/* Ring entries: room for 'n' more (a lying cons reads as full), and one
+ * written, then announced by prod unless it has NET_RX_F_MORE: a guest
+ * never sees part of a frame (rx_deliver.c). */
+bool np_ring_room(const struct np_vm *v, uint32_t n);
 void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 		  uint16_t flags);
 
-/* Exchange delivery of frame 'fi' to VM 'vm' (xchg.c): into its lowest
+/* Exchange delivery of one page of a frame, pool frame 'fi' (its len
+ * bytes at 'data'), to VM 'vm' (xchg.c): into its lowest
  * posted page, by flip when 'flip' (the frame's page becomes the guest's,
  * the posted page takes the frame's place in the pool, its bytes seen by
  * that VM alone), else by copy. The post slot, or NP_NO_FRAME: nothing posted
@@ -182,6 +201,9 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
  * NET_RX_F_XCHG, and NET_RX_F_COPY when copied, to *flags. */
 uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
 			 const uint8_t *data, bool flip, uint16_t *flags);
+/* Whether exchange VM 'vm' has 'n' pages posted; if not, the drop is
+ * counted and pages asked for. */
+bool np_xchg_room(struct netpath *np, uint32_t vm, uint32_t n);
 /* Every posted page of 'vm' mapped back at its GPA; returns how many. */
 uint32_t np_xchg_return(struct netpath *np, uint32_t vm);
 /* Nothing more for 'vm': posted pages back (np_xchg_return), ring and

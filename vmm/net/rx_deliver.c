@@ -20,8 +20,8 @@
  * NET_RX_RING divides 2^32, so the index is continuous across the wrap. */
 _Static_assert(((1ull << 32) % NET_RX_RING) == 0,
 	       "the ring size must divide 2^32");
-_Static_assert(NP_RX_LEN_MAX <= NET_COPY_BUF_SIZE,
-	       "every frame np_rx accepts fits a copy buffer");
+_Static_assert(NET_SLOT_SIZE % NET_COPY_BUF_SIZE == 0,
+	       "a copy buffer's bytes lie in one page of a frame");
 _Static_assert(NET_RX_SLOTS_MAX <= NET_SLOT_COPY,
 	       "a buffer index leaves the copy bit clear");
 
@@ -63,14 +63,14 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	return 0;
 }
 
-/* Room for one more entry? A cons ahead of our prod, or more than a
+/* Room for n more entries? A cons ahead of our prod, or more than a
  * ring behind, is garbage: full, so a lying guest only starves itself. */
-bool np_ring_room(const struct np_vm *v)
+bool np_ring_room(const struct np_vm *v, uint32_t n)
 {
 	uint32_t cons = RING(v)->cons;          /* once: it may change */
 	uint32_t used = v->prod - cons;         /* right across the wrap */
 
-	return used < NET_RX_RING;
+	return used <= NET_RX_RING && NET_RX_RING - used >= n;
 }
 
 void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
@@ -83,12 +83,51 @@ void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 	e->flags = flags;
 	e->reserved = 0;
 	v->prod++;
-	RING(v)->prod = v->prod;
+	/* The run's last entry announces all of it at once. */
+	if (!(flags & NET_RX_F_MORE))
+		RING(v)->prod = v->prod;
+}
+
+/* An entry waits until the next piece of its frame has arrived, so the
+ * last one written can carry NET_RX_F_CUT when a piece is lost. */
+struct run {
+	bool     have;
+	uint16_t slot, len, flags;
+};
+
+static void run_add(struct np_vm *v, struct run *r, uint32_t slot,
+		    uint16_t len, uint16_t flags)
+{
+	if (r->have)
+		np_ring_push(v, r->slot, r->len, r->flags | NET_RX_F_MORE);
+	*r = (struct run){ true, (uint16_t)slot, len, flags };
+}
+
+/* The last entry: whole, or cut (a later piece was lost). */
+static void run_end(struct np_vm *v, struct run *r, bool cut)
+{
+	if (r->have)
+		np_ring_push(v, r->slot, r->len,
+			     (uint16_t)(r->flags | (cut ? NET_RX_F_CUT : 0)));
 }
 
 static uint32_t lowest_free_slot(const struct np_vm *v)
 {
 	return np_bit_first(v->slot_used, false, v->nr_slots);
+}
+
+/* The first of 'n' consecutive free slots, so a guest can read a
+ * multi-page frame in place; NP_NO_FRAME if there is no such run. */
+static uint32_t free_run(const struct np_vm *v, uint32_t n)
+{
+	uint32_t len = 0;
+
+	for (uint32_t s = 0; s < v->nr_slots; s++) {
+		len = v->slot_frame[s] == NP_NO_FRAME ? len + 1 : 0;
+		if (len == n)
+			return s + 1 - n;
+	}
+	return NP_NO_FRAME;
 }
 
 static uint32_t lowest_free_buf(const struct np_vm *v)
@@ -116,202 +155,221 @@ static bool by_copy(const struct netpath *np, const struct np_vm *v,
 /* An exchange VM gets the pool frame itself only as its sole receiver
  * from the wire: a group frame is shared, a VM-to-VM frame was a copy
  * already, and a frame another VM maps cannot become this one's. */
-static bool xchg_flips(const struct netpath *np, uint32_t fi,
+static bool xchg_flips(const struct netpath *np, const struct np_chain *c,
 		       uint16_t targets, uint16_t flags)
 {
 	if (flags & (NET_RX_F_BCAST | NET_RX_F_LOCAL))
 		return false;
-	if (targets & (targets - 1) || np->frame[fi].holders)
+	if (targets & (targets - 1))
 		return false;
-	return !mode_copies(np, np->frame[fi].len);
+	for (uint32_t j = 0; j < c->n; j++)
+		if (np->frame[c->fi[j]].holders)
+			return false;
+	return !mode_copies(np, c->len);
 }
 
-/* Map frame 'fi' read-only into a free window slot of VM 'vm'. The slot,
- * or NP_NO_FRAME when the map failed (counted). */
-static uint32_t deliver_flip(struct netpath *np, uint32_t vm, uint32_t fi)
+/* Map the frame's pages read-only into free window slots of VM 'vm',
+ * consecutive ones when it has a run free, each announced in its ring.
+ * false when the first map failed: nothing announced. A later failure
+ * cuts the run (NET_RX_F_CUT): the guest releases what it got. Either
+ * way counted. */
+static bool deliver_flip(struct netpath *np, uint32_t vm,
+			 const struct np_chain *c, uint16_t flags,
+			 uint16_t *seen_by)
 {
 	struct np_vm *v = &np->vm[vm];
-	struct np_frame *f = &np->frame[fi];
-	uint32_t slot = lowest_free_slot(v);
+	uint32_t run = c->n > 1 ? free_run(v, c->n) : NP_NO_FRAME;
+	struct run r = { 0 };
 
-	/* held < quota <= nr_slots: a slot is free. */
-	if (slot == NP_NO_FRAME) {
-		np->ops.panic(np->ops.ctx, "deliver: under quota, no free slot",
-			      fi);
-		return NP_NO_FRAME;
+	for (uint32_t j = 0; j < c->n; j++) {
+		struct np_frame *f = &np->frame[c->fi[j]];
+		uint32_t slot = run != NP_NO_FRAME ? run + j :
+				lowest_free_slot(v);
+
+		/* held + n <= quota <= nr_slots: the slots are free. */
+		if (slot == NP_NO_FRAME || v->slot_frame[slot] != NP_NO_FRAME) {
+			np->ops.panic(np->ops.ctx, "deliver: under quota, no "
+				      "free slot", c->fi[j]);
+			break;
+		}
+		/* The whole page becomes readable: its stale tail must be
+		 * this VM's own or zero (np_frame_expose). Read-only always:
+		 * a group frame is shared, and a guest that cannot write
+		 * leaves only the NIC's bytes. The entry was not present,
+		 * so no INVEPT [SDM 3C 29.4.3.1]. */
+		np_frame_expose(np, c->fi[j], vm);
+		if (np->ops.map(np->ops.ctx, vm, (uint16_t)slot, f->hpa) < 0) {
+			v->st.rx_drop_map++;
+			run_end(v, &r, true);
+			return false;
+		}
+		seen_by[j] |= (uint16_t)(1u << vm);
+		v->slot_frame[slot] = c->fi[j];
+		np_bit_set(v->slot_used, slot);
+		v->slot_seq[slot] = ++np->seq;
+		f->holders |= (uint16_t)(1u << vm);
+		v->held++;
+		run_add(v, &r, slot, f->len, flags);
 	}
-	/* The whole page becomes readable: its stale tail must be this
-	 * VM's own or zero. Read-only always: a group frame is shared,
-	 * and a guest that cannot write leaves only the NIC's bytes. The
-	 * entry was not present, so no INVEPT [SDM 3C 29.4.3.1]. */
-	np_frame_expose(np, fi, vm);
-	if (np->ops.map(np->ops.ctx, vm, (uint16_t)slot, f->hpa) < 0) {
-		v->st.rx_drop_map++;
-		return NP_NO_FRAME;
-	}
-	v->slot_frame[slot] = (uint16_t)fi;
-	np_bit_set(v->slot_used, slot);
-	v->slot_seq[slot] = ++np->seq;
-	f->holders |= (uint16_t)(1u << vm);
-	np->st.rx_flipped++;
-	return slot;
+	run_end(v, &r, false);
+	return true;
 }
 
-/* Copy frame 'fi' into a free buffer of VM 'vm''s copy area: the guest's
- * own RAM, so no EPT entry changes and nothing will need an INVEPT. The
- * bytes past len keep what the guest left there: its own. */
-static uint32_t deliver_copy(struct netpath *np, uint32_t vm, uint32_t fi,
-			     const uint8_t *data)
+/* Copy the frame into free buffers of VM 'vm''s copy area, as many as
+ * it needs, each announced in its ring: the guest's own RAM, so no EPT
+ * entry changes and nothing will need an INVEPT. The bytes past the
+ * frame keep what the guest left there: its own. */
+static void deliver_copy(struct netpath *np, uint32_t vm,
+			 const struct np_chain *c, uint16_t flags)
 {
 	struct np_vm *v = &np->vm[vm];
-	uint32_t b = lowest_free_buf(v);
+	struct run r = { 0 };
+	const uint32_t per_page = NET_SLOT_SIZE / NET_COPY_BUF_SIZE;
 
-	/* held < quota <= nr_slots: a buffer is free. */
-	if (b == NP_NO_FRAME) {
-		np->ops.panic(np->ops.ctx, "deliver: under quota, no free copy "
-			      "buffer", fi);
-		return NP_NO_FRAME;
+	for (uint32_t off = 0, k = 0; off < c->len;
+	     off += NET_COPY_BUF_SIZE, k++) {
+		uint32_t fi = c->fi[k / per_page];
+		uint32_t b = lowest_free_buf(v);
+		uint16_t n = (uint16_t)(c->len - off < NET_COPY_BUF_SIZE ?
+					c->len - off : NET_COPY_BUF_SIZE);
+		const uint8_t *src = np->ops.page(np->ops.ctx,
+						  np->frame[fi].hpa);
+
+		/* held + buffers <= quota <= nr_slots: they are free. */
+		if (b == NP_NO_FRAME) {
+			np->ops.panic(np->ops.ctx, "deliver: under quota, no "
+				      "free copy buffer", fi);
+			break;
+		}
+		copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE,
+			  src + k % per_page * NET_COPY_BUF_SIZE, n);
+		v->copy_seq[b] = ++np->seq;
+		np_bit_set(v->buf_used, b);
+		v->held_copy++;
+		v->held++;
+		run_add(v, &r, b, n, flags | NET_RX_F_COPY);
 	}
-	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, data,
-		  np->frame[fi].len);
-	v->copy_seq[b] = ++np->seq;
-	np_bit_set(v->buf_used, b);
-	v->held_copy++;
-	v->st.rx_copied++;
-	np->st.rx_copied++;
-	return b;
+	run_end(v, &r, false);
 }
 
-/* Deliver frame 'fi' to every VM of 'targets' that can take it now: a
- * ring, under quota, room in the ring; a VM that cannot is a drop
- * counted for it alone. Each VM gets it by flip or by copy (by_copy).
- * The frame becomes DELIVERED if any VM maps it; otherwise (every VM
- * copied it, or none took it) it is FREE at once. Returns
- * the VMs that took it. */
-uint16_t np_deliver(struct netpath *np, uint32_t fi, uint16_t targets,
-		    uint16_t flags)
+/* Each page of the frame into a posted page of exchange VM 'vm'
+ * (np_xchg_deliver), by flip or by copy as 'flip' says. As deliver_flip
+ * for a failed page. */
+static bool deliver_xchg(struct netpath *np, uint32_t vm,
+			 const struct np_chain *c, uint16_t flags, bool flip,
+			 uint16_t *seen_by)
 {
-	struct np_frame *f = &np->frame[fi];
-	const uint8_t *data = np->ops.page(np->ops.ctx, f->hpa);
-	uint16_t taken = 0, mapped = 0;
+	struct np_vm *v = &np->vm[vm];
+	struct run r = { 0 };
+
+	for (uint32_t j = 0; j < c->n; j++) {
+		uint32_t fi = c->fi[j];
+		uint16_t f = flags;
+		uint16_t len = np->frame[fi].len;
+		uint32_t s = np_xchg_deliver(np, vm, fi, np->ops.page(np->ops.ctx,
+					     np->frame[fi].hpa), flip, &f);
+
+		if (s == NP_NO_FRAME) {
+			run_end(v, &r, true);
+			return false;
+		}
+		if (!(f & NET_RX_F_COPY))
+			seen_by[j] |= (uint16_t)(1u << vm);
+		run_add(v, &r, s, len, f);
+	}
+	run_end(v, &r, false);
+	return true;
+}
+
+/* Copy buffers a frame of 'len' bytes takes. */
+static uint32_t bufs_for(uint16_t len)
+{
+	return (len + NET_COPY_BUF_SIZE - 1u) / NET_COPY_BUF_SIZE;
+}
+
+/* Whether VM 'v' can take a frame that needs 'k' ring entries, and 'k'
+ * slots or buffers under its quota, or 'k' posted pages; if not the
+ * drop is counted for it. */
+static bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
+{
+	struct np_vm *v = &np->vm[vm];
+
+	if (!v->ring) {
+		v->st.rx_drop_nosetup++;
+		return false;
+	}
+	/* Exchange VMs hold no pool frame: no quota to keep. */
+	if (!v->xchg && v->held + k > v->quota) {
+		v->st.rx_drop_quota++;
+		v->at_quota = true;     /* np_reclaim_ask asks it back */
+		return false;
+	}
+	if (!np_ring_room(v, k)) {
+		v->st.rx_drop_ring++;
+		return false;
+	}
+	return !v->xchg || np_xchg_room(np, vm, k);
+}
+
+/* Deliver the frame to every VM of 'targets' that can take it now: a
+ * ring, under quota, room in the ring for all its entries; a VM that
+ * cannot is a drop counted for it alone. Each VM gets it by flip or by
+ * copy (by_copy). Each page becomes DELIVERED if any VM maps it;
+ * otherwise (every VM copied it, or none took it) it is FREE at once. Returns the VMs that took it. */
+uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
+		    uint16_t targets, uint16_t flags)
+{
+	bool xflip = xchg_flips(np, c, targets, flags);
+	uint16_t seen_by[NP_RX_PAGES_MAX] = { 0 };     /* who mapped each page */
+	uint16_t taken = 0;
 
 	/* Each target in turn, lowest first: a unicast is one step. */
 	for (uint32_t left = targets; left; left &= left - 1) {
 		uint32_t i = (uint32_t)__builtin_ctz(left);
 		struct np_vm *v = &np->vm[i];
-		uint16_t entry_flags = flags;
-		uint32_t slot;
+		uint32_t prod = v->prod;
+		bool copy, ok = true;
 
-		if (!v->ring) {
-			v->st.rx_drop_nosetup++;
+		copy = v->xchg ? !xflip : by_copy(np, v, c->len);
+		if (!vm_room(np, i, copy && !v->xchg ? bufs_for(c->len) : c->n))
 			continue;
-		}
-		/* Exchange VMs hold no pool frame: no quota to keep. */
-		if (!v->xchg && v->held >= v->quota) {
-			v->st.rx_drop_quota++;
-			v->at_quota = true;     /* np_reclaim_ask asks it back */
-			continue;
-		}
-		if (!np_ring_room(v)) {
-			v->st.rx_drop_ring++;
-			continue;
-		}
-		if (v->xchg) {
-			slot = np_xchg_deliver(np, i, fi, data,
-					       xchg_flips(np, fi, targets, flags),
-					       &entry_flags);
-		} else if (by_copy(np, v, f->len)) {
-			slot = deliver_copy(np, i, fi, data);
-			entry_flags |= NET_RX_F_COPY;
-		} else {
-			slot = deliver_flip(np, i, fi);
-		}
-		if (slot == NP_NO_FRAME)
-			continue;
-		if (!(entry_flags & NET_RX_F_COPY))
-			mapped |= (uint16_t)(1u << i);
-		if (!v->xchg)
-			v->held++;
 		/* Mapped or copied before announced: the guest never finds
 		 * an entry whose data is not there yet. */
-		np_ring_push(v, (uint16_t)slot, f->len, entry_flags);
-		v->rx_pending = true;
+		if (v->xchg)
+			ok = deliver_xchg(np, i, c, flags, xflip, seen_by);
+		else if (copy)
+			deliver_copy(np, i, c, flags);
+		else
+			ok = deliver_flip(np, i, c, flags, seen_by);
+		if (v->prod != prod)
+			v->rx_pending = true;   /* a cut run is news too */
+		if (!ok)
+			continue;
+		if (copy) {
+			v->st.rx_copied++;
+			np->st.rx_copied++;
+		} else {
+			np->st.rx_flipped++;
+		}
 		v->st.rx_frames++;
-		v->st.rx_bytes += f->len;
+		v->st.rx_bytes += c->len;
 		if (flags & NET_RX_F_BCAST)
 			v->st.rx_bcast++;
 		taken |= (uint16_t)(1u << i);
 	}
-	/* A frame every target copied goes straight back (no INVEPT: no
+	/* A page every target copied goes straight back (no INVEPT: no
 	 * EPT ever mapped it) and FREE, for the refill at the end of the
 	 * batch, its fresh bytes seen by no VM's mapping. So does the
-	 * posted page that took
-	 * a flipped frame's place, unscrubbed: xchg_flip marked it as
-	 * seen by its guest alone. */
-	np_frame_seen(np, fi, mapped);
-	if (f->holders)
-		np_frame_set(np, fi, FRAME_DELIVERED);
-	else
-		np_pool_put(np, fi);
+	 * posted page that took a flipped page's place, unscrubbed:
+	 * xchg_flip marked it as seen by its guest alone. */
+	for (uint32_t j = 0; j < c->n; j++) {
+		np_frame_seen(np, c->fi[j], seen_by[j]);
+		if (np->frame[c->fi[j]].holders)
+			np_frame_set(np, c->fi[j], FRAME_DELIVERED);
+		else
+			np_pool_put(np, c->fi[j]);
+	}
 	return taken;
-}
-
-uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
-{
-	uint32_t fi = np_frame_find(np, hpa);
-	struct np_frame *f;
-	const uint8_t *page;
-	struct np_dest d;
-	uint16_t taken;
-	uint32_t n = 0;
-
-	/* The driver hands back only what np_refill posted. */
-	if (fi == NP_NO_FRAME) {
-		np->ops.panic(np->ops.ctx, "rx: hpa of no pool frame", NP_NO_FRAME);
-		return 0;
-	}
-	f = &np->frame[fi];
-	if (f->state != FRAME_POSTED) {
-		np->ops.panic(np->ops.ctx, "rx: frame was not posted", fi);
-		return 0;
-	}
-	page = np->ops.page(np->ops.ctx, hpa);
-
-	/* The NIC wrote 'len' bytes (up to a page), whether or not it is
-	 * a frame we accept: no VM has seen them. */
-	np_frame_wrote(np, fi, len);
-	if (len < NET_FRAME_MIN || len > NP_RX_LEN_MAX) {
-		np->st.rx_drop_bad_len++;
-		np_frame_seen(np, fi, 0);
-		np_pool_put(np, fi);
-		goto out;
-	}
-	f->len = len;
-
-	np_demux(np, page, &d);
-	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(page)) {
-		np->st.rx_drop_link_local++;
-		np_frame_seen(np, fi, 0);
-		np_pool_put(np, fi);
-		goto out;
-	}
-	if (d.kind == NP_DEST_UNKNOWN && !d.targets) {
-		np->st.rx_drop_unknown++;
-		np_frame_seen(np, fi, 0);
-		np_pool_put(np, fi);
-		goto out;
-	}
-	taken = np_deliver(np, fi, d.targets, d.flags);
-	if (!taken) {
-		np->st.rx_drop_no_vm++;
-		goto out;
-	}
-	np->st.rx_frames++;
-	for (; taken; taken &= (uint16_t)(taken - 1))
-		n++;
-out:
-	np_checked_frame(np);
-	return n;
 }
 
 void np_batch_end(struct netpath *np, uint64_t now)

@@ -202,7 +202,6 @@ static bool xchg_flip(struct netpath *np, uint32_t vm, uint32_t fi,
 	/* The guest's data may be anywhere in it. */
 	f->scrub_len = NET_SLOT_SIZE;
 	f->seen = (uint16_t)(1u << vm);
-	np->st.rx_flipped++;
 	np->st.rx_exchanged++;
 	return true;
 }
@@ -216,12 +215,20 @@ static bool xchg_copy(struct netpath *np, uint32_t vm, uint32_t fi,
 
 	copy_fast(np->ops.page(np->ops.ctx, v->post_hpa[s]), data,
 		  np->frame[fi].len);
-	if (np_ram_map(np, vm, v->post_gpa[s],
-			    v->post_hpa[s]) < 0)
+	if (np_ram_map(np, vm, v->post_gpa[s], v->post_hpa[s]) < 0)
 		return false;
-	v->st.rx_copied++;
-	np->st.rx_copied++;
 	return true;
+}
+
+bool np_xchg_room(struct netpath *np, uint32_t vm, uint32_t n)
+{
+	struct np_vm *v = &np->vm[vm];
+
+	if (v->posted >= n)
+		return true;
+	v->st.rx_drop_nopost++;
+	ask_for_pages(v);
+	return false;
 }
 
 uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
