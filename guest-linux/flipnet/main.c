@@ -1,7 +1,8 @@
 /* flipnet's netdev and module: on load, find flipvisor (hc.c), ask it
- * who this VM is (HC_GET_IDENTITY: MAC and the two 8259 lines its
- * network interrupts come on) and register eth0 with that MAC and an
- * MTU of 1500. Opening the device registers the receive ring and posts
+ * who this VM is (HC_GET_IDENTITY: MAC, the two 8259 lines its
+ * network interrupts come on, the network's mtu) and register eth0 with
+ * that MAC and that MTU (also its max_mtu: `ip link set eth0 mtu N`
+ * may lower it). Opening the device registers the receive ring and posts
  * pages (rx.c); stopping it, and so rmmod, detaches: the hypervisor
  * gives every posted page back before anything is freed. */
 #include <linux/etherdevice.h>
@@ -83,6 +84,11 @@ static int identity_check(const struct hc_identity *id)
 		       id->mac);
 		return -ENODEV;
 	}
+	if (id->mtu < NET_MTU_MIN || id->mtu > NET_MTU_MAX) {
+		pr_err(FLIPNET_NAME ": hypervisor gives mtu %u, not %u..%u\n",
+		       id->mtu, NET_MTU_MIN, NET_MTU_MAX);
+		return -ENODEV;
+	}
 	if (!irq_usable(id->irq_rx) || !irq_usable(id->irq_reclaim) ||
 	    id->irq_rx == id->irq_reclaim) {
 		pr_err(FLIPNET_NAME ": hypervisor gives network IRQs %u/%u: no Linux network device here\n",
@@ -111,11 +117,8 @@ static int __init flipnet_init(void)
 	u64_stats_init(&fn->rx.syncp);
 	u64_stats_init(&fn->tx.syncp);
 	fn->id = kzalloc(sizeof(*fn->id), GFP_KERNEL);
-	/* kmalloc(NET_FRAME_MAX) is a 2 KiB object, 2 KiB aligned: it does
-	 * not cross a page. */
-	fn->tx_bounce = kmalloc(NET_FRAME_MAX, GFP_KERNEL);
 	err = -ENOMEM;
-	if (!fn->id || !fn->tx_bounce)
+	if (!fn->id)
 		goto fail;
 	ret = flipnet_hc(HC_GET_IDENTITY, virt_to_phys(fn->id), 0);
 	err = -ENODEV;
@@ -126,11 +129,20 @@ static int __init flipnet_init(void)
 	err = identity_check(fn->id);
 	if (err)
 		goto fail;
+	/* The longest frame HC_NET_SEND takes and the hypervisor delivers
+	 * (a VLAN tag's worth over the MTU and the Ethernet header). The
+	 * bounce buffer is kmalloc'd, so physically contiguous: one range
+	 * of guest-physical addresses, as HC_NET_SEND reads it. */
+	fn->frame_max = fn->id->mtu + NET_ETH_OVERHEAD;
+	fn->tx_bounce = kmalloc(fn->frame_max, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!fn->tx_bounce)
+		goto fail;
 
 	eth_hw_addr_set(dev, fn->id->mac);
-	dev->mtu = ETH_DATA_LEN;
+	dev->mtu = fn->id->mtu;
 	dev->min_mtu = ETH_MIN_MTU;
-	dev->max_mtu = ETH_DATA_LEN;
+	dev->max_mtu = fn->id->mtu;
 	dev->netdev_ops = &flipnet_ops;
 	dev->ethtool_ops = &flipnet_ethtool_ops;
 	netif_napi_add(dev, &fn->napi, flipnet_poll);
@@ -139,9 +151,9 @@ static int __init flipnet_init(void)
 	if (err)
 		goto fail_napi;
 	flipnet_dev = dev;
-	netdev_info(dev, "flipvisor VM %u (%s), MAC %pM, IRQs %u (rx) %u (reclaim), %s\n",
+	netdev_info(dev, "flipvisor VM %u (%s), MAC %pM, IRQs %u (rx) %u (reclaim), mtu %u, %s\n",
 		    fn->id->vm_id, fn->id->name, dev->dev_addr, fn->id->irq_rx,
-		    fn->id->irq_reclaim,
+		    fn->id->irq_reclaim, fn->id->mtu,
 		    boot_cpu_data.x86_vendor == X86_VENDOR_INTEL ? "VMCALL" : "VMMCALL");
 	return 0;
 

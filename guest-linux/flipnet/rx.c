@@ -4,10 +4,9 @@
  * HC_NET_POST; from then on a posted page is the hypervisor's (not
  * mapped: any access stops the VM). A received frame comes back as a
  * ring entry (slot, len, NET_RX_F_XCHG): the page at that slot's GPA is
- * ours again and holds the frame at offset 0. The headers are copied
- * into a small skb head (eth_get_headlen) so the stack can parse them in
- * place, and the rest of the page is attached as a fragment
- * (skb_add_rx_frag): the payload is never copied. Pages come from a
+ * ours again and holds the frame, or a piece of a frame longer than a
+ * page, at offset 0. rx_frame.c makes the skb: headers copied, payload
+ * pages attached as fragments, never copied. Pages come from a
  * page_pool and go back to it when the stack frees the skb
  * (skb_mark_for_recycle), so the next refill takes them again.
  *
@@ -22,29 +21,12 @@
 #include <net/page_pool.h>
 #include "flipnet.h"
 
-/* Frames of at most this many bytes are copied whole into the skb head
- * and their page recycled at once (counted in rx_payload_copied). 0, the
- * default: never; every payload byte stays in its page. */
-static unsigned int copybreak;
-module_param(copybreak, uint, 0644);
-MODULE_PARM_DESC(copybreak, "copy frames up to this length instead of attaching the page (0: never)");
-
 /* Cleared (echo 0 > /sys/module/flipnet/parameters/post): no more
  * pages are posted, so the VM starves itself; the system tests check
  * that nobody else notices. */
 static bool post = true;
 module_param(post, bool, 0644);
 MODULE_PARM_DESC(post, "post receive pages (0: stop posting)");
-
-/* The most header bytes eth_get_headlen looks at (and so copies). */
-#define FLIPNET_HDR_MAX 256
-
-static void rx_count(struct flipnet *fn, u64 *field, u64 n)
-{
-	u64_stats_update_begin(&fn->rx.syncp);
-	*field += n;
-	u64_stats_update_end(&fn->rx.syncp);
-}
 
 /* Hand pages to the hypervisor until every post slot holds one, at most
  * HC_NET_BATCH per call. NAPI context, or open before NAPI runs. */
@@ -60,7 +42,7 @@ static void rx_refill(struct flipnet *fn)
 			struct page *p = page_pool_dev_alloc_pages(fn->pool);
 
 			if (!p) {
-				rx_count(fn, &fn->rx.nopage, 1);
+				flipnet_rx_count(fn, &fn->rx.nopage, 1);
 				break;
 			}
 			slots[n] = fn->free_slots[fn->nr_free - 1 - n];
@@ -77,7 +59,7 @@ static void rx_refill(struct flipnet *fn)
 			 * pages are still ours. */
 			for (i = 0; i < n; i++)
 				page_pool_recycle_direct(fn->pool, pages[i]);
-			rx_count(fn, &fn->rx.post_refused, 1);
+			flipnet_rx_count(fn, &fn->rx.post_refused, 1);
 			net_warn_ratelimited("%s: HC_NET_POST of %u pages: %ld\n",
 					     fn->dev->name, n, ret);
 			return;
@@ -86,74 +68,31 @@ static void rx_refill(struct flipnet *fn)
 		for (i = 0; i < n; i++)
 			fn->posted[slots[i]] = pages[i];
 		fn->nr_posted += n;
-		rx_count(fn, &fn->rx.posted_total, n);
+		flipnet_rx_count(fn, &fn->rx.posted_total, n);
 	}
 }
 
-/* One ring entry. Returns the skb to pass up, or NULL. */
+/* One ring entry: its page is ours again, and goes to the frame being
+ * received (rx_frame.c). Returns the skb to pass up, or NULL. */
 static struct sk_buff *rx_entry(struct flipnet *fn, struct net_rx_entry e)
 {
 	struct page *page;
-	struct sk_buff *skb;
-	u32 hlen, head;
-	void *va;
 
 	if (!(e.flags & NET_RX_F_XCHG) || e.slot >= fn->nr_slots ||
 	    !fn->posted[e.slot]) {
-		rx_count(fn, &fn->rx.bad_entry, 1);
+		flipnet_rx_count(fn, &fn->rx.bad_entry, 1);
 		net_warn_ratelimited("%s: bad ring entry slot %u len %u flags 0x%x\n",
 				     fn->dev->name, e.slot, e.len, e.flags);
+		/* Not ours to touch; it spoils the run it is part of. */
+		if (fn->run.entries || e.flags & NET_RX_F_MORE)
+			return flipnet_rx_piece(fn, NULL, 0, e.flags);
 		return NULL;
 	}
 	page = fn->posted[e.slot];
 	fn->posted[e.slot] = NULL;
 	fn->free_slots[fn->nr_free++] = e.slot;
 	fn->nr_posted--;
-	/* The page is ours again, whatever the entry says. A jumbo frame
-	 * (a run of NET_RX_F_MORE entries, config mtu above 1500) is not
-	 * taken yet: each of its pages goes back to the pool, counted. */
-	if (e.flags & (NET_RX_F_MORE | NET_RX_F_CUT) ||
-	    e.len < NET_FRAME_MIN || e.len > NET_FRAME_MAX) {
-		page_pool_recycle_direct(fn->pool, page);
-		rx_count(fn, &fn->rx.bad_entry, 1);
-		net_warn_ratelimited("%s: ring entry not taken: slot %u len %u flags 0x%x\n",
-				     fn->dev->name, e.slot, e.len, e.flags);
-		return NULL;
-	}
-	if (e.flags & NET_RX_F_COPY) {
-		rx_count(fn, &fn->rx.hv_copied, 1);
-		/* Broadcasts and frames from other VMs are copied in
-		 * every mode; a unicast from the wire only by copy
-		 * delivery (docs/hypercalls.md, "Page exchange"). */
-		if (!(e.flags & (NET_RX_F_BCAST | NET_RX_F_LOCAL)))
-			rx_count(fn, &fn->rx.wire_copied, 1);
-	}
-
-	va = page_address(page);
-	hlen = eth_get_headlen(fn->dev, va, min_t(u32, e.len, FLIPNET_HDR_MAX));
-	head = e.len <= copybreak ? e.len : hlen;
-	skb = napi_alloc_skb(&fn->napi, head);
-	if (!skb) {
-		page_pool_recycle_direct(fn->pool, page);
-		rx_count(fn, &fn->rx.nomem, 1);
-		return NULL;
-	}
-	skb_put_data(skb, va, head);
-	if (e.len > head) {
-		skb_add_rx_frag(skb, 0, page, head, e.len - head, PAGE_SIZE);
-		skb_mark_for_recycle(skb);
-		rx_count(fn, &fn->rx.frag, 1);
-	} else {
-		page_pool_recycle_direct(fn->pool, page);
-		if (head > hlen)
-			rx_count(fn, &fn->rx.payload_copied, head - hlen);
-	}
-	u64_stats_update_begin(&fn->rx.syncp);
-	fn->rx.packets++;
-	fn->rx.bytes += e.len;
-	u64_stats_update_end(&fn->rx.syncp);
-	skb->protocol = eth_type_trans(skb, fn->dev);
-	return skb;
+	return flipnet_rx_piece(fn, page, e.len, e.flags);
 }
 
 int flipnet_poll(struct napi_struct *napi, int budget)
@@ -171,7 +110,11 @@ int flipnet_poll(struct napi_struct *napi, int budget)
 		if (prod - fn->cons > NET_RX_RING) {
 			/* Not a state the hypervisor may leave: skip to
 			 * prod rather than read entries twice. */
-			rx_count(fn, &fn->rx.bad_entry, 1);
+			flipnet_rx_count(fn, &fn->rx.bad_entry, 1);
+			if (fn->run.entries) {  /* the rest of it is lost */
+				flipnet_rx_count(fn, &fn->rx.bad_frame, 1);
+				flipnet_run_drop(fn, true);
+			}
 			fn->cons = prod;
 			break;
 		}
@@ -299,6 +242,9 @@ void flipnet_rx_detach(struct flipnet *fn)
 		}
 		fn->attached = false;
 	}
+	/* The pages of a run not yet complete are ours: back to the pool. */
+	if (fn->pool)
+		flipnet_run_drop(fn, false);
 	if (fn->posted) {
 		for (i = 0; i < fn->nr_slots; i++)
 			if (fn->posted[i])

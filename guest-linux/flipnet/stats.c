@@ -18,8 +18,9 @@ void flipnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
 		start = u64_stats_fetch_begin(&fn->rx.syncp);
 		s->rx_packets = fn->rx.packets;
 		s->rx_bytes = fn->rx.bytes;
-		s->rx_errors = fn->rx.bad_entry;
-		s->rx_dropped = fn->rx.nomem;
+		s->rx_errors = fn->rx.bad_entry + fn->rx.bad_frame;
+		s->rx_length_errors = fn->rx.bad_frame;
+		s->rx_dropped = fn->rx.nomem + fn->rx.cut;
 	} while (u64_stats_fetch_retry(&fn->rx.syncp, start));
 	do {
 		start = u64_stats_fetch_begin(&fn->tx.syncp);
@@ -33,10 +34,14 @@ void flipnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
 #define FLIPNET_RX_STATS(X) \
 	X(rx_frames,         fn->rx.packets) \
 	X(rx_frag,           fn->rx.frag) \
+	X(rx_multi,          fn->rx.multi) \
+	X(rx_frag_pages,     fn->rx.frag_pages) \
 	X(rx_payload_copied, fn->rx.payload_copied) \
 	X(rx_hv_copied,      fn->rx.hv_copied) \
 	X(rx_wire_copied,    fn->rx.wire_copied) \
 	X(rx_bad_entry,      fn->rx.bad_entry) \
+	X(rx_bad_frame,      fn->rx.bad_frame) \
+	X(rx_cut,            fn->rx.cut) \
 	X(rx_nomem,          fn->rx.nomem) \
 	X(posted_total,      fn->rx.posted_total) \
 	X(post_refused,      fn->rx.post_refused) \

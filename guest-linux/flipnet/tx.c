@@ -5,8 +5,11 @@
  * memory of this VM, physically contiguous (kmalloc or page fragments),
  * and never one of the pages posted for receive (those are in no skb
  * while posted). A non-linear one is gathered first into a bounce
- * buffer of NET_FRAME_MAX bytes. The device advertises no scatter-gather
- * and no offloads, so that is rare. */
+ * buffer of frame_max bytes (the identity's mtu + 18), physically
+ * contiguous as HC_NET_SEND wants it. The device advertises no
+ * scatter-gather and no offloads, so the stack linearizes for us and a
+ * non-linear skb is rare. A linear head of a jumbo frame spans pages,
+ * but kmalloc'd or page-fragment memory is contiguous, so one range. */
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 #include "flipnet.h"
@@ -19,7 +22,7 @@ netdev_tx_t flipnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	void *data = skb->data;
 	long ret;
 
-	if (len < NET_FRAME_MIN || len > NET_FRAME_MAX) {
+	if (len < NET_FRAME_MIN || len > fn->frame_max) {
 		ret = -HC_E_INVAL;
 		goto out;
 	}
