@@ -57,6 +57,31 @@ struct flipnet_run {
 	bool bad;           /* refused: its pages go back as they come */
 };
 
+/* Each receive buffer is an order-1 block from the page_pool, and only
+ * its second page is posted: the first is a guard that stays ours and
+ * mapped. Linux reads up to 7 bytes past the end of a range on purpose
+ * (load_unaligned_zeropad in csum_partial's tail, word-at-a-time string
+ * and hash code), counting on a #PF fixup should that cross into an
+ * unmapped page; a posted page is not a #PF but an EPT/NPT violation
+ * that stops the VM. A frame's fragment that ends at its page's end (a
+ * full page of a jumbo frame: the first run seen stopped the VM in
+ * csum_partial reading 8 bytes across into the next page, posted) would
+ * otherwise reach the page after it, and that may be posted; with the
+ * guard, the page before any posted page is always a guard. */
+#define FLIPNET_POOL_ORDER 1
+#define FLIPNET_RX_OFF     PAGE_SIZE             /* the posted page, in the block */
+#define FLIPNET_TRUESIZE   (PAGE_SIZE << FLIPNET_POOL_ORDER)
+
+static inline void *flipnet_rx_va(struct page *block)
+{
+	return page_address(block) + FLIPNET_RX_OFF;
+}
+
+static inline phys_addr_t flipnet_rx_phys(struct page *block)
+{
+	return page_to_phys(block) + FLIPNET_RX_OFF;
+}
+
 struct flipnet_tx_stats {
 	u64 packets, bytes;
 	u64 bounced;        /* non-linear skbs gathered into the bounce buffer */

@@ -47,7 +47,7 @@ static void rx_refill(struct flipnet *fn)
 			}
 			slots[n] = fn->free_slots[fn->nr_free - 1 - n];
 			pages[n] = p;
-			fn->post_batch[n] = page_to_phys(p) | slots[n];
+			fn->post_batch[n] = flipnet_rx_phys(p) | slots[n];
 			n++;
 		}
 		if (!n)
@@ -160,7 +160,7 @@ irqreturn_t flipnet_irq_reclaim(int irq, void *data)
 int flipnet_rx_attach(struct flipnet *fn)
 {
 	struct page_pool_params pp = {
-		.order = 0,
+		.order = FLIPNET_POOL_ORDER,
 		.nid = NUMA_NO_NODE,
 	};
 	struct page *ring_page;

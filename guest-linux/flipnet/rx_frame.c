@@ -7,7 +7,8 @@
  * copied from the first page into a small skb head (eth_get_headlen) so
  * the stack can parse them in place, and the rest of the first page and
  * every further page are attached as fragments (skb_add_rx_frag): no
- * payload byte is copied, whatever the frame's length. The pages go back
+ * payload byte is copied, whatever the frame's length. Each page is the
+ * second of an order-1 block, the first a guard (flipnet.h). The pages go back
  * to the page_pool when the stack frees the skb (skb_mark_for_recycle).
  *
  * Everything is checked before the skb is built: each piece 1..PAGE_SIZE
@@ -57,7 +58,7 @@ void flipnet_run_drop(struct flipnet *fn, bool in_napi)
 static struct sk_buff *run_skb(struct flipnet *fn)
 {
 	struct flipnet_run *r = &fn->run;
-	void *va = page_address(r->page[0]);
+	void *va = flipnet_rx_va(r->page[0]);
 	struct sk_buff *skb;
 	u32 hlen, head, i;
 	u8 nr_frags;
@@ -78,8 +79,9 @@ static struct sk_buff *run_skb(struct flipnet *fn)
 			page_pool_recycle_direct(fn->pool, r->page[i]);
 			continue;
 		}
-		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, r->page[i], off,
-				r->len[i] - off, PAGE_SIZE);
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, r->page[i],
+				FLIPNET_RX_OFF + off, r->len[i] - off,
+				FLIPNET_TRUESIZE);
 	}
 	nr_frags = skb_shinfo(skb)->nr_frags;
 	if (nr_frags)
