@@ -20,7 +20,7 @@
 #define BENCH_RAM        (32ull << 20)  /* guest RAM in each EPT, 2 MiB pages */
 #define BENCH_HDR        64     /* bytes of each frame a guest reads */
 #define BENCH_BATCH_MAX  32
-#define BENCH_SIZE_MAX   9000   /* jumbo: bench only, the NIC takes 2048 */
+#define BENCH_SIZE_MAX   9000   /* jumbo: config mtu 9000 (frame_max 9018) */
 
 /* What a cell measures. The first three are np->mode. BK_XCHG is page
  * exchange (vmm/net/xchg.c) in flip mode: the guest posts pages of its
@@ -91,8 +91,8 @@ static inline uint64_t tsc_end(void)
 
 /* --- the simulated machine (bench_world.c) ---------------------------- */
 struct bench_counts {
-	uint64_t frames;        /* ring entries read by a guest (descriptors) */
-	uint64_t copied;        /* of those, NET_RX_F_COPY */
+	uint64_t frames;        /* frames read by a guest (runs of ring entries) */
+	uint64_t copied;        /* of those, by NET_RX_F_COPY into a copy buffer */
 	uint64_t invepts, notifies, reclaims, table_allocs, releases;
 };
 
@@ -109,6 +109,8 @@ struct bench_guest {
 	uint64_t            xram[BENCH_SLOTS];
 	uint64_t            post[HC_NET_BATCH];
 	uint32_t            npost;
+	uint32_t            nframes;    /* frames read since the last release */
+	bool                in_run;     /* the last entry read had NET_RX_F_MORE */
 };
 
 struct bench_world {
@@ -137,12 +139,13 @@ struct bench_world {
  * slow to time; a run with them proves the bench's world sound). */
 struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 			      uint32_t pool, uint8_t check, bool fake_checks);
-/* A frame longer than the NIC's 2048-byte buffer (a jumbo frame, bench
- * only) arrives in world_descs() descriptors of up to NP_RX_LEN_MAX, as
- * an e1000 with LPE and 2 KiB buffers hands it over; each is demuxed and
- * delivered on its own. A pass is world_frames() frames: 'batch' for
- * Ethernet sizes, as many whole jumbo frames as fit in 'batch'
- * descriptors (at least one). */
+/* The world runs with config mtu 9000: a frame longer than a page (a
+ * jumbo frame) arrives in world_descs() pool pages of NP_RX_LEN_MAX, as
+ * the e1000 with LPE hands it over, np_rx_part for each but the last
+ * and np_rx for the last (vmm/net/net.c net_poll). A pass is
+ * world_frames() frames: 'batch' up to 2048 B, as many as fit in 'batch'
+ * 2048-byte copy buffers above (at least one), so that a guest's share
+ * of a pass stays under its quota in copy mode too. */
 uint32_t world_descs(uint16_t size);
 uint32_t world_frames(uint32_t batch, uint16_t size);
 /* One receive pass of world_frames() frames of 'size' bytes,

@@ -20,8 +20,8 @@
 #define QUIET           1.15    /* probes within this of the fastest: quiet core */
 #define MIN_QUIET       3       /* fewer quiet slices: report all, marked '*' */
 
-/* The matrix: Ethernet sizes. The DMA table: up to jumbo, bench only
- * (world_descs: the NIC takes 2048-byte buffers). */
+/* The matrix: Ethernet sizes. The DMA table: up to jumbo frames
+ * (world_descs: config mtu 9000, 4096-byte pages). */
 static const uint16_t SIZES[] = { 64, 128, 256, 512, 1024, 1514 };
 static const uint16_t DMA_SIZES[] = { 64, 128, 256, 512, 1024, 1514, 2048,
 				      4096, 9000 };

@@ -147,8 +147,9 @@ static int loop_one(const char *kind, const char *size, const char *secs)
 	}
 	world_drain(w);
 	world_audit(w);
-	printf("%s %u B: %.1f ns per frame (mean; guests read %llx)\n", kind,
-	       sz, ticks / bench_clk.tsc_ghz / frames,
+	printf("%s %u B: %.1f ns per frame (mean over %.0f frames; guests "
+	       "read %llx)\n", kind, sz, ticks / bench_clk.tsc_ghz / frames,
+	       frames,
 	       (unsigned long long)(w->sink & 0xffff));
 	return 0;
 }

@@ -68,10 +68,9 @@ static double slice(struct cell *c, uint32_t chunks, uint32_t warm,
 	probe->bytes = after.bytes > probe->bytes ? after.bytes : probe->bytes;
 	probe->vec = after.vec > probe->vec ? after.vec : probe->vec;
 	c1 = world_counts(w);
-	/* Per frame, a jumbo frame's descriptors counted as one. */
 	c->per = (struct bench_counts){
-		.frames = (c1.frames - c0.frames) / world_descs(c->size),
-		.copied = (c1.copied - c0.copied) / world_descs(c->size),
+		.frames = c1.frames - c0.frames,
+		.copied = c1.copied - c0.copied,
 		.invepts = c1.invepts - c0.invepts,
 		.notifies = c1.notifies - c0.notifies,
 		.table_allocs = c1.table_allocs - c0.table_allocs,

@@ -102,7 +102,9 @@ void print_dma(void)
 	       "links it (frame copy: %s): ns per frame\n"
 	       "  hot: written by this CPU (in L1/L2); warm: then pushed out of L2 "
 	       "to the LLC (DDIO-like);\n  cold: then flushed from every cache (no "
-	       "DDIO). Over 2048 B: jumbo, bench only, in 2048-byte descriptors.\n"
+	       "DDIO). mtu 9000: over 4096 B a frame spans 4096-byte pages\n"
+	       "  (np_rx_part + np_rx), mapped page by page (flip, xchg) or copied "
+	       "into 2048-byte buffers (copy).\n"
 	       "  flip: into a window slot; xchg: page exchange, into a posted "
 	       "page of the guest's RAM (Linux's ABI),\n  the guest posting each "
 	       "page back; copy: into the copy area.\n",

@@ -322,7 +322,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 				.ops = &w->fk.ops, .frame_hpas = hpas,
 				.nr_frames = pool, .low_watermark = pool / 4,
 				.reclaim_ticks = NEVER, .tx_reserve = pool / 8,
-				.check = check,
+				.check = check, .mtu = NET_MTU_MAX,
 				.mode = kind == BK_XCHG ? NP_FLIP : (uint8_t)kind,
 				.copy_threshold = BENCH_THRESHOLD }))
 			die("np_init refused the pool", pool);
@@ -344,23 +344,28 @@ uint32_t world_descs(uint16_t size)
 	return (size + NP_RX_LEN_MAX - 1) / NP_RX_LEN_MAX;
 }
 
+/* As many frames as 'batch' copy buffers hold: one a buffer up to
+ * 2048 B, so a guest holds at most 'batch' buffers or pages of a pass,
+ * under its quota whatever the mode. */
 uint32_t world_frames(uint32_t batch, uint16_t size)
 {
-	uint32_t f = batch / world_descs(size);
+	uint32_t f = batch / ((size + NET_COPY_BUF_SIZE - 1u) / NET_COPY_BUF_SIZE);
 
 	return f ? f : 1;
 }
 
-/* The NIC writes 'len' bytes of noise at p with the VM's MAC as
- * destination: each descriptor of a jumbo frame carries it, since the
- * netpath demuxes each one. This stands for DMA, which costs the CPU
- * nothing; dma_settle() then leaves the lines where a NIC would. */
+/* The NIC writes 'len' bytes of noise at p, the first page of a frame
+ * with the VM's MAC as destination (the netpath demuxes by the first).
+ * This stands for DMA, which costs the CPU nothing; dma_settle() then
+ * leaves the lines where a NIC would. */
 static uint8_t *nic_fill(struct bench_world *w, uint8_t *p, uint32_t vm,
-			 uint32_t len)
+			 uint32_t len, bool first)
 {
 	memcpy(p, noise + w->dma_off, len);
-	vm_mac(vm, p);
-	memcpy(p + 6, OUTSIDE, 6);
+	if (first) {
+		vm_mac(vm, p);
+		memcpy(p + 6, OUTSIDE, 6);
+	}
 	w->dma_off = (w->dma_off + 4093) % (NOISE_BYTES - NP_RX_LEN_MAX);
 	return p;
 }
@@ -388,8 +393,34 @@ static void guest_release(struct bench_world *w, uint32_t v)
 	w->c.releases++;
 }
 
+/* One ring entry read: an exchanged page goes to the post list, a slot
+ * or copy buffer to the release list. The stack reads a frame's headers
+ * in its first entry. */
+static void guest_entry(struct bench_world *w, struct bench_guest *g,
+			struct net_rx_entry e, bool first)
+{
+	const uint8_t *p;
+
+	if (e.flags & NET_RX_F_XCHG) {
+		/* RAM page e.slot, now the frame's page: read, freed by
+		 * the stack and posted again. */
+		p = fk_page(&w->fk, g->xram[e.slot]);
+		g->post[g->npost++] = (XRAM_GPA + (uint64_t)e.slot * NET_SLOT_SIZE) |
+				      e.slot;
+	} else if (e.flags & NET_RX_F_COPY) {
+		p = g->copy_area + (size_t)e.slot * NET_COPY_BUF_SIZE;
+		g->done[g->ndone++] = e.slot | NET_SLOT_COPY;
+	} else {
+		p = fk_page(&w->fk, w->fk.ept[g - w->g][e.slot]);
+		g->done[g->ndone++] = e.slot;
+	}
+	if (first)
+		w->sink += read_hdr(p);
+}
+
 /* Each guest that got an HC_VEC_NET_RX since it last looked reads its
- * new entries, and releases once it has a pass's worth done. */
+ * new entries, a frame a run of them (NET_RX_F_MORE), and releases or
+ * posts again once it has a pass's worth of frames done. */
 static void guests_run(struct bench_world *w)
 {
 	for (uint32_t v = 0; v < w->nvms; v++) {
@@ -403,44 +434,32 @@ static void guests_run(struct bench_world *w)
 		prod = r->prod;
 		for (; g->cons != prod; g->cons++) {
 			struct net_rx_entry e = r->ent[g->cons % NET_RX_RING];
-			uint16_t id = e.slot;
-			const uint8_t *p;
 
-			if (e.flags & NET_RX_F_XCHG) {
-				/* RAM page e.slot, now the frame's page: read,
-				 * freed by the stack and posted again. */
-				uint64_t gpa = XRAM_GPA + (uint64_t)e.slot * NET_SLOT_SIZE;
-
-				w->sink += read_hdr(fk_page(&w->fk, g->xram[e.slot]));
-				g->post[g->npost++] = gpa | e.slot;
-				r->cons = g->cons + 1;
-				w->c.frames++;
-				if (g->npost == w->release_at)
-					guest_post(w, v);
-				continue;
-			}
-			if (e.flags & NET_RX_F_COPY) {
-				p = g->copy_area + (size_t)e.slot * NET_COPY_BUF_SIZE;
-				id |= NET_SLOT_COPY;
-				w->c.copied++;
-			} else {
-				p = fk_page(&w->fk, w->fk.ept[v][e.slot]);
-			}
-			w->sink += read_hdr(p);
-			g->done[g->ndone++] = id;
+			guest_entry(w, g, e, !g->in_run);
+			g->in_run = e.flags & NET_RX_F_MORE;
 			r->cons = g->cons + 1;
+			if (g->in_run)
+				continue;
 			w->c.frames++;
-			if (g->ndone == w->release_at)
+			if ((e.flags & (NET_RX_F_COPY | NET_RX_F_XCHG)) == NET_RX_F_COPY)
+				w->c.copied++;
+			if (++g->nframes < w->release_at)
+				continue;
+			g->nframes = 0;
+			if (g->npost)
+				guest_post(w, v);
+			if (g->ndone)
 				guest_release(w, v);
 		}
 	}
 }
 
 /* The NIC's side of a pass: 'frames' frames of 'size' bytes round-robin
- * over the VMs, each in world_descs() buffers taken by 'take'. */
+ * over the VMs, each in world_descs() pool pages the NIC takes, 'eop'
+ * on each frame's last. */
 static uint32_t nic_pass(struct bench_world *w, uint32_t frames, uint16_t size,
 			 enum bench_dma dma, uint8_t **buf, uint32_t *len,
-			 uint8_t *vm)
+			 uint8_t *vm, bool *eop)
 {
 	uint32_t n = 0;
 
@@ -464,8 +483,9 @@ static uint32_t nic_pass(struct bench_world *w, uint32_t frames, uint16_t size,
 			}
 			len[n] = l;
 			vm[n] = (uint8_t)w->rr;
-			nic_fill(w, buf[n], w->rr, l);
+			nic_fill(w, buf[n], w->rr, l, left == size);
 			left -= l;
+			eop[n] = !left;
 		}
 		w->rr = (w->rr + 1) % w->nvms;
 	}
@@ -477,21 +497,32 @@ static uint32_t nic_pass(struct bench_world *w, uint32_t frames, uint16_t size,
  * routine into the guest's copy area and read there; no pool, no EPT, no
  * ring. */
 static uint64_t memcpy_pass(struct bench_world *w, uint32_t n, uint8_t **buf,
-			    const uint32_t *len, const uint8_t *vm)
+			    const uint32_t *len, const uint8_t *vm,
+			    const bool *eop)
 {
 	uint64_t t0, t1;
+	bool first = true;
 
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < n; i++) {
 		struct bench_guest *g = &w->g[vm[i]];
-		uint8_t *dst = g->copy_area +
-			       (size_t)(g->cons++ % BENCH_SLOTS) * NET_COPY_BUF_SIZE;
 
-		bench_copy(dst, buf[i], len[i]);
-		w->sink += read_hdr(dst);
+		/* Each page in copy buffers, as deliver_copy. */
+		for (uint32_t off = 0; off < len[i]; off += NET_COPY_BUF_SIZE) {
+			uint8_t *dst = g->copy_area + (size_t)(g->cons++ % BENCH_SLOTS) *
+						      NET_COPY_BUF_SIZE;
+			uint32_t l = len[i] - off;
+
+			bench_copy(dst, buf[i] + off,
+				   l < NET_COPY_BUF_SIZE ? l : NET_COPY_BUF_SIZE);
+			if (first)
+				w->sink += read_hdr(dst);
+			first = false;
+		}
+		first = eop[i];
+		w->c.frames += eop[i];
 	}
 	t1 = tsc_end();
-	w->c.frames += n;
 	return t1 - t0;
 }
 
@@ -499,22 +530,29 @@ uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
 		    enum bench_dma dma)
 {
 	uint8_t *buf[DESCS_MAX], vm[DESCS_MAX];
-	uint32_t len[DESCS_MAX], n;
+	uint32_t len[DESCS_MAX], n, frames = world_frames(batch, size);
+	bool eop[DESCS_MAX];
 	uint64_t t0, t1;
 
 	if (!size || size > BENCH_SIZE_MAX || batch > BENCH_BATCH_MAX)
 		die("no such pass", size);
-	n = nic_pass(w, world_frames(batch, size), size, dma, buf, len, vm);
+	n = nic_pass(w, frames, size, dma, buf, len, vm, eop);
 	if (!w->np)
-		return memcpy_pass(w, n, buf, len, vm);
-	w->release_at = n;
+		return memcpy_pass(w, n, buf, len, vm, eop);
+	w->release_at = frames;
 	w->now++;
 	/* What vmm/net/net.c net_poll does for one batch of descriptors, then
 	 * what the guests do with the interrupt it raised. */
 	t0 = tsc_begin();
-	for (uint32_t i = 0; i < n; i++)
-		np_rx(w->np, fhpa((uint32_t)((buf[i] - w->fk.page[0]) / NET_SLOT_SIZE)),
-		      (uint16_t)len[i], w->now);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t hpa = fhpa((uint32_t)((buf[i] - w->fk.page[0]) /
+					       NET_SLOT_SIZE));
+
+		if (eop[i])
+			np_rx(w->np, hpa, (uint16_t)len[i], w->now);
+		else
+			np_rx_part(w->np, hpa, (uint16_t)len[i]);
+	}
 	np_rx_end(w->np, w->now);
 	np_tick(w->np, w->now);
 	guests_run(w);

@@ -10,11 +10,27 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath_internal.h"
 
+/* --- the MAC index -------------------------------------------------------
+ * A VM's MAC is found by hashing it, not by comparing it with every VM's:
+ * the demux costs the same for 1 VM as for NP_MAX_VMS. The table is never
+ * more than half full, so a probe sequence is short and always ends at an
+ * empty entry. VMs are never removed, so there are no tombstones. A MAC
+ * is a key: its six octets, the first in the low byte. */
+#define MAC_KEY_MASK    ((1ull << 48) - 1)
+#define MAC_VM_SHIFT    48
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+	return (uint64_t)mac[0] | (uint64_t)mac[1] << 8 |
+	       (uint64_t)mac[2] << 16 | (uint64_t)mac[3] << 24 |
+	       (uint64_t)mac[4] << 32 | (uint64_t)mac[5] << 40;
+}
+
 /* The I/G bit, the first bit on the wire, is the low bit of the first
  * octet [IEEE 802.3 3.2.3]; broadcast is the all-ones group. */
-static bool mac_is_group(const uint8_t mac[6])
+static bool key_is_group(uint64_t key)
 {
-	return mac[0] & 1;
+	return key & 1;
 }
 
 /* The IEEE 802.1 reserved group addresses 01-80-C2-00-00-00 to -0F are
@@ -23,12 +39,15 @@ static bool mac_is_group(const uint8_t mac[6])
  * 8.6.3, Table 8-1]. flipvisor is the bridge between the wire and its
  * VMs, so they pass in neither direction: a guest cannot pause the
  * physical link or speak spanning tree to the switch, and none is told
- * the wire's link-layer secrets. */
-static bool mac_is_link_local(const uint8_t mac[6])
-{
-	static const uint8_t block[5] = { 0x01, 0x80, 0xc2, 0x00, 0x00 };
+ * the wire's link-layer secrets. The first five octets as the key holds
+ * them, the last one's high nibble zero: compared in one go, as this is
+ * asked of every frame. */
+#define LINK_LOCAL_KEY  0x0000c28001ull         /* 01-80-C2-00-00-0x */
+#define LINK_LOCAL_MASK 0xf0ffffffffffull
 
-	return memcmp(mac, block, 5) == 0 && mac[5] <= 0x0f;
+static bool key_is_link_local(uint64_t key)
+{
+	return (key & LINK_LOCAL_MASK) == LINK_LOCAL_KEY;
 }
 
 /* MAC Control (PAUSE and the rest) by its EtherType, whatever the
@@ -40,28 +59,6 @@ bool np_mac_control(const uint8_t *frame)
 	return frame[12] == 0x88 && frame[13] == 0x08;
 }
 
-static bool mac_is_zero(const uint8_t mac[6])
-{
-	static const uint8_t zero[6];
-
-	return memcmp(mac, zero, 6) == 0;
-}
-
-/* --- the MAC index -------------------------------------------------------
- * A VM's MAC is found by hashing it, not by comparing it with every VM's:
- * the demux costs the same for 1 VM as for NP_MAX_VMS. The table is never
- * more than half full, so a probe sequence is short and always ends at an
- * empty entry. VMs are never removed, so there are no tombstones. */
-#define MAC_KEY_MASK    ((1ull << 48) - 1)
-#define MAC_VM_SHIFT    48
-
-static uint64_t mac_key(const uint8_t mac[6])
-{
-	return (uint64_t)mac[0] | (uint64_t)mac[1] << 8 |
-	       (uint64_t)mac[2] << 16 | (uint64_t)mac[3] << 24 |
-	       (uint64_t)mac[4] << 32 | (uint64_t)mac[5] << 40;
-}
-
 /* Fibonacci hashing: the top bits of key times 2^64 / golden ratio,
  * which mixes every octet of the MAC into the bucket. */
 static uint32_t mac_bucket(uint64_t key)
@@ -69,9 +66,8 @@ static uint32_t mac_bucket(uint64_t key)
 	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - NP_MAC_BITS));
 }
 
-uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6])
+static uint32_t key_lookup(const struct netpath *np, uint64_t key)
 {
-	uint64_t key = mac_key(mac);
 	uint32_t b = mac_bucket(key);
 
 	for (uint32_t i = 0; i < NP_MAC_BUCKETS; i++) {
@@ -84,6 +80,11 @@ uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6])
 		b = (b + 1) % NP_MAC_BUCKETS;
 	}
 	return NP_NO_VM;
+}
+
+uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6])
+{
+	return key_lookup(np, mac_key(mac));
 }
 
 /* Called only for a MAC not in the index, with fewer than NP_MAX_VMS
@@ -110,7 +111,7 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 		return -1;
 	/* The demux matches one VM per unicast MAC: a group or zero MAC
 	 * would never match, a shared one would match two. */
-	if (mac_is_group(mac) || mac_is_zero(mac) ||
+	if (key_is_group(mac_key(mac)) || !mac_key(mac) ||
 	    np_mac_lookup(np, mac) != NP_NO_VM)
 		return -1;
 
@@ -131,16 +132,17 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d)
 {
+	uint64_t key = mac_key(dst);
 	uint32_t vm;
 
-	if (mac_is_link_local(dst)) {
+	if (key_is_link_local(key)) {
 		/* To no VM, and not to the wire. */
 		*d = (struct np_dest){
 			.kind = NP_DEST_LINK_LOCAL, .vm = NP_NO_VM,
 		};
 		return;
 	}
-	if (mac_is_group(dst)) {
+	if (key_is_group(key)) {
 		/* Zero-copy to all: the one frame, read-only in each. */
 		*d = (struct np_dest){
 			.kind = NP_DEST_GROUP, .vm = NP_NO_VM,
@@ -148,7 +150,7 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 		};
 		return;
 	}
-	vm = np_mac_lookup(np, dst);
+	vm = key_lookup(np, key);
 	if (vm != NP_NO_VM) {
 		*d = (struct np_dest){
 			.kind = NP_DEST_VM, .vm = (uint8_t)vm,

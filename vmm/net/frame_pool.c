@@ -17,33 +17,10 @@ _Static_assert(NP_MAX_FRAMES < NP_NO_FRAME, "frame indices fit a u16");
 _Static_assert(NP_MAX_VMS <= 16, "holders is a u16 bit set");
 _Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "hist[] holds a state");
 
-static uint32_t hpa_bucket(uint64_t hpa)
-{
-	/* Fibonacci hashing of the page number: frames are usually
-	 * consecutive pages, which this spreads over the table. */
-	return (uint32_t)(((hpa >> 12) * 0x9e3779b97f4a7c15ull) >> 32) &
-	       (NP_HPA_BUCKETS - 1);
-}
-
-uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
-{
-	uint32_t b = hpa_bucket(hpa);
-
-	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
-		uint16_t fi = np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
-
-		if (fi == NP_NO_FRAME)
-			return NP_NO_FRAME;
-		if (np->frame[fi].hpa == hpa)
-			return fi;
-	}
-	return NP_NO_FRAME;
-}
-
 /* false if 'hpa' is already in the index. */
 static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
 {
-	uint32_t b = hpa_bucket(hpa);
+	uint32_t b = np_hpa_bucket(hpa);
 
 	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
 		uint16_t *e = &np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
@@ -64,7 +41,7 @@ static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
 static void hpa_remove(struct netpath *np, uint64_t hpa)
 {
 	const uint32_t mask = NP_HPA_BUCKETS - 1;
-	uint32_t hole = hpa_bucket(hpa), j;
+	uint32_t hole = np_hpa_bucket(hpa), j;
 
 	while (np->hpa_index[hole] != NP_NO_FRAME &&
 	       np->frame[np->hpa_index[hole]].hpa != hpa)
@@ -75,7 +52,7 @@ static void hpa_remove(struct netpath *np, uint64_t hpa)
 	for (j = (hole + 1) & mask; np->hpa_index[j] != NP_NO_FRAME;
 	     j = (j + 1) & mask) {
 		uint16_t fi = np->hpa_index[j];
-		uint32_t home = hpa_bucket(np->frame[fi].hpa);
+		uint32_t home = np_hpa_bucket(np->frame[fi].hpa);
 
 		/* It may move if the hole lies on its probe path [home, j). */
 		if (((j - home) & mask) >= ((j - hole) & mask)) {
@@ -189,21 +166,6 @@ int np_init(struct netpath *np, const struct np_params *p)
 	np->count[FRAME_FREE] = n;
 	np_checked(np);
 	return 0;
-}
-
-/* Every state change goes through here: the counts follow it and the
- * frame's history records it for a panic report. */
-void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s)
-{
-	struct np_frame *f = &np->frame[fi];
-
-	if (f->state == s)
-		return;
-	np->count[f->state]--;
-	np->count[s]++;
-	f->state = (uint8_t)s;
-	f->hist[f->hist_pos] = (uint8_t)s;
-	f->hist_pos = (uint8_t)((f->hist_pos + 1) % NP_HIST);
 }
 
 /* A FREE frame off the free list, for a VM-to-VM copy. It stays FREE

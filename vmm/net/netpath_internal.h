@@ -213,11 +213,9 @@ uint32_t np_unplug(struct netpath *np, uint32_t vm);
 /* End of a batch: HC_VEC_NET_RECLAIM to exchange VMs that owe one. */
 void np_xchg_ask(struct netpath *np);
 
-void np_frame_set(struct netpath *np, uint32_t fi, enum frame_state s);
 /* Frame 'fi' lives in host page 'hpa' from now on (exchange): the hpa
  * index follows. */
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
-uint32_t np_frame_find(const struct netpath *np, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
 /* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
@@ -275,6 +273,48 @@ static inline uint32_t np_bit_first(const uint64_t *bits, bool want,
 /* The scrub rule's bookkeeping on every frame (frame_pool.c tells the
  * rule): 'n' fresh bytes written at the start of frame fi's page; after
  * a delivery, 'mappers' are the VMs that map it. */
+/* Every state change goes through here: the counts follow it and the
+ * frame's history records it for a panic report. Inline, as a frame
+ * changes state several times on its way (the fixed cost per frame). */
+static inline void np_frame_set(struct netpath *np, uint32_t fi,
+				enum frame_state s)
+{
+	struct np_frame *f = &np->frame[fi];
+
+	if (f->state == s)
+		return;
+	np->count[f->state]--;
+	np->count[s]++;
+	f->state = (uint8_t)s;
+	f->hist[f->hist_pos] = (uint8_t)s;
+	f->hist_pos = (uint8_t)((f->hist_pos + 1) % NP_HIST);
+}
+
+static inline uint32_t np_hpa_bucket(uint64_t hpa)
+{
+	/* Fibonacci hashing of the page number: frames are usually
+	 * consecutive pages, which this spreads over the table. */
+	return (uint32_t)(((hpa >> 12) * 0x9e3779b97f4a7c15ull) >> 32) &
+	       (NP_HPA_BUCKETS - 1);
+}
+
+/* The pool frame in host page 'hpa', NP_NO_FRAME if none: the index is
+ * at most half full, so a probe ends at an empty bucket. */
+static inline uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
+{
+	uint32_t b = np_hpa_bucket(hpa);
+
+	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
+		uint16_t fi = np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
+
+		if (fi == NP_NO_FRAME)
+			return NP_NO_FRAME;
+		if (np->frame[fi].hpa == hpa)
+			return fi;
+	}
+	return NP_NO_FRAME;
+}
+
 static inline void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n)
 {
 	struct np_frame *f = &np->frame[fi];

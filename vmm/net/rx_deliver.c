@@ -154,13 +154,17 @@ static bool by_copy(const struct netpath *np, const struct np_vm *v,
 
 /* An exchange VM gets the pool frame itself only as its sole receiver
  * from the wire: a group frame is shared, a VM-to-VM frame was a copy
- * already, and a frame another VM maps cannot become this one's. */
+ * already, and a frame another VM maps cannot become this one's. Asked
+ * only of a sole target that is an exchange VM: for a window VM the
+ * answer is not used, and a frame has a fixed cost to keep low. */
 static bool xchg_flips(const struct netpath *np, const struct np_chain *c,
 		       uint16_t targets, uint16_t flags)
 {
 	if (flags & (NET_RX_F_BCAST | NET_RX_F_LOCAL))
 		return false;
-	if (targets & (targets - 1))
+	if (!targets || targets & (targets - 1))
+		return false;
+	if (!np->vm[__builtin_ctz(targets)].xchg)
 		return false;
 	for (uint32_t j = 0; j < c->n; j++)
 		if (np->frame[c->fi[j]].holders)
