@@ -52,7 +52,7 @@ static inline int64_t hc_call(uint64_t nr, uint64_t a0, uint64_t a1,
 
 static inline int64_t hc_get_identity(struct hc_identity *id)
 {
-	return hc_call(HC_GET_IDENTITY, (uint64_t)id, 0, 0);
+	return hc_call(HC_GET_IDENTITY, (uint64_t)id, sizeof(*id), 0);
 }
 
 static inline int64_t hc_console_write(const char *s, uint64_t len)

@@ -21,7 +21,14 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 {
 	struct hc_identity ident, *id = &ident;
 	const struct cfg_vm *c = vm->cfg;
+	uint64_t n = a->a1 ? a->a1 : HC_IDENTITY_SIZE_0;
 
+	/* Never more than the guest's buffer holds: the structure grew
+	 * (irq_rx, irq_reclaim, mtu) under guests built before. */
+	if (n < HC_IDENTITY_SIZE_MIN)
+		return -HC_E_INVAL;
+	if (n > sizeof(*id))
+		n = sizeof(*id);
 	memset(id, 0, sizeof(*id));
 	id->vm_id = vm->id;
 	id->test_mode = c->test_mode;
@@ -40,7 +47,7 @@ static int64_t hc_get_identity(struct vm *vm, struct hc_args *a)
 		id->irq_rx = HC_IRQ_NET_RX;
 		id->irq_reclaim = HC_IRQ_NET_RECLAIM;
 	}
-	return vm_write(vm, a->a0, id, sizeof(*id)) ? 0 : -HC_E_FAULT;
+	return vm_write(vm, a->a0, id, n) ? 0 : -HC_E_FAULT;
 }
 
 static int64_t hc_console_write(struct vm *vm, struct hc_args *a)

@@ -23,7 +23,8 @@
 #endif
 
 /* --- numbers ------------------------------------------------------------ */
-#define HC_GET_IDENTITY   1   /* RDI = GPA of struct hc_identity to fill */
+#define HC_GET_IDENTITY   1   /* RDI = GPA of struct hc_identity to fill,
+			       * RSI = its size (0: HC_IDENTITY_SIZE_0) */
 #define HC_CONSOLE_WRITE  2   /* RDI = GPA of text, RSI = length (<= HC_CONSOLE_MAX) */
 #define HC_YIELD          3   /* give up the rest of the time slice */
 #define HC_SET_TIMER      4   /* RDI = delay in TSC ticks, 0 cancels; fires HC_VEC_TIMER once */
@@ -128,6 +129,16 @@ struct hc_identity {
 	uint8_t  irq_reclaim;       /* Linux VMs: 8259 IRQ line of HC_VEC_NET_RECLAIM (11); 0 guest-stub */
 	uint16_t mtu;               /* config 'mtu': the longest IP packet on the wire, 68..9000 */
 } __attribute__((packed));      /* 60 bytes */
+/* HC_GET_IDENTITY's RSI is how many bytes the guest's buffer holds: the
+ * hypervisor writes that much of the structure (at most all of it).
+ * Fields are only ever added at the end, so a guest written before one
+ * gets the structure as it knew it. RSI = 0 means HC_IDENTITY_SIZE_0,
+ * the size before 'mtu' (a guest that passed 0 before RSI had a
+ * meaning); fewer than HC_IDENTITY_SIZE_MIN, the first version's size
+ * (up to ping_ipv4), is HC_E_INVAL. */
+#define HC_IDENTITY_SIZE_MIN 56
+#define HC_IDENTITY_SIZE_0   58
+_Static_assert(sizeof(struct hc_identity) == 60, "hc_identity is ABI");
 
 /* The virtual 8259 lines a Linux VM's network interrupts arrive on. */
 #define HC_IRQ_NET_RX      10

@@ -120,7 +120,8 @@ static int __init flipnet_init(void)
 	err = -ENOMEM;
 	if (!fn->id)
 		goto fail;
-	ret = flipnet_hc(HC_GET_IDENTITY, virt_to_phys(fn->id), 0);
+	ret = flipnet_hc(HC_GET_IDENTITY, virt_to_phys(fn->id),
+			 sizeof(*fn->id));
 	err = -ENODEV;
 	if (ret < 0) {
 		pr_err(FLIPNET_NAME ": HC_GET_IDENTITY: %ld\n", ret);

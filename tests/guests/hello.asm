@@ -59,6 +59,7 @@ _start:
 	call	pick_hypercall
 
 	lea	rdi, [identity]
+	mov	esi, ID_SIZE		; the size it knows: no byte more is written
 	mov	eax, HC_GET_IDENTITY
 	call	hypercall
 	cmp	r15, [identity + ID_RAM_BYTES]
