@@ -103,6 +103,7 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 	      uint16_t nr_slots, uint16_t quota, bool promiscuous)
 {
 	struct np_vm *v;
+	uint64_t key;
 
 	if (vm >= NP_MAX_VMS || np->vm[vm].present || !mac)
 		return -1;
@@ -111,8 +112,8 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 		return -1;
 	/* The demux matches one VM per unicast MAC: a group or zero MAC
 	 * would never match, a shared one would match two. */
-	if (key_is_group(mac_key(mac)) || !mac_key(mac) ||
-	    np_mac_lookup(np, mac) != NP_NO_VM)
+	key = mac_key(mac);
+	if (key_is_group(key) || !key || key_lookup(np, key) != NP_NO_VM)
 		return -1;
 
 	v = &np->vm[vm];

@@ -270,9 +270,6 @@ static inline uint32_t np_bit_first(const uint64_t *bits, bool want,
 	return NP_NO_FRAME;
 }
 
-/* The scrub rule's bookkeeping on every frame (frame_pool.c tells the
- * rule): 'n' fresh bytes written at the start of frame fi's page; after
- * a delivery, 'mappers' are the VMs that map it. */
 /* Every state change goes through here: the counts follow it and the
  * frame's history records it for a panic report. Inline, as a frame
  * changes state several times on its way (the fixed cost per frame). */
@@ -315,6 +312,9 @@ static inline uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
 	return NP_NO_FRAME;
 }
 
+/* The scrub rule's bookkeeping on every frame (frame_pool.c tells the
+ * rule): 'n' fresh bytes written at the start of frame fi's page; after
+ * a delivery, 'mappers' are the VMs that map it. */
 static inline void np_frame_wrote(struct netpath *np, uint32_t fi, uint32_t n)
 {
 	struct np_frame *f = &np->frame[fi];

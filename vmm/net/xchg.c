@@ -129,8 +129,8 @@ int np_post(struct netpath *np, uint32_t vm, const uint64_t *ents,
 
 			while (i--)
 				if (np_ram_map(np, vm,
-						    ents[i] & NET_POST_GPA_MASK,
-						    hpa[i]) < 0)
+					       ents[i] & NET_POST_GPA_MASK,
+					       hpa[i]) < 0)
 					np->ops.panic(np->ops.ctx, "post: undo "
 						      "failed", NP_NO_FRAME);
 			if (unmapped) {
@@ -277,8 +277,7 @@ uint32_t np_xchg_return(struct netpath *np, uint32_t vm)
 		if (v->post_gpa[s] == NP_NO_POST)
 			continue;
 		/* ram_unmap kept its page table: this cannot fail. */
-		if (np_ram_map(np, vm, v->post_gpa[s],
-				    v->post_hpa[s]) < 0)
+		if (np_ram_map(np, vm, v->post_gpa[s], v->post_hpa[s]) < 0)
 			np->ops.panic(np->ops.ctx, "detach: a posted page does "
 				      "not map back", NP_NO_FRAME);
 		post_clear(v, s);
