@@ -55,8 +55,6 @@ static void break_holders(void) { np.frame[a_frame_in(FRAME_FREE)].holders = 1; 
 
 static void break_no_holder(void) { np.frame[frame_of(0, 1)].holders = 0; }
 
-static void break_writable(void) { np.frame[frame_of(0, 0)].writable = true; }
-
 static void break_slot_posted(void)
 {
 	np.vm[0].slot_frame[5] = (uint16_t)a_frame_in(FRAME_POSTED);
@@ -79,8 +77,6 @@ static void break_two_slots(void) { np.vm[0].slot_frame[1] = np.vm[0].slot_frame
 static void break_index(void) { np.frame[a_frame_in(FRAME_FREE)].hpa = fhpa(200); }
 
 static void break_scrub(void) { np.frame[frame_of(0, 0)].seen = 0; }
-
-static void break_posted_writable(void) { np.frame[a_frame_in(FRAME_POSTED)].writable = true; }
 
 static void break_quota(void) { np.vm[0].quota = 1; }
 
@@ -160,8 +156,6 @@ static const struct check_case check_cases[] = {
 	  "undelivered frame with holders" },
 	{ "DELIVERED with no holder", break_no_holder,
 	  "delivered frame with no holder" },
-	{ "shared frame writable", break_writable,
-	  "shared frame mapped writable" },
 	{ "slot on a POSTED frame", break_slot_posted,
 	  "slot points at a frame not DELIVERED" },
 	{ "frame left RECLAIMING", break_reclaiming, "a frame left RECLAIMING" },
@@ -177,8 +171,6 @@ static const struct check_case check_cases[] = {
 	  "a slot, buffer or post bitmap disagrees" },
 	{ "post bit past the window", break_bits_past,
 	  "a slot, buffer or post bit past the window" },
-	{ "posted frame writable", break_posted_writable,
-	  "free or posted frame still writable" },
 	{ "over quota", break_quota, "VM holds more than its quota" },
 	{ "nr_vms off", break_nr_vms, "nr_vms differs from the VMs present" },
 	{ "slot on a frame its VM does not hold", break_foreign_slot,

@@ -194,13 +194,6 @@ void np_pool_put(struct netpath *np, uint32_t fi)
 		np->ops.panic(np->ops.ctx, "pool_put: frame still held", fi);
 		return;
 	}
-	/* A page a guest could write may be dirty anywhere, with bytes
-	 * nobody but that guest has seen: treat all of it as unseen. */
-	if (f->writable) {
-		f->scrub_len = NET_SLOT_SIZE;
-		f->seen = 0;
-		f->writable = false;
-	}
 	f->len = 0;
 	np_frame_set(np, fi, FRAME_FREE);
 	f->next = np->free_head;
@@ -270,7 +263,7 @@ uint32_t np_pool_refill(struct netpath *np)
 			break;
 		}
 		f = &np->frame[fi];
-		if (f->state != FRAME_FREE || f->holders || f->writable) {
+		if (f->state != FRAME_FREE || f->holders) {
 			np->ops.panic(np->ops.ctx,
 				      "refill: free list frame mapped or busy", fi);
 			break;

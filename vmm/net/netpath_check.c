@@ -16,15 +16,6 @@
 #define FAIL(msg, fi) \
 	do { np->ops.panic(np->ops.ctx, (msg), (fi)); return false; } while (0)
 
-static uint32_t popcount16(uint16_t x)
-{
-	uint32_t n = 0;
-
-	for (; x; x &= (uint16_t)(x - 1))
-		n++;
-	return n;
-}
-
 /* Conservation, one state per frame, and what each state allows. Counts
  * into holding[v] the frames VM v holds. */
 static bool check_frames(const struct netpath *np, uint32_t *holding)
@@ -48,12 +39,6 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 		} else if (f->holders) {
 			FAIL("undelivered frame with holders", i);
 		}
-		/* No frame writable in two EPTs. */
-		if (f->writable && popcount16(f->holders) > 1)
-			FAIL("shared frame mapped writable", i);
-		if ((f->state == FRAME_FREE || f->state == FRAME_POSTED) &&
-		    f->writable)
-			FAIL("free or posted frame still writable", i);
 		/* The scrub rule: whoever maps it saw its stale bytes. */
 		if (f->holders & ~f->seen)
 			FAIL("frame mapped by a VM that did not see its "

@@ -37,7 +37,6 @@ struct np_frame {
 					 * [len, scrub_len), the stale tail */
 	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
 	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
-	bool             writable;      /* a guest could write it: all unseen */
 	uint16_t         next;          /* free list, or reclaim list, link */
 };
 
