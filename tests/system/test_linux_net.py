@@ -18,11 +18,14 @@ namespace (192.168.77.1/24; tools/emu.py netns=True).
 - linux_net_isolation: lx2 stops posting pages (port 11 "nopost"), then
   is unloaded mid-transfer (port 11 "rmmod"): lx1 and the guest-stub
   carry on (ping, a 4 MiB round trip to lx1), the hypervisor stays up.
-- linux_net_jumbo (issue 16, item 4): the same traffic at config
-  mtu = 9000, eth0 and the TAP at MTU 9000: ping -s 8000 -M do (one
-  8042-byte frame each way, three pages), 1 MiB round trips whose TCP
-  segments are three-page frames, HTTP VM to VM; the driver must show
-  multi-page frames received as fragments and no payload copied.
+- linux_net_jumbo, linux_net_jumbo_copy, linux_net_jumbo_hybrid (issue
+  16, item 4): the same traffic at config mtu = 9000, eth0 and the TAP
+  at MTU 9000: ping -s 8000 -M do (one 8042-byte frame each way, three
+  pages), 1 MiB round trips whose TCP segments are three-page frames,
+  HTTP VM to VM; the driver must show multi-page frames received as
+  fragments and no payload copied by the guest. By flip (wire frames
+  never copied), by copy (the hypervisor copies each page into a posted
+  page) and hybrid (the jumbo segments flipped, short frames copied).
 
 Each runs on AMD-V in QEMU TCG (_svm); linux_net_up and a reduced
 linux_net_flip (256 KiB round trips) also on VT-x in Bochs (not the
@@ -225,8 +228,13 @@ def traffic(net, delivery, size=None, mtu=None):
             raise AssertionError("%s: driver and hypervisor disagree: %s" % (name, st))
         if delivery == "flip" and st["rx_wire_copied"]:
             raise AssertionError("%s: wire frames copied in flip mode: %s" % (name, st))
-        if delivery == "copy" and st["rx_wire_copied"] < size // 1514:
+        if delivery == "copy" and st["rx_wire_copied"] < size // (mtu or 1514):
             raise AssertionError("%s: too few wire copies in copy mode: %s" % (name, st))
+        # Hybrid at mtu 9000 copies the short frames from the wire (the
+        # ACKs of the return trip) and flips the jumbo segments.
+        if delivery == "hybrid" and not 0 < st["rx_wire_copied"] < st["rx_multi"]:
+            raise AssertionError("%s: hybrid copied no short wire frame, or the "
+                                 "jumbo ones: %s" % (name, st))
         if st["rx_payload_copied"]:
             raise AssertionError("%s: the guest copied payload: %s" % (name, st))
         if mtu:
@@ -322,18 +330,21 @@ def _svm_tests():
                    delivery),
             expect=up_lines(hc),
             fail=FAIL + [r"lx\d stopped"]))
-    tests.append(dict(
-        name="linux_net_jumbo_svm", bed="qemu", accel="tcg",
-        esp="build/esp", cfg_text=cfg(mtu=JUMBO_MTU), netns=True,
-        skip=TRAFFIC_SKIP, timeout=600,
-        ready="^lx2: " + wrapped("lx2", "flipvisor-linux: net servers up"),
-        during=lambda net: traffic(net, "flip", JUMBO_FILE_BYTES, JUMBO_MTU),
-        doc="jumbo frames at mtu %d: ping -s %d -M do (ARP included), %d MiB "
-            "TCP round trips of three-page frames with SHA-256, HTTP VM to VM; "
-            "multi-page frames attached as fragments, no payload copied"
-            % (JUMBO_MTU, JUMBO_PING, JUMBO_FILE_BYTES >> 20),
-        expect=up_lines(hc, JUMBO_MTU),
-        fail=FAIL + [r"lx\d stopped"]))
+    for delivery in ("flip", "copy", "hybrid"):
+        tests.append(dict(
+            name="linux_net_jumbo%s_svm" % ("" if delivery == "flip" else "_" + delivery),
+            bed="qemu", accel="tcg", esp="build/esp",
+            cfg_text=cfg(delivery, mtu=JUMBO_MTU), netns=True,
+            skip=TRAFFIC_SKIP, timeout=600,
+            ready="^lx2: " + wrapped("lx2", "flipvisor-linux: net servers up"),
+            during=lambda net, d=delivery: traffic(net, d, JUMBO_FILE_BYTES, JUMBO_MTU),
+            doc="jumbo frames at mtu %d, delivery %s: ping -s %d -M do (ARP "
+                "included), %d MiB TCP round trips of three-page frames with "
+                "SHA-256, HTTP VM to VM; multi-page frames attached as "
+                "fragments, no payload copied by the guest"
+                % (JUMBO_MTU, delivery, JUMBO_PING, JUMBO_FILE_BYTES >> 20),
+            expect=up_lines(hc, JUMBO_MTU),
+            fail=FAIL + [r"lx\d stopped"]))
     tests.append(dict(
         name="linux_net_isolation_svm", bed="qemu", accel="tcg",
         esp="build/esp", cfg_text=cfg(), netns=True, skip=TRAFFIC_SKIP,
