@@ -116,6 +116,16 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size);
 /* Build and keep the tables for [gpa, gpa + size), a range mapped and
  * unmapped all the time, so that costs no table allocation. */
 int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size);
+/* The receive window: keep the tables of 'slots' 4 KiB slots from
+ * 'gpa' (in one 2 MiB block) and note their entries, once per table;
+ * then map a slot read-only or unmap it (deferred, as above) by its
+ * entry alone, with the checks and invalidations of npt_map and
+ * npt_unmap_deferred. A slot past the window is refused. */
+#define NPT_WINDOW_SPAN 0x200000ull     /* what one page table maps */
+int npt_window_keep(struct npt *npt, uint64_t gpa, uint32_t slots);
+int npt_window_map(struct npt *npt, uint32_t slot, uint64_t hpa,
+		   unsigned perm);
+int npt_window_unmap_deferred(struct npt *npt, uint32_t slot);
 /* Run the invalidation a deferred unmap left due; true if one ran. */
 bool npt_sync(struct npt *npt);
 int npt_lookup(struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perm);

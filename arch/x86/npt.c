@@ -113,6 +113,37 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 	return r;
 }
 
+_Static_assert(NPT_WINDOW_SPAN == PT_PAGE_2M, "a page table maps 2 MiB");
+
+/* The window's slots, by their entries alone: one store each, under the
+ * same invalidation rules as npt_map and npt_unmap_deferred. */
+int npt_window_keep(struct npt *npt, uint64_t gpa, uint32_t slots)
+{
+	if (npt->window.slots)          /* one window per table */
+		return -1;
+	return pt_window_keep(&npt->pt, gpa, slots, &npt->window);
+}
+
+int npt_window_map(struct npt *npt, uint32_t slot, uint64_t hpa,
+		   unsigned perm)
+{
+	bool flush = false;
+	int r = pt_window_map(&npt->pt, &npt->window, slot, hpa, perm, &flush);
+
+	if (flush || (!r && npt->flush_on_fill))
+		flush_now(npt);
+	return r;
+}
+
+int npt_window_unmap_deferred(struct npt *npt, uint32_t slot)
+{
+	bool flush = false;
+	int r = pt_window_unmap(&npt->pt, &npt->window, slot, &flush);
+
+	npt->flush_due |= flush;
+	return r;
+}
+
 int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	return pt_keep_tables(&npt->pt, gpa, size);

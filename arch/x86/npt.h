@@ -23,6 +23,8 @@ struct npt {
 	/* Flush after a map too, where the manual does not promise that a
 	 * not-present entry is never cached (svm_npt.c). */
 	bool               flush_on_fill;
+	/* The receive window's entries (npt_window_keep); slots 0: none. */
+	struct pt_window   window;
 };
 
 /* A page for the npt and an empty top table in 'fmt'. NULL when memory

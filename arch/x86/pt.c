@@ -180,12 +180,18 @@ bool pt_perm_ok(const struct pt_format *fmt, unsigned perm)
 
 /* --- map --- */
 
-/* A 2 MiB leaf where both sides allow it, else 4 KiB. */
-static uint64_t map_piece(uint64_t gpa, uint64_t hpa, uint64_t end)
+/* A 2 MiB leaf where both sides allow it and no page table is there
+ * (an empty one kept by pt_keep_tables: a leaf over it would drop it,
+ * and a window's entries with it), else 4 KiB. */
+static uint64_t map_piece(const struct pt *p, uint64_t gpa, uint64_t hpa,
+			  uint64_t end)
 {
-	if (((gpa | hpa) & (PT_PAGE_2M - 1)) == 0 && end - gpa >= PT_PAGE_2M)
-		return PT_PAGE_2M;
-	return PT_PAGE_4K;
+	uint64_t *pde;
+
+	if (((gpa | hpa) & (PT_PAGE_2M - 1)) || end - gpa < PT_PAGE_2M)
+		return PT_PAGE_4K;
+	pde = walk(p, gpa, 1, NULL);
+	return pde && present(p, *pde) ? PT_PAGE_4K : PT_PAGE_2M;
 }
 
 /* How many tables mapping [gpa, end) will add: one per block, at each
@@ -200,7 +206,7 @@ static uint64_t tables_needed(const struct pt *p, uint64_t gpa,
 		for (uint64_t a = gpa; a < end; a = next_block(a, l + 1)) {
 			uint64_t *slot;
 
-			if (l == 0 && map_piece(a, hpa + (a - gpa), end) ==
+			if (l == 0 && map_piece(p, a, hpa + (a - gpa), end) ==
 					      PT_PAGE_2M)
 				continue;
 			slot = walk(p, a, l + 1, NULL);
@@ -234,7 +240,7 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	for (uint64_t a = gpa; a < end; a += piece, hpa += piece) {
 		bool large;
 
-		piece = map_piece(a, hpa, end);
+		piece = map_piece(p, a, hpa, end);
 		large = piece == PT_PAGE_2M;
 		put(p, walk(p, a, large ? 1 : 0, &stash),
 		    hpa | leaf | (large ? p->fmt.large : 0));
@@ -271,6 +277,56 @@ int pt_keep_tables(struct pt *p, uint64_t gpa, uint64_t size)
 		}
 	}
 	stash_drain(p, stash);
+	return 0;
+}
+
+/* --- a window: slots mapped and unmapped by their leaf entry alone --- */
+
+int pt_window_keep(struct pt *p, uint64_t gpa, uint32_t slots,
+		   struct pt_window *w)
+{
+	uint64_t size = (uint64_t)slots * PT_PAGE_4K;
+	int rc;
+
+	/* One page table holds every entry: [gpa, gpa + size) in one
+	 * 2 MiB block, so slot i's entry is pte[i]. */
+	if (!slots || slots > PT_ENTRIES || check_range(gpa, size) ||
+	    (gpa ^ (gpa + size - 1)) & ~(PT_PAGE_2M - 1))
+		return PT_E_INVAL;
+	rc = pt_keep_tables(p, gpa, size);
+	if (rc)
+		return rc;
+	*w = (struct pt_window){
+		.pte = walk(p, gpa, 0, NULL), .gpa = gpa, .slots = slots,
+	};
+	return 0;
+}
+
+int pt_window_map(struct pt *p, const struct pt_window *w, uint32_t slot,
+		  uint64_t hpa, unsigned perm, bool *flush)
+{
+	*flush = false;
+	if (slot >= w->slots || !pt_perm_ok(&p->fmt, perm) ||
+	    hpa & (PT_PAGE_4K - 1) || hpa >= PT_HPA_LIMIT)
+		return PT_E_INVAL;
+	if (present(p, w->pte[slot]))
+		return PT_E_EXISTS;
+	/* Not present -> present: no invalidation, as pt_map. */
+	put(p, &w->pte[slot], hpa | p->fmt.leaf | perm_bits(&p->fmt, perm));
+	return 0;
+}
+
+int pt_window_unmap(struct pt *p, const struct pt_window *w, uint32_t slot,
+		    bool *flush)
+{
+	*flush = false;
+	if (slot >= w->slots)
+		return PT_E_INVAL;
+	if (!present(p, w->pte[slot]))
+		return PT_E_NOENT;
+	/* The table is kept: nothing to prune. */
+	put(p, &w->pte[slot], 0);
+	*flush = true;
 	return 0;
 }
 

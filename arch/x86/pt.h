@@ -115,6 +115,38 @@ int pt_protect(struct pt *p, uint64_t gpa, uint64_t size, unsigned perm,
  * Needs no invalidation. */
 int pt_keep_tables(struct pt *p, uint64_t gpa, uint64_t size);
 
+/* A receive window: 'slots' 4 KiB pages from 'gpa', whose leaf entries
+ * lie in one kept page table, so a slot is mapped or unmapped by one
+ * store to its entry, with no walk. pte points into the tables of the
+ * struct pt it came from: valid until pt_destroy. */
+struct pt_window {
+	uint64_t *pte;          /* slot 0's PTE; slot i's is pte[i] */
+	uint64_t  gpa;          /* slot 0's GPA */
+	uint32_t  slots;
+};
+
+/* Keep the tables of the window (pt_keep_tables) and fill *w with its
+ * entries, once. PT_E_INVAL unless gpa is page aligned, 1 <= slots <=
+ * PT_ENTRIES, and the range lies in one 2 MiB block; otherwise as
+ * pt_keep_tables (*w untouched on failure). pt_map never lays a 2 MiB
+ * leaf over the kept table, so the entries stay the ones the hardware
+ * walks. */
+int pt_window_keep(struct pt *p, uint64_t gpa, uint32_t slots,
+		   struct pt_window *w);
+
+/* Map window slot 'slot' to the page at 'hpa' with 'perm', as pt_map of
+ * that one page: PT_E_INVAL for a slot past the window, a perm the
+ * format refuses or a bad hpa; PT_E_EXISTS if the slot is mapped. Never
+ * needs an invalidation (*flush false). */
+int pt_window_map(struct pt *p, const struct pt_window *w, uint32_t slot,
+		  uint64_t hpa, unsigned perm, bool *flush);
+
+/* Clear window slot 'slot''s entry, as pt_unmap of that page, its table
+ * kept: PT_E_INVAL past the window, PT_E_NOENT if not mapped. *flush is
+ * true after a clear: the old translation may be cached. */
+int pt_window_unmap(struct pt *p, const struct pt_window *w, uint32_t slot,
+		    bool *flush);
+
 /* Translate 'gpa' (any alignment). Each out pointer may be NULL.
  * PT_E_NOENT if unmapped, PT_E_INVAL if gpa >= PT_GPA_LIMIT. */
 int pt_lookup(const struct pt *p, uint64_t gpa, uint64_t *hpa,

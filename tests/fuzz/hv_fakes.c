@@ -164,6 +164,33 @@ int npt_unmap_deferred(struct npt *npt, uint64_t gpa, uint64_t size)
 	return 0;
 }
 
+int npt_window_keep(struct npt *npt, uint64_t gpa, uint32_t slots)
+{
+	FUZZ_CHECK(gpa == NET_RX_WINDOW_GPA && slots && !npt->win_slots &&
+		   slots <= NET_RX_SLOTS_MAX, "window kept as %#llx, %u slots",
+		   (unsigned long long)gpa, slots);
+	npt->win_slots = slots;
+	return 0;
+}
+
+/* A slot past the window is refused, as arch/x86/pt.c does. */
+int npt_window_map(struct npt *npt, uint32_t slot, uint64_t hpa,
+		   unsigned perm)
+{
+	if (slot >= npt->win_slots)
+		return -1;
+	return npt_map(npt, NET_RX_WINDOW_GPA + (uint64_t)slot * NET_SLOT_SIZE,
+		       hpa, NET_SLOT_SIZE, perm);
+}
+
+int npt_window_unmap_deferred(struct npt *npt, uint32_t slot)
+{
+	if (slot >= npt->win_slots)
+		return -1;
+	return npt_unmap_deferred(npt, NET_RX_WINDOW_GPA +
+				  (uint64_t)slot * NET_SLOT_SIZE, NET_SLOT_SIZE);
+}
+
 int npt_keep_tables(struct npt *npt, uint64_t gpa, uint64_t size)
 {
 	return 0;

@@ -26,6 +26,7 @@
 struct npt {
 	uint64_t win[NET_RX_SLOTS_MAX];         /* hpa mapped at slot, 0: none */
 	unsigned perm[NET_RX_SLOTS_MAX];
+	uint32_t win_slots;                     /* npt_window_keep's */
 	/* The guest's RAM, at GPA 0: the first npt_map sets it whole; page
 	 * exchange then unmaps and maps single pages. */
 	uint64_t ram_hpa, ram_bytes;

@@ -117,6 +117,68 @@ static void lifecycle(struct npt *n, uint32_t fill)
 	assert_int_equal(flushes, before);
 }
 
+/* The receive window by its entries (npt_window_*): the same flushes as
+ * npt_map and npt_unmap_deferred, the mappings npt_lookup sees, a slot
+ * past the window refused, one window per table. */
+static void window_lifecycle(struct npt *n, uint32_t fill)
+{
+	uint32_t before = flushes;
+	uint64_t hpa;
+	unsigned perm;
+
+	assert_int_equal(npt_window_keep(n, SLOT_GPA, 8), 0);
+	assert_true(npt_window_keep(n, SLOT_GPA + (2ull << 20), 8) < 0);
+	assert_int_equal(flushes, before);
+	for (uint32_t i = 0; i < 8; i++) {
+		before = flushes;
+		assert_int_equal(npt_window_map(n, i, FRAME_HPA + i * PAGE_SIZE,
+						NPT_R), 0);
+		assert_int_equal(flushes - before, fill);
+		assert_int_equal(npt_lookup(n, SLOT_GPA + i * PAGE_SIZE, &hpa,
+					    &perm), 0);
+		assert_int_equal(hpa, FRAME_HPA + i * PAGE_SIZE);
+		assert_int_equal(perm, NPT_R);
+	}
+	before = flushes;
+	assert_true(npt_window_map(n, 8, FRAME_HPA, NPT_R) < 0);
+	assert_true(npt_window_map(n, 0, FRAME_HPA, NPT_R) < 0);
+	assert_true(npt_lookup(n, SLOT_GPA + 8 * PAGE_SIZE, &hpa, &perm) < 0);
+	assert_int_equal(flushes, before);
+
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(npt_window_unmap_deferred(n, i), 0);
+	assert_int_equal(flushes, before);
+	assert_true(npt_lookup(n, SLOT_GPA, &hpa, &perm) < 0);
+	assert_true(npt_sync(n));
+	assert_int_equal(flushes - before, 1);
+	/* Refused: past the window, or not mapped; nothing falls due. */
+	assert_true(npt_window_unmap_deferred(n, 8) < 0);
+	assert_true(npt_window_unmap_deferred(n, 0) < 0);
+	assert_false(npt_sync(n));
+	assert_int_equal(flushes - before, 1);
+}
+
+static void test_window_ept(void **state)
+{
+	struct npt *n = npt_new(&pa, &pt_format_ept, count_flush);
+
+	(void)state;
+	assert_non_null(n);
+	window_lifecycle(n, 0);
+	npt_free(n);
+}
+
+static void test_window_npt(void **state)
+{
+	struct npt *n = npt_new(&pa, &pt_format_npt, count_flush);
+
+	(void)state;
+	assert_non_null(n);
+	n->flush_on_fill = true;
+	window_lifecycle(n, 1);
+	npt_free(n);
+}
+
 static void test_ept_fill_needs_no_invept(void **state)
 {
 	struct npt *n = npt_new(&pa, &pt_format_ept, count_flush);
@@ -148,6 +210,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_npt_fill_flushes_on_amd,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_ept, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_window_npt, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1706,6 +1706,158 @@ static void test_keep_bit(void **state)
 	assert_int_equal(fm.in_use, 0);
 }
 
+/* --- a window: slots by their leaf entry (pt_window_*) -------------------- */
+
+/* One store, to slot 'slot''s entry in the CPU's walk, of 'val'. */
+static void expect_one_store(const struct pt *e, uint64_t gpa, uint64_t val)
+{
+	uint64_t *t = fake_table(NULL, e->root);
+
+	for (int l = 3; l > 0; l--)
+		t = fake_table(NULL, t[gpa >> (12 + 9 * l) & 511] & ADDR);
+	assert_int_equal(fm.nlog, 1);
+	assert_ptr_equal(fm.log[0].slot, &t[gpa >> 12 & 511]);
+	assert_int_equal(fm.log[0].val, val);
+}
+
+/* A window slot maps the right HPA read-only by one store to its PTE,
+ * which the generic walk (pt_lookup, pt_for_each_leaf) then finds; an
+ * unmap clears that entry alone and wants a flush; the table stays. */
+static void test_window_map(void **state)
+{
+	const uint64_t g = 2 * G1, hpa = 0x40003000;
+	struct pt_window w;
+	struct pt e;
+	bool flush = true;
+
+	fm_reset();
+	new_pt(&e);
+	assert_int_equal(pt_window_keep(&e, g, 16, &w), 0);
+	assert_int_equal(w.slots, 16);
+	assert_int_equal(w.gpa, g);
+	assert_int_equal(fm.in_use, 4);         /* PML4, PDPT, PD, PT */
+
+	fm.nlog = 0;
+	assert_int_equal(pt_window_map(&e, &w, 3, hpa, R, &flush), 0);
+	assert_false(flush);
+	expect_one_store(&e, g + 3 * K4, hpa | fc->leaf[R]);
+	expect_map(&e, g + 3 * K4 + 0x123, hpa + 0x123, R, K4);
+	expect_unmapped(&e, g + 2 * K4);
+	expect_unmapped(&e, g + 4 * K4);
+	get_leaves(&e);
+	assert_int_equal(leaves.n, 1);
+	assert_int_equal(leaves.l[0].gpa, g + 3 * K4);
+	assert_int_equal(leaves.l[0].hpa, hpa);
+	assert_int_equal(leaves.l[0].perm, R);
+	check_tree(&e);
+
+	fm.nlog = 0;
+	assert_int_equal(pt_window_unmap(&e, &w, 3, &flush), 0);
+	assert_true(flush);
+	expect_one_store(&e, g + 3 * K4, 0);
+	expect_unmapped(&e, g + 3 * K4);
+	assert_int_equal(fm.in_use, 4);         /* nothing pruned */
+
+	/* The same entries as the generic calls: each undoes the other. */
+	map_ok(&e, g + 5 * K4, hpa, K4, R);
+	assert_int_equal(pt_window_unmap(&e, &w, 5, &flush), 0);
+	expect_unmapped(&e, g + 5 * K4);
+	assert_int_equal(pt_window_map(&e, &w, 15, hpa, R, &flush), 0);
+	unmap_ok(&e, g + 15 * K4, K4);
+	assert_int_equal(fm.in_use, 4);
+	destroy(&e);
+	assert_int_equal(fm.in_use, 0);
+}
+
+/* Every refusal changes nothing: a slot past the window, a bad HPA or
+ * perm, a mapped slot mapped again, an unmapped one unmapped. */
+static void test_window_refused(void **state)
+{
+	const uint64_t g = 2 * G1, hpa = 0x40000000;
+	struct pt_window w;
+	struct pt e;
+	bool flush;
+
+	fm_reset();
+	new_pt(&e);
+	assert_int_equal(pt_window_keep(&e, g, 16, &w), 0);
+	assert_int_equal(pt_window_map(&e, &w, 3, hpa, R, &flush), 0);
+	take_snapshot(&e);
+	fm.nlog = 0;
+	assert_int_equal(pt_window_map(&e, &w, 16, hpa, R, &flush), PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, UINT32_MAX, hpa, R, &flush),
+			 PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, 4, hpa + 1, R, &flush),
+			 PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, 4, PT_HPA_LIMIT, R, &flush),
+			 PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, 4, hpa, W, &flush), PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, 4, hpa, 8, &flush), PT_E_INVAL);
+	assert_int_equal(pt_window_map(&e, &w, 3, hpa + K4, R, &flush),
+			 PT_E_EXISTS);
+	assert_false(flush);
+	assert_int_equal(pt_window_unmap(&e, &w, 16, &flush), PT_E_INVAL);
+	assert_int_equal(pt_window_unmap(&e, &w, 4, &flush), PT_E_NOENT);
+	assert_false(flush);
+	assert_int_equal(fm.nlog, 0);
+	assert_unchanged(&e);
+	expect_map(&e, g + 3 * K4, hpa, R, K4);
+	destroy(&e);
+}
+
+/* A window lies in one page table, page aligned, 1 to 512 slots, under
+ * no 2 MiB leaf; a refused keep changes nothing and fills nothing. */
+static void test_window_keep_refused(void **state)
+{
+	struct pt_window w = { .slots = 7 };
+	struct pt e;
+
+	fm_reset();
+	new_pt(&e);
+	map_ok(&e, 4 * G1, 0x60000000, M2, RW);
+	take_snapshot(&e);
+	assert_int_equal(pt_window_keep(&e, 2 * G1, 0, &w), PT_E_INVAL);
+	assert_int_equal(pt_window_keep(&e, 2 * G1, 513, &w), PT_E_INVAL);
+	assert_int_equal(pt_window_keep(&e, 2 * G1 + 1, 1, &w), PT_E_INVAL);
+	assert_int_equal(pt_window_keep(&e, 2 * G1 + M2 - K4, 2, &w),
+			 PT_E_INVAL);
+	assert_int_equal(pt_window_keep(&e, PT_GPA_LIMIT, 1, &w),
+			 PT_E_INVAL);
+	assert_int_equal(pt_window_keep(&e, 4 * G1, 1, &w), PT_E_EXISTS);
+	assert_unchanged(&e);
+	assert_int_equal(w.slots, 7);
+	/* A whole page table is one window. */
+	assert_int_equal(pt_window_keep(&e, 2 * G1, 512, &w), 0);
+	assert_int_equal(w.slots, 512);
+	destroy(&e);
+}
+
+/* pt_map of a 2 MiB range over a window's kept, empty page table lays
+ * 4 KiB leaves in it: a 2 MiB leaf would unlink the table whose entries
+ * the window writes. */
+static void test_window_survives_2m_map(void **state)
+{
+	const uint64_t g = 2 * G1;
+	struct pt_window w;
+	struct pt e;
+	bool flush;
+
+	fm_reset();
+	new_pt(&e);
+	assert_int_equal(pt_window_keep(&e, g, 512, &w), 0);
+	map_ok(&e, g, 0x60000000, M2, RW);
+	expect_range(&e, g, 0x60000000, M2, RW, K4);
+	assert_int_equal(fm.in_use, 4);
+	assert_int_equal(pt_window_map(&e, &w, 0, 0x40000000, R, &flush),
+			 PT_E_EXISTS);
+	unmap_ok(&e, g, M2);
+	assert_int_equal(fm.in_use, 4);
+	assert_int_equal(pt_window_map(&e, &w, 0, 0x40000000, R, &flush), 0);
+	expect_map(&e, g, 0x40000000, R, K4);
+	destroy(&e);
+	assert_int_equal(fm.in_use, 0);
+}
+
 /* --- the list ------------------------------------------------------------- */
 
 static const struct CMUnitTest tests[] = {
@@ -1734,6 +1886,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_encoding),
 	cmocka_unit_test(test_perm_legality),
 	cmocka_unit_test(test_keep_bit),
+	cmocka_unit_test(test_window_map),
+	cmocka_unit_test(test_window_refused),
+	cmocka_unit_test(test_window_keep_refused),
+	cmocka_unit_test(test_window_survives_2m_map),
 };
 
 /* One named test per out-of-memory case and per row of bad_args[]. */

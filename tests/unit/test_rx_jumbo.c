@@ -58,7 +58,10 @@ static void release_all(uint32_t v)
 	uint16_t list[2 * NET_RX_SLOTS_MAX];
 	uint32_t n = held_list(v, list);
 
-	assert_int_equal(np_release(&np, v, list, n, now), (int)n);
+	for (uint32_t i = 0, k; i < n; i += k) {
+		k = n - i < HC_NET_BATCH ? n - i : HC_NET_BATCH;
+		assert_int_equal(np_release(&np, v, list + i, k, now), (int)k);
+	}
 }
 
 /* The end-of-test checks, then a fresh world for the next part. */
@@ -121,6 +124,46 @@ static void test_flip_run(void **state)
 	assert_int_equal(np_vm_held(&np, 0), 4);
 	release_all(0);
 	assert_int_equal(np.count[FRAME_DELIVERED], 0);
+}
+
+/* The run is the first one wide enough wherever the window's words
+ * break: across a word boundary, past a full word, and none that would
+ * reach past the last slot (each page then takes the lowest free slot). */
+static void test_flip_run_words(void **state)
+{
+	static const struct {
+		uint16_t slots, busy_to;        /* slots 0..busy_to-1 taken */
+		uint16_t freed[3];              /* then released (0: none) */
+		uint16_t want[3];               /* the frame's three slots */
+	} c[] = {
+		{ 130, 62, { 0 }, { 62, 63, 64 } },     /* across words */
+		{ 130, 66, { 63, 64, 0 }, { 66, 67, 68 } }, /* 2 free: too few */
+		{ 130, 129, { 1, 63, 64 }, { 1, 63, 64 } },  /* no run: lowest */
+		{ 66, 64, { 2, 3, 0 }, { 2, 3, 64 } },  /* 64, 65 only: no run */
+		{ 70, 64, { 10, 11, 12 }, { 10, 11, 12 } }, /* the lowest run */
+	};
+
+	(void)state;
+	for (uint32_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		set_mode(NP_FLIP, 0);
+		fk.setup.mtu = NET_MTU_MAX;
+		world(RAM_FIRST, 16, 0, 0);
+		add_vm(0, c[i].slots, c[i].slots, false, true);
+		np_refill(&np);
+		for (uint32_t s = 0; s < c[i].busy_to; s++) {
+			assert_int_equal(rx(mac(0), 60), 1);
+			fk.ring[0].cons = fk.ring[0].prod;      /* read */
+		}
+		for (uint32_t j = 0; j < 3 && c[i].freed[j]; j++)
+			assert_int_equal(release1(0, c[i].freed[j]), 1);
+		assert_int_equal(rx_jumbo(mac(0), JUMBO), 1);
+		for (uint32_t j = 0; j < 3; j++)
+			assert_int_equal(ent(0, c[i].busy_to + j)->slot,
+					 c[i].want[j]);
+		fk.ring[0].cons = fk.ring[0].prod;
+		release_all(0);
+		again();
+	}
 }
 
 /* Copy: five 2048-byte buffers, the frame's bytes in order; the pool's
@@ -325,6 +368,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_flip_run),
+		T(test_flip_run_words),
 		T(test_copy_and_hybrid),
 		T(test_oversize),
 		T(test_received_between_batches),

@@ -98,6 +98,7 @@ struct bench_counts {
 
 struct bench_guest {
 	struct pt           ept;        /* beneath the fake's EPT: real tables */
+	struct pt_window    win;        /* its receive window's entries */
 	uint32_t            irqs;       /* fake rx_irq[] seen so far */
 	struct net_rx_ring *ring;
 	uint8_t            *copy_area;  /* BENCH_SLOTS * NET_COPY_BUF_SIZE */
@@ -155,7 +156,9 @@ uint32_t world_frames(uint32_t batch, uint16_t size);
 uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
 		    enum bench_dma dma);
 /* TSC ticks per EPT map + unmap of one window slot (bench_world.c). */
-double world_ept_pair(struct bench_world *w, bool churn, uint32_t n);
+/* How world_ept_pair maps and unmaps a slot. */
+enum ept_pair { EPT_PAIR_WINDOW, EPT_PAIR_WALK, EPT_PAIR_CHURN };
+double world_ept_pair(struct bench_world *w, enum ept_pair how, uint32_t n);
 /* The counts so far, the fakes' INVEPTs and interrupts included. */
 struct bench_counts world_counts(const struct bench_world *w);
 /* Every guest releases what it still holds; the world is at rest. */

@@ -58,7 +58,7 @@ struct cell {
 };
 
 /* The pieces of a frame's cost, each alone in a tight loop. */
-enum { COMP_EPT_KEEP, COMP_EPT_CHURN, COMP_SET64, COMP_SET1514, COMP_CPY64,
+enum { COMP_EPT_WINDOW, COMP_EPT_KEEP, COMP_EPT_CHURN, COMP_SET64, COMP_SET1514, COMP_CPY64,
        COMP_CPY1514, COMP_CPY9000, COMP_NR };
 #define COMP_REPS       15
 

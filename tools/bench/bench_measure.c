@@ -255,8 +255,10 @@ static double comp_once(uint32_t k, struct bench_world *w)
 		     k == COMP_CPY9000 ? 9000 : 1514;
 	uint64_t t0, t1;
 
-	if (k == COMP_EPT_KEEP || k == COMP_EPT_CHURN)
-		return world_ept_pair(w, k == COMP_EPT_CHURN, COMP_ITERS) / bench_clk.tsc_ghz;
+	if (k <= COMP_EPT_CHURN)
+		return world_ept_pair(w, k == COMP_EPT_WINDOW ? EPT_PAIR_WINDOW :
+				      k == COMP_EPT_KEEP ? EPT_PAIR_WALK :
+				      EPT_PAIR_CHURN, COMP_ITERS) / bench_clk.tsc_ghz;
 	memset(src, 0x5a, sizeof(src));
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < COMP_ITERS; i++) {

@@ -18,8 +18,9 @@
 #define NS_10G_1518     (1538 * 8 / 10.0)       /* 1230 ns: 812,744 fps */
 
 static const char *const COMP_NAME[] = {
-	"EPT map + unmap of a window slot (tables kept, vmm/net/net_start.c)",
-	"the same, window tables freed and re-zeroed each time",
+	"EPT map + unmap of a window slot, by its entry (npt_window_map)",
+	"the same by the generic walk (pt_map/pt_unmap, tables kept)",
+	"the same by the walk, window tables freed and re-zeroed",
 	"memset (the scrub),   64 B", "memset (the scrub), 1514 B",
 	"the frame copy,       64 B", "the frame copy,     1514 B",
 	"the frame copy,     9000 B",

@@ -97,8 +97,8 @@ static void tbl_write(void *ctx, uint64_t *slot, uint64_t val)
 	*(volatile uint64_t *)slot = val;
 }
 
-/* --- beneath the fake EPT: the real one, as npt_map and
- * npt_unmap_deferred drive it (arch/x86/npt.c) -------------------------- */
+/* --- beneath the fake EPT: the real one, as npt_window_map and
+ * npt_window_unmap_deferred drive it (arch/x86/npt.c) ------------------- */
 
 static uint64_t slot_gpa(uint16_t slot)
 {
@@ -109,10 +109,10 @@ static int under_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
 {
 	struct bench_world *w = ctx;
 	bool flush = false;
-	int r = pt_map(&w->g[vm].ept, slot_gpa(slot), hpa, NET_SLOT_SIZE,
-		       PT_PERM_R, &flush);
+	int r = pt_window_map(&w->g[vm].ept, &w->g[vm].win, slot, hpa,
+			      PT_PERM_R, &flush);
 
-	if (flush)                      /* npt_map flushes at once */
+	if (flush)                      /* npt_window_map flushes at once */
 		w->fk.invepts++;
 	return r;
 }
@@ -121,7 +121,7 @@ static int under_unmap(void *ctx, uint32_t vm, uint16_t slot, bool *flush)
 {
 	struct bench_world *w = ctx;
 
-	return pt_unmap(&w->g[vm].ept, slot_gpa(slot), NET_SLOT_SIZE, flush);
+	return pt_window_unmap(&w->g[vm].ept, &w->g[vm].win, slot, flush);
 }
 
 /* --- BK_XCHG: the guest RAM page exchange reaches (the ram_* ops), over
@@ -228,8 +228,7 @@ static void guest_init(struct bench_world *w, uint32_t v)
 
 	/* And the window's tables kept for good, as vmm/net/net_start.c does. */
 	if (guest_ept(w, &g->ept, v) ||
-	    pt_keep_tables(&g->ept, NET_RX_WINDOW_GPA,
-			   (uint64_t)BENCH_SLOTS * NET_SLOT_SIZE))
+	    pt_window_keep(&g->ept, NET_RX_WINDOW_GPA, BENCH_SLOTS, &g->win))
 		die("EPT setup failed for VM", v);
 	g->ring = page_alloc_host(NET_SLOT_SIZE);
 	g->copy_area = page_alloc_host(BENCH_SLOTS * NET_COPY_BUF_SIZE);
@@ -560,31 +559,41 @@ uint64_t world_pass(struct bench_world *w, uint32_t batch, uint16_t size,
 	return t1 - t0;
 }
 
-/* Ticks of one pt_map plus pt_unmap of a window slot, as deliver_flip
- * and np_slot_unmap do them, in VM 0's EPT whose window tables are kept;
- * with 'churn', in one without pt_keep_tables, whose window is empty
- * between the two: each map then takes and zeroes a PD and a PT, and
- * each unmap scans and frees them (the window before pt_keep_tables).
- * The world must be at rest: the netpath has no slot mapped. */
-double world_ept_pair(struct bench_world *w, bool churn, uint32_t n)
+/* Ticks of one map plus unmap of a window slot, in VM 0's EPT whose
+ * window tables are kept: by the slot's entry (pt_window_map/_unmap, as
+ * deliver_flip and np_slot_unmap do them), or by the generic walk
+ * (pt_map/pt_unmap); with EPT_PAIR_CHURN, by the walk in an EPT without
+ * pt_keep_tables, whose window is empty between the two: each map then
+ * takes and zeroes a PD and a PT, and each unmap scans and frees them
+ * (the window before pt_keep_tables). The world must be at rest: the
+ * netpath has no slot mapped. */
+double world_ept_pair(struct bench_world *w, enum ept_pair how, uint32_t n)
 {
 	uint64_t hpa = fhpa(0), t0, t1;
 	struct pt scratch, *e = &w->g[0].ept;
+	const struct pt_window *win = &w->g[0].win;
 	bool flush;
+	int r;
 
-	if (churn) {
+	if (how == EPT_PAIR_CHURN) {
 		e = &scratch;
 		if (guest_ept(w, e, 0))
 			die("EPT setup failed", 0);
 	}
 	t0 = tsc_begin();
 	for (uint32_t i = 0; i < n; i++) {
-		if (pt_map(e, slot_gpa(1), hpa, NET_SLOT_SIZE, PT_PERM_R, &flush) ||
-		    pt_unmap(e, slot_gpa(1), NET_SLOT_SIZE, &flush))
+		if (how == EPT_PAIR_WINDOW)
+			r = pt_window_map(e, win, 1, hpa, PT_PERM_R, &flush) ||
+			    pt_window_unmap(e, win, 1, &flush);
+		else
+			r = pt_map(e, slot_gpa(1), hpa, NET_SLOT_SIZE,
+				   PT_PERM_R, &flush) ||
+			    pt_unmap(e, slot_gpa(1), NET_SLOT_SIZE, &flush);
+		if (r)
 			die("EPT map/unmap failed", i);
 	}
 	t1 = tsc_end();
-	if (churn)
+	if (how == EPT_PAIR_CHURN)
 		pt_destroy(e);
 	return (double)(t1 - t0) / n;
 }

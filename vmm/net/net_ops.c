@@ -8,21 +8,16 @@
 #include "vmm/net/net_glue.h"
 #include "vmm/virq.h"
 
-static uint64_t slot_gpa(uint16_t slot)
-{
-	return NET_RX_WINDOW_GPA + (uint64_t)slot * NET_SLOT_SIZE;
-}
-
+/* A slot is one entry of the window's kept page table (net_start.c):
+ * written directly, no walk. */
 static int op_map(void *ctx, uint32_t vm, uint16_t slot, uint64_t hpa)
 {
-	return npt_map(net.vms[vm].npt, slot_gpa(slot), hpa, NET_SLOT_SIZE,
-		       NPT_R);
+	return npt_window_map(net.vms[vm].npt, slot, hpa, NPT_R);
 }
 
 static int op_unmap(void *ctx, uint32_t vm, uint16_t slot)
 {
-	return npt_unmap_deferred(net.vms[vm].npt, slot_gpa(slot),
-				  NET_SLOT_SIZE);
+	return npt_window_unmap_deferred(net.vms[vm].npt, slot);
 }
 
 static void op_flush(void *ctx, uint32_t vm)

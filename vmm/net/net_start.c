@@ -9,6 +9,11 @@
 #include "vmm/net/net_cost.h"
 #include "vmm/net/net_glue.h"
 
+/* npt_window_keep: the whole window in one page table. */
+_Static_assert(NET_RX_WINDOW_GPA % NPT_WINDOW_SPAN == 0 &&
+	       NET_RX_SLOTS_MAX * NET_SLOT_SIZE <= NPT_WINDOW_SPAN,
+	       "the receive window spans more than one page table");
+
 #define NIC_RX_DESCS      128
 #define NIC_TX_DESCS      64
 #define NET_VEC_NIC       0x50   /* host vector for the e1000 (I/O APIC route) */
@@ -74,9 +79,10 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 			      (uint16_t)c->quota_frames, c->promiscuous))
 			panic("np_add_vm refused %s", c->name);
 		/* The window's EPT tables stay: delivering into an empty
-		 * window must not allocate and zero them every time. */
-		if (npt_keep_tables(vms[i].npt, NET_RX_WINDOW_GPA,
-				    (uint64_t)c->rx_slots * NET_SLOT_SIZE))
+		 * window must not allocate and zero them every time, and a
+		 * slot is then mapped by its entry alone (net_ops.c). */
+		if (npt_window_keep(vms[i].npt, NET_RX_WINDOW_GPA,
+				    (uint32_t)c->rx_slots))
 			goto err_nomem;
 		memcpy(macs[i], c->mac, 6);
 		promisc |= c->promiscuous;

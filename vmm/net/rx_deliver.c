@@ -117,15 +117,26 @@ static uint32_t lowest_free_slot(const struct np_vm *v)
 }
 
 /* The first of 'n' consecutive free slots, so a guest can read a
- * multi-page frame in place; NP_NO_FRAME if there is no such run. */
+ * multi-page frame in place; NP_NO_FRAME if there is no such run. By
+ * the slot bitmap, a stretch of equal bits at a time: a window of 512
+ * slots is eight words, not 512 entries. Bits past nr_slots are clear,
+ * so a run found there must still fit in the window. */
 static uint32_t free_run(const struct np_vm *v, uint32_t n)
 {
 	uint32_t len = 0;
 
-	for (uint32_t s = 0; s < v->nr_slots; s++) {
-		len = v->slot_frame[s] == NP_NO_FRAME ? len + 1 : 0;
-		if (len == n)
-			return s + 1 - n;
+	for (uint32_t s = 0, k; s < v->nr_slots; s += k) {
+		uint64_t bits = v->slot_used[s / 64] >> (s % 64);
+		uint64_t stop = bits & 1 ? ~bits : bits;
+
+		/* From s to the next slot of the other kind, or the word's end. */
+		k = stop ? (uint32_t)__builtin_ctzll(stop) : 64 - s % 64;
+		len = bits & 1 ? 0 : len + k;
+		if (len >= n) {
+			uint32_t first = s + k - len;
+
+			return first + n <= v->nr_slots ? first : NP_NO_FRAME;
+		}
 	}
 	return NP_NO_FRAME;
 }
