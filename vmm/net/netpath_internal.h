@@ -171,6 +171,9 @@ struct np_chain {
 	uint16_t fi[NP_RX_PAGES_MAX];
 	uint8_t  n;             /* 1..NP_RX_PAGES_MAX */
 	uint16_t len;           /* the frame's length: the pages' lens summed */
+	/* fi[0]'s page by ops.page when the caller has it already (np_rx
+	 * read the header there), else NULL: one page op a frame, not two. */
+	const uint8_t *head;
 };
 
 void np_demux(const struct netpath *np, const uint8_t dst[6],
@@ -182,6 +185,11 @@ uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
 bool np_mac_control(const uint8_t *frame);
 uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
 		    uint16_t targets, uint16_t flags);
+/* np_deliver without its shortcut for a unicast one-buffer copy: every
+ * target, every page, any mode. np_deliver's answer for any frame; the
+ * unit tests hold the shortcut to it. */
+uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
+			 uint16_t targets, uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 
