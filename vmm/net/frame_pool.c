@@ -94,7 +94,8 @@ static bool params_ok(const struct np_params *p)
 	if (p->mtu && (p->mtu < NET_MTU_MIN || p->mtu > NET_MTU_MAX))
 		return false;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
-	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
+	    !ops->page || !ops->post || !ops->post_room || !ops->wire_tx ||
+	    !ops->panic ||
 	    !ops->vm_clock)
 		return false;
 	/* Exchange needs all four ram ops, or none. */
@@ -253,34 +254,78 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 	return false;
 }
 
-/* The receive descriptors must only ever point at frames no EPT maps
- * [issue 4, part 2]: refill posts from the free list only, and checks. */
-uint32_t np_pool_refill(struct netpath *np)
+/* The head of the free list, up to 'want' frames, into hpa[]: how many,
+ * each checked. A frame that fails the check ends the list there, with a
+ * panic once those before it are posted (*bad). */
+static uint32_t refill_gather(struct netpath *np, uint64_t *hpa,
+			      uint32_t want, const char **bad, uint32_t *bad_fi)
 {
-	uint32_t posted = 0;
+	uint32_t fi = np->free_head, n;
 
-	while (np->count[FRAME_FREE] > np->tx_reserve) {
-		uint32_t fi = np->free_head;
-		struct np_frame *f;
+	for (n = 0; n < want; n++) {
+		const struct np_frame *f;
 
 		if (fi == NP_NO_FRAME) {
-			np->ops.panic(np->ops.ctx,
-				      "refill: free list shorter than count",
-				      NP_NO_FRAME);
+			*bad = "refill: free list shorter than count";
+			*bad_fi = NP_NO_FRAME;
 			break;
 		}
 		f = &np->frame[fi];
 		if (f->state != FRAME_FREE || f->holders || f->writable) {
-			np->ops.panic(np->ops.ctx,
-				      "refill: free list frame mapped or busy", fi);
+			*bad = "refill: free list frame mapped or busy";
+			*bad_fi = fi;
 			break;
 		}
-		if (!np->ops.post(np->ops.ctx, f->hpa))
+		hpa[n] = f->hpa;
+		fi = f->next;
+	}
+	return n;
+}
+
+/* The receive descriptors must only ever point at frames no EPT maps
+ * [issue 4, part 2]: refill posts from the free list only, and checks.
+ * As many as the NIC has room for, up to NP_POST_BATCH a call of
+ * ops.post; those it took leave the list POSTED, the rest stay FREE on
+ * it. */
+uint32_t np_pool_refill(struct netpath *np)
+{
+	uint32_t posted = 0, room;
+
+	if (np->count[FRAME_FREE] <= np->tx_reserve)
+		return 0;
+	room = np->ops.post_room(np->ops.ctx);
+	while (np->count[FRAME_FREE] > np->tx_reserve && room) {
+		uint64_t hpa[NP_POST_BATCH];
+		uint32_t want = np->count[FRAME_FREE] - np->tx_reserve;
+		const char *bad = NULL;
+		uint32_t bad_fi = NP_NO_FRAME, n, took = 0;
+
+		if (want > room)
+			want = room;
+		n = refill_gather(np, hpa, want < NP_POST_BATCH ? want :
+				  NP_POST_BATCH, &bad, &bad_fi);
+		if (n)
+			took = np->ops.post(np->ops.ctx, hpa, n);
+		if (took > n) {
+			np->ops.panic(np->ops.ctx, "refill: the NIC took more "
+				      "than it was given", NP_NO_FRAME);
+			took = n;
+		}
+		for (uint32_t i = 0; i < took; i++) {
+			uint32_t fi = np->free_head;
+
+			np->free_head = np->frame[fi].next;
+			np->frame[fi].next = NP_NO_FRAME;
+			np_frame_set(np, fi, FRAME_POSTED);
+		}
+		posted += took;
+		room -= took;
+		if (bad) {
+			np->ops.panic(np->ops.ctx, bad, bad_fi);
 			break;
-		np->free_head = f->next;
-		f->next = NP_NO_FRAME;
-		np_frame_set(np, fi, FRAME_POSTED);
-		posted++;
+		}
+		if (took < n)
+			break;          /* the NIC's ring is full */
 	}
 	return posted;
 }

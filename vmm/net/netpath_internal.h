@@ -19,6 +19,7 @@
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
 #define NP_SLOT_WORDS   (NET_RX_SLOTS_MAX / 64) /* a bit per slot, buffer, post */
+#define NP_POST_BATCH   32      /* frames a refill hands ops.post at once */
 
 /* The ring as the guest may change it: every access is a real load or
  * store, in program order with the others [C11 5.1.2.3]. x86 keeps
