@@ -15,7 +15,9 @@ _Static_assert(NP_HPA_BUCKETS >= 2 * NP_MAX_FRAMES,
 	       "the hpa index stays at most half full");
 _Static_assert(NP_MAX_FRAMES < NP_NO_FRAME, "frame indices fit a u16");
 _Static_assert(NP_MAX_VMS <= 16, "holders is a u16 bit set");
-_Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "hist[] holds a state");
+_Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "a hist byte holds a state");
+_Static_assert(NP_HIST == sizeof(((struct np_frame *)0)->hist),
+	       "hist holds NP_HIST states, a byte each");
 
 /* false if 'hpa' is already in the index. */
 static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
@@ -158,9 +160,7 @@ int np_init(struct netpath *np, const struct np_params *p)
 			np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
 		memset(page, 0, NET_SLOT_SIZE);
 		f->state = FRAME_FREE;
-		memset(f->hist, NP_HIST_NONE, sizeof(f->hist));
-		f->hist[0] = FRAME_FREE;
-		f->hist_pos = 1;
+		f->hist = ~0ull << 8 | FRAME_FREE;      /* the rest NONE */
 		f->next = i + 1 < n ? (uint16_t)(i + 1) : NP_NO_FRAME;
 	}
 	np->free_head = 0;
@@ -352,8 +352,8 @@ uint32_t np_frame_history(const struct netpath *np, uint32_t frame,
 	if (frame >= np->nr_frames)
 		return 0;
 	f = &np->frame[frame];
-	for (uint32_t i = 0; i < NP_HIST; i++) {
-		uint8_t s = f->hist[(f->hist_pos + i) % NP_HIST];
+	for (uint32_t i = NP_HIST; i--; ) {             /* the oldest first */
+		uint8_t s = (uint8_t)(f->hist >> (8 * i));
 
 		if (s != NP_HIST_NONE)
 			out[n++] = s;

@@ -62,11 +62,11 @@ static void op_panic(void *ctx, const char *msg, uint32_t frame)
 
 	if (!f)
 		panic("netpath: %s", msg);
+	/* One byte a state, the newest lowest, 0xff none yet. */
 	panic("netpath: %s: frame %u at 0x%lx, state %u, holders 0x%x, "
-	      "history %u %u %u %u %u %u %u %u (oldest first from %u)", msg,
-	      frame, (unsigned long)f->hpa, f->state, f->holders,
-	      f->hist[0], f->hist[1], f->hist[2], f->hist[3], f->hist[4],
-	      f->hist[5], f->hist[6], f->hist[7], f->hist_pos);
+	      "history 0x%016lx (newest in the low byte)", msg, frame,
+	      (unsigned long)f->hpa, f->state, f->holders,
+	      (unsigned long)f->hist);
 }
 
 static uint64_t op_vm_clock(void *ctx, uint32_t vm, uint64_t now)

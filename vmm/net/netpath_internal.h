@@ -11,7 +11,7 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath.h"
 
-#define NP_HIST_NONE    0xff    /* a hist[] entry not written yet */
+#define NP_HIST_NONE    0xff    /* a hist byte not written yet */
 #define NP_NO_FRAME     0xffff
 #define NP_NO_VM        0xff
 #define NP_NO_POST      (~0ull)  /* post_gpa[] of a post slot with no page */
@@ -29,6 +29,11 @@
 
 struct np_frame {
 	uint64_t         hpa;
+	/* The last NP_HIST states, for panic reports: one a byte, the
+	 * newest in the low byte, NP_HIST_NONE where none was yet. A shift
+	 * and an OR a change: a frame changes state several times on its
+	 * way (the fixed cost per frame). */
+	uint64_t         hist;
 	uint8_t          state;         /* enum frame_state */
 	uint16_t         holders;       /* bit v: VM v has it in a slot */
 	uint16_t         len;           /* bytes of frame data in the page */
@@ -36,8 +41,6 @@ struct np_frame {
 					 * them the page is all zero */
 	uint16_t         seen;          /* bit v: VM v has seen every byte of
 					 * [len, scrub_len), the stale tail */
-	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
-	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
 	bool             writable;      /* a guest could write it: all unseen */
 	uint16_t         next;          /* free list, or reclaim list, link */
 };
@@ -292,8 +295,7 @@ static inline void np_frame_set(struct netpath *np, uint32_t fi,
 	np->count[f->state]--;
 	np->count[s]++;
 	f->state = (uint8_t)s;
-	f->hist[f->hist_pos] = (uint8_t)s;
-	f->hist_pos = (uint8_t)((f->hist_pos + 1) % NP_HIST);
+	f->hist = f->hist << 8 | (uint8_t)s;
 }
 
 static inline uint32_t np_hpa_bucket(uint64_t hpa)

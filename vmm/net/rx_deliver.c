@@ -294,7 +294,7 @@ static uint32_t bufs_for(uint16_t len)
 /* Whether VM 'v' can take a frame that needs 'k' ring entries, and 'k'
  * slots or buffers under its quota, or 'k' posted pages; if not the
  * drop is counted for it. */
-static bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
+static inline bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
 {
 	struct np_vm *v = &np->vm[vm];
 

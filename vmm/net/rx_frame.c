@@ -92,6 +92,16 @@ static bool rx_chain(struct netpath *np, uint32_t fi, uint16_t len,
 {
 	uint32_t total = (uint32_t)np->rx_part_n * NET_SLOT_SIZE + len;
 
+	/* The common case first: a whole frame in one descriptor, of a
+	 * length kept; anything else takes the checks below. */
+	if (!np->rx_part_n && !np->rx_discard && len >= NET_FRAME_MIN &&
+	    len <= NP_RX_LEN_MAX && len <= np->frame_max) {
+		c->fi[0] = (uint16_t)fi;
+		c->n = 1;
+		c->len = len;
+		np->frame[fi].len = len;
+		return true;
+	}
 	if (np->rx_discard) {           /* counted at its first piece */
 		np->rx_discard = false;
 		rx_put(np, fi);
