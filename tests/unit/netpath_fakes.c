@@ -310,6 +310,7 @@ static uint8_t *fake_page(void *ctx, uint64_t hpa)
 {
 	struct fake *f = ctx;
 
+	f->page_calls++;
 	if (__builtin_expect(f->allow_scratch, 0) &&
 	    hpa - FAKE_BASE >= (uint64_t)f->maxf * NET_SLOT_SIZE)
 		return f->scratch;

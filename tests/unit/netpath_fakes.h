@@ -103,6 +103,7 @@ struct fake {
 	uint32_t post_calls;                    /* ops.post calls */
 	uint32_t post_refused;                  /* pages they did not take */
 	uint32_t room_lie;                      /* post_room claims this more */
+	uint32_t page_calls;                    /* ops.page calls */
 	struct op_rec log[LOG_MAX];
 	uint32_t nlog;
 	uint32_t rx_irq[NP_MAX_VMS], reclaim_irq[NP_MAX_VMS];

@@ -306,11 +306,6 @@ uint32_t np_pool_refill(struct netpath *np)
 				  NP_POST_BATCH, &bad, &bad_fi);
 		if (n)
 			took = np->ops.post(np->ops.ctx, hpa, n);
-		if (took > n) {
-			np->ops.panic(np->ops.ctx, "refill: the NIC took more "
-				      "than it was given", NP_NO_FRAME);
-			took = n;
-		}
 		for (uint32_t i = 0; i < took; i++) {
 			uint32_t fi = np->free_head;
 
