@@ -184,9 +184,16 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
 uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
-/* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
- * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
-bool np_mac_control(const uint8_t *frame);
+/* EtherType 0x8808, MAC Control (PAUSE and the rest), whatever the
+ * destination: PAUSE may also go to a station's own address; the MAC
+ * consumes these and never passes them up [IEEE 802.3 31.5, 31B.1], so
+ * they are not bridged either, like the IEEE 802.1 reserved groups.
+ * 'frame' holds at least the 14-byte header. Inline: asked of every
+ * frame. */
+static inline bool np_mac_control(const uint8_t *frame)
+{
+	return frame[12] == 0x88 && frame[13] == 0x08;
+}
 uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
 		    uint16_t targets, uint16_t flags);
 /* np_deliver without its shortcut for a unicast one-buffer copy: every
