@@ -371,26 +371,36 @@ void e1000_mac(uint8_t mac[6])
 
 /* --- receive --------------------------------------------------------- */
 
-bool e1000_rx_post(uint64_t hpa)
+uint32_t e1000_rx_room(void)
 {
-	volatile struct e1000_rx_desc *d;
-	uint32_t i;
+	/* One descriptor stays empty: RDH == RDT means the ring is empty
+	 * to the NIC, never full [8254x 3.2.6]. */
+	return nic.up ? nic.rx_n - 1 - (nic.rx_prod - nic.rx_cons) : 0;
+}
 
-	if (hpa & (PAGE_SIZE - 1) || !hpa)
-		panic("e1000_rx_post: 0x%lx is not a page", (unsigned long)hpa);
-	if (!nic.up || nic.rx_prod - nic.rx_cons >= nic.rx_n - 1)
-		return false;
-	i = nic.rx_prod % nic.rx_n;
-	nic.rx_hpa[i] = hpa;
-	d = &nic.rx[i];
-	d->addr = hpa;
-	d->length = 0;
-	d->csum = 0;
-	d->errors = 0;
-	d->special = 0;
-	d->status = 0;          /* the NIC ORs DD in */
-	nic.rx_prod++;
-	return true;
+uint32_t e1000_rx_post(const uint64_t *hpa, uint32_t n)
+{
+	uint32_t room = e1000_rx_room();
+
+	if (n > room)
+		n = room;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = nic.rx_prod % nic.rx_n;
+		volatile struct e1000_rx_desc *d = &nic.rx[i];
+
+		if (hpa[k] & (PAGE_SIZE - 1) || !hpa[k])
+			panic("e1000_rx_post: 0x%lx is not a page",
+			      (unsigned long)hpa[k]);
+		nic.rx_hpa[i] = hpa[k];
+		d->addr = hpa[k];
+		d->length = 0;
+		d->csum = 0;
+		d->errors = 0;
+		d->special = 0;
+		d->status = 0;          /* the NIC ORs DD in */
+		nic.rx_prod++;
+	}
+	return n;
 }
 
 void e1000_rx_flush(void)

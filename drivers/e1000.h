@@ -78,9 +78,13 @@ bool e1000_present(void);
 /* The MAC from RAL/RAH[0], or else the EEPROM. */
 void e1000_mac(uint8_t mac[6]);
 
-/* Queue the page at 'hpa' (4 KiB aligned) for receive; the NIC sees it
- * after e1000_rx_flush(). false when rx_count - 1 are in flight. */
-bool e1000_rx_post(uint64_t hpa);
+/* Queue the 'n' pages at hpa[] (each 4 KiB aligned) for receive, in
+ * order; the NIC sees them after e1000_rx_flush(). Returns how many, the
+ * first that many: no more than keep rx_count - 1 in flight. */
+uint32_t e1000_rx_post(const uint64_t *hpa, uint32_t n);
+
+/* How many pages e1000_rx_post would take now. */
+uint32_t e1000_rx_room(void);
 
 /* Hand everything posted since the last flush to the NIC: one barrier,
  * one tail write [8254x 3.2.6]. */

@@ -28,17 +28,24 @@ int e1000_init(struct page_alloc *pa, uint32_t rx_count, uint32_t tx_count)
 	return 0;
 }
 
-bool e1000_rx_post(uint64_t hpa)
+uint32_t e1000_rx_post(const uint64_t *hpa, uint32_t n)
 {
-	if (hw.rx_n == HV_NIC_RX_MAX)
-		return false;
-	hw.rx_posted[(hw.rx_head + hw.rx_n) % HV_NIC_RX_MAX] = hpa;
-	hw.rx_n++;
-	return true;
+	uint32_t k;
+
+	for (k = 0; k < n && hw.rx_n < HV_NIC_RX_MAX; k++) {
+		hw.rx_posted[(hw.rx_head + hw.rx_n) % HV_NIC_RX_MAX] = hpa[k];
+		hw.rx_n++;
+	}
+	return k;
 }
 
 void e1000_rx_flush(void)
 {
+}
+
+uint32_t e1000_rx_room(void)
+{
+	return HV_NIC_RX_MAX - hw.rx_n;
 }
 
 uint32_t e1000_rx_in_flight(void)

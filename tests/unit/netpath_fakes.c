@@ -310,32 +310,48 @@ static uint8_t *fake_page(void *ctx, uint64_t hpa)
 {
 	struct fake *f = ctx;
 
+	f->page_calls++;
 	if (__builtin_expect(f->allow_scratch, 0) &&
 	    hpa - FAKE_BASE >= (uint64_t)f->maxf * NET_SLOT_SIZE)
 		return f->scratch;
 	return fk_page(f, hpa);
 }
 
-static bool fake_post(void *ctx, uint64_t hpa)
+/* Each page in turn, as the NIC's FIFO has room: the first that many. */
+static uint32_t fake_post(void *ctx, const uint64_t *hpa, uint32_t n)
 {
 	struct fake *f = ctx;
-	uint32_t p = f_pidx(f, hpa);
+	uint32_t k;
 
-	if (f->nic_n == f->nic_cap)
-		return false;
-	if (f->checks) {
-		if (mapped_anywhere(f, hpa))
-			fk_fail("posting frame %u while an EPT maps it", p);
-		if (stale_anywhere(f, p))
-			fk_fail("posting frame %u before the INVEPT after its "
-				"unmap", p);
-		if (nic_holds(f, hpa))
-			fk_fail("posting frame %u twice", p);
+	f->post_calls++;
+	for (k = 0; k < n && f->nic_n < f->nic_cap; k++) {
+		if (f->checks) {
+			uint32_t p = f_pidx(f, hpa[k]);
+
+			if (mapped_anywhere(f, hpa[k]))
+				fk_fail("posting frame %u while an EPT maps it", p);
+			if (stale_anywhere(f, p))
+				fk_fail("posting frame %u before the INVEPT after "
+					"its unmap", p);
+			if (nic_holds(f, hpa[k]))
+				fk_fail("posting frame %u twice", p);
+		}
+		f->nic[nic_at(f, f->nic_n)] = hpa[k];
+		f->nic_n++;
+		log_op(f, OP_POST, 0, 0, hpa[k], 0);
 	}
-	f->nic[nic_at(f, f->nic_n)] = hpa;
-	f->nic_n++;
-	log_op(f, OP_POST, 0, 0, hpa, 0);
-	return true;
+	f->post_refused += n - k;
+	return k;
+}
+
+/* What fake_post would take, unless a test makes it claim more. */
+static uint32_t fake_post_room(void *ctx)
+{
+	struct fake *f = ctx;
+
+	/* A test may lower nic_cap below what is posted already. */
+	return (f->nic_n < f->nic_cap ? f->nic_cap - f->nic_n : 0) +
+	       f->room_lie;
 }
 
 uint64_t fk_nic_take(struct fake *f)
@@ -484,6 +500,7 @@ const struct netpath_ops fake_ops = {
 	.ctx = &fk,
 	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
 	.notify = fake_notify, .page = fake_page, .post = fake_post,
+	.post_room = fake_post_room,
 	.wire_tx = fake_wire_tx, .panic = fake_panic,
 	.vm_clock = fake_vm_clock,
 	.ram_lookup = fake_ram_lookup, .ram_map = fake_ram_map,

@@ -100,6 +100,10 @@ struct fake {
 	uint64_t invepts;                       /* flushes that were INVEPTs */
 	uint64_t *nic;                          /* posted buffers, FIFO of maxf */
 	uint32_t nic_head, nic_n, nic_cap;
+	uint32_t post_calls;                    /* ops.post calls */
+	uint32_t post_refused;                  /* pages they did not take */
+	uint32_t room_lie;                      /* post_room claims this more */
+	uint32_t page_calls;                    /* ops.page calls */
 	struct op_rec log[LOG_MAX];
 	uint32_t nlog;
 	uint32_t rx_irq[NP_MAX_VMS], reclaim_irq[NP_MAX_VMS];

@@ -132,6 +132,60 @@ static void test_refill(void **state)
 	assert_int_equal(np_refill(&np), 0);     /* nothing FREE left */
 }
 
+/* Refill hands the NIC up to NP_POST_BATCH frames a call, in free-list
+ * order, and asks nothing of a NIC that says it is full. */
+static void test_refill_batches(void **state)
+{
+	uint32_t counts[FRAME_NR_STATES];
+
+	(void)state;
+	world(2 * NP_POST_BATCH + 16, MAXF, 0, 0);
+	assert_int_equal(np_refill(&np), 2 * NP_POST_BATCH + 16);
+	assert_int_equal(fk.post_calls, 3);
+	assert_int_equal(fk.post_refused, 0);
+	for (uint32_t i = 0; i < 2 * NP_POST_BATCH + 16; i++)
+		assert_int_equal(fk.nic[i], fhpa(i));
+	np_counts(&np, counts);
+	assert_int_equal(counts[FRAME_POSTED], 2 * NP_POST_BATCH + 16);
+	assert_int_equal(counts[FRAME_FREE], 0);
+	assert_int_equal(np_refill(&np), 0);     /* nothing FREE */
+	assert_int_equal(fk.post_calls, 3);
+}
+
+/* A NIC that takes fewer than it was offered (its room overstated):
+ * exactly those it took are POSTED, the rest stay FREE on the list in
+ * their order, and the next refill offers them again. */
+static void test_refill_refused(void **state)
+{
+	uint32_t counts[FRAME_NR_STATES];
+
+	(void)state;
+	world(24, 8, 0, 0);
+	fk.room_lie = 5;                /* room for 13, it says */
+	assert_int_equal(np_refill(&np), 8);
+	assert_int_equal(fk.post_calls, 1);
+	assert_int_equal(fk.post_refused, 5);
+	np_counts(&np, counts);
+	assert_int_equal(counts[FRAME_POSTED], 8);
+	assert_int_equal(counts[FRAME_FREE], 16);
+	for (uint32_t i = 0; i < 24; i++)
+		assert_int_equal(np.frame[i].state,
+				 i < 8 ? FRAME_POSTED : FRAME_FREE);
+	assert_int_equal(np.free_head, 8);
+	assert_true(np_check(&np));
+	/* Full and saying so: not asked at all. */
+	fk.room_lie = 0;
+	assert_int_equal(np_refill(&np), 0);
+	assert_int_equal(fk.post_calls, 1);
+	/* Room for two: the next two in order. */
+	fk.nic_cap = 10;
+	assert_int_equal(np_refill(&np), 2);
+	assert_int_equal(fk.post_calls, 2);
+	assert_int_equal(fk.nic[8], fhpa(8));
+	assert_int_equal(fk.nic[9], fhpa(9));
+	assert_int_equal(np.free_head, 10);
+}
+
 static void assert_hist(uint32_t fi, const uint8_t *want, uint32_t n)
 {
 	uint8_t h[NP_HIST];
@@ -223,6 +277,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_init_state),
 	T(test_init_index_full),
 	T(test_refill),
+	T(test_refill_batches),
+	T(test_refill_refused),
 	T(test_state_machine),
 };
 

@@ -50,15 +50,6 @@ static bool key_is_link_local(uint64_t key)
 	return (key & LINK_LOCAL_MASK) == LINK_LOCAL_KEY;
 }
 
-/* MAC Control (PAUSE and the rest) by its EtherType, whatever the
- * destination: PAUSE may also go to a station's own address; the MAC
- * consumes these and never passes them up [IEEE 802.3 31.5, 31B.1].
- * 'frame' holds at least the 14-byte header. */
-bool np_mac_control(const uint8_t *frame)
-{
-	return frame[12] == 0x88 && frame[13] == 0x08;
-}
-
 /* Fibonacci hashing: the top bits of key times 2^64 / golden ratio,
  * which mixes every octet of the MAC into the bucket. */
 static uint32_t mac_bucket(uint64_t key)

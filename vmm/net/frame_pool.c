@@ -15,7 +15,9 @@ _Static_assert(NP_HPA_BUCKETS >= 2 * NP_MAX_FRAMES,
 	       "the hpa index stays at most half full");
 _Static_assert(NP_MAX_FRAMES < NP_NO_FRAME, "frame indices fit a u16");
 _Static_assert(NP_MAX_VMS <= 16, "holders is a u16 bit set");
-_Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "hist[] holds a state");
+_Static_assert(FRAME_NR_STATES < NP_HIST_NONE, "a hist byte holds a state");
+_Static_assert(NP_HIST == sizeof(((struct np_frame *)0)->hist),
+	       "hist holds NP_HIST states, a byte each");
 
 /* false if 'hpa' is already in the index. */
 static bool hpa_insert(struct netpath *np, uint64_t hpa, uint16_t fi)
@@ -94,7 +96,8 @@ static bool params_ok(const struct np_params *p)
 	if (p->mtu && (p->mtu < NET_MTU_MIN || p->mtu > NET_MTU_MAX))
 		return false;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
-	    !ops->page || !ops->post || !ops->wire_tx || !ops->panic ||
+	    !ops->page || !ops->post || !ops->post_room || !ops->wire_tx ||
+	    !ops->panic ||
 	    !ops->vm_clock)
 		return false;
 	/* Exchange needs all four ram ops, or none. */
@@ -157,9 +160,7 @@ int np_init(struct netpath *np, const struct np_params *p)
 			np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
 		memset(page, 0, NET_SLOT_SIZE);
 		f->state = FRAME_FREE;
-		memset(f->hist, NP_HIST_NONE, sizeof(f->hist));
-		f->hist[0] = FRAME_FREE;
-		f->hist_pos = 1;
+		f->hist = ~0ull << 8 | FRAME_FREE;      /* the rest NONE */
 		f->next = i + 1 < n ? (uint16_t)(i + 1) : NP_NO_FRAME;
 	}
 	np->free_head = 0;
@@ -246,34 +247,73 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 	return false;
 }
 
-/* The receive descriptors must only ever point at frames no EPT maps
- * [issue 4, part 2]: refill posts from the free list only, and checks. */
-uint32_t np_pool_refill(struct netpath *np)
+/* The head of the free list, up to 'want' frames, into hpa[]: how many,
+ * each checked. A frame that fails the check ends the list there, with a
+ * panic once those before it are posted (*bad). */
+static uint32_t refill_gather(struct netpath *np, uint64_t *hpa,
+			      uint32_t want, const char **bad, uint32_t *bad_fi)
 {
-	uint32_t posted = 0;
+	uint32_t fi = np->free_head, n;
 
-	while (np->count[FRAME_FREE] > np->tx_reserve) {
-		uint32_t fi = np->free_head;
-		struct np_frame *f;
+	for (n = 0; n < want; n++) {
+		const struct np_frame *f;
 
 		if (fi == NP_NO_FRAME) {
-			np->ops.panic(np->ops.ctx,
-				      "refill: free list shorter than count",
-				      NP_NO_FRAME);
+			*bad = "refill: free list shorter than count";
+			*bad_fi = NP_NO_FRAME;
 			break;
 		}
 		f = &np->frame[fi];
 		if (f->state != FRAME_FREE || f->holders) {
-			np->ops.panic(np->ops.ctx,
-				      "refill: free list frame mapped or busy", fi);
+			*bad = "refill: free list frame mapped or busy";
+			*bad_fi = fi;
 			break;
 		}
-		if (!np->ops.post(np->ops.ctx, f->hpa))
+		hpa[n] = f->hpa;
+		fi = f->next;
+	}
+	return n;
+}
+
+/* The receive descriptors must only ever point at frames no EPT maps
+ * [issue 4, part 2]: refill posts from the free list only, and checks.
+ * As many as the NIC has room for, up to NP_POST_BATCH a call of
+ * ops.post; those it took leave the list POSTED, the rest stay FREE on
+ * it. */
+uint32_t np_pool_refill(struct netpath *np)
+{
+	uint32_t posted = 0, room;
+
+	if (np->count[FRAME_FREE] <= np->tx_reserve)
+		return 0;
+	room = np->ops.post_room(np->ops.ctx);
+	while (np->count[FRAME_FREE] > np->tx_reserve && room) {
+		uint64_t hpa[NP_POST_BATCH];
+		uint32_t want = np->count[FRAME_FREE] - np->tx_reserve;
+		const char *bad = NULL;
+		uint32_t bad_fi = NP_NO_FRAME, n, took = 0;
+
+		if (want > room)
+			want = room;
+		n = refill_gather(np, hpa, want < NP_POST_BATCH ? want :
+				  NP_POST_BATCH, &bad, &bad_fi);
+		if (n)
+			took = np->ops.post(np->ops.ctx, hpa, n);
+		for (uint32_t i = 0; i < took; i++) {
+			uint32_t fi = np->free_head;
+
+			np->free_head = np->frame[fi].next;
+			np->frame[fi].next = NP_NO_FRAME;
+			np_frame_set(np, fi, FRAME_POSTED);
+		}
+		posted += took;
+		room -= took;
+		if (bad) {
+			np->ops.panic(np->ops.ctx, bad, bad_fi);
 			break;
-		np->free_head = f->next;
-		f->next = NP_NO_FRAME;
-		np_frame_set(np, fi, FRAME_POSTED);
-		posted++;
+		}
+		if (took < n)
+			break;          /* the NIC's ring is full */
 	}
 	return posted;
 }
@@ -300,8 +340,8 @@ uint32_t np_frame_history(const struct netpath *np, uint32_t frame,
 	if (frame >= np->nr_frames)
 		return 0;
 	f = &np->frame[frame];
-	for (uint32_t i = 0; i < NP_HIST; i++) {
-		uint8_t s = f->hist[(f->hist_pos + i) % NP_HIST];
+	for (uint32_t i = NP_HIST; i--; ) {             /* the oldest first */
+		uint8_t s = (uint8_t)(f->hist >> (8 * i));
 
 		if (s != NP_HIST_NONE)
 			out[n++] = s;

@@ -35,9 +35,14 @@ static uint8_t *op_page(void *ctx, uint64_t hpa)
 	return (uint8_t *)(uintptr_t)hpa;       /* identity-mapped */
 }
 
-static bool op_post(void *ctx, uint64_t hpa)
+static uint32_t op_post(void *ctx, const uint64_t *hpa, uint32_t n)
 {
-	return e1000_rx_post(hpa);
+	return e1000_rx_post(hpa, n);
+}
+
+static uint32_t op_post_room(void *ctx)
+{
+	return e1000_rx_room();
 }
 
 static bool op_wire_tx(void *ctx, const uint8_t *data, uint16_t len)
@@ -52,11 +57,11 @@ static void op_panic(void *ctx, const char *msg, uint32_t frame)
 
 	if (!f)
 		panic("netpath: %s", msg);
+	/* One byte a state, the newest lowest, 0xff none yet. */
 	panic("netpath: %s: frame %u at 0x%lx, state %u, holders 0x%x, "
-	      "history %u %u %u %u %u %u %u %u (oldest first from %u)", msg,
-	      frame, (unsigned long)f->hpa, f->state, f->holders,
-	      f->hist[0], f->hist[1], f->hist[2], f->hist[3], f->hist[4],
-	      f->hist[5], f->hist[6], f->hist[7], f->hist_pos);
+	      "history 0x%016lx (newest in the low byte)", msg, frame,
+	      (unsigned long)f->hpa, f->state, f->holders,
+	      (unsigned long)f->hist);
 }
 
 static uint64_t op_vm_clock(void *ctx, uint32_t vm, uint64_t now)
@@ -128,6 +133,7 @@ static void op_ram_each(void *ctx, uint32_t vm,
 const struct netpath_ops net_ops = {
 	.map = op_map, .unmap = op_unmap, .flush = op_flush,
 	.notify = op_notify, .page = op_page, .post = op_post,
+	.post_room = op_post_room,
 	.wire_tx = op_wire_tx, .panic = op_panic, .vm_clock = op_vm_clock,
 	.ram_lookup = op_ram_lookup, .ram_map = op_ram_map,
 	.ram_unmap = op_ram_unmap, .ram_each = op_ram_each,

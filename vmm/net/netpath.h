@@ -87,8 +87,13 @@ struct netpath_ops {
 	void (*notify)(void *ctx, uint32_t vm, uint8_t vector);
 	/* The page at 'hpa' as a pointer. */
 	uint8_t *(*page)(void *ctx, uint64_t hpa);
-	/* Hand a free frame to the NIC's receive ring; false when it is full. */
-	bool (*post)(void *ctx, uint64_t hpa);
+	/* Hand 'n' free frames to the NIC's receive ring, in order: how
+	 * many it took, the first that many (fewer than n when the ring is
+	 * full). One call a refill, not one a frame. */
+	uint32_t (*post)(void *ctx, const uint64_t *hpa, uint32_t n);
+	/* How many frames post would take now: the refill offers no more,
+	 * so a full ring costs one call, not a walk of the free list. */
+	uint32_t (*post_room)(void *ctx);
 	/* Put 'len' bytes at 'data' on the wire; false when the NIC is busy. */
 	bool (*wire_tx)(void *ctx, const uint8_t *data, uint16_t len);
 	/* A broken invariant: report and stop. */

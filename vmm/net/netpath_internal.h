@@ -11,7 +11,7 @@
 #include "vmm/hypercall_abi.h"
 #include "vmm/net/netpath.h"
 
-#define NP_HIST_NONE    0xff    /* a hist[] entry not written yet */
+#define NP_HIST_NONE    0xff    /* a hist byte not written yet */
 #define NP_NO_FRAME     0xffff
 #define NP_NO_VM        0xff
 #define NP_NO_POST      (~0ull)  /* post_gpa[] of a post slot with no page */
@@ -19,6 +19,7 @@
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
 #define NP_SLOT_WORDS   (NET_RX_SLOTS_MAX / 64) /* a bit per slot, buffer, post */
+#define NP_POST_BATCH   32      /* frames a refill hands ops.post at once */
 
 /* The ring as the guest may change it: every access is a real load or
  * store, in program order with the others [C11 5.1.2.3]. x86 keeps
@@ -28,6 +29,11 @@
 
 struct np_frame {
 	uint64_t         hpa;
+	/* The last NP_HIST states, for panic reports: one a byte, the
+	 * newest in the low byte, NP_HIST_NONE where none was yet. A shift
+	 * and an OR a change: a frame changes state several times on its
+	 * way (the fixed cost per frame). */
+	uint64_t         hist;
 	uint8_t          state;         /* enum frame_state */
 	uint16_t         holders;       /* bit v: VM v has it in a slot */
 	uint16_t         len;           /* bytes of frame data in the page */
@@ -35,8 +41,6 @@ struct np_frame {
 					 * them the page is all zero */
 	uint16_t         seen;          /* bit v: VM v has seen every byte of
 					 * [len, scrub_len), the stale tail */
-	uint8_t          hist[NP_HIST]; /* last states, for panic reports */
-	uint8_t          hist_pos;      /* next hist[] to write: the oldest */
 	uint16_t         next;          /* free list, or reclaim list, link */
 };
 
@@ -170,17 +174,32 @@ struct np_chain {
 	uint16_t fi[NP_RX_PAGES_MAX];
 	uint8_t  n;             /* 1..NP_RX_PAGES_MAX */
 	uint16_t len;           /* the frame's length: the pages' lens summed */
+	/* fi[0]'s page by ops.page when the caller has it already (np_rx
+	 * read the header there), else NULL: one page op a frame, not two. */
+	const uint8_t *head;
 };
 
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
 uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
-/* EtherType 0x8808, MAC Control: not bridged either, like the IEEE
- * 802.1 reserved groups. 'frame' holds at least 14 bytes. */
-bool np_mac_control(const uint8_t *frame);
+/* EtherType 0x8808, MAC Control (PAUSE and the rest), whatever the
+ * destination: PAUSE may also go to a station's own address; the MAC
+ * consumes these and never passes them up [IEEE 802.3 31.5, 31B.1], so
+ * they are not bridged either, like the IEEE 802.1 reserved groups.
+ * 'frame' holds at least the 14-byte header. Inline: asked of every
+ * frame. */
+static inline bool np_mac_control(const uint8_t *frame)
+{
+	return frame[12] == 0x88 && frame[13] == 0x08;
+}
 uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
 		    uint16_t targets, uint16_t flags);
+/* np_deliver without its shortcut for a unicast one-buffer copy: every
+ * target, every page, any mode. np_deliver's answer for any frame; the
+ * unit tests hold the shortcut to it. */
+uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
+			 uint16_t targets, uint16_t flags);
 void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 
@@ -282,8 +301,7 @@ static inline void np_frame_set(struct netpath *np, uint32_t fi,
 	np->count[f->state]--;
 	np->count[s]++;
 	f->state = (uint8_t)s;
-	f->hist[f->hist_pos] = (uint8_t)s;
-	f->hist_pos = (uint8_t)((f->hist_pos + 1) % NP_HIST);
+	f->hist = f->hist << 8 | (uint8_t)s;
 }
 
 static inline uint32_t np_hpa_bucket(uint64_t hpa)

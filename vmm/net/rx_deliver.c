@@ -305,7 +305,7 @@ static uint32_t bufs_for(uint16_t len)
 /* Whether VM 'v' can take a frame that needs 'k' ring entries, and 'k'
  * slots or buffers under its quota, or 'k' posted pages; if not the
  * drop is counted for it. */
-static bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
+static inline bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
 {
 	struct np_vm *v = &np->vm[vm];
 
@@ -331,8 +331,8 @@ static bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
  * cannot is a drop counted for it alone. Each VM gets it by flip or by
  * copy (by_copy). Each page becomes DELIVERED if any VM maps it;
  * otherwise (every VM copied it, or none took it) it is FREE at once. Returns the VMs that took it. */
-uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
-		    uint16_t targets, uint16_t flags)
+uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
+			 uint16_t targets, uint16_t flags)
 {
 	bool xflip = xchg_flips(np, c, targets, flags);
 	uint16_t seen_by[NP_RX_PAGES_MAX] = { 0 };     /* who mapped each page */
@@ -385,6 +385,64 @@ uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
 			np_pool_put(np, c->fi[j]);
 	}
 	return taken;
+}
+
+/* What np_deliver_each does for one window VM copying a one-page frame
+ * into one buffer, step for step: the same ring entry, counters, drops
+ * and frame state, without the loops over targets and pages, the run
+ * bookkeeping or a second page op (c->head). The default mode's every
+ * short frame comes this way: its fixed cost is most of what a frame
+ * costs (docs/performance.md, "The fixed cost, continued"). */
+static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
+				 const struct np_chain *c, uint16_t flags)
+{
+	struct np_vm *v = &np->vm[vm];
+	uint32_t fi = c->fi[0], b;
+	const uint8_t *src;
+	uint16_t taken = 0;
+
+	if (!vm_room(np, vm, 1))
+		goto done;
+	/* held + 1 <= quota <= nr_slots: a buffer is free. */
+	b = lowest_free_buf(v);
+	if (b == NP_NO_FRAME) {
+		np->ops.panic(np->ops.ctx, "deliver: under quota, no free "
+			      "copy buffer", fi);
+		goto done;
+	}
+	src = c->head ? c->head : np->ops.page(np->ops.ctx, np->frame[fi].hpa);
+	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, src, c->len);
+	v->copy_seq[b] = ++np->seq;
+	np_bit_set(v->buf_used, b);
+	v->held_copy++;
+	v->held++;
+	np_ring_push(v, (uint16_t)b, c->len, flags | NET_RX_F_COPY);
+	v->rx_pending = true;
+	v->st.rx_copied++;
+	np->st.rx_copied++;
+	v->st.rx_frames++;
+	v->st.rx_bytes += c->len;
+	if (flags & NET_RX_F_BCAST)
+		v->st.rx_bcast++;
+	taken = (uint16_t)(1u << vm);
+done:
+	/* No VM maps it: FREE at once, as np_deliver_each puts it. */
+	np_frame_seen(np, fi, 0);
+	np_pool_put(np, fi);
+	return taken;
+}
+
+uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
+		    uint16_t targets, uint16_t flags)
+{
+	uint32_t vm = (uint32_t)__builtin_ctz(targets | 1u << NP_MAX_VMS);
+
+	/* One target, a window VM, one page into one buffer. */
+	if (targets == 1u << vm && c->n == 1 &&
+	    c->len <= NET_COPY_BUF_SIZE && !np->vm[vm].xchg &&
+	    by_copy(np, &np->vm[vm], c->len))
+		return deliver_copy_one(np, vm, c, flags);
+	return np_deliver_each(np, c, targets, flags);
 }
 
 void np_batch_end(struct netpath *np, uint64_t now)

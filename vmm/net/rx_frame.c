@@ -92,6 +92,16 @@ static bool rx_chain(struct netpath *np, uint32_t fi, uint16_t len,
 {
 	uint32_t total = (uint32_t)np->rx_part_n * NET_SLOT_SIZE + len;
 
+	/* The common case first: a whole frame in one descriptor, of a
+	 * length kept; anything else takes the checks below. */
+	if (!np->rx_part_n && !np->rx_discard && len >= NET_FRAME_MIN &&
+	    len <= NP_RX_LEN_MAX && len <= np->frame_max) {
+		c->fi[0] = (uint16_t)fi;
+		c->n = 1;
+		c->len = len;
+		np->frame[fi].len = len;
+		return true;
+	}
 	if (np->rx_discard) {           /* counted at its first piece */
 		np->rx_discard = false;
 		rx_put(np, fi);
@@ -147,6 +157,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	/* The Ethernet header is in the first page: every page but the
 	 * last is full, and a one-page frame is NET_FRAME_MIN long. */
 	first = np->ops.page(np->ops.ctx, np->frame[c.fi[0]].hpa);
+	c.head = first;
 	np_demux(np, first, &d);
 	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(first)) {
 		np->st.rx_drop_link_local++;

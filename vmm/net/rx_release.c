@@ -18,30 +18,33 @@
 /* Every guest-supplied value, before any change. A list with one bad
  * entry is refused whole. An entry is a window slot, or a copy buffer
  * with NET_SLOT_COPY set: the same rules for both, each kind with its
- * own numbers (slot 3 and buffer 3 are two things). */
+ * own numbers (slot 3 and buffer 3 are two things). An index out of
+ * range is -HC_E_INVAL wherever it stands in the list, before any
+ * -HC_E_STATE; one pass over the list finds either. */
 static int release_check(const struct np_vm *v, const uint16_t *slots,
 			 uint32_t n)
 {
 	uint64_t seen[2][NET_RX_SLOTS_MAX / 64] = { { 0 } };
+	int err = 0;
 
 	if (!n || n > HC_NET_BATCH || !slots)
 		return -HC_E_INVAL;
-	for (uint32_t i = 0; i < n; i++)
-		if ((slots[i] & ~NET_SLOT_COPY) >= v->nr_slots)
-			return -HC_E_INVAL;
 	for (uint32_t i = 0; i < n; i++) {
 		bool copy = slots[i] & NET_SLOT_COPY;
 		uint16_t s = slots[i] & ~NET_SLOT_COPY;
 
+		if (s >= v->nr_slots)
+			return -HC_E_INVAL;
+		if (err)
+			continue;       /* only the range is left to check */
 		/* Not delivered to this VM: never, already released, revoked,
-		 * or another VM's; a number names only our own. */
-		if (copy ? !v->copy_seq[s] : v->slot_frame[s] == NP_NO_FRAME)
-			return -HC_E_STATE;
-		if (seen[copy][s / 64] >> (s % 64) & 1)
-			return -HC_E_STATE;
+		 * or another VM's; a number names only our own. Or twice. */
+		if ((copy ? !v->copy_seq[s] : v->slot_frame[s] == NP_NO_FRAME) ||
+		    seen[copy][s / 64] >> (s % 64) & 1)
+			err = -HC_E_STATE;
 		seen[copy][s / 64] |= 1ull << (s % 64);
 	}
-	return 0;
+	return err;
 }
 
 int np_release(struct netpath *np, uint32_t vm, const uint16_t *slots,
