@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
+#include "vmm/net/dma_sense.h"
 #include "vmm/net/netpath.h"
 
 #define NP_HIST_NONE    0xff    /* a hist[] entry not written yet */
@@ -123,7 +124,9 @@ struct netpath {
 	uint64_t           reclaim_ticks;       /* grace before revocation */
 	uint32_t           tx_reserve;          /* FREE frames np_refill keeps for VM-to-VM */
 	uint8_t            mode;                /* enum np_mode, for every VM */
-	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this long */
+	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this
+						 * long now (auto: sense decides) */
+	struct np_sense    sense;               /* copy_threshold auto (dma_sense.c) */
 	uint16_t           frame_max;           /* mtu + NET_ETH_OVERHEAD */
 	/* The frame the NIC is part way through: its pages so far, each
 	 * FRAME_RECEIVED (np_rx_part); or, with rx_discard, one dropped

@@ -1,0 +1,80 @@
+/* Where the NIC's DMA leaves a received frame, sensed (dma_sense.c):
+ * hybrid delivery with copy_threshold = auto copies every frame that
+ * arrives in a cache and flips the long ones that arrive from memory
+ * (docs/performance.md, "The threshold"). Included by
+ * netpath_internal.h: struct np_sense is part of struct netpath. */
+#ifndef VMM_NET_DMA_SENSE_H
+#define VMM_NET_DMA_SENSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/hypercall_abi.h"
+
+/* copy_threshold under auto. Without sensing, the fixed default (the
+ * config's before auto). In cache (hot in L1/L2, or in the LLC as DDIO
+ * leaves it) copying costs less than flipping at every size up to
+ * 9000 B, so every frame. From memory (a NIC without DDIO) flip wins
+ * from about 430-920 B in make bench (cold crossover, several runs on
+ * a Zen 4; docs/performance.md), so copy up to 512 B. */
+#define NP_COPY_DEFAULT         2048
+#define NP_COPY_EVERY           NET_JUMBO_MAX
+#define NP_COPY_COLD            512
+
+/* Calibration: the least of this many loads each way. A load from memory
+ * must take NP_SENSE_GAP times one from cache, and NP_SENSE_MIN_TICKS
+ * more, or there is nothing to sense: an emulator (QEMU TCG, Bochs)
+ * makes CLFLUSH a no-op and RDTSC count instructions. */
+#define NP_SENSE_CAL            16
+#define NP_SENSE_GAP            3
+#define NP_SENSE_MIN_TICKS      16
+/* A frame's first read is timed every NP_SENSE_PERIOD units of frames,
+ * a frame weighing 1 + len / NP_SENSE_LEN_UNIT: the timing (two RDTSC,
+ * two LFENCE, ~20 ns) stays near 1 % of a frame's cost at 64 B (every
+ * 32nd frame) and at 9000 B (every 3rd or 4th). */
+#define NP_SENSE_PERIOD         32
+#define NP_SENSE_LEN_UNIT       1024
+/* The estimate moves a quarter of the way to each sample (clamped to
+ * the calibrated range, so one interrupted sample weighs no more than a
+ * miss); the state changes when it passes two thirds of the way from
+ * its side to the other: four samples in a row, never one or two. */
+#define NP_SENSE_EWMA_SHIFT     2
+
+enum np_sense_state {
+	NP_SENSE_FIXED,         /* copy_threshold a number: never changes */
+	NP_SENSE_OFF,           /* auto, nothing to sense: NP_COPY_DEFAULT */
+	NP_SENSE_NEAR,          /* auto, frames arrive in a cache: copy all */
+	NP_SENSE_FAR,           /* auto, frames arrive from memory */
+};
+
+struct np_sense {
+	uint8_t  state;         /* enum np_sense_state */
+	int32_t  due;           /* units of frames until the next sample */
+	uint32_t near, far;     /* calibrated ticks: a load from cache, memory */
+	uint32_t est;           /* smoothed ticks of a frame's first read */
+	uint32_t up, down;      /* est above up: FAR; below down: NEAR */
+	uint64_t samples, switches;
+};
+
+struct netpath;
+
+/* At np_init, after ops and mode: copy_threshold 'threshold' (a number,
+ * or NP_COPY_AUTO, then calibrated if the mode is hybrid and the ops
+ * can time a load). Sets np->copy_threshold. */
+void np_sense_init(struct netpath *np, uint16_t threshold);
+
+/* Whether np_rx times this frame's first read (np_sense_sample) rather
+ * than just reading it. */
+static inline bool np_sense_due(struct np_sense *s, uint16_t len)
+{
+	if (s->state < NP_SENSE_NEAR)
+		return false;
+	s->due -= 1 + len / NP_SENSE_LEN_UNIT;
+	return s->due <= 0;
+}
+
+/* Time the first read of the frame at 'first', which nothing has read
+ * yet, and follow it: np->copy_threshold changes with the state. */
+void np_sense_sample(struct netpath *np, const uint8_t *first);
+
+#endif
