@@ -127,7 +127,7 @@ struct bench_world {
 	struct fake         fk;
 	struct fake_under   under;
 	enum bench_kind     kind;
-	uint8_t             dma;        /* BK_HYBRID: the one DMA it sees */
+	uint8_t             dma;        /* the one DMA it sees (world_get) */
 	uint32_t            nvms, pool;
 	uint8_t             check;      /* enum np_check_mode */
 	uint8_t            *tables;     /* EPT table pages */

@@ -19,16 +19,20 @@ struct bench_run bench_opts = { .rounds = 31, .slice_ns = 1e6, .extra_s = 30 };
 static struct bench_world *worlds[MAX_WORLDS];
 static uint32_t nworlds;
 
-/* Hybrid (auto) has a world per DMA placement: a machine's NIC leaves
- * frames in its LLC or not, the same for every batch, and the sensing
- * follows that; cells interleaved slice by slice would have it relearn
- * at every switch (four samples, dma_sense.h). */
+/* A world per kind and DMA placement: a machine's NIC leaves frames in
+ * its LLC or not, the same for every batch, and hybrid's sensing
+ * follows that (it would relearn at every switch of cells interleaved
+ * slice by slice: 16 samples, dma_sense.h). Every kind alike, so that
+ * hybrid and the modes it is held against run the same way. Not one
+ * world for flip, copy and hybrid: a page a copy gave back is unseen by
+ * every VM, so the next flip of it zeroes its stale tail (the scrub
+ * rule), and flip's cells would pay for copy's (64 B hot: 192 -> 210-250
+ * ns); hybrid's own world pays for its own mix, as it would for real. */
 struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
 			      uint8_t check, uint8_t dma)
 {
 	struct bench_world *w;
 
-	dma = kind == BK_HYBRID ? dma : DMA_HOT;
 	for (uint32_t i = 0; i < nworlds; i++) {
 		w = worlds[i];
 		if (w->kind == kind && w->nvms == nvms && w->pool == pool &&

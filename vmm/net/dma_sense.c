@@ -63,10 +63,7 @@ void np_sense_init(struct netpath *np, uint16_t threshold)
 	if (far < near + NP_SENSE_MIN_TICKS ||
 	    far / NP_SENSE_GAP < near)
 		return;
-	/* Two lines a third apart: the band between them is hysteresis. */
-	s->down = near + (far - near) / 3;
-	s->up = near + 2 * (far - near) / 3;
-	s->est = near;
+	s->mid = near + (far - near) / 2;
 	s->due = NP_SENSE_PERIOD;
 	sense_set(np, NP_SENSE_NEAR);
 }
@@ -78,12 +75,16 @@ void np_sense_sample(struct netpath *np, const uint8_t *first)
 
 	s->due = NP_SENSE_PERIOD;
 	s->samples++;
-	t = t < s->near ? s->near : t > s->far ? s->far : t;
-	s->est = s->est - (s->est >> NP_SENSE_EWMA_SHIFT) +
-		 (t >> NP_SENSE_EWMA_SHIFT);
-	if (s->state == NP_SENSE_NEAR && s->est > s->up)
+	/* Rounded up both ways, so a steady stream reaches 0 or ONE. */
+	if (t > s->mid)
+		s->share += (NP_SENSE_ONE - s->share + NP_SENSE_ROUND) >>
+			    NP_SENSE_SHIFT;
+	else
+		s->share -= (s->share + NP_SENSE_ROUND) >> NP_SENSE_SHIFT;
+	/* The band between the two lines is the hysteresis. */
+	if (s->state == NP_SENSE_NEAR && s->share > NP_SENSE_UP)
 		sense_set(np, NP_SENSE_FAR);
-	else if (s->state == NP_SENSE_FAR && s->est < s->down)
+	else if (s->state == NP_SENSE_FAR && s->share < NP_SENSE_DOWN)
 		sense_set(np, NP_SENSE_NEAR);
 	else
 		return;
