@@ -135,19 +135,17 @@ static void test_explicit_threshold_kept(void **state)
 	}
 }
 
-/* One sample every NP_SENSE_PERIOD units, a frame weighing
- * 1 + len / NP_SENSE_LEN_UNIT. */
+/* One sample every NP_SENSE_PERIOD frames, whatever their length. */
 static void test_sample_period(void **state)
 {
 	(void)state;
 	sense_world(NP_COPY_AUTO, NEAR, FAR);
 	for (uint32_t i = 1; i < NP_SENSE_PERIOD; i++)
-		rx_one(64, NEAR, false);
+		rx_one(i % 2 ? 64 : LONG, NEAR, false);
 	assert_int_equal(fk.probes, 0);
 	rx_one(64, NEAR, false);
 	assert_int_equal(fk.probes, 1);
-	/* 3000 B weigh 3: the 11th is timed (32 - 10 x 3 = 2 left). */
-	for (uint32_t i = 1; i < 11; i++)
+	for (uint32_t i = 1; i < NP_SENSE_PERIOD; i++)
 		rx_one(LONG, NEAR, false);
 	assert_int_equal(fk.probes, 1);
 	rx_one(LONG, NEAR, false);
