@@ -126,7 +126,6 @@ struct netpath {
 	uint8_t            mode;                /* enum np_mode, for every VM */
 	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this
 						 * long now (auto: sense decides) */
-	struct np_sense    sense;               /* copy_threshold auto (dma_sense.c) */
 	uint16_t           frame_max;           /* mtu + NET_ETH_OVERHEAD */
 	/* The frame the NIC is part way through: its pages so far, each
 	 * FRAME_RECEIVED (np_rx_part); or, with rx_discard, one dropped
@@ -134,6 +133,9 @@ struct netpath {
 	uint16_t           rx_part[NP_RX_PAGES_MAX];
 	uint8_t            rx_part_n;
 	bool               rx_discard;
+	/* copy_threshold auto (dma_sense.c): after the fields above, so
+	 * that none of them moved. */
+	struct np_sense    sense;
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
