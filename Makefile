@@ -35,10 +35,10 @@ NASMFLAGS := -f elf64 -g -Werror
 # The network path (vmm/net/): pure C, also built into the unit tests,
 # the fuzz harnesses and make bench.
 NETPATH_C := $(addprefix vmm/net/,frame_pool.c demux.c rx_frame.c rx_deliver.c rx_release.c \
-	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c) lib/copy.c
+	take_back.c reclaim.c net_tx.c netpath_check.c xchg.c dma_sense.c) lib/copy.c
 # Its glue to the hypervisor: ops, start-up, poll, hypercalls, stats.
 NET_GLUE_C := $(addprefix vmm/net/,net.c net_ops.c net_start.c net_hypercall.c \
-	net_window_fault.c net_stats.c net_timing.c net_cost.c)
+	net_window_fault.c net_stats.c net_timing.c net_cost.c net_sense.c)
 # A Linux VM's devices (vmm/dev/): pure C, also built into the unit tests.
 VDEV_C := $(addprefix vmm/dev/,vdev.c vlapic.c vpic.c vrtc.c vpm.c vpit.c \
 	uart16550.c)
@@ -353,7 +353,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/*.h arch/x86/vmx/*.h \
 	arch/x86/svm/*.h tests/unit/*.h)
 NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
-	net_tx netpath_check netpath_clock netpath_soak xchg rx_jumbo rx_copy_one
+	net_tx netpath_check netpath_clock netpath_soak xchg rx_jumbo rx_copy_one \
+	dma_sense
 NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \

@@ -17,7 +17,7 @@ printed after the statistics table):
 
     [stats] cost: rx R ticks/frame (T ticks / F frames in P passes; last K:
         min A median B max C), release ... ticks/slot (... slots in ...
-        calls; ...), path flip, mode hybrid (copy <= 256 B)
+        calls; ...), path flip, mode hybrid, copy <= 256 B
 
 are differenced against the ones before it. With `clock: sync=none` the
 TSC advances one tick per emulated instruction, so the figures are

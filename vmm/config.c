@@ -21,6 +21,8 @@ static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
 			 const char *v, size_t n, void *base);
 static int cfg_parse_enum(struct cfg_parser *p, const struct cfg_key *k,
 			  const char *v, size_t n, void *base);
+static int cfg_parse_threshold(struct cfg_parser *p, const struct cfg_key *k,
+			       const char *v, size_t n, void *base);
 
 /* Indexed by enum cfg_selftest. */
 static const char *const cfg_selftest_names[] = {
@@ -75,9 +77,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ .section = CFG_SEC_GLOBAL, .name = "delivery", .parse = cfg_parse_enum,
 	  .offset = offsetof(struct config, delivery), .def = "hybrid",
 	  CFG_ENUM(cfg_delivery_names) },
+	/* A frame longer than a copy buffer is copied into several. */
 	{ .section = CFG_SEC_GLOBAL, .name = "copy_threshold",
-	  .parse = cfg_parse_u32, .offset = offsetof(struct config, copy_threshold),
-	  .min = 0, .max = NET_COPY_BUF_SIZE, .def = "2048" },
+	  .parse = cfg_parse_threshold,
+	  .offset = offsetof(struct config, copy_threshold),
+	  .min = 0, .max = NET_JUMBO_MAX, .def = "auto" },
 	/* IPv4's least [RFC 791] to a jumbo frame in three pool pages. */
 	{ .section = CFG_SEC_GLOBAL, .name = "mtu",
 	  .parse = cfg_parse_u32, .offset = offsetof(struct config, mtu),
@@ -226,6 +230,25 @@ static int cfg_parse_u32(struct cfg_parser *p, const struct cfg_key *k,
 				k->name, cfg_quote(q, v, n), k->min, k->max);
 	*(uint32_t *)((char *)base + k->offset) = val;
 	return 0;
+}
+
+/* 'auto' (NP_COPY_AUTO: hybrid follows where the DMA leaves frames,
+ * vmm/net/dma_sense.c) or a number in range. */
+static int cfg_parse_threshold(struct cfg_parser *p, const struct cfg_key *k,
+			       const char *v, size_t n, void *base)
+{
+	char q[CFG_QUOTE_MAX + 1];
+	uint32_t val;
+
+	if (cfg_equal(v, n, "auto")) {
+		*(uint32_t *)((char *)base + k->offset) = NP_COPY_AUTO;
+		return 0;
+	}
+	if (cfg_read_u32(v, n, &val) == -1)
+		return cfg_fail(p, p->line, "%s '%s' is malformed (want auto "
+				"or a decimal number)", k->name,
+				cfg_quote(q, v, n));
+	return cfg_parse_u32(p, k, v, n, base);
 }
 
 /* One of the words in k->names; the field is a 32-bit enum. */

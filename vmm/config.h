@@ -76,7 +76,8 @@ struct config {
 	uint32_t          reclaim_ms;   /* grace after a reclaim interrupt */
 	uint32_t          stats_ms;     /* statistics table period */
 	uint32_t          delivery;     /* enum np_mode (vmm/net/netpath.h) */
-	uint32_t          copy_threshold; /* hybrid: copy frames up to this long */
+	uint32_t          copy_threshold; /* hybrid: copy frames up to this
+					   * long, or NP_COPY_AUTO */
 	uint32_t          mtu;            /* every VM's and the NIC's MTU */
 	uint32_t          invariants;   /* enum cfg_invariants */
 	/* guests, in file order */

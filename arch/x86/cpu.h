@@ -136,6 +136,35 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/* CLFLUSH is there when CPUID.01H:EDX[19] says so [SDM 2A CPUID, Table
+ * 3-11]; it evicts the line from every cache level in the coherence
+ * domain, ordered by MFENCE [SDM 2A CLFLUSH]. */
+#define CPUID_1_EDX_CLFSH (1u << 19)
+
+static inline void cpu_clflush(const void *p)
+{
+	__asm__ volatile("clflush (%0)\n\tmfence" : : "r"(p) : "memory");
+}
+
+/* TSC ticks one load of the byte at 'p' takes, alone: LFENCE before the
+ * first RDTSC lets earlier work finish, and the one before the second
+ * waits for the load to complete [SDM 2B LFENCE, RDTSC]. Includes the
+ * fences' own cost, the same for every load. */
+static inline uint32_t cpu_timed_load(const volatile void *p)
+{
+	uint32_t t0, t1, hi;
+
+	__asm__ volatile("lfence\n\t"
+			 "rdtsc\n\t"
+			 "mov %%eax, %[t0]\n\t"
+			 "movzbl (%[p]), %%eax\n\t"
+			 "lfence\n\t"
+			 "rdtsc"
+			 : "=&a"(t1), "=&d"(hi), [t0] "=&r"(t0)
+			 : [p] "r"(p) : "memory");
+	return t1 - t0;
+}
+
 static inline void cpu_cli(void)   { __asm__ volatile("cli" : : : "memory"); }
 static inline void cpu_sti(void)   { __asm__ volatile("sti" : : : "memory"); }
 static inline void cpu_hlt(void)   { __asm__ volatile("hlt" : : : "memory"); }

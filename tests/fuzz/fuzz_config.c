@@ -54,7 +54,8 @@ static void check_accepted(const struct config *c)
 		   c->timeslice_us);
 	FUZZ_CHECK(c->delivery <= NP_HYBRID, "delivery %u",
 		   c->delivery);
-	FUZZ_CHECK(c->copy_threshold <= NET_COPY_BUF_SIZE,
+	FUZZ_CHECK(c->copy_threshold <= NET_JUMBO_MAX ||
+		   c->copy_threshold == NP_COPY_AUTO,
 		   "copy_threshold %u", c->copy_threshold);
 	FUZZ_CHECK(c->selftest <= CFG_SELFTEST_INVALID_OPCODE, "selftest %u",
 		   c->selftest);

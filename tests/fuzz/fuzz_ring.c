@@ -4,7 +4,8 @@
  * tests/unit/netpath_fakes.c.
  *
  * The input's first bytes build a world: pool size, NIC ring size, low
- * watermark, reclaim grace, delivery mode and threshold, tx reserve, and
+ * watermark, reclaim grace, delivery mode and threshold (or auto, with
+ * or without a gap to sense), tx reserve, and
  * 1..4 VMs with their window size, quota, promiscuity, ring and copy area.
  * The rest is a sequence of operations:
  *   rx       the NIC hands back a frame of fuzzed length and content, to
@@ -18,7 +19,9 @@
  *   tick     time passes; overdue slots are revoked
  *   scribble the guest writes anything into its ring page (its cons)
  *   consume  the guest reads its ring up to prod
- *   env      the NIC's transmit is busy or not; a map fails for a VM
+ *   env      the NIC's transmit is busy or not; a map fails for a VM;
+ *            received frames' first reads take a cache's or memory's
+ *            time (copy_threshold auto)
  *   setup    HC_NET_SETUP again, with or without a copy area
  *
  * After every operation: every invariant (np_check), the fakes' books
@@ -64,6 +67,12 @@ static void build_world(struct fz *z)
 	uint64_t grace = 1 + (uint64_t)fz_u8(z) * 16;
 	uint8_t mb = fz_u8(z), mode = mb % 3;
 	uint16_t threshold = fz_u16(z) % (NET_COPY_BUF_SIZE + 1);
+	/* copy_threshold auto, with a gap to sense or none (dma_sense.c):
+	 * env then says how long a frame's first read takes. */
+	if (mb & 0x40)
+		threshold = NP_COPY_AUTO;
+	fk.lat_near = 40;
+	fk.lat_far = mb & 0x20 ? 400 : 40;
 	uint32_t reserve = fz_u8(z) % (frames / 4 + 1);
 
 	/* np_check runs after every operation below: after every single
@@ -383,6 +392,7 @@ static void run_op(struct fz *z)
 		k = fz_u8(z);
 		fk.wire_busy = k & 1;
 		fk.map_fail_vm = k & 2 ? (int)(k >> 2) % (int)nr_vms : -1;
+		fk.lat_rx = k & 0x80 ? 400 : 40;
 		break;
 	case OP_SETUP:    op_setup(z); break;
 	case OP_FLOOD:    op_flood(z); break;

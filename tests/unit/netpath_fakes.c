@@ -496,6 +496,25 @@ static void fake_ram_each(void *ctx, uint32_t vm,
 			   NET_SLOT_SIZE);
 }
 
+static uint32_t fake_load_ticks(void *ctx, const uint8_t *p, bool evict)
+{
+	struct fake *f = ctx;
+	uintptr_t off = (uintptr_t)p - (uintptr_t)f->page[0];
+
+	if (off >= (uintptr_t)f->maxf * NET_SLOT_SIZE)
+		return evict ? f->lat_far : f->lat_near;
+	/* The path never flushes what the NIC wrote: it only times it. */
+	if (evict)
+		fk_fail("load_ticks flushed pool page %lu",
+			(unsigned long)(off / NET_SLOT_SIZE));
+	f->probes++;
+	f->probe_page = (uint32_t)(off / NET_SLOT_SIZE);
+	if (f->on_probe)
+		f->on_probe(p);
+	(void)*(const volatile uint8_t *)p;
+	return f->lat_rx;
+}
+
 const struct netpath_ops fake_ops = {
 	.ctx = &fk,
 	.map = fake_map, .unmap = fake_unmap, .flush = fake_flush,
@@ -505,6 +524,7 @@ const struct netpath_ops fake_ops = {
 	.vm_clock = fake_vm_clock,
 	.ram_lookup = fake_ram_lookup, .ram_map = fake_ram_map,
 	.ram_unmap = fake_ram_unmap, .ram_each = fake_ram_each,
+	.load_ticks = fake_load_ticks,
 };
 
 void fk_init(struct fake *f, struct netpath *np, uint32_t maxf)

@@ -135,6 +135,15 @@ struct fake {
 	 * set tx_reserve, check, mode and copy_threshold here before
 	 * world(). fk_reset() leaves check at NP_CHECK_EVERY, the rest 0. */
 	struct np_params setup;
+	/* ops.load_ticks (dma_sense.c), scripted: the calibration's loads
+	 * of its own line, flushed (lat_far) and not (lat_near); and the
+	 * first read of a received frame (lat_rx), which really reads the
+	 * byte after calling on_probe (if set). All 0 after fk_reset: no
+	 * gap, so copy_threshold auto is NP_COPY_DEFAULT. */
+	uint32_t lat_far, lat_near, lat_rx;
+	uint32_t probes;                        /* frames' first reads timed */
+	uint32_t probe_page;                    /* the last one's page */
+	void   (*on_probe)(const uint8_t *p);
 };
 
 extern struct fake fk;

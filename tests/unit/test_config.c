@@ -126,10 +126,10 @@ static void test_default_file(void **state)
 	assert_int_equal(cfg.nr_vms, 3);
 	assert_int_equal(cfg.timeslice_us, 10000);
 	assert_int_equal(cfg.delivery, NP_HYBRID);
-	assert_int_equal(cfg.copy_threshold, 2048);
-	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 34);
-	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 39);
-	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 44);
+	assert_int_equal(cfg.copy_threshold, NP_COPY_AUTO);
+	assert_vm(&cfg.vms[0], "alpha", mac_a, 0xC0A84D0B, 24, 8, 37);
+	assert_vm(&cfg.vms[1], "beta", mac_b, IPV4(192, 168, 77, 12), 24, 8, 42);
+	assert_vm(&cfg.vms[2], "gamma", mac_c, IPV4(192, 168, 77, 13), 24, 8, 47);
 }
 
 /* The same file saved by a Windows editor. */
@@ -200,7 +200,7 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_int_equal(cfg.pool_frames, 256);
 	assert_int_equal(cfg.reclaim_ms, 100);
 	assert_int_equal(cfg.delivery, NP_HYBRID);
-	assert_int_equal(cfg.copy_threshold, 2048);
+	assert_int_equal(cfg.copy_threshold, NP_COPY_AUTO);
 	assert_int_equal(cfg.mtu, 1500);
 	assert_int_equal(cfg.invariants, CFG_INVARIANTS_BATCH);
 	assert_parses("mtu = 9000\n", 11, &cfg);
@@ -210,6 +210,16 @@ static void test_timeslice_and_test_mode(void **state)
 	assert_parses("delivery = hybrid\ncopy_threshold = 0\n", 36, &cfg);
 	assert_int_equal(cfg.delivery, NP_HYBRID);
 	assert_int_equal(cfg.copy_threshold, 0);
+	/* A number is kept as it is (auto is only the default), up to a
+	 * jumbo frame: copied into several buffers. */
+	assert_parses("copy_threshold = 128\n", 21, &cfg);
+	assert_int_equal(cfg.copy_threshold, 128);
+	assert_parses("copy_threshold = 2048\n", 22, &cfg);
+	assert_int_equal(cfg.copy_threshold, 2048);
+	assert_parses("copy_threshold = 9018\n", 22, &cfg);
+	assert_int_equal(cfg.copy_threshold, NET_JUMBO_MAX);
+	assert_parses("copy_threshold = auto\n", 22, &cfg);
+	assert_int_equal(cfg.copy_threshold, NP_COPY_AUTO);
 	assert_parses("invariants = every\n", 19, &cfg);
 	assert_int_equal(cfg.invariants, CFG_INVARIANTS_EVERY);
 	assert_parses("invariants = batch\n", 19, &cfg);
@@ -693,8 +703,16 @@ static const struct reject rejects[] = {
 	  "delivery 'teleport' is malformed (want flip, copy or hybrid)" },
 	{ "invariants unknown", "invariants = off\n", 0, 1,
 	  "invariants 'off' is malformed (want batch or every)" },
-	{ "copy_threshold too big", "copy_threshold = 2049\n", 0, 1,
-	  "copy_threshold 2049 out of range (0..2048)" },
+	{ "copy_threshold too big", "copy_threshold = 9019\n", 0, 1,
+	  "copy_threshold 9019 out of range (0..9018)" },
+	{ "copy_threshold auto's value", "copy_threshold = 65535\n", 0, 1,
+	  "copy_threshold 65535 out of range (0..9018)" },
+	{ "copy_threshold word", "copy_threshold = Auto\n", 0, 1,
+	  "copy_threshold 'Auto' is malformed (want auto or a decimal number)" },
+	{ "copy_threshold half a number", "copy_threshold = 12a\n", 0, 1,
+	  "copy_threshold '12a' is malformed (want auto or a decimal number)" },
+	{ "copy_threshold negative", "copy_threshold = -1\n", 0, 1,
+	  "copy_threshold '-1' is malformed (want auto or a decimal number)" },
 	{ "mtu too big", "stats_ms = 1000\nmtu = 9001\n", 0, 2,
 	  "mtu 9001 out of range (68..9000)" },
 	{ "mtu too small", "mtu = 67\n", 0, 1,

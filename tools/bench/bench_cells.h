@@ -31,7 +31,7 @@ static const uint32_t SCALE_POOLS[] = { 64, 256, 1024, 4096 };
 static const uint32_t SCALE_VMS[] = { 1, 2, 4, 8, 16 };
 static const uint16_t SCALE_SIZES[] = { 64, 1514 };
 static const char *const KIND_NAME[] = { "flip", "copy", "hybrid", "memcpy",
-					  "xchg" };
+					  "xchg", "hybrid2048" };
 static const char *const STRING_NAME[] = { "hv", "loop8", "libc", "efi" };
 static const char *const CHECK_NAME[] = {       /* enum np_check_mode */
 	[NP_CHECK_OFF] = "off", [NP_CHECK_EVERY] = "every",
@@ -89,7 +89,7 @@ extern struct bench_run bench_opts;
 
 /* bench_datapath.c */
 struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
-			      uint8_t check);
+			      uint8_t check, uint8_t dma);
 struct cell *find(uint8_t kind, uint8_t string, uint8_t check, uint8_t dma,
 		  uint32_t pool, uint32_t nvms, uint32_t batch, uint16_t size);
 

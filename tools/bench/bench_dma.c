@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "arch/x86/cpu.h"
 #include "tools/bench/bench.h"
 
 #define LINE            64
@@ -92,6 +93,13 @@ void dma_settle(enum bench_dma dma, uint8_t *const *buf, const uint32_t *len,
 			flush_line(buf[i] + o);
 	/* CLFLUSHOPT is ordered by a fence; MFENCE orders CLFLUSH too. */
 	__asm__ volatile("mfence" ::: "memory");
+}
+
+uint32_t dma_load_ticks(void *ctx, const uint8_t *p, bool evict)
+{
+	if (evict)
+		cpu_clflush(p);
+	return cpu_timed_load(p);
 }
 
 void dma_read_cost(double ns[DMA_NR], double tsc_ghz)

@@ -274,7 +274,7 @@ static double comp_once(uint32_t k, struct bench_world *w)
 
 void measure_components(void)
 {
-	struct bench_world *w = world_get(BK_FLIP, 1, POOL_MAIN, NP_CHECK_OFF);
+	struct bench_world *w = world_get(BK_FLIP, 1, POOL_MAIN, NP_CHECK_OFF, DMA_HOT);
 	double v[COMP_NR][BS_NR][COMP_REPS];
 
 	for (uint32_t r = 0; r < COMP_REPS; r++)

@@ -289,8 +289,8 @@ static void print_targets(bool flat_pool, bool flat_vms)
 		       "%.1f ns, copy/flip %.2f: %s\n", STRING_NAME[str], f->med,
 		       c->med, ratio(c, f, NULL),
 		       ratio(c, f, NULL) >= 2 ? "MET" : "NOT MET");
-		printf("  [%s] hybrid (threshold %u) takes the cheaper side at:",
-		       STRING_NAME[str], BENCH_THRESHOLD);
+		printf("  [%s] hybrid (copy_threshold auto) takes the cheaper side at:",
+		       STRING_NAME[str]);
 		for (uint32_t s = 0; s < ARRAY_SIZE(SIZES); s++) {
 			bool ok;
 

@@ -304,6 +304,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 		w->fk.ops.ram_unmap = xram_unmap;
 		w->fk.ops.ram_each = xram_each;
 	}
+	w->fk.ops.load_ticks = dma_load_ticks;
 	w->fk.checks = fake_checks;
 	w->fk.nic_cap = BENCH_NIC_DESCS;
 	w->under = (struct fake_under){ .ctx = w, .map = under_map,
@@ -322,8 +323,10 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 				.nr_frames = pool, .low_watermark = pool / 4,
 				.reclaim_ticks = NEVER, .tx_reserve = pool / 8,
 				.check = check, .mtu = NET_MTU_MAX,
-				.mode = kind == BK_XCHG ? NP_FLIP : (uint8_t)kind,
-				.copy_threshold = BENCH_THRESHOLD }))
+				.mode = kind == BK_XCHG ? NP_FLIP :
+					kind == BK_HFIX ? NP_HYBRID : (uint8_t)kind,
+				.copy_threshold = kind == BK_HFIX ?
+					BENCH_THRESHOLD : NP_COPY_AUTO }))
 			die("np_init refused the pool", pool);
 		free(hpas);
 	}

@@ -95,6 +95,9 @@ static bool params_ok(const struct np_params *p)
 		return false;
 	if (p->mtu && (p->mtu < NET_MTU_MIN || p->mtu > NET_MTU_MAX))
 		return false;
+	if (p->copy_threshold > NET_JUMBO_MAX &&
+	    p->copy_threshold != NP_COPY_AUTO)
+		return false;
 	if (!ops->map || !ops->unmap || !ops->flush || !ops->notify ||
 	    !ops->page || !ops->post || !ops->post_room || !ops->wire_tx ||
 	    !ops->panic ||
@@ -134,7 +137,7 @@ int np_init(struct netpath *np, const struct np_params *p)
 	np->tx_reserve = p->tx_reserve;
 	np->check = p->check;
 	np->mode = p->mode;
-	np->copy_threshold = p->copy_threshold;
+	np_sense_init(np, p->copy_threshold);
 	np->frame_max = (uint16_t)((p->mtu ? p->mtu : NET_MTU_DEFAULT) +
 				   NET_ETH_OVERHEAD);
 	for (uint32_t i = 0; i < n; i++) {

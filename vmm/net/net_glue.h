@@ -5,6 +5,7 @@
 #define VMM_NET_NET_GLUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/net/netpath_internal.h"
@@ -36,6 +37,10 @@ void net_check_nic_ring(void);
 
 /* "flip", "copy" or "hybrid" (net_stats.c). */
 const char *net_mode_name(uint8_t mode);
+/* The delivery mode with hybrid's copy_threshold: a number, or auto
+ * and what it sensed (net_sense.c); and its boot line. */
+void net_mode_str(char *buf, size_t size);
+void net_sense_log(void);
 
 /* --- what receive and release cost (net_timing.c, net_cost.h) ---------- */
 

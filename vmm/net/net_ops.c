@@ -130,6 +130,21 @@ static void op_ram_each(void *ctx, uint32_t vm,
 	npt_for_each_leaf(net.vms[vm].npt, ram_leaf, &e);
 }
 
+/* --- where the NIC's DMA leaves frames (dma_sense.c) ------------------- */
+
+static uint32_t op_load_ticks(void *ctx, const uint8_t *p, bool evict)
+{
+	static int8_t clflush = -1;     /* not asked yet */
+
+	if (clflush < 0)
+		clflush = !!(cpuid(1, 0).edx & CPUID_1_EDX_CLFSH);
+	/* Without CLFLUSH nothing can be timed from memory: the two
+	 * loads look alike, and sensing stays off. */
+	if (evict && clflush)
+		cpu_clflush(p);
+	return cpu_timed_load(p);
+}
+
 const struct netpath_ops net_ops = {
 	.map = op_map, .unmap = op_unmap, .flush = op_flush,
 	.notify = op_notify, .page = op_page, .post = op_post,
@@ -137,5 +152,6 @@ const struct netpath_ops net_ops = {
 	.wire_tx = op_wire_tx, .panic = op_panic, .vm_clock = op_vm_clock,
 	.ram_lookup = op_ram_lookup, .ram_map = op_ram_map,
 	.ram_unmap = op_ram_unmap, .ram_each = op_ram_each,
+	.load_ticks = op_load_ticks,
 };
 

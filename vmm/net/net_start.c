@@ -102,8 +102,7 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	    net.np->check == NP_CHECK_EVERY ? "after every transition" :
 	    net.np->check == NP_CHECK_BATCH ? "after every batch" : "never");
 	if (net.np->mode == NP_HYBRID)
-		LOG("net", "delivery hybrid: copy frames of up to %u bytes, flip "
-		    "longer ones", net.np->copy_threshold);
+		net_sense_log();
 	else
 		LOG("net", "delivery %s%s", net_mode_name(net.np->mode),
 		    net.np->mode == NP_COPY ? ": every frame copied into the "

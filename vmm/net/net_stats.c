@@ -73,15 +73,11 @@ void net_print_stats(void)
 	struct e1000_stats e;
 	const struct np_stats *g;
 	uint64_t spared = 0;
-	char mode[32];
+	char mode[80];
 
 	if (!net.up)
 		return;
-	if (net.np->mode == NP_HYBRID)
-		fmt_snprintf(mode, sizeof(mode), "hybrid, copy <= %u B",
-			     net.np->copy_threshold);
-	else
-		fmt_snprintf(mode, sizeof(mode), "%s", net_mode_name(net.np->mode));
+	net_mode_str(mode, sizeof(mode));
 	g = &net.np->st;
 	for (uint32_t i = 0; i < net.nr_vms; i++)
 		spared += net.np->vm[i].st.reclaim_extended;

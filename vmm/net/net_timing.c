@@ -50,15 +50,12 @@ void net_timing_release(const struct net_timing_mark *m, const struct vm *vm,
  * table. */
 void net_timing_print(void)
 {
-	char line[384], th[32] = "";
+	char line[384], mode[80];
 
-	if (net.np->mode == NP_HYBRID)
-		fmt_snprintf(th, sizeof(th), " (copy <= %u B)",
-			     net.np->copy_threshold);
+	net_mode_str(mode, sizeof(mode));
 	for (uint32_t p = 0; p < NET_COST_NR_PATHS; p++)
 		if (net_cost_format(&cost, p, line, sizeof(line)))
-			LOG("stats", "cost: %s, mode %s%s%s", line,
-			    net_mode_name(net.np->mode), th,
+			LOG("stats", "cost: %s, mode %s%s", line, mode,
 			    NET_COST_CHECK ? "" : ", invariant checks off");
 }
 

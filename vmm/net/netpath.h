@@ -33,6 +33,9 @@
  * (error bits, or no EOP): np_rx drops it, and the whole page counts as
  * stale bytes no VM has seen (np_frame_expose zeroes them). */
 #define NP_RX_LEN_BAD   0xffff
+/* copy_threshold 'auto' (config; np_params): hybrid follows where the
+ * DMA leaves frames (dma_sense.c). A number is used as it is. */
+#define NP_COPY_AUTO    0xffff
 
 enum frame_state {
 	FRAME_FREE,             /* in the pool, zero past scrub_len */
@@ -59,7 +62,9 @@ enum np_check_mode {
  * names (net_stats.c) are made.
  *   flip:   remap the pool frame into the VM's window
  *   copy:   copy into the VM's copy area, the frame back at once
- *   hybrid: copy up to copy_threshold bytes, flip larger */
+ *   hybrid: copy up to copy_threshold bytes, flip larger; with
+ *           copy_threshold NP_COPY_AUTO, as where the NIC's DMA leaves
+ *           the frames says (dma_sense.c) */
 #define NP_MODES(X) \
 	X(FLIP, flip) \
 	X(COPY, copy) \
@@ -126,6 +131,11 @@ struct netpath_ops {
 			 void (*fn)(void *arg, uint64_t gpa, uint64_t hpa,
 				    uint64_t size),
 			 void *arg);
+
+	/* Optional (NULL: hybrid's auto threshold is fixed, dma_sense.c).
+	 * The TSC ticks one load of the byte at 'p' takes, timed alone;
+	 * with 'evict', its line flushed from every cache first. */
+	uint32_t (*load_ticks)(void *ctx, const uint8_t *p, bool evict);
 };
 
 /* The path's state: netpath_internal.h. Its users allocate it
@@ -145,7 +155,8 @@ struct np_params {
 	uint32_t        tx_reserve;     /* FREE frames np_refill keeps for VM to VM */
 	uint8_t         check;          /* enum np_check_mode */
 	uint8_t         mode;           /* enum np_mode, for every VM */
-	uint16_t        copy_threshold; /* NP_HYBRID: copy frames up to this long */
+	uint16_t        copy_threshold; /* NP_HYBRID: copy frames up to this
+					 * long, 0..NET_JUMBO_MAX; or NP_COPY_AUTO */
 	uint16_t        mtu;            /* NET_MTU_MIN..NET_MTU_MAX; 0: NET_MTU_DEFAULT.
 					 * Longer frames: rx_drop_oversize */
 };
@@ -153,7 +164,8 @@ struct np_params {
 /* Take over the pool's frames, zero them, all FREE. 0, or -1 (bad
  * parameters: an op missing (the ram_* ops: some but not all), no frames or too many, an hpa not page
  * aligned or listed twice, tx_reserve over the pool, an unknown check
- * or delivery mode, an mtu out of range; then *np is zeroed). */
+ * or delivery mode, an mtu or copy_threshold out of range; then *np is
+ * zeroed). copy_threshold NP_COPY_AUTO calibrates (dma_sense.c). */
 int np_init(struct netpath *np, const struct np_params *p);
 
 /* A VM: id < NP_MAX_VMS and not yet added, a unicast MAC no other VM

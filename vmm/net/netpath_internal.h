@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "vmm/hypercall_abi.h"
+#include "vmm/net/dma_sense.h"
 #include "vmm/net/netpath.h"
 
 #define NP_HIST_NONE    0xff    /* a hist byte not written yet */
@@ -126,7 +127,8 @@ struct netpath {
 	uint64_t           reclaim_ticks;       /* grace before revocation */
 	uint32_t           tx_reserve;          /* FREE frames np_refill keeps for VM-to-VM */
 	uint8_t            mode;                /* enum np_mode, for every VM */
-	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this long */
+	uint16_t           copy_threshold;      /* NP_HYBRID: copy frames up to this
+						 * long now (auto: sense decides) */
 	uint16_t           frame_max;           /* mtu + NET_ETH_OVERHEAD */
 	/* The frame the NIC is part way through: its pages so far, each
 	 * FRAME_RECEIVED (np_rx_part); or, with rx_discard, one dropped
@@ -134,6 +136,9 @@ struct netpath {
 	uint16_t           rx_part[NP_RX_PAGES_MAX];
 	uint8_t            rx_part_n;
 	bool               rx_discard;
+	/* copy_threshold auto (dma_sense.c): after the fields above, so
+	 * that none of them moved. */
+	struct np_sense    sense;
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
