@@ -90,7 +90,7 @@ static void test_calibrate_gap(void **state)
 	assert_int_equal(np.sense.near, NEAR);
 	assert_int_equal(np.sense.far, FAR);
 	assert_int_equal(np.sense.mid, (NEAR + FAR) / 2);
-	assert_int_equal(np.copy_threshold, NP_COPY_EVERY);
+	assert_int_equal(np.copy_threshold, NP_COPY_NEAR);
 }
 
 /* Sensing belongs to hybrid: flip and copy never time anything. */
@@ -171,10 +171,10 @@ static void test_hysteresis(void **state)
 	for (uint32_t i = 0; i < 8; i++)
 		rx_one(64, FAR, true);
 	assert_int_equal(np.sense.state, NP_SENSE_NEAR);
-	assert_int_equal(np.copy_threshold, NP_COPY_EVERY);
+	assert_int_equal(np.copy_threshold, NP_COPY_NEAR);
 	rx_one(64, FAR, true);
 	assert_int_equal(np.sense.state, NP_SENSE_FAR);
-	assert_int_equal(np.copy_threshold, NP_COPY_COLD);
+	assert_int_equal(np.copy_threshold, NP_COPY_FAR);
 	assert_int_equal(np.sense.switches, 1);
 	/* Hits and misses alternating: still from memory. */
 	for (uint32_t i = 0; i < 200; i++)
@@ -187,7 +187,7 @@ static void test_hysteresis(void **state)
 	assert_int_equal(np.sense.state, NP_SENSE_FAR);
 	rx_one(64, NEAR, true);
 	assert_int_equal(np.sense.state, NP_SENSE_NEAR);
-	assert_int_equal(np.copy_threshold, NP_COPY_EVERY);
+	assert_int_equal(np.copy_threshold, NP_COPY_NEAR);
 	assert_int_equal(np.sense.switches, 2);
 	/* From cache, a half-and-half stream is from memory after 22. */
 	for (uint32_t i = 0; i < 100; i++)
@@ -200,27 +200,29 @@ static void test_hysteresis(void **state)
 	assert_int_equal(np.sense.switches, 3);
 }
 
-/* The state decides: in cache every frame is copied, however long;
- * from memory up to NP_COPY_COLD bytes, longer ones flipped. */
+/* The state decides: in cache frames up to NP_COPY_NEAR bytes are
+ * copied, longer ones flipped; from memory every frame is flipped
+ * (NP_COPY_FAR is 0), the shortest too. */
 static void test_state_picks_mode(void **state)
 {
 	(void)state;
+	_Static_assert(NP_COPY_FAR == 0, "from memory nothing is copied");
 	sense_world(NP_COPY_AUTO, NEAR, FAR);
-	assert_true(rx_one(NP_COPY_COLD + 1, NEAR, true));
-	assert_true(rx_one(1514, NEAR, true));
-	assert_true(rx_one(LONG, NEAR, true));
-	assert_true(rx_one(NET_SLOT_SIZE, NEAR, true));
+	assert_true(rx_one(NP_COPY_NEAR, NEAR, true));
+	assert_false(rx_one(NP_COPY_NEAR + 1, NEAR, true));
+	assert_false(rx_one(1514, NEAR, true));
+	assert_false(rx_one(LONG, NEAR, true));
+	assert_true(rx_one(64, NEAR, true));
 	for (uint32_t i = 0; i < 9; i++)
 		rx_one(64, FAR, true);
 	assert_int_equal(np.sense.state, NP_SENSE_FAR);
-	assert_true(rx_one(NP_COPY_COLD, FAR, true));
-	assert_false(rx_one(NP_COPY_COLD + 1, FAR, true));
-	assert_false(rx_one(1514, FAR, true));
+	assert_false(rx_one(64, FAR, true));
+	assert_false(rx_one(NP_COPY_NEAR, FAR, true));
 	assert_false(rx_one(LONG, FAR, true));
-	/* The 64-byte frames too: the last sample switched before its own
-	 * frame was delivered. */
-	assert_int_equal(np.vm[0].st.rx_copied, 4 + 9 + 1);
-	assert_int_equal(np.st.rx_flipped, 3);
+	/* The last of the nine 64-byte frames was flipped: its sample
+	 * switched before the frame was delivered. */
+	assert_int_equal(np.vm[0].st.rx_copied, 2 + 8);
+	assert_int_equal(np.st.rx_flipped, 3 + 1 + 3);
 }
 
 /* --- the probe is the frame's first touch ------------------------------ */

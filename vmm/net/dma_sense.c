@@ -3,16 +3,16 @@
  * docs/performance.md "The threshold" the measurements behind them).
  *
  * Copy or flip depends on where a frame is when the path first reads
- * it: in a cache (hot, or in the LLC as Intel's DDIO leaves it [Intel
- * DDIO technology brief]) copying beats flipping at every size; from
- * memory, the copy's misses make flipping cheaper past a few hundred
- * bytes. A machine either places DMA in its LLC or does not, but a
- * config cannot know which one it boots on. So: at set-up, time a load
- * of a line of our own flushed to memory and again from cache; if the
- * two differ clearly, time the first read of a received frame now and
- * then (the destination MAC read that demux does anyway) and copy
- * every frame while those reads look like cache hits, up to
- * NP_COPY_COLD bytes while they look like misses. */
+ * it: in a cache (in the LLC as Intel's DDIO leaves it [Intel DDIO
+ * technology brief]) copying a short frame beats mapping it; from
+ * memory, the copy's misses make flipping cheaper at every size. A
+ * machine either places DMA in its LLC or does not, but a config
+ * cannot know which one it boots on. So: at set-up, time a load of a
+ * line of our own flushed to memory and again from cache; if the two
+ * differ clearly, time the first read of a received frame now and then
+ * (the destination MAC read that demux does anyway) and copy up to
+ * NP_COPY_NEAR bytes while those reads look like cache hits,
+ * NP_COPY_FAR while they look like misses. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,8 +25,8 @@ static uint8_t sense_line[64] __attribute__((aligned(64)));
 static void sense_set(struct netpath *np, enum np_sense_state st)
 {
 	np->sense.state = (uint8_t)st;
-	np->copy_threshold = st == NP_SENSE_NEAR ? NP_COPY_EVERY :
-			     st == NP_SENSE_FAR ? NP_COPY_COLD : NP_COPY_DEFAULT;
+	np->copy_threshold = st == NP_SENSE_NEAR ? NP_COPY_NEAR :
+			     st == NP_SENSE_FAR ? NP_COPY_FAR : NP_COPY_DEFAULT;
 }
 
 /* The least ticks of NP_SENSE_CAL loads from memory and from cache:

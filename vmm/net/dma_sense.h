@@ -1,6 +1,7 @@
 /* Where the NIC's DMA leaves a received frame, sensed (dma_sense.c):
- * hybrid delivery with copy_threshold = auto copies every frame that
- * arrives in a cache and flips the long ones that arrive from memory
+ * hybrid delivery with copy_threshold = auto copies the short frames
+ * that arrive in a cache and flips the rest, and every frame that
+ * arrives from memory
  * (docs/performance.md, "The threshold"). Included by
  * netpath_internal.h: struct np_sense is part of struct netpath. */
 #ifndef VMM_NET_DMA_SENSE_H
@@ -11,15 +12,21 @@
 
 #include "vmm/hypercall_abi.h"
 
-/* copy_threshold under auto. Without sensing, the fixed default (the
- * config's before auto). In cache (hot in L1/L2, or in the LLC as DDIO
- * leaves it) copying costs less than flipping at every size up to
- * 9000 B, so every frame. From memory (a NIC without DDIO) flip wins
- * from about 430-920 B in make bench (cold crossover, several runs on
- * a Zen 4; docs/performance.md), so copy up to 512 B. */
+/* copy_threshold under auto, from make bench's crossovers since a
+ * window slot is mapped by its entry alone (docs/performance.md, "The
+ * threshold"). Without sensing, the fixed default (the config's before
+ * auto). In a cache, as a NIC with DDIO leaves a frame in the LLC
+ * (the bench's "warm"), flip beats copy from about 380-660 B: copy up
+ * to 512. From memory (a NIC without DDIO, "cold") flip is cheaper at
+ * every size measured, 64 B included (copy/flip 1.10-1.20 at 64 B): the
+ * copy's read misses and so does the guest's, but the flip has no
+ * second pass over the bytes. So nothing is copied. A frame the CPU
+ * wrote itself ("hot", in L1/L2; no device's DMA lands there) would
+ * pay off copied up to about 1000-1300 B; it is sensed as "in a cache"
+ * too, and flipped from 512 B at up to 1.08 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
-#define NP_COPY_EVERY           NET_JUMBO_MAX
-#define NP_COPY_COLD            512
+#define NP_COPY_NEAR            512
+#define NP_COPY_FAR             0
 
 /* Calibration: the least of this many loads each way. A load from memory
  * must take NP_SENSE_GAP times one from cache, and NP_SENSE_MIN_TICKS
@@ -57,7 +64,7 @@
 enum np_sense_state {
 	NP_SENSE_FIXED,         /* copy_threshold a number: never changes */
 	NP_SENSE_OFF,           /* auto, nothing to sense: NP_COPY_DEFAULT */
-	NP_SENSE_NEAR,          /* auto, frames arrive in a cache: copy all */
+	NP_SENSE_NEAR,          /* auto, frames arrive in a cache */
 	NP_SENSE_FAR,           /* auto, frames arrive from memory */
 };
 

@@ -47,8 +47,8 @@ void net_sense_log(void)
 	} else {
 		LOG("net", "delivery hybrid: copy_threshold auto: sensing on (a "
 		    "load from memory %u TSC ticks, from cache %u); frames "
-		    "arriving in cache are copied whatever their length, from "
-		    "memory up to %u bytes; now %s", s->far, s->near,
-		    NP_COPY_COLD, sense_where(s));
+		    "arriving in cache are copied up to %u bytes, from memory "
+		    "up to %u; now %s", s->far, s->near, NP_COPY_NEAR,
+		    NP_COPY_FAR, sense_where(s));
 	}
 }
