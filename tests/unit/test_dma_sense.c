@@ -201,27 +201,28 @@ static void test_hysteresis(void **state)
 }
 
 /* The state decides: in cache frames up to NP_COPY_NEAR bytes are
- * copied, longer ones flipped; from memory every frame is flipped
- * (NP_COPY_FAR is 0), the shortest too. */
+ * copied, longer ones flipped; from memory up to NP_COPY_FAR. */
 static void test_state_picks_mode(void **state)
 {
 	(void)state;
-	_Static_assert(NP_COPY_FAR == 0, "from memory nothing is copied");
+	_Static_assert(NP_COPY_FAR < NP_COPY_NEAR, "the two thresholds differ");
 	sense_world(NP_COPY_AUTO, NEAR, FAR);
 	assert_true(rx_one(NP_COPY_NEAR, NEAR, true));
 	assert_false(rx_one(NP_COPY_NEAR + 1, NEAR, true));
 	assert_false(rx_one(1514, NEAR, true));
 	assert_false(rx_one(LONG, NEAR, true));
-	assert_true(rx_one(64, NEAR, true));
+	assert_true(rx_one(NP_COPY_FAR + 1, NEAR, true));
 	for (uint32_t i = 0; i < 9; i++)
-		rx_one(64, FAR, true);
+		rx_one(NP_COPY_FAR + 1, FAR, true);
 	assert_int_equal(np.sense.state, NP_SENSE_FAR);
-	assert_false(rx_one(64, FAR, true));
+	assert_true(rx_one(NP_COPY_FAR, FAR, true));
+	assert_true(rx_one(64, FAR, true));
+	assert_false(rx_one(NP_COPY_FAR + 1, FAR, true));
 	assert_false(rx_one(NP_COPY_NEAR, FAR, true));
 	assert_false(rx_one(LONG, FAR, true));
-	/* The last of the nine 64-byte frames was flipped: its sample
-	 * switched before the frame was delivered. */
-	assert_int_equal(np.vm[0].st.rx_copied, 2 + 8);
+	/* The last of the nine was flipped: its sample switched the state
+	 * before the frame was delivered. */
+	assert_int_equal(np.vm[0].st.rx_copied, 2 + 8 + 2);
 	assert_int_equal(np.st.rx_flipped, 3 + 1 + 3);
 }
 

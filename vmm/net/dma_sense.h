@@ -16,17 +16,19 @@
  * window slot is mapped by its entry alone (docs/performance.md, "The
  * threshold"). Without sensing, the fixed default (the config's before
  * auto). In a cache, as a NIC with DDIO leaves a frame in the LLC
- * (the bench's "warm"), flip beats copy from about 380-660 B: copy up
- * to 512. From memory (a NIC without DDIO, "cold") flip is cheaper at
- * every size measured, 64 B included (copy/flip 1.10-1.20 at 64 B): the
- * copy's read misses and so does the guest's, but the flip has no
- * second pass over the bytes. So nothing is copied. A frame the CPU
- * wrote itself ("hot", in L1/L2; no device's DMA lands there) would
- * pay off copied up to about 1000-1300 B; it is sensed as "in a cache"
- * too, and flipped from 512 B at up to 1.08 times the copy's cost. */
+ * (the bench's "warm"), flip beats copy from about 1130 B in the full
+ * make bench (380-660 B in --quick runs): copy up to 512, within 3 %
+ * of the better either way in the full run. From memory (a NIC without
+ * DDIO, "cold") flip wins from about 340 B (the full run: copy 207 ns
+ * against flip's 213 at 256 B, 228 against 214 at 512; --quick runs,
+ * whose short slices keep the path's own tables cached, put it below
+ * 64 B): copy up to 256. A frame the CPU wrote itself ("hot", in
+ * L1/L2; no device's DMA lands there) pays off copied up to about
+ * 1350 B; it is sensed as "in a cache" too, and flipped from 512 B at
+ * up to 1.09 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
 #define NP_COPY_NEAR            512
-#define NP_COPY_FAR             0
+#define NP_COPY_FAR             256
 
 /* Calibration: the least of this many loads each way. A load from memory
  * must take NP_SENSE_GAP times one from cache, and NP_SENSE_MIN_TICKS
