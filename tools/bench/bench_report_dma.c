@@ -108,17 +108,18 @@ static void print_hybrid(void)
 		printf("\n");
 	}
 	for (uint8_t d = 0; d < DMA_NR; d++) {
-		const struct np_sense *se = &dma_cell(BK_HYBRID, BS_HV, d, 64)->w->np->sense;
+		const struct netpath *np = dma_cell(BK_HYBRID, BS_HV, d, 64)->w->np;
+		const struct np_sense *se = &np->sense;
 
 		printf("  auto, %s world: a load %u ticks from memory, %u from "
-		       "cache: %s; %llu samples, %llu switches, now %s\n",
-		       DMA_NAME[d], se->far, se->near,
+		       "cache: %s; %llu samples, %llu switches, now %s (copy <= "
+		       "%u B)\n", DMA_NAME[d], se->far, se->near,
 		       se->state >= NP_SENSE_NEAR ? "sensing on" :
 		       "sensing unavailable", (unsigned long long)se->samples,
 		       (unsigned long long)se->switches,
-		       se->state == NP_SENSE_FAR ? "from memory (copy nothing)" :
-		       se->state == NP_SENSE_NEAR ? "in cache (copy <= 512 B)" :
-		       "fixed 2048");
+		       se->state == NP_SENSE_FAR ? "from memory" :
+		       se->state == NP_SENSE_NEAR ? "in cache" : "fixed",
+		       np->copy_threshold);
 	}
 }
 
