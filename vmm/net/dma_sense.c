@@ -4,7 +4,7 @@
  *
  * Copy or flip depends on where a frame is when the path first reads
  * it: in a cache (in the LLC as Intel's DDIO leaves it [Intel DDIO
- * technology brief]) copying a frame up to about 512 B beats mapping
+ * technology brief]) copying a frame up to about 1 KiB beats mapping
  * it; from memory, the copy's misses make flipping cheaper from a
  * couple of hundred bytes. A
  * machine either places DMA in its LLC or does not, but a config

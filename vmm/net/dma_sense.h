@@ -15,21 +15,22 @@
 /* copy_threshold under auto, from make bench's crossovers since a
  * window slot is mapped by its entry alone (docs/performance.md, "The
  * threshold"). Without sensing, the fixed default (the config's before
- * auto). In a cache, as a NIC with DDIO leaves a frame in the LLC
- * (the bench's "warm"), flip beats copy from about 380-660 B: copy up
- * to 512. From memory (a NIC without DDIO, "cold") copy beats flip
- * only up to about 150-400 B (copy/flip 0.55-0.60 at 64 B, 0.80 at 128,
- * 1.2 at 256): past the first line, which the prefetcher often has
- * loaded already (np_sense_line), the copy's reads miss, and the flip
- * has no second pass over the bytes. So up to 128 B is copied. (Before
- * copies gave their pages back in order, np_pool_put_next, the
- * prefetcher missed the copy's first line too and flip looked cheaper
- * at every size: copy/flip 1.10-1.20 at 64 B.) A frame the CPU
- * wrote itself ("hot", in L1/L2; no device's DMA lands there) would
- * pay off copied up to about 1000-1300 B; it is sensed as "in a cache"
- * too, and flipped from 512 B at up to 1.08 times the copy's cost. */
+ * auto). Since copies give their pages back in order (np_pool_put_next;
+ * before, the NIC's pages came in an order the prefetcher could not
+ * follow, and copy looked dearer everywhere): in a cache, as a NIC
+ * with DDIO leaves a frame in the LLC (the bench's "warm"), flip beats
+ * copy from about 990-1190 B (copy/flip 0.94-1.01 at 1024, 1.11-1.13
+ * at 1514): copy up to 1024. From memory (a NIC without DDIO, "cold")
+ * copy beats flip only up to about 175-190 B (copy/flip 0.54-0.59 at
+ * 64 B, 0.81-0.87 at 128, 1.21 at 256): past the first line, which the
+ * prefetcher often has loaded already (np_sense_line), the copy's reads
+ * miss, and the flip has no second pass over the bytes. So up to 128 B
+ * is copied. A frame the CPU wrote itself ("hot", in L1/L2; no
+ * device's DMA lands there) would pay off copied up to about 1700-1800
+ * B; it is sensed as "in a cache" too, and flipped from 1024 B at up
+ * to about 1.03 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
-#define NP_COPY_NEAR            512
+#define NP_COPY_NEAR            1024
 #define NP_COPY_FAR             128
 
 /* Calibration: the least of this many loads each way. A load from memory
