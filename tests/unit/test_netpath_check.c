@@ -70,6 +70,8 @@ static void break_reclaiming(void)
 
 static void break_free_list(void) { move_frame(np.free_head, FRAME_POSTED); }
 
+static void break_put_after(void) { np.put_after = (uint16_t)a_frame_in(FRAME_POSTED); }
+
 static void break_held(void) { np.vm[0].held++; }
 
 static void break_two_slots(void) { np.vm[0].slot_frame[1] = np.vm[0].slot_frame[0]; }
@@ -161,6 +163,8 @@ static const struct check_case check_cases[] = {
 	{ "frame left RECLAIMING", break_reclaiming, "a frame left RECLAIMING" },
 	{ "free list holds a POSTED frame", break_free_list,
 	  "free list holds a frame not FREE" },
+	{ "put_after off the free list", break_put_after,
+	  "put_after is not on the free list" },
 	{ "held off by one", break_held, "held differs from the slots in use" },
 	{ "two slots on one frame", break_two_slots,
 	  "two slots of one VM on one frame" },

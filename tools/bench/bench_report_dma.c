@@ -112,9 +112,8 @@ static void print_hybrid(void)
 		const struct np_sense *se = &np->sense;
 
 		printf("  auto, %s world: a load %u ticks from memory, %u from "
-		       "cache: %s; %llu samples, %llu switches, now %s (copy "
-		       "<= %u B)\n",
-		       DMA_NAME[d], se->far, se->near,
+		       "cache: %s; %llu samples, %llu switches, now %s (copy <= "
+		       "%u B)\n", DMA_NAME[d], se->far, se->near,
 		       se->state >= NP_SENSE_NEAR ? "sensing on" :
 		       "sensing unavailable", (unsigned long long)se->samples,
 		       (unsigned long long)se->switches,

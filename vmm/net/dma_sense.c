@@ -4,15 +4,16 @@
  *
  * Copy or flip depends on where a frame is when the path first reads
  * it: in a cache (in the LLC as Intel's DDIO leaves it [Intel DDIO
- * technology brief]) copying a short frame beats mapping it; from
- * memory, the copy's misses make flipping cheaper at every size. A
+ * technology brief]) copying a frame up to about 1 KiB beats mapping
+ * it; from memory, the copy's misses make flipping cheaper from a
+ * couple of hundred bytes. A
  * machine either places DMA in its LLC or does not, but a config
  * cannot know which one it boots on. So: at set-up, time a load of a
  * line of our own flushed to memory and again from cache; if the two
- * differ clearly, time the first read of a received frame now and then
- * (the destination MAC read that demux does anyway) and copy up to
- * NP_COPY_NEAR bytes while those reads look like cache hits,
- * NP_COPY_FAR while they look like misses. */
+ * differ clearly, time a read of a received frame's last line (in its
+ * first page: np_sense_line) now and then, before anything else reads
+ * the frame, and copy up to NP_COPY_NEAR bytes while those reads look
+ * like cache hits, NP_COPY_FAR while they look like misses. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -68,10 +69,10 @@ void np_sense_init(struct netpath *np, uint16_t threshold)
 	sense_set(np, NP_SENSE_NEAR);
 }
 
-void np_sense_sample(struct netpath *np, const uint8_t *first)
+void np_sense_sample(struct netpath *np, const uint8_t *line)
 {
 	struct np_sense *s = &np->sense;
-	uint32_t t = np->ops.load_ticks(np->ops.ctx, first, false);
+	uint32_t t = np->ops.load_ticks(np->ops.ctx, line, false);
 
 	s->due = NP_SENSE_PERIOD;
 	s->samples++;

@@ -15,20 +15,23 @@
 /* copy_threshold under auto, from make bench's crossovers since a
  * window slot is mapped by its entry alone (docs/performance.md, "The
  * threshold"). Without sensing, the fixed default (the config's before
- * auto). In a cache, as a NIC with DDIO leaves a frame in the LLC
- * (the bench's "warm"), flip beats copy from about 1130 B in the full
- * make bench (380-660 B in --quick runs): copy up to 512, within 3 %
- * of the better either way in the full run. From memory (a NIC without
- * DDIO, "cold") flip wins from about 340 B (the full run: copy 207 ns
- * against flip's 213 at 256 B, 228 against 214 at 512; --quick runs,
- * whose short slices keep the path's own tables cached, put it below
- * 64 B): copy up to 256. A frame the CPU wrote itself ("hot", in
- * L1/L2; no device's DMA lands there) pays off copied up to about
- * 1350 B; it is sensed as "in a cache" too, and flipped from 512 B at
- * up to 1.09 times the copy's cost. */
+ * auto). Since copies give their pages back in order (np_pool_put_next;
+ * before, the NIC's pages came in an order the prefetcher could not
+ * follow, and copy looked dearer everywhere): in a cache, as a NIC
+ * with DDIO leaves a frame in the LLC (the bench's "warm"), flip beats
+ * copy from about 990-1190 B (copy/flip 0.94-1.01 at 1024, 1.11-1.13
+ * at 1514): copy up to 1024. From memory (a NIC without DDIO, "cold")
+ * copy beats flip only up to about 175-190 B (copy/flip 0.54-0.59 at
+ * 64 B, 0.81-0.87 at 128, 1.21 at 256): past the first line, which the
+ * prefetcher often has loaded already (np_sense_line), the copy's reads
+ * miss, and the flip has no second pass over the bytes. So up to 128 B
+ * is copied. A frame the CPU wrote itself ("hot", in L1/L2; no
+ * device's DMA lands there) would pay off copied up to about 1700-1800
+ * B; it is sensed as "in a cache" too, and flipped from 1024 B at up
+ * to about 1.03 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
-#define NP_COPY_NEAR            512
-#define NP_COPY_FAR             256
+#define NP_COPY_NEAR            1024
+#define NP_COPY_FAR             128
 
 /* Calibration: the least of this many loads each way. A load from memory
  * must take NP_SENSE_GAP times one from cache, and NP_SENSE_MIN_TICKS
@@ -37,7 +40,7 @@
 #define NP_SENSE_CAL            16
 #define NP_SENSE_GAP            3
 #define NP_SENSE_MIN_TICKS      16
-/* Every NP_SENSE_PERIOD-th frame's first read is timed. A timed read
+/* Every NP_SENSE_PERIOD-th frame has a line read and timed. A timed read
  * costs two RDTSC and two LFENCE, and the LFENCE waits for all earlier
  * work: hot about 20 ns, but cold about 300, as the wait for the miss
  * also stops the next frames' misses from overlapping it. In make
@@ -45,14 +48,16 @@
  * more than flip's cold (328 against 308 ns); every 128th keeps it
  * under 1 % at every size, hot or cold. */
 #define NP_SENSE_PERIOD         128
+#define NP_SENSE_LINE           64      /* bytes in a cache line */
 /* Each sample votes: from memory if it took more than halfway from the
  * calibrated cache load to the memory one, else from a cache. The share
  * of memory votes is smoothed (each vote weighs 1/32: NP_SENSE_SHIFT);
  * the state goes to memory when it passes a quarter, back to cache when
  * it falls under an eighth. Votes, not latencies, and low lines,
- * because even without DDIO many first reads hit: in make bench's cold
- * runs 15-60 % of them by frame size (the hardware prefetcher follows
- * the receive buffers' 4 KiB stride), against 1-2 % misses hot and
+ * because even without DDIO many timed reads hit: in make bench's cold
+ * runs 15-60 % of the first lines by frame size (the hardware
+ * prefetcher follows the receive buffers' 4 KiB stride; hence the last
+ * line is timed now, np_sense_line), against 1-2 % misses hot and
  * warm. An average of latencies, or lines at 5/8 and 3/8, swung by runs
  * of those hits, switched 5-30 times a run; now 9 memory votes in a
  * row (or 22 of a half-and-half stream) switch to memory, 63 cache
@@ -74,7 +79,7 @@ struct np_sense {
 	uint8_t  state;         /* enum np_sense_state */
 	int32_t  due;           /* frames until the next sample */
 	uint32_t near, far;     /* calibrated ticks: a load from cache, memory */
-	uint32_t mid;           /* a first read longer than this: from memory */
+	uint32_t mid;           /* a timed read longer than this: from memory */
 	uint32_t share;         /* smoothed share of such reads, of NP_SENSE_ONE */
 	uint64_t samples, switches;
 };
@@ -86,15 +91,29 @@ struct netpath;
  * can time a load). Sets np->copy_threshold. */
 void np_sense_init(struct netpath *np, uint16_t threshold);
 
-/* Whether np_rx times this frame's first read (np_sense_sample) rather
- * than just reading it. */
+/* Whether np_rx times a read of this frame (np_sense_sample). */
 static inline bool np_sense_due(struct np_sense *s)
 {
 	return s->state >= NP_SENSE_NEAR && --s->due <= 0;
 }
 
-/* Time the first read of the frame at 'first', which nothing has read
- * yet, and follow it: np->copy_threshold changes with the state. */
-void np_sense_sample(struct netpath *np, const uint8_t *first);
+/* Which line of a frame of 'len' bytes np_sense_sample times: its last
+ * in the first page, the one the frame's first read reaches last. Not
+ * the first line: the hardware prefetcher, which follows the pages the
+ * path reads the headers of one after another, has often loaded it
+ * from memory by the time np_rx reads it (in make bench's cold world
+ * 15-60 % of first lines, up to nearly all once the pool hands pages
+ * out in order), and the copy of a longer frame still misses on every
+ * line past it. */
+static inline uint32_t np_sense_line(uint32_t len)
+{
+	uint32_t in_page = len < NET_SLOT_SIZE ? len : NET_SLOT_SIZE;
+
+	return (in_page - 1) & ~(uint32_t)(NP_SENSE_LINE - 1);
+}
+
+/* Time the read of the line at 'line', which nothing has read yet, and
+ * follow it: np->copy_threshold changes with the state. */
+void np_sense_sample(struct netpath *np, const uint8_t *line);
 
 #endif

@@ -167,6 +167,7 @@ int np_init(struct netpath *np, const struct np_params *p)
 		f->next = i + 1 < n ? (uint16_t)(i + 1) : NP_NO_FRAME;
 	}
 	np->free_head = 0;
+	np->put_after = NP_NO_FRAME;
 	np->count[FRAME_FREE] = n;
 	np_checked(np);
 	return 0;
@@ -182,6 +183,7 @@ uint32_t np_pool_take(struct netpath *np)
 		return NP_NO_FRAME;
 	np->free_head = np->frame[fi].next;
 	np->frame[fi].next = NP_NO_FRAME;
+	np->put_after = NP_NO_FRAME;
 	return fi;
 }
 
@@ -189,10 +191,13 @@ uint32_t np_pool_take(struct netpath *np)
  * NIC only writes a posted frame, and whatever stale bytes it keeps are
  * zeroed when they could first reach a VM that has not seen them
  * (np_frame_expose). The caller has run the INVEPT that followed the
- * frame's last unmap: no guest can still read it. */
-void np_pool_put(struct netpath *np, uint32_t fi)
+ * frame's last unmap: no guest can still read it. 'after': the list
+ * frame to link it behind, NP_NO_FRAME for the head. */
+static void pool_link(struct netpath *np, uint32_t fi, uint32_t after)
 {
 	struct np_frame *f = &np->frame[fi];
+	uint16_t *link = after == NP_NO_FRAME ? &np->free_head :
+			 &np->frame[after].next;
 
 	if (f->holders) {
 		np->ops.panic(np->ops.ctx, "pool_put: frame still held", fi);
@@ -200,8 +205,36 @@ void np_pool_put(struct netpath *np, uint32_t fi)
 	}
 	f->len = 0;
 	np_frame_set(np, fi, FRAME_FREE);
-	f->next = np->free_head;
-	np->free_head = (uint16_t)fi;
+	f->next = *link;
+	*link = (uint16_t)fi;
+}
+
+/* To the head: the next refill posts it first. A batch the guest
+ * releases comes back through a reclaim list that reversed it once
+ * (take_back.c), so the head-first puts restore the order the NIC
+ * filled the pages in. */
+void np_pool_put(struct netpath *np, uint32_t fi)
+{
+	pool_link(np, fi, NP_NO_FRAME);
+}
+
+/* Behind the frame the last np_pool_put_next put, while that one is
+ * still on the list: frames copied and freed one by one as they arrive
+ * go back in the order they came, not reversed as pushes at the head
+ * would leave them. The order matters: the NIC fills the pages in the
+ * order refill posts them, and when that order runs page after page
+ * the CPU's prefetcher has a frame's first line loaded before np_rx
+ * reads it from memory. Reversed every time a copy frees a batch, it
+ * does not: in make bench's cold world a copy of 64 B cost twice as
+ * much (174 against 85 ns), and hybrid's flips after a few copies 20-40
+ * ns more than flip's (docs/datapath.md, "Copy"). Frames leave the list at the
+ * head only (refill, np_pool_take), and each such take forgets
+ * put_after: so put_after is always on the list. */
+void np_pool_put_next(struct netpath *np, uint32_t fi)
+{
+	pool_link(np, fi, np->put_after);
+	if (!np->frame[fi].holders)
+		np->put_after = (uint16_t)fi;
 }
 
 /* The scrub rule. A frame's page is all zero past scrub_len, and every
@@ -307,6 +340,7 @@ uint32_t np_pool_refill(struct netpath *np)
 
 			np->free_head = np->frame[fi].next;
 			np->frame[fi].next = NP_NO_FRAME;
+			np->put_after = NP_NO_FRAME;
 			np_frame_set(np, fi, FRAME_POSTED);
 		}
 		posted += took;

@@ -85,9 +85,11 @@ static bool check_part(const struct netpath *np)
 	return true;
 }
 
-/* The free list holds exactly the FREE frames, each once. */
+/* The free list holds exactly the FREE frames, each once; the frame
+ * np_pool_put_next links the next one behind is one of them. */
 static bool check_free_list(const struct netpath *np)
 {
+	bool after_on = np->put_after == NP_NO_FRAME;
 	uint32_t n = 0;
 
 	for (uint32_t fi = np->free_head; fi != NP_NO_FRAME;
@@ -98,9 +100,12 @@ static bool check_free_list(const struct netpath *np)
 			FAIL("free list holds a frame not FREE", fi);
 		if (++n > np->count[FRAME_FREE])
 			FAIL("free list longer than the FREE count", fi);
+		after_on |= fi == np->put_after;
 	}
 	if (n != np->count[FRAME_FREE])
 		FAIL("free list shorter than the FREE count", NP_NO_FRAME);
+	if (!after_on)
+		FAIL("put_after is not on the free list", np->put_after);
 	return true;
 }
 

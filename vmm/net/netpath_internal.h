@@ -145,6 +145,7 @@ struct netpath {
 	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
 	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
 	uint16_t           free_head;           /* FREE frames, linked by 'next' */
+	uint16_t           put_after;           /* np_pool_put_next's last, on the list */
 	/* Bit v: VM v's RAM mappings changed (np_ram_map, np_ram_unmap)
 	 * since the last check: np_checked walks those VMs' RAM only. */
 	uint16_t           ram_changed;
@@ -241,6 +242,7 @@ void np_xchg_ask(struct netpath *np);
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
+void np_pool_put_next(struct netpath *np, uint32_t fi);
 /* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
  * fresh bytes, nobody's yet, were written at the start of frame fi's
  * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before

@@ -158,9 +158,10 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	 * last is full, and a one-page frame is NET_FRAME_MIN long. */
 	first = np->ops.page(np->ops.ctx, np->frame[c.fi[0]].hpa);
 	c.head = first;
-	/* Now and then its first read is timed: where the DMA left it. */
+	/* Now and then a read of it is timed, before any other: where the
+	 * DMA left it. */
 	if (np_sense_due(&np->sense))
-		np_sense_sample(np, first);
+		np_sense_sample(np, first + np_sense_line(c.len));
 	np_demux(np, first, &d);
 	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(first)) {
 		np->st.rx_drop_link_local++;
