@@ -68,9 +68,14 @@ static void break_reclaiming(void)
 	np.frame[fi].holders = 0;
 }
 
-static void break_free_list(void) { move_frame(np.free_head, FRAME_POSTED); }
+static void break_free_bit(void) { move_frame(a_frame_in(FRAME_FREE), FRAME_POSTED); }
 
-static void break_put_after(void) { np.put_after = (uint16_t)a_frame_in(FRAME_POSTED); }
+static void break_free_lost(void) { np_bit_clear(np.free_bits, a_frame_in(FRAME_FREE)); }
+
+static void break_free_past(void) { np_bit_set(np.free_bits, 20); }
+
+/* Frames 0..15 lie in word 0: a search from word 1 would miss them. */
+static void break_free_word(void) { np.free_word = 1; }
 
 static void break_held(void) { np.vm[0].held++; }
 
@@ -161,10 +166,13 @@ static const struct check_case check_cases[] = {
 	{ "slot on a POSTED frame", break_slot_posted,
 	  "slot points at a frame not DELIVERED" },
 	{ "frame left RECLAIMING", break_reclaiming, "a frame left RECLAIMING" },
-	{ "free list holds a POSTED frame", break_free_list,
-	  "free list holds a frame not FREE" },
-	{ "put_after off the free list", break_put_after,
-	  "put_after is not on the free list" },
+	{ "free bit on a POSTED frame", break_free_bit,
+	  "free bit on a frame not FREE" },
+	{ "FREE frame without its bit", break_free_lost,
+	  "free bits differ from the FREE count" },
+	{ "free bit past the pool", break_free_past, "free bit past the pool" },
+	{ "free frames below free_word", break_free_word,
+	  "free bit below free_word" },
 	{ "held off by one", break_held, "held differs from the slots in use" },
 	{ "two slots on one frame", break_two_slots,
 	  "two slots of one VM on one frame" },

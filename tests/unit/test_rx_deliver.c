@@ -440,13 +440,11 @@ static void test_hybrid_threshold(void **state)
 }
 
 /* A copied frame's page goes back to the pool as the frame is copied,
- * and the pages go back in the order the frames came, unicast and
- * broadcast alike: the refills post them in that order again, also when
- * one runs in the middle of the frames. Reversed, as pushes at the free
- * list's head would leave them, the NIC would fill the pool's pages in
- * an order that changes at every pass, and the prefetcher that follows
- * the path's reads page by page could not (frame_pool.c,
- * np_pool_put_next). */
+ * unicast and broadcast alike, and the refills post the pool's pages
+ * lowest first, also when one runs in the middle of the frames: the NIC
+ * gets them in ascending order. In an order that changes at every pass
+ * the prefetcher that follows the path's reads page by page could not
+ * (frame_pool.c, pool_first). */
 static void test_copy_keeps_order(void **state)
 {
 	uint64_t hpa[8];
@@ -470,8 +468,35 @@ static void test_copy_keeps_order(void **state)
 	np_rx_end(&np, now);
 	assert_int_equal(fk.nic_n, 8);
 	for (uint32_t i = 0; i < 8; i++)
-		if (fk.nic[(fk.nic_head + i) % fk.maxf] != hpa[i])
-			fail_msg("the NIC's buffer %u is not frame %u's page", i, i);
+		if (fk.nic[(fk.nic_head + i) % fk.maxf] != hpa[i] ||
+		    hpa[i] != fhpa(i))
+			fail_msg("the NIC's buffer %u is not page %u", i, i);
+}
+
+/* Flipped frames come back in whatever order the guest releases them:
+ * the next refill posts them lowest first all the same, not in the
+ * order they were put back. */
+static void test_refill_lowest_first(void **state)
+{
+	static const uint16_t order[8] = { 5, 2, 7, 0, 3, 6, 1, 4 };
+
+	(void)state;
+	set_mode(NP_FLIP, 0);
+	world(16, 8, 0, 0);
+	add_vm(0, 8, 8, false, true);
+	np_refill(&np);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(rx(mac(0), 60), 1);    /* frame i, slot i */
+	assert_int_equal(np_refill(&np), 8);            /* 8..15: full */
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(release1(0, order[i]), 1);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(rx(mac(0), 60), 1);    /* frames 8..15 */
+	assert_int_equal(np_refill(&np), 8);
+	for (uint32_t i = 0; i < 8; i++)
+		if (fk.nic[(fk.nic_head + i) % fk.maxf] != fhpa(i))
+			fail_msg("the NIC's buffer %u is not page %u", i, i);
+	assert_true(np_check(&np));
 }
 
 /* The copy area: refused over a pool page or the ring; moved or dropped
@@ -614,6 +639,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_copy_frame_back),
 	T(test_hybrid_threshold),
 	T(test_copy_keeps_order),
+	T(test_refill_lowest_first),
 	T(test_setup_copy_area),
 };
 

@@ -15,8 +15,9 @@
 /* copy_threshold under auto, from make bench's crossovers since a
  * window slot is mapped by its entry alone (docs/performance.md, "The
  * threshold"). Without sensing, the fixed default (the config's before
- * auto). Since copies give their pages back in order (np_pool_put_next;
- * before, the NIC's pages came in an order the prefetcher could not
+ * auto). Since the NIC gets the pool's pages in an order that runs page after
+ * page (first copies gave their pages back in order, now refill posts
+ * the lowest free frame first, frame_pool.c; before, the NIC's pages came in an order the prefetcher could not
  * follow, and copy looked dearer everywhere): in a cache, as a NIC
  * with DDIO leaves a frame in the LLC (the bench's "warm"), flip beats
  * copy from about 990-1190 B (copy/flip 0.94-1.01 at 1024, 1.11-1.13

@@ -164,40 +164,60 @@ int np_init(struct netpath *np, const struct np_params *p)
 		memset(page, 0, NET_SLOT_SIZE);
 		f->state = FRAME_FREE;
 		f->hist = ~0ull << 8 | FRAME_FREE;      /* the rest NONE */
-		f->next = i + 1 < n ? (uint16_t)(i + 1) : NP_NO_FRAME;
+		f->next = NP_NO_FRAME;
+		np_bit_set(np->free_bits, i);
 	}
-	np->free_head = 0;
-	np->put_after = NP_NO_FRAME;
 	np->count[FRAME_FREE] = n;
 	np_checked(np);
 	return 0;
 }
 
-/* A FREE frame off the free list, for a VM-to-VM copy. It stays FREE
- * until np_deliver maps it or np_pool_put takes it back. */
+/* Lowest first. Frame i is FREE while free_bits has bit i, and refill
+ * and np_pool_take take the lowest such i. The frames are indexed in the
+ * order np_params lists their pages, ascending host addresses at boot
+ * (net_start.c), so the NIC gets the free pages in ascending address
+ * order at every pass, whatever order the guests gave them back in. The
+ * NIC fills them in the order refill posts them, and pages filled one
+ * after the other, ascending, are what the CPU's prefetcher follows:
+ * np_rx finds a frame's first lines loaded. In an order that changes at
+ * every pass (the order flips and copies left the pages in, pushed on a
+ * list) it does not: make bench's cold copy at 64 B cost about twice as
+ * much (docs/datapath.md, "The pool"). The cost is the search below,
+ * from free_word on, and a large pool works mostly in its low frames. */
+static uint32_t pool_first(struct netpath *np)
+{
+	uint32_t words = (np->nr_frames + 63) / 64;
+
+	for (uint32_t w = np->free_word; w < words; w++)
+		if (np->free_bits[w]) {
+			np->free_word = (uint16_t)w;
+			return w * 64 + (uint32_t)__builtin_ctzll(np->free_bits[w]);
+		}
+	np->free_word = (uint16_t)words;
+	return NP_NO_FRAME;
+}
+
+/* The lowest FREE frame, off the free bitmap, for a VM-to-VM copy. It
+ * stays FREE until np_deliver maps it or np_pool_put takes it back. */
 uint32_t np_pool_take(struct netpath *np)
 {
-	uint32_t fi = np->free_head;
+	uint32_t fi = pool_first(np);
 
-	if (fi == NP_NO_FRAME)
-		return NP_NO_FRAME;
-	np->free_head = np->frame[fi].next;
-	np->frame[fi].next = NP_NO_FRAME;
-	np->put_after = NP_NO_FRAME;
+	if (fi != NP_NO_FRAME)
+		np_bit_clear(np->free_bits, fi);
 	return fi;
 }
 
-/* Put a frame nobody maps any more on the free list, unscrubbed: the
- * NIC only writes a posted frame, and whatever stale bytes it keeps are
+/* A frame nobody maps any more back to the pool, unscrubbed: the NIC
+ * only writes a posted frame, and whatever stale bytes it keeps are
  * zeroed when they could first reach a VM that has not seen them
  * (np_frame_expose). The caller has run the INVEPT that followed the
- * frame's last unmap: no guest can still read it. 'after': the list
- * frame to link it behind, NP_NO_FRAME for the head. */
-static void pool_link(struct netpath *np, uint32_t fi, uint32_t after)
+ * frame's last unmap: no guest can still read it. Where it goes in the
+ * posting order is its index's business (pool_first), not the order of
+ * the puts. */
+void np_pool_put(struct netpath *np, uint32_t fi)
 {
 	struct np_frame *f = &np->frame[fi];
-	uint16_t *link = after == NP_NO_FRAME ? &np->free_head :
-			 &np->frame[after].next;
 
 	if (f->holders) {
 		np->ops.panic(np->ops.ctx, "pool_put: frame still held", fi);
@@ -205,36 +225,9 @@ static void pool_link(struct netpath *np, uint32_t fi, uint32_t after)
 	}
 	f->len = 0;
 	np_frame_set(np, fi, FRAME_FREE);
-	f->next = *link;
-	*link = (uint16_t)fi;
-}
-
-/* To the head: the next refill posts it first. A batch the guest
- * releases comes back through a reclaim list that reversed it once
- * (take_back.c), so the head-first puts restore the order the NIC
- * filled the pages in. */
-void np_pool_put(struct netpath *np, uint32_t fi)
-{
-	pool_link(np, fi, NP_NO_FRAME);
-}
-
-/* Behind the frame the last np_pool_put_next put, while that one is
- * still on the list: frames copied and freed one by one as they arrive
- * go back in the order they came, not reversed as pushes at the head
- * would leave them. The order matters: the NIC fills the pages in the
- * order refill posts them, and when that order runs page after page
- * the CPU's prefetcher has a frame's first line loaded before np_rx
- * reads it from memory. Reversed every time a copy frees a batch, it
- * does not: in make bench's cold world a copy of 64 B cost twice as
- * much (174 against 85 ns), and hybrid's flips after a few copies 20-40
- * ns more than flip's (docs/datapath.md, "Copy"). Frames leave the list at the
- * head only (refill, np_pool_take), and each such take forgets
- * put_after: so put_after is always on the list. */
-void np_pool_put_next(struct netpath *np, uint32_t fi)
-{
-	pool_link(np, fi, np->put_after);
-	if (!np->frame[fi].holders)
-		np->put_after = (uint16_t)fi;
+	np_bit_set(np->free_bits, fi);
+	if (fi / 64 < np->free_word)
+		np->free_word = (uint16_t)(fi / 64);
 }
 
 /* The scrub rule. A frame's page is all zero past scrub_len, and every
@@ -283,39 +276,41 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 	return false;
 }
 
-/* The head of the free list, up to 'want' frames, into hpa[]: how many,
- * each checked. A frame that fails the check ends the list there, with a
- * panic once those before it are posted (*bad). */
-static uint32_t refill_gather(struct netpath *np, uint64_t *hpa,
-			      uint32_t want, const char **bad, uint32_t *bad_fi)
+/* The lowest FREE frames, up to 'want', into fis[] and hpa[]: how
+ * many, each checked. A frame that fails the check ends the gathering
+ * there, with a panic once those before it are posted (*bad). */
+static uint32_t refill_gather(struct netpath *np, uint16_t *fis,
+			      uint64_t *hpa, uint32_t want, const char **bad,
+			      uint32_t *bad_fi)
 {
-	uint32_t fi = np->free_head, n;
+	uint32_t words = (np->nr_frames + 63) / 64, n = 0;
 
-	for (n = 0; n < want; n++) {
-		const struct np_frame *f;
+	pool_first(np);                 /* free_word: the first non-empty */
+	for (uint32_t w = np->free_word; w < words && n < want; w++) {
+		for (uint64_t m = np->free_bits[w]; m && n < want; m &= m - 1) {
+			uint32_t fi = w * 64 + (uint32_t)__builtin_ctzll(m);
+			const struct np_frame *f = &np->frame[fi];
 
-		if (fi == NP_NO_FRAME) {
-			*bad = "refill: free list shorter than count";
-			*bad_fi = NP_NO_FRAME;
-			break;
+			if (f->state != FRAME_FREE || f->holders) {
+				*bad = "refill: free frame mapped or busy";
+				*bad_fi = fi;
+				return n;
+			}
+			fis[n] = (uint16_t)fi;
+			hpa[n++] = f->hpa;
 		}
-		f = &np->frame[fi];
-		if (f->state != FRAME_FREE || f->holders) {
-			*bad = "refill: free list frame mapped or busy";
-			*bad_fi = fi;
-			break;
-		}
-		hpa[n] = f->hpa;
-		fi = f->next;
+	}
+	if (n < want) {
+		*bad = "refill: fewer free frames than the FREE count";
+		*bad_fi = NP_NO_FRAME;
 	}
 	return n;
 }
 
 /* The receive descriptors must only ever point at frames no EPT maps
- * [issue 4, part 2]: refill posts from the free list only, and checks.
- * As many as the NIC has room for, up to NP_POST_BATCH a call of
- * ops.post; those it took leave the list POSTED, the rest stay FREE on
- * it. */
+ * [issue 4, part 2]: refill posts FREE frames only, and checks. As
+ * many as the NIC has room for, up to NP_POST_BATCH a call of ops.post,
+ * the lowest first; those it took are POSTED, the rest stay FREE. */
 uint32_t np_pool_refill(struct netpath *np)
 {
 	uint32_t posted = 0, room;
@@ -325,23 +320,20 @@ uint32_t np_pool_refill(struct netpath *np)
 	room = np->ops.post_room(np->ops.ctx);
 	while (np->count[FRAME_FREE] > np->tx_reserve && room) {
 		uint64_t hpa[NP_POST_BATCH];
+		uint16_t fis[NP_POST_BATCH];
 		uint32_t want = np->count[FRAME_FREE] - np->tx_reserve;
 		const char *bad = NULL;
 		uint32_t bad_fi = NP_NO_FRAME, n, took = 0;
 
 		if (want > room)
 			want = room;
-		n = refill_gather(np, hpa, want < NP_POST_BATCH ? want :
+		n = refill_gather(np, fis, hpa, want < NP_POST_BATCH ? want :
 				  NP_POST_BATCH, &bad, &bad_fi);
 		if (n)
 			took = np->ops.post(np->ops.ctx, hpa, n);
 		for (uint32_t i = 0; i < took; i++) {
-			uint32_t fi = np->free_head;
-
-			np->free_head = np->frame[fi].next;
-			np->frame[fi].next = NP_NO_FRAME;
-			np->put_after = NP_NO_FRAME;
-			np_frame_set(np, fi, FRAME_POSTED);
+			np_bit_clear(np->free_bits, fis[i]);
+			np_frame_set(np, fis[i], FRAME_POSTED);
 		}
 		posted += took;
 		room -= took;

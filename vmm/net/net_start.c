@@ -57,7 +57,9 @@ bool net_start(struct page_alloc *pa, const struct config *cfg,
 	if (!net.np || !hpas)
 		goto err_nomem;
 	/* The pool: pinned host pages, never mapped anywhere until a frame
-	 * in them is delivered. */
+	 * in them is delivered. page_alloc is first fit, so each page lies
+	 * above the one before: frame i is the i-th lowest, and refill's
+	 * lowest-index-first posts them in ascending order (frame_pool.c). */
 	for (uint32_t i = 0; i < cfg->pool_frames; i++) {
 		hpas[i] = page_alloc(pa, 1, PAGE_SIZE);
 		if (!hpas[i])

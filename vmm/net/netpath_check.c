@@ -85,27 +85,28 @@ static bool check_part(const struct netpath *np)
 	return true;
 }
 
-/* The free list holds exactly the FREE frames, each once; the frame
- * np_pool_put_next links the next one behind is one of them. */
-static bool check_free_list(const struct netpath *np)
+/* The free bitmap holds exactly the FREE frames: no bit past the pool,
+ * every bit on a FREE frame, as many bits as FREE frames; and none below
+ * free_word, where the search for the lowest starts (frame_pool.c). */
+static bool check_free_bits(const struct netpath *np)
 {
-	bool after_on = np->put_after == NP_NO_FRAME;
 	uint32_t n = 0;
 
-	for (uint32_t fi = np->free_head; fi != NP_NO_FRAME;
-	     fi = np->frame[fi].next) {
-		if (fi >= np->nr_frames)
-			FAIL("free list link out of range", fi);
-		if (np->frame[fi].state != FRAME_FREE)
-			FAIL("free list holds a frame not FREE", fi);
-		if (++n > np->count[FRAME_FREE])
-			FAIL("free list longer than the FREE count", fi);
-		after_on |= fi == np->put_after;
+	for (uint32_t w = 0; w < NP_FRAME_WORDS; w++) {
+		for (uint64_t m = np->free_bits[w]; m; m &= m - 1) {
+			uint32_t fi = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			if (fi >= np->nr_frames)
+				FAIL("free bit past the pool", fi);
+			if (w < np->free_word)
+				FAIL("free bit below free_word", fi);
+			if (np->frame[fi].state != FRAME_FREE)
+				FAIL("free bit on a frame not FREE", fi);
+			n++;
+		}
 	}
 	if (n != np->count[FRAME_FREE])
-		FAIL("free list shorter than the FREE count", NP_NO_FRAME);
-	if (!after_on)
-		FAIL("put_after is not on the free list", np->put_after);
+		FAIL("free bits differ from the FREE count", NP_NO_FRAME);
 	return true;
 }
 
@@ -352,7 +353,7 @@ bool np_check_walking(const struct netpath *np, uint16_t walk)
 	uint32_t holding[NP_MAX_VMS] = { 0 };
 	uint32_t present = 0;
 
-	if (!check_frames(np, holding) || !check_free_list(np) ||
+	if (!check_frames(np, holding) || !check_free_bits(np) ||
 	    !check_part(np))
 		return false;
 	for (uint32_t v = 0; v < NP_MAX_VMS; v++) {

@@ -17,6 +17,7 @@
 #define NP_NO_VM        0xff
 #define NP_NO_POST      (~0ull)  /* post_gpa[] of a post slot with no page */
 #define NP_HPA_BUCKETS  (2 * NP_MAX_FRAMES)     /* hpa index: power of two */
+#define NP_FRAME_WORDS  (NP_MAX_FRAMES / 64)    /* free_bits */
 #define NP_MAC_BITS     5                       /* mac index: 2^5 buckets, */
 #define NP_MAC_BUCKETS  (1u << NP_MAC_BITS)     /*   twice NP_MAX_VMS */
 #define NP_SLOT_WORDS   (NET_RX_SLOTS_MAX / 64) /* a bit per slot, buffer, post */
@@ -42,7 +43,7 @@ struct np_frame {
 					 * them the page is all zero */
 	uint16_t         seen;          /* bit v: VM v has seen every byte of
 					 * [len, scrub_len), the stale tail */
-	uint16_t         next;          /* free list, or reclaim list, link */
+	uint16_t         next;          /* reclaim list link */
 };
 
 struct np_vm_stats {
@@ -144,8 +145,9 @@ struct netpath {
 	uint32_t           nr_vms;
 	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
 	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
-	uint16_t           free_head;           /* FREE frames, linked by 'next' */
-	uint16_t           put_after;           /* np_pool_put_next's last, on the list */
+	/* No free bit lies below word free_word of free_bits: the search
+	 * for the lowest FREE frame starts there (frame_pool.c). */
+	uint16_t           free_word;
 	/* Bit v: VM v's RAM mappings changed (np_ram_map, np_ram_unmap)
 	 * since the last check: np_checked walks those VMs' RAM only. */
 	uint16_t           ram_changed;
@@ -153,6 +155,9 @@ struct netpath {
 	 * the MAC as a 48-bit number with (VM + 1) above it, so a lookup
 	 * reads only this array, one cache line in four. */
 	uint64_t           mac_index[NP_MAC_BUCKETS];
+	/* Bit i: frame i is FREE. Refill and np_pool_take take the lowest
+	 * (frame_pool.c, "lowest first"). */
+	uint64_t           free_bits[NP_FRAME_WORDS];
 	struct np_vm       vm[NP_MAX_VMS];
 	struct np_stats    st;
 	struct np_frame    frame[NP_MAX_FRAMES];
@@ -242,7 +247,6 @@ void np_xchg_ask(struct netpath *np);
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
-void np_pool_put_next(struct netpath *np, uint32_t fi);
 /* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
  * fresh bytes, nobody's yet, were written at the start of frame fi's
  * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before
@@ -268,7 +272,7 @@ uint32_t np_take_back(struct netpath *np, uint32_t vm, const uint16_t *list,
  * one part whose cost grows with the VM's RAM (netpath_check.c). */
 bool np_check_walking(const struct netpath *np, uint16_t walk);
 
-/* The slot, buffer and post bitmaps of struct np_vm. */
+/* The slot, buffer and post bitmaps of struct np_vm, the pool's free_bits. */
 static inline void np_bit_set(uint64_t *bits, uint32_t n)
 {
 	bits[n / 64] |= 1ull << (n % 64);

@@ -382,7 +382,7 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 		if (np->frame[c->fi[j]].holders)
 			np_frame_set(np, c->fi[j], FRAME_DELIVERED);
 		else
-			np_pool_put_next(np, c->fi[j]);
+			np_pool_put(np, c->fi[j]);
 	}
 	return taken;
 }
@@ -428,7 +428,7 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 done:
 	/* No VM maps it: FREE at once, as np_deliver_each puts it. */
 	np_frame_seen(np, fi, 0);
-	np_pool_put_next(np, fi);
+	np_pool_put(np, fi);
 	return taken;
 }
 
