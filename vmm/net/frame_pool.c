@@ -276,9 +276,11 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 	return false;
 }
 
-/* The lowest FREE frames, up to 'want', into fis[] and hpa[]: how
- * many, each checked. A frame that fails the check ends the gathering
- * there, with a panic once those before it are posted (*bad). */
+/* The lowest FREE frames, up to 'want', into fis[] and hpa[], their
+ * bits cleared a word at a time (np_pool_refill sets back those the NIC
+ * did not take): how many, each checked. A frame that fails the check
+ * ends the gathering there, with a panic once those before it are
+ * posted (*bad). */
 static uint32_t refill_gather(struct netpath *np, uint16_t *fis,
 			      uint64_t *hpa, uint32_t want, const char **bad,
 			      uint32_t *bad_fi)
@@ -287,18 +289,22 @@ static uint32_t refill_gather(struct netpath *np, uint16_t *fis,
 
 	pool_first(np);                 /* free_word: the first non-empty */
 	for (uint32_t w = np->free_word; w < words && n < want; w++) {
-		for (uint64_t m = np->free_bits[w]; m && n < want; m &= m - 1) {
+		uint64_t m = np->free_bits[w];
+
+		for (; m && n < want; m &= m - 1) {
 			uint32_t fi = w * 64 + (uint32_t)__builtin_ctzll(m);
 			const struct np_frame *f = &np->frame[fi];
 
 			if (f->state != FRAME_FREE || f->holders) {
 				*bad = "refill: free frame mapped or busy";
 				*bad_fi = fi;
-				return n;
+				want = n;       /* ends both loops */
+				break;
 			}
 			fis[n] = (uint16_t)fi;
 			hpa[n++] = f->hpa;
 		}
+		np->free_bits[w] = m;   /* the bits not gathered */
 	}
 	if (n < want) {
 		*bad = "refill: fewer free frames than the FREE count";
@@ -331,10 +337,10 @@ uint32_t np_pool_refill(struct netpath *np)
 				  NP_POST_BATCH, &bad, &bad_fi);
 		if (n)
 			took = np->ops.post(np->ops.ctx, hpa, n);
-		for (uint32_t i = 0; i < took; i++) {
-			np_bit_clear(np->free_bits, fis[i]);
+		for (uint32_t i = 0; i < took; i++)
 			np_frame_set(np, fis[i], FRAME_POSTED);
-		}
+		for (uint32_t i = took; i < n; i++)     /* still FREE */
+			np_bit_set(np->free_bits, fis[i]);
 		posted += took;
 		room -= took;
 		if (bad) {
