@@ -233,7 +233,7 @@ static void test_state_machine(void **state)
 	assert_int_equal(np_rx(&np, nic_write(mac(0), 10), 10, now), 0);
 	assert_int_equal(np.st.rx_drop_bad_len, 1);
 	assert_hist(0, pf, 2);
-	/* The freed frame went to the free list's head; posted again. */
+	/* The freed frame is the lowest FREE one again; posted again. */
 	np_refill(&np);
 	assert_int_equal(fk.nic[fk.nic_head], h0);
 	/* POSTED -> FREE: nobody's MAC. */

@@ -5,7 +5,7 @@
  * script of frames, drops and releases twice on fresh worlds: once as
  * built, once with np_deliver routed to np_deliver_each (the link wraps
  * np_deliver for this test alone: -Wl,--wrap=np_deliver). Then the
- * books, every frame's state and history, the free list, the rings,
+ * books, every frame's state and history, the free bitmap, the rings,
  * the copy areas, the NIC's ring and the fakes' op log must match, and
  * the shortcut must have saved one page op a frame it took. */
 #include <stdarg.h>
@@ -127,7 +127,7 @@ static void test_same_outcome(void **state)
 		assert_same(&a->np.vm[v], &b->np.vm[v], sizeof(a->np.vm[v]),
 			    "a VM's books");
 	assert_same(a->np.frame, b->np.frame, sizeof(a->np.frame),
-		    "the frames: state, history, free list");
+		    "the frames: state, history");
 	assert_same(&a->np, &b->np, sizeof(a->np), "struct netpath");
 	assert_same(a->ring, b->ring, sizeof(a->ring), "the rings");
 	assert_same(a->area, b->area, sizeof(a->area), "the copy areas");

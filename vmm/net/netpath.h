@@ -97,7 +97,7 @@ struct netpath_ops {
 	 * full). One call a refill, not one a frame. */
 	uint32_t (*post)(void *ctx, const uint64_t *hpa, uint32_t n);
 	/* How many frames post would take now: the refill offers no more,
-	 * so a full ring costs one call, not a walk of the free list. */
+	 * so a full ring costs one call, not a search of the free frames. */
 	uint32_t (*post_room)(void *ctx);
 	/* Put 'len' bytes at 'data' on the wire; false when the NIC is busy. */
 	bool (*wire_tx)(void *ctx, const uint8_t *data, uint16_t len);
