@@ -1,7 +1,7 @@
 /* Where the NIC's DMA leaves a received frame, sensed (dma_sense.c):
- * hybrid delivery with copy_threshold = auto copies the short frames
- * that arrive in a cache and flips the rest, and every frame that
- * arrives from memory
+ * hybrid delivery with copy_threshold = auto copies frames up to
+ * NP_COPY_NEAR bytes while they arrive in a cache, up to NP_COPY_FAR
+ * while they arrive from memory, and flips the longer ones
  * (docs/performance.md, "The threshold"). Included by
  * netpath_internal.h: struct np_sense is part of struct netpath. */
 #ifndef VMM_NET_DMA_SENSE_H
@@ -13,23 +13,24 @@
 #include "vmm/hypercall_abi.h"
 
 /* copy_threshold under auto, from make bench's crossovers since a
- * window slot is mapped by its entry alone (docs/performance.md, "The
- * threshold"). Without sensing, the fixed default (the config's before
- * auto). Since the NIC gets the pool's pages in an order that runs page after
- * page (first copies gave their pages back in order, now refill posts
- * the lowest free frame first, frame_pool.c; before, the NIC's pages came in an order the prefetcher could not
- * follow, and copy looked dearer everywhere): in a cache, as a NIC
- * with DDIO leaves a frame in the LLC (the bench's "warm"), flip beats
- * copy from about 990-1190 B (copy/flip 0.94-1.01 at 1024, 1.11-1.13
- * at 1514): copy up to 1024. From memory (a NIC without DDIO, "cold")
- * copy beats flip only up to about 175-190 B (copy/flip 0.54-0.59 at
- * 64 B, 0.81-0.87 at 128, 1.21 at 256): past the first line, which the
+ * window slot is mapped by its entry alone and the NIC gets the pool's
+ * pages in ascending order (docs/performance.md, "The threshold";
+ * before, the pages came in an order the prefetcher could not follow,
+ * and copy looked dearer everywhere). Without sensing, the fixed
+ * default (the config's before auto). In a cache, as a NIC with DDIO
+ * leaves a frame in the LLC (the bench's "warm"), flip beats copy from
+ * about 990-1190 B (1090-1100 B in the full runs with lowest-first
+ * posting): copy up to 1024. From memory (a NIC without DDIO, "cold")
+ * copy beat flip up to about 175-190 B when copies were put back in
+ * order, up to about 97 B or not at all with lowest-first posting, by
+ * less than the runs' spread: past the first line, which the
  * prefetcher often has loaded already (np_sense_line), the copy's reads
- * miss, and the flip has no second pass over the bytes. So up to 128 B
- * is copied. A frame the CPU wrote itself ("hot", in L1/L2; no
- * device's DMA lands there) would pay off copied up to about 1700-1800
- * B; it is sensed as "in a cache" too, and flipped from 1024 B at up
- * to about 1.03 times the copy's cost. */
+ * miss, and the flip has no second pass over the bytes. Up to 128 B is
+ * copied: the host cannot show the INVEPT and TLB refill a real flip
+ * pays. A frame the CPU wrote itself ("hot", in L1/L2; no device's DMA
+ * lands there) would pay off copied up to about 1300-1800 B; it is
+ * sensed as "in a cache" too, and flipped from 1024 B at up to about
+ * 1.03 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
 #define NP_COPY_NEAR            1024
 #define NP_COPY_FAR             128

@@ -230,6 +230,18 @@ static bool deliver_flip(struct netpath *np, uint32_t vm,
 	return true;
 }
 
+/* 'n' bytes from 'src' into free buffer 'b' of VM 'v''s copy area, the
+ * buffer then held (deliver_copy, deliver_copy_one). */
+static inline void buf_fill(struct netpath *np, struct np_vm *v, uint32_t b,
+			    const uint8_t *src, uint16_t n)
+{
+	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, src, n);
+	v->copy_seq[b] = ++np->seq;
+	np_bit_set(v->buf_used, b);
+	v->held_copy++;
+	v->held++;
+}
+
 /* Copy the frame into free buffers of VM 'vm''s copy area, as many as
  * it needs, each announced in its ring: the guest's own RAM, so no EPT
  * entry changes and nothing will need an INVEPT. The bytes past the
@@ -256,12 +268,7 @@ static void deliver_copy(struct netpath *np, uint32_t vm,
 				      "free copy buffer", fi);
 			break;
 		}
-		copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE,
-			  src + k % per_page * NET_COPY_BUF_SIZE, n);
-		v->copy_seq[b] = ++np->seq;
-		np_bit_set(v->buf_used, b);
-		v->held_copy++;
-		v->held++;
+		buf_fill(np, v, b, src + k % per_page * NET_COPY_BUF_SIZE, n);
 		run_add(v, &r, b, n, flags | NET_RX_F_COPY);
 	}
 	run_end(v, &r, false);
@@ -326,6 +333,23 @@ static inline bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
 	return !v->xchg || np_xchg_room(np, vm, k);
 }
 
+/* A frame of 'len' bytes taken by VM 'v', by copy or by flip, counted
+ * (np_deliver_each, deliver_copy_one). */
+static inline void count_taken(struct netpath *np, struct np_vm *v, bool copy,
+			       uint16_t len, uint16_t flags)
+{
+	if (copy) {
+		v->st.rx_copied++;
+		np->st.rx_copied++;
+	} else {
+		np->st.rx_flipped++;
+	}
+	v->st.rx_frames++;
+	v->st.rx_bytes += len;
+	if (flags & NET_RX_F_BCAST)
+		v->st.rx_bcast++;
+}
+
 /* Deliver the frame to every VM of 'targets' that can take it now: a
  * ring, under quota, room in the ring for all its entries; a VM that
  * cannot is a drop counted for it alone. Each VM gets it by flip or by
@@ -360,16 +384,7 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 			v->rx_pending = true;   /* a cut run is news too */
 		if (!ok)
 			continue;
-		if (copy) {
-			v->st.rx_copied++;
-			np->st.rx_copied++;
-		} else {
-			np->st.rx_flipped++;
-		}
-		v->st.rx_frames++;
-		v->st.rx_bytes += c->len;
-		if (flags & NET_RX_F_BCAST)
-			v->st.rx_bcast++;
+		count_taken(np, v, copy, c->len, flags);
 		taken |= (uint16_t)(1u << i);
 	}
 	/* A page every target copied goes straight back (no INVEPT: no
@@ -411,19 +426,10 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 		goto done;
 	}
 	src = c->head ? c->head : np->ops.page(np->ops.ctx, np->frame[fi].hpa);
-	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, src, c->len);
-	v->copy_seq[b] = ++np->seq;
-	np_bit_set(v->buf_used, b);
-	v->held_copy++;
-	v->held++;
+	buf_fill(np, v, b, src, c->len);
 	np_ring_push(v, (uint16_t)b, c->len, flags | NET_RX_F_COPY);
 	v->rx_pending = true;
-	v->st.rx_copied++;
-	np->st.rx_copied++;
-	v->st.rx_frames++;
-	v->st.rx_bytes += c->len;
-	if (flags & NET_RX_F_BCAST)
-		v->st.rx_bcast++;
+	count_taken(np, v, true, c->len, flags);
 	taken = (uint16_t)(1u << vm);
 done:
 	/* No VM maps it: FREE at once, as np_deliver_each puts it. */
