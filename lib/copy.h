@@ -14,8 +14,8 @@
 #define CPUID_7_EDX_FSRM  (1u << 4)     /* fast short REP MOVSB */
 
 enum copy_kind {
-	COPY_LOOP8,     /* lib/string.c's memcpy: eight bytes a move */
-	COPY_REP_MOVSB, /* rep movsb from COPY_REP_MIN bytes, the loop below */
+	COPY_LOOP8,     /* eight bytes a move (lib/copy.c, copy_words) */
+	COPY_REP_MOVSB, /* rep movsb from COPY_REP_MIN bytes, the moves below */
 	COPY_NR
 };
 

@@ -140,6 +140,7 @@ int np_init(struct netpath *np, const struct np_params *p)
 	np_sense_init(np, p->copy_threshold);
 	np->frame_max = (uint16_t)((p->mtu ? p->mtu : NET_MTU_DEFAULT) +
 				   NET_ETH_OVERHEAD);
+	np->hpa_base = p->frame_hpas[0];
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
 

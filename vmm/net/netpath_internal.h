@@ -141,6 +141,7 @@ struct netpath {
 	 * that none of them moved. */
 	struct np_sense    sense;
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
+	uint64_t           hpa_base;            /* frame 0's page at boot (np_frame_find) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
 	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
@@ -323,11 +324,22 @@ static inline uint32_t np_hpa_bucket(uint64_t hpa)
 	       (NP_HPA_BUCKETS - 1);
 }
 
-/* The pool frame in host page 'hpa', NP_NO_FRAME if none: the index is
- * at most half full, so a probe ends at an empty bucket. */
+/* The pool frame in host page 'hpa', NP_NO_FRAME if none. Frame i is
+ * first looked for where boot put it, i pages above frame 0's page
+ * (hpa_base): one load of frame[i], which np_rx reads anyway, and no
+ * probe of the index, whose buckets a pool's consecutive pages spread
+ * over many cache lines (docs/performance.md, "The fixed cost, a third
+ * pass"). A page exchange moves frames elsewhere; the index finds
+ * those, and any page that is not a frame: it is at most half full, so
+ * a probe ends at an empty bucket. */
 static inline uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
 {
-	uint32_t b = np_hpa_bucket(hpa);
+	uint64_t i = (hpa - np->hpa_base) / NET_SLOT_SIZE;
+	uint32_t b;
+
+	if (i < np->nr_frames && np->frame[i].hpa == hpa)
+		return (uint32_t)i;
+	b = np_hpa_bucket(hpa);
 
 	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
 		uint16_t fi = np->hpa_index[(b + i) & (NP_HPA_BUCKETS - 1)];
