@@ -109,6 +109,7 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
 
 	v = &np->vm[vm];
 	v->present = true;
+	np->vm_mask |= (uint16_t)(1u << vm);
 	v->promiscuous = promiscuous;
 	memcpy(v->mac, mac, 6);
 	v->nr_slots = nr_slots;

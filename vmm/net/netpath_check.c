@@ -361,6 +361,8 @@ bool np_check_walking(const struct netpath *np, uint16_t walk)
 		    !check_bits(np, v))
 			return false;
 		present += np->vm[v].present;
+		if (np->vm[v].present != (np->vm_mask >> v & 1))
+			FAIL("vm_mask differs from the VMs present", NP_NO_FRAME);
 	}
 	if (present != np->nr_vms)
 		FAIL("nr_vms differs from the VMs present", NP_NO_FRAME);

@@ -144,6 +144,10 @@ struct netpath {
 	uint64_t           hpa_base;            /* frame 0's page at boot (np_frame_find) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
+	/* Bit v: VM v is present (np_add_vm; never cleared). The loops
+	 * over VMs that run once a batch walk these bits, not every VM id:
+	 * each VM's state is its own lines, 17 KiB apart. */
+	uint16_t           vm_mask;
 	uint16_t           ring_mask;           /* bit v: VM v has a ring: group targets */
 	uint16_t           promisc_mask;        /* bit v: VM v is promiscuous */
 	/* No free bit lies below word free_word of free_bits: the search

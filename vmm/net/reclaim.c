@@ -82,27 +82,31 @@ void np_reclaim_ask(struct netpath *np, uint64_t now)
 {
 	uint64_t sum = 0, holding = 0;
 
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
 		struct np_vm *v = &np->vm[i];
 
-		if (v->at_quota && v->present && !v->reclaim_deadline)
+		if (v->at_quota && !v->reclaim_deadline)
 			ask(np, i, now);
 		v->at_quota = false;
 	}
 	if (np->count[FRAME_FREE] + np->count[FRAME_POSTED] >= np->low_watermark)
 		return;
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
-		if (np->vm[i].present && frames_held(&np->vm[i])) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
+
+		if (frames_held(&np->vm[i])) {
 			sum += frames_held(&np->vm[i]);
 			holding++;
 		}
 	}
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
 		struct np_vm *v = &np->vm[i];
 		uint64_t held = frames_held(v);
 
 		/* held >= sum / holding, without the division's rounding. */
-		if (!v->present || !held || held * holding < sum ||
+		if (!held || held * holding < sum ||
 		    v->reclaim_deadline)
 			continue;
 		ask(np, i, now);
@@ -202,10 +206,11 @@ uint32_t np_tick(struct netpath *np, uint64_t now)
 	uint32_t n = 0;
 	bool changed = false;
 
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
 		struct np_vm *v = &np->vm[i];
 
-		if (!v->present || !v->reclaim_deadline ||
+		if (!v->reclaim_deadline ||
 		    own_time(np, i, now) < v->reclaim_deadline)
 			continue;
 		changed = true;

@@ -453,7 +453,9 @@ uint16_t np_deliver(struct netpath *np, const struct np_chain *c,
 
 void np_batch_end(struct netpath *np, uint64_t now)
 {
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
+
 		if (np->vm[i].rx_pending) {
 			np->ops.notify(np->ops.ctx, i, HC_VEC_NET_RX);
 			np->vm[i].rx_pending = false;

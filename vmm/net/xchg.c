@@ -257,7 +257,8 @@ uint32_t np_xchg_deliver(struct netpath *np, uint32_t vm, uint32_t fi,
 
 void np_xchg_ask(struct netpath *np)
 {
-	for (uint32_t i = 0; i < NP_MAX_VMS; i++) {
+	for (uint32_t m = np->vm_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
 		struct np_vm *v = &np->vm[i];
 
 		if (!v->post_ask)
