@@ -150,6 +150,17 @@ static uint64_t *find(const struct pt *p, uint64_t gpa, int *level)
 	}
 }
 
+/* The 4 KiB entry for 'gpa' when the page table holding it is there,
+ * whatever the entry holds; else NULL (a table missing above it, or a
+ * 2 MiB leaf). */
+static uint64_t *pte_of(const struct pt *p, uint64_t gpa)
+{
+	int level;
+	uint64_t *slot = find(p, gpa, &level);
+
+	return level == 0 ? slot : NULL;
+}
+
 /* Whether every page of [gpa, end) is mapped (or, with !mapped, none). */
 static bool range_is(const struct pt *p, uint64_t gpa, uint64_t end,
 		     bool mapped)
@@ -227,6 +238,21 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    hpa & (PT_PAGE_4K - 1) || hpa >= PT_HPA_LIMIT ||
 	    size > PT_HPA_LIMIT - hpa)
 		return PT_E_INVAL;
+	leaf = p->fmt.leaf | perm_bits(&p->fmt, perm);
+	/* One page whose page table is there: the general path below would
+	 * write the same entry after four more walks. Page exchange maps
+	 * one page a frame this way (docs/performance.md, "Page exchange
+	 * by one walk"). */
+	if (size == PT_PAGE_4K) {
+		uint64_t *pte = pte_of(p, gpa);
+
+		if (pte) {
+			if (present(p, *pte))
+				return PT_E_EXISTS;
+			put(p, pte, hpa | leaf);
+			return 0;
+		}
+	}
 	if (!range_is(p, gpa, end, false))
 		return PT_E_EXISTS;
 	rc = stash_fill(p, tables_needed(p, gpa, hpa, end), &stash);
@@ -236,7 +262,6 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	/* Only not-present entries become present, and no translation is
 	 * cached from a not-present entry: no invalidation [SDM 3C 29.4.3.4;
 	 * AMD-V flushes anyway: arch/x86/svm/svm_npt.c]. */
-	leaf = p->fmt.leaf | perm_bits(&p->fmt, perm);
 	for (uint64_t a = gpa; a < end; a += piece, hpa += piece) {
 		bool large;
 
@@ -426,8 +451,33 @@ static int change(struct pt *p, uint64_t gpa, uint64_t size, unsigned perm,
 	return 0;
 }
 
+/* Unmap one present 4 KiB leaf, as change() would: the entry cleared,
+ * a flush due, and the tables above pruned only if its page table is
+ * now empty; a table that still holds an entry keeps every table above
+ * it linked, so prune() would free none. */
+static void unmap_pte(struct pt *p, uint64_t gpa, uint64_t *pte, bool *flush)
+{
+	const uint64_t *t = pte - index_of(gpa, 0);
+	unsigned i;
+
+	put(p, pte, 0);
+	*flush = true;
+	for (i = 0; i < PT_ENTRIES && !t[i]; i++)
+		;
+	if (i == PT_ENTRIES)
+		prune(p, gpa, gpa + PT_PAGE_4K);
+}
+
 int pt_unmap(struct pt *p, uint64_t gpa, uint64_t size, bool *flush)
 {
+	if (size == PT_PAGE_4K && !check_range(gpa, size)) {
+		uint64_t *pte = pte_of(p, gpa);
+
+		if (pte && present(p, *pte)) {
+			unmap_pte(p, gpa, pte, flush);
+			return 0;
+		}
+	}
 	return change(p, gpa, size, 0, flush);
 }
 
