@@ -152,13 +152,32 @@ static uint64_t *find(const struct pt *p, uint64_t gpa, int *level)
 
 /* The 4 KiB entry for 'gpa' when the page table holding it is there,
  * whatever the entry holds; else NULL (a table missing above it, or a
- * 2 MiB leaf). */
-static uint64_t *pte_of(const struct pt *p, uint64_t gpa)
+ * 2 MiB leaf). up[l - 1] is the entry at level l on the way: up[0]
+ * links the page table, and has the keep bit if pt_keep_tables kept
+ * it. One walk: the single-page map, unmap and keep below need no
+ * more. */
+static uint64_t *pte_of(const struct pt *p, uint64_t gpa,
+			uint64_t *up[PT_LEVELS - 1])
 {
-	int level;
-	uint64_t *slot = find(p, gpa, &level);
+	uint64_t *t = table(p, p->root);
 
-	return level == 0 ? slot : NULL;
+	for (int l = PT_LEVELS - 1; l > 0; l--) {
+		uint64_t *slot = &t[index_of(gpa, l)];
+
+		if (!present(p, *slot) || is_leaf(p, *slot, l))
+			return NULL;
+		up[l - 1] = slot;
+		t = next_table(p, *slot);
+	}
+	return &t[index_of(gpa, 0)];
+}
+
+/* Set the keep bit in 'slot' unless it is there. The bit is one the
+ * CPU ignores: no invalidation. */
+static void keep(const struct pt *p, uint64_t *slot)
+{
+	if (!(*slot & p->fmt.keep))
+		put(p, slot, *slot | p->fmt.keep);
 }
 
 /* Whether every page of [gpa, end) is mapped (or, with !mapped, none). */
@@ -244,7 +263,8 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	 * one page a frame this way (docs/performance.md, "Page exchange
 	 * by one walk"). */
 	if (size == PT_PAGE_4K) {
-		uint64_t *pte = pte_of(p, gpa);
+		uint64_t *up[PT_LEVELS - 1];
+		uint64_t *pte = pte_of(p, gpa, up);
 
 		if (pte) {
 			if (present(p, *pte))
@@ -278,9 +298,18 @@ int pt_keep_tables(struct pt *p, uint64_t gpa, uint64_t size)
 {
 	uint64_t end = gpa + size, stash;
 	int rc = check_range(gpa, size), level;
+	uint64_t *up[PT_LEVELS - 1];
 
 	if (rc)
 		return rc;
+	/* One page whose page table is there, as page exchange keeps each
+	 * page the guest posts (vmm/net/net_ops.c): no table to take, and
+	 * the entries to mark are those the walk passed. */
+	if (size == PT_PAGE_4K && pte_of(p, gpa, up)) {
+		for (int l = PT_LEVELS - 1; l > 0; l--)
+			keep(p, up[l - 1]);
+		return 0;
+	}
 	for (uint64_t a = gpa; a < end; a = next_block(a, 1))
 		if (present(p, *find(p, a, &level)) && level > 0)
 			return PT_E_EXISTS;
@@ -292,12 +321,10 @@ int pt_keep_tables(struct pt *p, uint64_t gpa, uint64_t size)
 		uint64_t *t = table(p, p->root);
 
 		walk(p, a, 0, &stash);
-		/* The keep bit is one the CPU ignores: no invalidation. */
 		for (int l = PT_LEVELS - 1; l > 0; l--) {
 			uint64_t *slot = &t[index_of(a, l)];
 
-			if (!(*slot & p->fmt.keep))
-				put(p, slot, *slot | p->fmt.keep);
+			keep(p, slot);
 			t = next_table(p, *slot);
 		}
 	}
@@ -452,16 +479,20 @@ static int change(struct pt *p, uint64_t gpa, uint64_t size, unsigned perm,
 }
 
 /* Unmap one present 4 KiB leaf, as change() would: the entry cleared,
- * a flush due, and the tables above pruned only if its page table is
- * now empty; a table that still holds an entry keeps every table above
- * it linked, so prune() would free none. */
-static void unmap_pte(struct pt *p, uint64_t gpa, uint64_t *pte, bool *flush)
+ * a flush due, and the tables above pruned only if its page table may
+ * go: not kept, and now empty. A kept table, or one that still holds an
+ * entry, keeps every table above it linked, so prune() would free
+ * none. */
+static void unmap_pte(struct pt *p, uint64_t gpa, uint64_t *pte, bool kept,
+		      bool *flush)
 {
 	const uint64_t *t = pte - index_of(gpa, 0);
 	unsigned i;
 
 	put(p, pte, 0);
 	*flush = true;
+	if (kept)
+		return;
 	for (i = 0; i < PT_ENTRIES && !t[i]; i++)
 		;
 	if (i == PT_ENTRIES)
@@ -471,10 +502,11 @@ static void unmap_pte(struct pt *p, uint64_t gpa, uint64_t *pte, bool *flush)
 int pt_unmap(struct pt *p, uint64_t gpa, uint64_t size, bool *flush)
 {
 	if (size == PT_PAGE_4K && !check_range(gpa, size)) {
-		uint64_t *pte = pte_of(p, gpa);
+		uint64_t *up[PT_LEVELS - 1];
+		uint64_t *pte = pte_of(p, gpa, up);
 
 		if (pte && present(p, *pte)) {
-			unmap_pte(p, gpa, pte, flush);
+			unmap_pte(p, gpa, pte, *up[0] & p->fmt.keep, flush);
 			return 0;
 		}
 	}

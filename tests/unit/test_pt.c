@@ -1706,6 +1706,38 @@ static void test_keep_bit(void **state)
 	assert_int_equal(fm.in_use, 0);
 }
 
+/* Page exchange's case (vmm/net/net_ops.c): one page whose page table
+ * is already there, a guest page about to be posted, is kept; then
+ * unmapping it and every other page of that table frees nothing, and
+ * mapping it back takes no table. Keeping marks every entry above. */
+static void test_keep_one_mapped_page(void **state)
+{
+	const uint64_t g = 3 * G1 + 5 * M2;     /* a RAM block, 4 KiB pages */
+	struct pt e;
+
+	fm_reset();
+	new_pt(&e);
+	map_ok(&e, g, 0x40000000, 2 * K4, RW);
+	assert_int_equal(fm.in_use, 4);         /* PML4, PDPT, PD, PT */
+	assert_int_equal(pt_keep_tables(&e, g + K4, K4), 0);
+	assert_int_equal(fm.in_use, 4);
+	for (int l = 3; l > 0; l--)
+		assert_int_equal(entry_at(&e, g, l) & fc->f->keep, fc->f->keep);
+	assert_int_equal(entry_at(&e, g + K4, 0),
+			 0x40001000 | fc->leaf[RW]);   /* the leaf unchanged */
+	unmap_ok(&e, g + K4, K4);
+	unmap_ok(&e, g, K4);
+	assert_int_equal(fm.in_use, 4);         /* nothing pruned */
+	map_ok(&e, g + K4, 0x50000000, K4, RW);
+	assert_int_equal(fm.in_use, 4);
+	/* Keeping a kept page again changes nothing. */
+	assert_int_equal(pt_keep_tables(&e, g + K4, K4), 0);
+	assert_int_equal(fm.in_use, 4);
+	check_tree(&e);
+	destroy(&e);
+	assert_int_equal(fm.in_use, 0);
+}
+
 /* --- a window: slots by their leaf entry (pt_window_*) -------------------- */
 
 /* One store, to slot 'slot''s entry in the CPU's walk, of 'val'. */
@@ -1878,6 +1910,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_protect_whole_2m),
 	cmocka_unit_test(test_empty_tables_freed),
 	cmocka_unit_test(test_keep_tables),
+	cmocka_unit_test(test_keep_one_mapped_page),
 	cmocka_unit_test(test_destroy_frees_all),
 	cmocka_unit_test(test_flush_flags),
 	cmocka_unit_test(test_no_shared_writable),

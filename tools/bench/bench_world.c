@@ -176,7 +176,10 @@ static int xram_unmap(void *ctx, uint32_t vm, uint64_t gpa)
 	uint64_t *e = xram_entry(w, vm, gpa);
 	bool flush = false;
 
-	if (!e || !*e || pt_unmap(&w->g[vm].ept, gpa, NET_SLOT_SIZE, &flush))
+	/* As vmm/net/net_ops.c's op_ram_unmap: the page's tables kept
+	 * first, so that mapping it back never needs memory. */
+	if (!e || !*e || pt_keep_tables(&w->g[vm].ept, gpa, NET_SLOT_SIZE) ||
+	    pt_unmap(&w->g[vm].ept, gpa, NET_SLOT_SIZE, &flush))
 		return -1;
 	w->fk.flush_due[vm] |= flush;   /* the fake's flush counts the INVEPT */
 	*e = 0;
