@@ -150,12 +150,11 @@ static uint64_t *find(const struct pt *p, uint64_t gpa, int *level)
 	}
 }
 
-/* The 4 KiB entry for 'gpa' when the page table holding it is there,
- * whatever the entry holds; else NULL (a table missing above it, or a
- * 2 MiB leaf). up[l - 1] is the entry at level l on the way: up[0]
- * links the page table, and has the keep bit if pt_keep_tables kept
- * it. One walk: the single-page map, unmap and keep below need no
- * more. */
+/* walk(p, gpa, 0, NULL), the 4 KiB entry for 'gpa' or NULL, that also
+ * hands back the entries it passed: up[l - 1] is the one at level l,
+ * and up[0], which links the page table, has the keep bit if
+ * pt_keep_tables kept it. One walk: the single-page unmap and keep
+ * below need no more. */
 static uint64_t *pte_of(const struct pt *p, uint64_t gpa,
 			uint64_t *up[PT_LEVELS - 1])
 {
@@ -263,8 +262,7 @@ int pt_map(struct pt *p, uint64_t gpa, uint64_t hpa, uint64_t size,
 	 * one page a frame this way (docs/performance.md, "Page exchange
 	 * by one walk"). */
 	if (size == PT_PAGE_4K) {
-		uint64_t *up[PT_LEVELS - 1];
-		uint64_t *pte = pte_of(p, gpa, up);
+		uint64_t *pte = walk(p, gpa, 0, NULL);
 
 		if (pte) {
 			if (present(p, *pte))
@@ -411,23 +409,29 @@ static void split(const struct pt *p, uint64_t *pde, uint64_t pt)
 	put(p, pde, pt | p->fmt.table);
 }
 
+/* Whether table 't' holds no entry at all (prune, unmap_pte). */
+static bool table_empty(const uint64_t *t)
+{
+	unsigned i;
+
+	for (i = 0; i < PT_ENTRIES && !t[i]; i++)
+		;
+	return i == PT_ENTRIES;
+}
+
 /* Free every table meeting [gpa, end) that holds no entry, lowest level
  * first, clearing the parent entry before the table goes. */
 static void prune(const struct pt *p, uint64_t gpa, uint64_t end)
 {
 	for (int l = 0; l < PT_LEVELS - 1; l++) {
 		for (uint64_t a = gpa; a < end; a = next_block(a, l + 1)) {
-			uint64_t *slot = walk(p, a, l + 1, NULL), hpa, *t;
-			unsigned i;
+			uint64_t *slot = walk(p, a, l + 1, NULL), hpa;
 
 			if (!slot || !present(p, *slot) ||
 			    is_leaf(p, *slot, l + 1) || *slot & p->fmt.keep)
 				continue;
 			hpa = *slot & p->fmt.addr;
-			t = table(p, hpa);
-			for (i = 0; i < PT_ENTRIES && !t[i]; i++)
-				;
-			if (i < PT_ENTRIES)
+			if (!table_empty(table(p, hpa)))
 				continue;
 			put(p, slot, 0);
 			p->mem.free_table(p->mem.ctx, hpa);
@@ -486,16 +490,9 @@ static int change(struct pt *p, uint64_t gpa, uint64_t size, unsigned perm,
 static void unmap_pte(struct pt *p, uint64_t gpa, uint64_t *pte, bool kept,
 		      bool *flush)
 {
-	const uint64_t *t = pte - index_of(gpa, 0);
-	unsigned i;
-
 	put(p, pte, 0);
 	*flush = true;
-	if (kept)
-		return;
-	for (i = 0; i < PT_ENTRIES && !t[i]; i++)
-		;
-	if (i == PT_ENTRIES)
+	if (!kept && table_empty(pte - index_of(gpa, 0)))
 		prune(p, gpa, gpa + PT_PAGE_4K);
 }
 

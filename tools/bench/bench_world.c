@@ -213,6 +213,12 @@ static void guest_post(struct bench_world *w, uint32_t v)
 
 /* --- building a world --------------------------------------------------- */
 
+/* The host address behind VM v's RAM at 'gpa': a GiB apart per VM. */
+static uint64_t ram_hpa(uint32_t v, uint64_t gpa)
+{
+	return RAM_HPA + ((uint64_t)v << 30) + gpa;
+}
+
 /* A VM's EPT as vm.c builds it: its RAM at GPA 0 in 2 MiB leaves. */
 static int guest_ept(struct bench_world *w, struct pt *e, uint32_t v)
 {
@@ -223,7 +229,7 @@ static int guest_ept(struct bench_world *w, struct pt *e, uint32_t v)
 	bool flush;
 
 	return pt_init(e, &mem, &pt_format_ept) ||
-	       pt_map(e, 0, RAM_HPA + ((uint64_t)v << 30), BENCH_RAM,
+	       pt_map(e, 0, ram_hpa(v, 0), BENCH_RAM,
 		      PT_PERM_R | PT_PERM_W | PT_PERM_X, &flush);
 }
 
@@ -254,8 +260,7 @@ static void guest_init(struct bench_world *w, uint32_t v)
 	 * never empties when every page in it is posted, as a real VM's
 	 * does not, and pt_unmap never frees it for pt_map to take again. */
 	if (pt_map(&g->ept, XRAM_GPA + XRAM_BYTES,
-		   RAM_HPA + ((uint64_t)v << 30) + XRAM_GPA + XRAM_BYTES,
-		   XRAM_BLOCK - XRAM_BYTES,
+		   ram_hpa(v, XRAM_GPA + XRAM_BYTES), XRAM_BLOCK - XRAM_BYTES,
 		   PT_PERM_R | PT_PERM_W | PT_PERM_X, &(bool){ false }))
 		die("EPT map of the posted pages' block failed for VM", v);
 	for (uint32_t p = 0; p < BENCH_SLOTS; p++) {

@@ -7,12 +7,13 @@
  * technology brief]) copying a frame up to about 1 KiB beats mapping
  * it; from memory, the copy's misses make flipping cheaper from a
  * couple of hundred bytes. A machine either places DMA in its LLC or
- * does not, but a config cannot know which one it boots on. So: at set-up, time a load of a
- * line of our own flushed to memory and again from cache; if the two
- * differ clearly, time a read of a received frame's last line (in its
- * first page: np_sense_line) now and then, before anything else reads
- * the frame, and copy up to NP_COPY_NEAR bytes while those reads look
- * like cache hits, NP_COPY_FAR while they look like misses. */
+ * does not, but a config cannot know which one it boots on. So: at
+ * set-up, time a load of a line of our own flushed to memory and again
+ * from cache; if the two differ clearly, time a read of a received
+ * frame's last line (in its first page: np_sense_line) now and then,
+ * before anything else reads the frame, and copy up to NP_COPY_NEAR
+ * bytes while those reads look like cache hits, NP_COPY_FAR while they
+ * look like misses. */
 #include <stdbool.h>
 #include <stdint.h>
 

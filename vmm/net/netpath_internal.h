@@ -141,7 +141,7 @@ struct netpath {
 	 * that none of them moved. */
 	struct np_sense    sense;
 	uintptr_t          pool_lo, pool_hi;    /* the pool's pages lie in [lo, hi) */
-	uint64_t           hpa_base;            /* frame 0's page at boot (np_frame_find) */
+	uint64_t           hpa_base;            /* frame 0's page (np_frame_find) */
 	uint64_t           seq;
 	uint32_t           nr_vms;
 	/* Bit v: VM v is present (np_add_vm; never cleared). The loops
@@ -338,11 +338,11 @@ static inline uint32_t np_hpa_bucket(uint64_t hpa)
  * a probe ends at an empty bucket. */
 static inline uint32_t np_frame_find(const struct netpath *np, uint64_t hpa)
 {
-	uint64_t i = (hpa - np->hpa_base) / NET_SLOT_SIZE;
+	uint64_t guess = (hpa - np->hpa_base) / NET_SLOT_SIZE;
 	uint32_t b;
 
-	if (i < np->nr_frames && np->frame[i].hpa == hpa)
-		return (uint32_t)i;
+	if (guess < np->nr_frames && np->frame[guess].hpa == hpa)
+		return (uint32_t)guess;
 	b = np_hpa_bucket(hpa);
 
 	for (uint32_t i = 0; i < NP_HPA_BUCKETS; i++) {
