@@ -68,18 +68,19 @@ static void hpa_remove(struct netpath *np, uint64_t hpa)
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa)
 {
 	struct np_frame *f = &np->frame[fi];
-	uintptr_t page = (uintptr_t)np->ops.page(np->ops.ctx, hpa);
+	uint8_t *page = np->ops.page(np->ops.ctx, hpa);
 
 	hpa_remove(np, f->hpa);
 	f->hpa = hpa;
+	np->page[fi] = page;
 	if (!hpa_insert(np, hpa, (uint16_t)fi))
 		np->ops.panic(np->ops.ctx, "rekey: hpa already a pool frame", fi);
 	/* The bounds only ever widen: np_pool_overlaps looks at every page
 	 * inside them anyway. */
-	if (page < np->pool_lo)
-		np->pool_lo = page;
-	if (page + NET_SLOT_SIZE > np->pool_hi)
-		np->pool_hi = page + NET_SLOT_SIZE;
+	if ((uintptr_t)page < np->pool_lo)
+		np->pool_lo = (uintptr_t)page;
+	if ((uintptr_t)page + NET_SLOT_SIZE > np->pool_hi)
+		np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
 }
 
 /* Every op is set, the counts fit, the modes are known, the pool's
@@ -157,6 +158,8 @@ int np_init(struct netpath *np, const struct np_params *p)
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
 		uint8_t *page = np->ops.page(np->ops.ctx, f->hpa);
+
+		np->page[i] = page;
 
 		if ((uintptr_t)page < np->pool_lo)
 			np->pool_lo = (uintptr_t)page;
@@ -251,7 +254,7 @@ void np_frame_expose(struct netpath *np, uint32_t fi, uint32_t vm)
 	if (f->scrub_len <= f->len || f->seen >> vm & 1)
 		return;
 	n = f->scrub_len - f->len;
-	memset(np->ops.page(np->ops.ctx, f->hpa) + f->len, 0, n);
+	memset(np->page[fi] + f->len, 0, n);
 	np->st.bytes_scrubbed += n;
 	f->scrub_len = f->len;
 	f->seen = (uint16_t)~0u;
@@ -268,8 +271,7 @@ bool np_pool_overlaps(const struct netpath *np, const uint8_t *p,
 	if (hi <= np->pool_lo || lo >= np->pool_hi)
 		return false;
 	for (uint32_t i = 0; i < np->nr_frames; i++) {
-		uintptr_t pg = (uintptr_t)np->ops.page(np->ops.ctx,
-						       np->frame[i].hpa);
+		uintptr_t pg = (uintptr_t)np->page[i];
 
 		if (lo < pg + NET_SLOT_SIZE && pg < hi)
 			return true;

@@ -39,7 +39,7 @@ static bool tx_local(struct netpath *np, const uint8_t *frame, uint16_t len,
 			return false;
 		}
 		f = &np->frame[fi];
-		memcpy(np->ops.page(np->ops.ctx, f->hpa), frame + off, n);
+		memcpy(np->page[fi], frame + off, n);
 		f->len = n;
 		np_frame_wrote(np, fi, n);
 		c.fi[c.n++] = (uint16_t)fi;

@@ -33,6 +33,8 @@ static bool check_frames(const struct netpath *np, uint32_t *holding)
 		recount[f->state]++;
 		if (np_frame_find(np, f->hpa) != i)
 			FAIL("hpa index does not find the frame", i);
+		if (np->page[i] != np->ops.page(np->ops.ctx, f->hpa))
+			FAIL("frame's page pointer is not its hpa's page", i);
 		if (f->state == FRAME_DELIVERED) {
 			if (!f->holders)
 				FAIL("delivered frame with no holder", i);

@@ -115,6 +115,7 @@ struct np_stats {
 	 * sum is the sum of the VMs' rx_frames. */
 	uint64_t rx_flipped, rx_copied;
 	uint64_t rx_exchanged;          /* of rx_flipped: a pool frame for a posted page */
+	uint64_t rx_copy_one;           /* of rx_copied: by np_deliver's shortcut */
 	uint64_t rx_drop_oversize;      /* longer than mtu + NET_ETH_OVERHEAD */
 	uint64_t rx_multi;              /* of rx_frames: more than one page long */
 };
@@ -166,6 +167,11 @@ struct netpath {
 	struct np_vm       vm[NP_MAX_VMS];
 	struct np_stats    st;
 	struct np_frame    frame[NP_MAX_FRAMES];
+	/* Frame i's page as ops.page gave it for frame[i].hpa (np_init,
+	 * np_frame_rekey): the receive path reads, copies and scrubs pool
+	 * pages by a load, not by an op call each frame (docs/performance.md,
+	 * "The fixed cost, a fourth pass"). */
+	uint8_t           *page[NP_MAX_FRAMES];
 	uint16_t           hpa_index[NP_HPA_BUCKETS];   /* hpa -> frame, open addressing */
 };
 
@@ -190,9 +196,6 @@ struct np_chain {
 	uint16_t fi[NP_RX_PAGES_MAX];
 	uint8_t  n;             /* 1..NP_RX_PAGES_MAX */
 	uint16_t len;           /* the frame's length: the pages' lens summed */
-	/* fi[0]'s page by ops.page when the caller has it already (np_rx
-	 * read the header there), else NULL: one page op a frame, not two. */
-	const uint8_t *head;
 };
 
 void np_demux(const struct netpath *np, const uint8_t dst[6],

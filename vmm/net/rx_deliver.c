@@ -259,8 +259,7 @@ static void deliver_copy(struct netpath *np, uint32_t vm,
 		uint32_t b = lowest_free_buf(v);
 		uint16_t n = (uint16_t)(c->len - off < NET_COPY_BUF_SIZE ?
 					c->len - off : NET_COPY_BUF_SIZE);
-		const uint8_t *src = np->ops.page(np->ops.ctx,
-						  np->frame[fi].hpa);
+		const uint8_t *src = np->page[fi];
 
 		/* held + buffers <= quota <= nr_slots: they are free. */
 		if (b == NP_NO_FRAME) {
@@ -288,8 +287,8 @@ static bool deliver_xchg(struct netpath *np, uint32_t vm,
 		uint32_t fi = c->fi[j];
 		uint16_t f = flags;
 		uint16_t len = np->frame[fi].len;
-		uint32_t s = np_xchg_deliver(np, vm, fi, np->ops.page(np->ops.ctx,
-					     np->frame[fi].hpa), flip, &f);
+		uint32_t s = np_xchg_deliver(np, vm, fi, np->page[fi],
+					     flip, &f);
 
 		if (s == NP_NO_FRAME) {
 			run_end(v, &r, true);
@@ -404,8 +403,8 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 
 /* What np_deliver_each does for one window VM copying a one-page frame
  * into one buffer, step for step: the same ring entry, counters, drops
- * and frame state, without the loops over targets and pages, the run
- * bookkeeping or a second page op (c->head). The default mode's every
+ * and frame state, without the loops over targets and pages or the run
+ * bookkeeping. The default mode's every
  * short frame comes this way: its fixed cost is most of what a frame
  * costs (docs/performance.md, "The fixed cost, continued"). */
 static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
@@ -425,11 +424,12 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 			      "copy buffer", fi);
 		goto done;
 	}
-	src = c->head ? c->head : np->ops.page(np->ops.ctx, np->frame[fi].hpa);
+	src = np->page[fi];
 	buf_fill(np, v, b, src, c->len);
 	np_ring_push(v, (uint16_t)b, c->len, flags | NET_RX_F_COPY);
 	v->rx_pending = true;
 	count_taken(np, v, true, c->len, flags);
+	np->st.rx_copy_one++;
 	taken = (uint16_t)(1u << vm);
 done:
 	/* No VM maps it: FREE at once, as np_deliver_each puts it. */

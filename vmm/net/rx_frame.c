@@ -156,8 +156,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 
 	/* The Ethernet header is in the first page: every page but the
 	 * last is full, and a one-page frame is NET_FRAME_MIN long. */
-	first = np->ops.page(np->ops.ctx, np->frame[c.fi[0]].hpa);
-	c.head = first;
+	first = np->page[c.fi[0]];
 	/* Now and then a read of it is timed, before any other: where the
 	 * DMA left it. */
 	if (np_sense_due(&np->sense))
