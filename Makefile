@@ -543,7 +543,7 @@ BENCH_OBJ     := $(BENCH_HV_OBJ) $(BENCH_DIR)/obj/lib/string.o \
 $(BENCH_HV_OBJ): $(BENCH_DIR)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")
-	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -Dcopy_fast=bench_copy \
+	$(Q)$(HOSTCC) $(BENCH_HV_CFLAGS) -DCOPY_BENCH \
 		-Dmemcpy=bench_memcpy -Dmemset=bench_memset -Dmemcmp=bench_memcmp \
 		-MMD -MP -c $< -o $@
 

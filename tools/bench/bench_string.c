@@ -1,9 +1,13 @@
 /* The copy and string functions the netpath files call, four ways. The
- * Makefile builds those files with copy_fast, memcpy, memset and memcmp
- * renamed to the bench_* here, so one process can run them
- *  - BS_HV: as flipvisor.so links them now: lib/copy.c itself for the
- *    frame copy, with the kind boot would choose on this CPU (rep movsb
- *    where CPUID says it is fast), and lib/string.c built with its names
+ * Makefile builds those files with memcpy, memset and memcmp renamed to
+ * the bench_* here, and with COPY_BENCH, which makes copy_fast
+ * (lib/copy.h) hand each frame copy to bench_copy below unless
+ * bench_string is BS_HV, so one process can run them
+ *  - BS_HV: as flipvisor.so links them now: lib/copy.h's copy_fast for
+ *    the frame copy, inline in the netpath as in the hypervisor, one
+ *    compare of bench_string added, with the kind boot would choose on
+ *    this CPU (rep movsb where CPUID says it is fast), and lib/string.c
+ *    built with its names
  *    prefixed hv_ for the rest (the weak hv_memcpy and hv_memset below
  *    stand in when lib/string.c has none, as libefi's did in the
  *    hypervisor);
