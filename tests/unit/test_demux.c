@@ -1,7 +1,8 @@
 /* Host tests for the demux by destination MAC (vmm/net/demux.c): the
  * MAC index (np_add_vm, collisions, all 48 bits of the key), the group
  * and promiscuous masks, unicast, group and unknown destinations, MAC
- * Control, and the invariant checker's view of the index and masks
+ * Control, the receive path's last-hit shortcut (np_rx_demux), and the
+ * invariant checker's view of the index, the masks and the last hit
  * (vmm/net/netpath_check.c). On the shared fakes (netpath_fakes.c). */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -442,6 +443,84 @@ static void test_check_catches_drift(void **state)
 	np.promisc_mask = 1;
 	assert_false(np_check(&np));
 	assert_non_null(strstr(fk.panic_msg, "mask"));
+
+	/* A last hit the index does not hold: a VM's key with another
+	 * VM's number. */
+	fresh();
+	assert_int_equal(add(0, mac, false), 0);
+	for (b = 0; !np.mac_index[b]; b++)
+		;
+	np.mac_last = np.mac_index[b] + (1ull << 48);
+	assert_false(np_check(&np));
+	assert_non_null(strstr(fk.panic_msg, "last demux hit"));
+}
+
+/* np_rx_demux, which tries the last unicast hit first, decides every
+ * destination as np_demux does, in any order: VMs' MACs in runs and
+ * alternating, MACs one octet away from a VM's (in the VM's bucket, so
+ * only the whole key tells them apart), the VM's MAC with the group
+ * bit, broadcast, link-local, unknown; and it keeps only a unicast hit,
+ * an entry of the index. */
+static void test_rx_demux_as_demux(void **state)
+{
+	const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t stp[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+	uint8_t vmac[3][6], near[6][6], group[6], unknown[6];
+	const uint8_t *seq[64];
+	uint32_t n = 0, home;
+
+	mac_of(vmac[0], 5, 1);
+	home = bucket_of(vmac[0]);
+	for (uint32_t k = 0; k < 6; k++) {
+		uint32_t x;
+
+		for (x = 1; x < 256; x++) {
+			memcpy(near[k], vmac[0], 6);
+			near[k][k] ^= (uint8_t)(k ? x : x << 1); /* keep I/G clear */
+			if (bucket_of(near[k]) == home)
+				break;
+		}
+		assert_true(x < 256);
+	}
+	mac_of(vmac[1], 5, 2);
+	mac_of(vmac[2], 5, 3);
+	memcpy(group, vmac[0], 6);
+	group[0] |= 1;
+	mac_of(unknown, 9, 9);
+	fresh();
+	for (uint32_t v = 0; v < 3; v++)
+		assert_int_equal(add(v, vmac[v], v == 2), 0);
+	assert_int_equal(np_setup(&np, 1, &fk.ring[1], NULL), 0);
+	assert_int_equal(np.mac_last, 0);
+
+	for (uint32_t r = 0; r < 3; r++)                /* a run */
+		seq[n++] = vmac[0];
+	for (uint32_t k = 0; k < 6; k++) {              /* then a near miss */
+		seq[n++] = near[k];
+		seq[n++] = vmac[0];
+	}
+	seq[n++] = group;
+	seq[n++] = vmac[0];
+	seq[n++] = bcast;
+	seq[n++] = stp;
+	seq[n++] = unknown;
+	seq[n++] = vmac[0];
+	for (uint32_t r = 0; r < 9; r++)                /* VMs one by one */
+		seq[n++] = vmac[r % 3];
+	for (uint32_t i = 0; i < n; i++) {
+		struct np_dest want = demux(seq[i]), got;
+		uint64_t last = np.mac_last;
+
+		np_rx_demux(&np, seq[i], &got);
+		assert_memory_equal(&got, &want, sizeof(got));
+		if (want.kind == NP_DEST_VM)
+			assert_int_equal(np_mac_lookup(&np, seq[i]),
+					 (uint32_t)(np.mac_last >> 48) - 1);
+		else
+			assert_int_equal(np.mac_last, last);
+		assert_true(np_check(&np));
+	}
+	assert_int_equal(fk.panics, 0);
 }
 
 /* --- main ------------------------------------------------------------------ */
@@ -460,6 +539,7 @@ static const struct CMUnitTest index_tests[] = {
 	cmocka_unit_test_setup(test_group_targets_ring_vms, reset),
 	cmocka_unit_test_setup(test_unknown_to_promiscuous, reset),
 	cmocka_unit_test_setup(test_check_catches_drift, reset),
+	cmocka_unit_test_setup(test_rx_demux_as_demux, reset),
 };
 
 static struct CMUnitTest demux_tests[ARRAY_SIZE(demux_cases)];

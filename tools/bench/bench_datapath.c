@@ -145,7 +145,7 @@ static int loop_one(const char *kind, const char *size, const char *secs)
 {
 	uint32_t k = 0;
 	uint16_t sz = (uint16_t)atoi(size);
-	double t0, t_end, frames = 0, ticks = 0;
+	double t0, t_end, frames = 0, ticks = 0, best = 1e300;
 	struct bench_world *w;
 
 	while (k < BK_NR && strcmp(KIND_NAME[k], kind))
@@ -160,15 +160,23 @@ static int loop_one(const char *kind, const char *size, const char *secs)
 	t0 = now_ns();
 	t_end = t0 + atof(secs) * 1e9;
 	while (now_ns() < t_end) {
+		double win = 0;
+
 		for (uint32_t i = 0; i < 1000; i++)
-			ticks += (double)world_pass(w, 32, sz, DMA_HOT);
+			win += (double)world_pass(w, 32, sz, DMA_HOT);
+		ticks += win;
 		frames += 1000.0 * world_frames(32, sz);
+		if (win < best)
+			best = win;
 	}
 	world_drain(w);
 	world_audit(w);
-	printf("%s %u B: %.1f ns per frame (mean over %.0f frames; guests "
-	       "read %llx)\n", kind, sz, ticks / bench_clk.tsc_ghz / frames,
-	       frames,
+	/* The best window of 1000 passes: what a quiet core gives, where
+	 * the mean takes in whatever else ran (a shared core's neighbour). */
+	printf("%s %u B: %.1f ns per frame (mean over %.0f frames; best "
+	       "window of 1000 passes %.1f; guests read %llx)\n", kind, sz,
+	       ticks / bench_clk.tsc_ghz / frames, frames,
+	       best / bench_clk.tsc_ghz / (1000.0 * world_frames(32, sz)),
 	       (unsigned long long)(w->sink & 0xffff));
 	return 0;
 }

@@ -315,14 +315,15 @@ static bool check_vm(const struct netpath *np, uint32_t v, uint32_t holding,
 }
 
 /* The demux's view of the VMs is the VMs': each present VM's MAC finds
- * that VM, the index holds nothing else, and the group and promiscuous
- * masks name exactly the VMs with a ring and the promiscuous ones. */
+ * that VM, the index holds nothing else, the group and promiscuous
+ * masks name exactly the VMs with a ring and the promiscuous ones, and
+ * the last hit np_rx_demux keeps is one of the index's entries. */
 static bool check_demux(const struct netpath *np)
 {
 	uint16_t ring = 0, promisc = 0;
-	uint32_t entries = 0;
+	uint32_t entries = 0, b;
 
-	for (uint32_t b = 0; b < NP_MAC_BUCKETS; b++)
+	for (b = 0; b < NP_MAC_BUCKETS; b++)
 		entries += np->mac_index[b] != 0;
 	if (entries != np->nr_vms)
 		FAIL("MAC index entries differ from the VMs present", NP_NO_FRAME);
@@ -340,6 +341,11 @@ static bool check_demux(const struct netpath *np)
 	}
 	if (ring != np->ring_mask || promisc != np->promisc_mask)
 		FAIL("group or promiscuous mask differs from the VMs", NP_NO_FRAME);
+	for (b = 0; np->mac_last && b < NP_MAC_BUCKETS; b++)
+		if (np->mac_index[b] == np->mac_last)
+			break;
+	if (b == NP_MAC_BUCKETS)
+		FAIL("the last demux hit is no entry of the index", NP_NO_FRAME);
 	return true;
 }
 

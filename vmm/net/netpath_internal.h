@@ -161,6 +161,10 @@ struct netpath {
 	 * the MAC as a 48-bit number with (VM + 1) above it, so a lookup
 	 * reads only this array, one cache line in four. */
 	uint64_t           mac_index[NP_MAC_BUCKETS];
+	/* The index entry np_rx_demux last found, or 0: checked first
+	 * (demux.c). An entry never goes stale: VMs and their MACs are
+	 * never removed. */
+	uint64_t           mac_last;
 	/* Bit i: frame i is FREE. Refill and np_pool_take take the lowest
 	 * (frame_pool.c, "lowest first"). */
 	uint64_t           free_bits[NP_FRAME_WORDS];
@@ -198,8 +202,13 @@ struct np_chain {
 	uint16_t len;           /* the frame's length: the pages' lens summed */
 };
 
+/* Where a frame to 'dst' goes; changes nothing (the transmit path's). */
 void np_demux(const struct netpath *np, const uint8_t dst[6],
 	      struct np_dest *d);
+/* The same for a received frame, the VM of the last unicast hit tried
+ * first (mac_last, which it keeps). */
+void np_rx_demux(struct netpath *np, const uint8_t dst[6],
+		 struct np_dest *d);
 /* The VM whose MAC is 'mac', or NP_NO_VM. */
 uint32_t np_mac_lookup(const struct netpath *np, const uint8_t mac[6]);
 /* EtherType 0x8808, MAC Control (PAUSE and the rest), whatever the

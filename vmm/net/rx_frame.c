@@ -161,7 +161,7 @@ uint32_t np_rx(struct netpath *np, uint64_t hpa, uint16_t len, uint64_t now)
 	 * DMA left it. */
 	if (np_sense_due(&np->sense))
 		np_sense_sample(np, first + np_sense_line(c.len));
-	np_demux(np, first, &d);
+	np_rx_demux(np, first, &d);
 	if (d.kind == NP_DEST_LINK_LOCAL || np_mac_control(first)) {
 		np->st.rx_drop_link_local++;
 		chain_drop(np, &c);
