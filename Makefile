@@ -513,9 +513,10 @@ fuzz: setup
 
 # --- make bench: the data path's cost on the host (docs/performance.md) --
 # The netpath and EPT files with the hypervisor's code generation (-O2,
-# default x86-64, no sanitizers) and memcpy/memset/memcmp renamed, so
-# tools/bench/bench_string.c can run them with lib/string.c's (as
-# flipvisor.so links them), gnu-efi's byte loops or libc's. Not part of
+# default x86-64, no sanitizers), memcpy/memset/memcmp renamed and
+# COPY_BENCH set (lib/copy.h), so tools/bench/bench_string.c can run them
+# with lib/string.c's and lib/copy.h's (as flipvisor.so links them),
+# gnu-efi's byte loops or libc's. Not part of
 # `make test`; BENCH_ARGS=--quick is a smoke run.
 BENCH_DIR     := $(BUILD)/bench
 # Loops aligned to 32 bytes: a tight loop that straddles a 64-byte line
