@@ -294,6 +294,26 @@ static void test_colliding_macs(void **state)
 	}
 }
 
+/* For each octet k, near[k]: 'mac' changed in octet k alone (the I/G bit
+ * kept clear), in the same bucket, so a probe for it meets mac's entry
+ * and only the whole key tells the two apart. */
+static void near_macs(uint8_t near[6][6], const uint8_t mac[6])
+{
+	uint32_t home = bucket_of(mac);
+
+	for (uint32_t k = 0; k < 6; k++) {
+		uint32_t x;
+
+		for (x = 1; x < 256; x++) {
+			memcpy(near[k], mac, 6);
+			near[k][k] ^= (uint8_t)(k ? x : x << 1);
+			if (bucket_of(near[k]) == home)
+				break;
+		}
+		assert_true(x < 256);
+	}
+}
+
 /* The key is all 48 bits: MACs that differ in a single bit of the first
  * octet or of the last are different VMs; and for each octet, a MAC that
  * differs from a VM's only there, in the same bucket so the probe meets
@@ -304,19 +324,8 @@ static void test_key_is_48_bits(void **state)
 	const uint8_t b[6] = { 0x06, 0, 0, 0, 0, 0x10 };
 	const uint8_t c[6] = { 0x02, 0, 0, 0, 0, 0x11 };
 	uint8_t near[6][6];
-	uint32_t home = bucket_of(a);
 
-	for (uint32_t k = 0; k < 6; k++) {
-		uint32_t x;
-
-		for (x = 1; x < 256; x++) {
-			memcpy(near[k], a, 6);
-			near[k][k] ^= (uint8_t)(k ? x : x << 1); /* keep I/G clear */
-			if (bucket_of(near[k]) == home)
-				break;
-		}
-		assert_true(x < 256);
-	}
+	near_macs(near, a);
 	fresh();
 	assert_int_equal(add(0, a, false), 0);
 	assert_int_equal(add(1, b, false), 0);
@@ -467,21 +476,10 @@ static void test_rx_demux_as_demux(void **state)
 	const uint8_t stp[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
 	uint8_t vmac[3][6], near[6][6], group[6], unknown[6];
 	const uint8_t *seq[64];
-	uint32_t n = 0, home;
+	uint32_t n = 0;
 
 	mac_of(vmac[0], 5, 1);
-	home = bucket_of(vmac[0]);
-	for (uint32_t k = 0; k < 6; k++) {
-		uint32_t x;
-
-		for (x = 1; x < 256; x++) {
-			memcpy(near[k], vmac[0], 6);
-			near[k][k] ^= (uint8_t)(k ? x : x << 1); /* keep I/G clear */
-			if (bucket_of(near[k]) == home)
-				break;
-		}
-		assert_true(x < 256);
-	}
+	near_macs(near, vmac[0]);
 	mac_of(vmac[1], 5, 2);
 	mac_of(vmac[2], 5, 3);
 	memcpy(group, vmac[0], 6);

@@ -131,10 +131,10 @@ static struct np_dest vm_dest(uint32_t vm)
 	};
 }
 
-void np_demux(const struct netpath *np, const uint8_t dst[6],
-	      struct np_dest *d)
+/* np_demux by the destination's key. */
+static void demux_key(const struct netpath *np, uint64_t key,
+		      struct np_dest *d)
 {
-	uint64_t key = mac_key(dst);
 	uint32_t vm;
 
 	if (key_is_link_local(key)) {
@@ -163,6 +163,12 @@ void np_demux(const struct netpath *np, const uint8_t dst[6],
 	};
 }
 
+void np_demux(const struct netpath *np, const uint8_t dst[6],
+	      struct np_dest *d)
+{
+	demux_key(np, mac_key(dst), d);
+}
+
 /* Frames come in runs to one VM (a TCP window, a burst of datagrams).
  * The hit comes from a load that does not wait for the frame: the
  * compare with its MAC is a branch the CPU predicts, and the VM's state
@@ -181,7 +187,7 @@ void np_rx_demux(struct netpath *np, const uint8_t dst[6],
 		*d = vm_dest((uint32_t)(last >> MAC_VM_SHIFT) - 1);
 		return;
 	}
-	np_demux(np, dst, d);
+	demux_key(np, key, d);
 	if (d->kind == NP_DEST_VM)
 		np->mac_last = (uint64_t)(d->vm + 1) << MAC_VM_SHIFT | key;
 }

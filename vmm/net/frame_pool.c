@@ -65,22 +65,30 @@ static void hpa_remove(struct netpath *np, uint64_t hpa)
 	}
 }
 
-void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa)
+/* Frame fi's page, for its hpa now, kept (np->page) and inside the
+ * pool's bounds: at np_init, and at each rekey. The bounds only ever
+ * widen: np_pool_overlaps looks at every page inside them anyway. */
+static uint8_t *frame_page(struct netpath *np, uint32_t fi)
 {
-	struct np_frame *f = &np->frame[fi];
-	uint8_t *page = np->ops.page(np->ops.ctx, hpa);
+	uint8_t *page = np->ops.page(np->ops.ctx, np->frame[fi].hpa);
 
-	hpa_remove(np, f->hpa);
-	f->hpa = hpa;
 	np->page[fi] = page;
-	if (!hpa_insert(np, hpa, (uint16_t)fi))
-		np->ops.panic(np->ops.ctx, "rekey: hpa already a pool frame", fi);
-	/* The bounds only ever widen: np_pool_overlaps looks at every page
-	 * inside them anyway. */
 	if ((uintptr_t)page < np->pool_lo)
 		np->pool_lo = (uintptr_t)page;
 	if ((uintptr_t)page + NET_SLOT_SIZE > np->pool_hi)
 		np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
+	return page;
+}
+
+void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa)
+{
+	struct np_frame *f = &np->frame[fi];
+
+	hpa_remove(np, f->hpa);
+	f->hpa = hpa;
+	frame_page(np, fi);
+	if (!hpa_insert(np, hpa, (uint16_t)fi))
+		np->ops.panic(np->ops.ctx, "rekey: hpa already a pool frame", fi);
 }
 
 /* Every op is set, the counts fit, the modes are known, the pool's
@@ -157,15 +165,8 @@ int np_init(struct netpath *np, const struct np_params *p)
 	np->pool_lo = UINTPTR_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		struct np_frame *f = &np->frame[i];
-		uint8_t *page = np->ops.page(np->ops.ctx, f->hpa);
 
-		np->page[i] = page;
-
-		if ((uintptr_t)page < np->pool_lo)
-			np->pool_lo = (uintptr_t)page;
-		if ((uintptr_t)page + NET_SLOT_SIZE > np->pool_hi)
-			np->pool_hi = (uintptr_t)page + NET_SLOT_SIZE;
-		memset(page, 0, NET_SLOT_SIZE);
+		memset(frame_page(np, i), 0, NET_SLOT_SIZE);
 		f->state = FRAME_FREE;
 		f->hist = ~0ull << 8 | FRAME_FREE;      /* the rest NONE */
 		f->next = NP_NO_FRAME;
