@@ -51,7 +51,12 @@ network namespace), tap_addr="A/N" (the namespace's address), ready=REGEX
 and during=callable(net): called with an emu.NetHandle once the serial
 output matches ready; an exception from it fails the test with its
 message (tests/system/test_net.py).
-Tests run one at a time in file order. Each serial log is saved as
+System tests run --jobs at a time (default: FLIPVISOR_TEST_JOBS, else the
+CPUs up to 2), each in a child process of its own (test.py --system-one
+NAME: its own emulator, namespace and TAP, cleaned up by it), the longest
+timeout first so the long Linux boots do not end up last in one lane;
+a test's output is printed whole when it ends. --jobs 1 runs them one at
+a time in file order, in this process. Each serial log is saved as
 build/test-logs/NAME.serial.log. Env FLIPVISOR_TESTS=REGEX selects the unit
 binaries (by file name) and system tests (by name) it matches.
 
@@ -346,6 +351,85 @@ def run_system(t):
     return "fail"
 
 
+# Exit status of test.py --system-one, by verdict.
+ONE_STATUS = {"pass": 0, "fail": 1, "skip": 3}
+ONE_INTERRUPTED = 130
+
+
+def default_jobs():
+    """FLIPVISOR_TEST_JOBS, else one lane per CPU, at most 2: each emulator
+    keeps a CPU busy, and the tests' deadlines were set with one emulator
+    per CPU (docs/testing.md, "Running the tests")."""
+    env = os.environ.get("FLIPVISOR_TEST_JOBS", "")
+    if env:
+        return int(env)
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def run_system_lanes(tests, jobs, done):
+    """Run the tests in up to 'jobs' children at once, longest timeout
+    first, each child's output printed whole when it ends, then
+    done(name, verdict) called. On KeyboardInterrupt, or SIGTERM or
+    SIGHUP to this process, every running child gets SIGTERM (it stops its
+    emulator and removes its namespace) and is waited for; then the
+    interrupt goes on to the caller."""
+    queue = sorted(tests, key=lambda t: -t.get("timeout", 60))  # stable
+    lock = threading.Lock()
+    stop = threading.Event()
+    running = {}
+
+    def lane():
+        while True:
+            with lock:
+                if stop.is_set() or not queue:
+                    return
+                t = queue.pop(0)
+                argv = [sys.executable, os.path.abspath(__file__), "--system-one", t["name"]]
+                # A session of its own: a Ctrl-C on the terminal reaches
+                # this process alone, which passes one SIGTERM on.
+                proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+                running[t["name"]] = proc
+            out, _ = proc.communicate()
+            rc = proc.returncode
+            verdict = {v: k for k, v in ONE_STATUS.items()}.get(rc, "fail")
+            with lock:
+                del running[t["name"]]
+                sys.stdout.buffer.write(out)
+                if stop.is_set() and rc == ONE_INTERRUPTED:
+                    verdict = None      # the caller counts the interrupt
+                elif rc not in ONE_STATUS.values():
+                    sys.stdout.buffer.write(b"system: %s ... FAIL: test.py --system-one "
+                                            b"exit status %d\n" % (t["name"].encode(), rc))
+                sys.stdout.buffer.flush()
+                if verdict:
+                    done(t["name"], verdict)
+
+    def _raise(signum, frame):
+        raise emu.Interrupted("signal %d" % signum)
+    old = {s: signal.signal(s, _raise) for s in (signal.SIGTERM, signal.SIGHUP)}
+    threads = [threading.Thread(target=lane, daemon=True) for _ in range(jobs)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            while th.is_alive():
+                th.join(0.5)
+    except BaseException:
+        with lock:
+            stop.set()
+            for proc in running.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+        for th in threads:
+            th.join()
+        raise KeyboardInterrupt
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 # --------------------------------------------------------------------------
 
 def main(argv=None):
@@ -357,6 +441,10 @@ def main(argv=None):
     ap.add_argument("--fuzz-seconds", type=int, default=10, metavar="N",
                     help="how long each fuzz harness runs (default 10)")
     ap.add_argument("--list", action="store_true", help="list the system tests and exit")
+    ap.add_argument("--jobs", type=int, default=None, metavar="N",
+                    help="system tests run at once (default FLIPVISOR_TEST_JOBS, else "
+                         "the CPUs up to 2)")
+    ap.add_argument("--system-one", metavar="NAME", help=argparse.SUPPRESS)
     ap.add_argument("units", nargs="*", metavar="BINARY")
     a = ap.parse_args(argv)
 
@@ -369,6 +457,26 @@ def main(argv=None):
 
     def selected(name):
         return sel_re is None or sel_re.search(name) is not None
+
+    if a.system_one:
+        tests, _ = load_system_tests()
+        t = [t for t in tests if t["name"] == a.system_one]
+        if not t:
+            say("system: %s ... FAIL: no such test" % a.system_one)
+            return ONE_STATUS["fail"]
+        try:
+            return ONE_STATUS[run_system(t[0])]
+        except KeyboardInterrupt:
+            say("interrupted (emulator stopped)")
+            return ONE_INTERRUPTED
+    try:
+        jobs = a.jobs if a.jobs is not None else default_jobs()
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        print("test: --jobs and FLIPVISOR_TEST_JOBS take a number from 1 up",
+              file=sys.stderr)
+        return 2
 
     fuzzers = [u for u in a.units if os.path.basename(u).startswith("fuzz_")]
     units = [u for u in a.units if u not in fuzzers]
@@ -383,6 +491,16 @@ def main(argv=None):
 
     passed = failed = skipped = 0
     failures = []  # names, repeated just above the last line (CI shows only a tail)
+
+    def count(name, v):
+        nonlocal passed, failed, skipped
+        if v == "pass":
+            passed += 1
+        elif v == "fail":
+            failed += 1
+            failures.append(name)
+        else:
+            skipped += 1
     try:
         if not a.system_only and not a.fuzz_only:
             for u in units:
@@ -409,17 +527,12 @@ def main(argv=None):
                     failed += 1
                     failures.append(name)
             os.makedirs(LOG_DIR, exist_ok=True)
-            for t in tests:
-                if not selected(t["name"]):
-                    continue
-                v = run_system(t)
-                if v == "pass":
-                    passed += 1
-                elif v == "fail":
-                    failed += 1
-                    failures.append(t["name"])
-                else:
-                    skipped += 1
+            mine = [t for t in tests if selected(t["name"])]
+            for t in mine:
+                if jobs == 1 or t.get("skip"):
+                    count(t["name"], run_system(t))
+            if jobs > 1:
+                run_system_lanes([t for t in mine if not t.get("skip")], jobs, count)
     except KeyboardInterrupt:
         say("\ntest: interrupted (emulator stopped)")
         if failures:
