@@ -106,11 +106,22 @@ def refused_lines(text, name):
     return out
 
 
-def last_refused(net, name):
-    r = refused_lines(net.serial(), name)
-    if not r:
-        raise Fail("no '[stats] refused %s:' line" % name)
-    return r[-1][1]
+def last_refused(net, name, after=None, timeout=15.0):
+    """The refused counters of VM name: from the first '[stats] refused'
+    line printed after serial offset 'after' (that of the table ending
+    there: the refused lines follow the table), or the last one when
+    'after' is None. Waits for the line while the hypervisor is still
+    printing it (a loaded machine can leave a test reading the serial
+    in the middle of it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = [x for x in refused_lines(net.serial(), name) if after is None or x[0] >= after]
+        if r:
+            return r[0][1] if after is not None else r[-1][1]
+        if time.monotonic() >= deadline:
+            raise Fail("no '[stats] refused %s:' line%s" % (
+                name, "" if after is None else " after offset %d" % after))
+        time.sleep(0.1)
 
 
 # A request may be lost before any VM sees it: Bochs drops a frame when
@@ -201,7 +212,7 @@ def good_vms_problems(net, t):
         r = t.vm[n]
         if r["quota"] or r["ring"]:
             p.append("%s had drops: quota %d ring %d" % (n, r["quota"], r["ring"]))
-        if last_refused(net, n)["vm"] != "alive":
+        if last_refused(net, n, t.end)["vm"] != "alive":
             p.append("%s is stopped" % n)
     return p
 
@@ -311,7 +322,7 @@ def abuse_problems(net, text, t):
                      "after" % (hv["refused"], before[-1][1], after[0][1]))
     if not checked:
         p.append("abuser: no table between two round lines")
-    r, a = last_refused(net, "abuser"), t.vm["abuser"]
+    r, a = last_refused(net, "abuser", t.end), t.vm["abuser"]
     for k in ("inval", "fault", "state", "release"):
         if not r[k]:
             p.append("abuser: no %s refusal counted: %s" % (k, r))
@@ -368,9 +379,9 @@ def during_guests(net):
     ap, achecked = abuse_problems(net, text, t)
     problems += ap
     for n in ("fuzzer", "abuser", "hoarder", "spinner"):
-        if last_refused(net, n)["vm"] != "alive":
+        if last_refused(net, n, t.end)["vm"] != "alive":
             problems.append("%s was stopped: nothing it did needs that" % n)
-    fz = last_refused(net, "fuzzer")
+    fz = last_refused(net, "fuzzer", t.end)
     if fz["refused"] < 1000:
         problems.append("fuzzer: only %d refusals counted" % fz["refused"])
     for n in ("hoarder", "spinner"):
@@ -390,7 +401,7 @@ def during_guests(net):
             "bracketed in %d tables; abuser %d refused (%d in tables checked), spoof %d ring "
             "drops %d; hoarder quota %d revoked %d; spinner %d progress lines, revoked %d; "
             "%.1f s" % (good.summary(), fz["calls"], fz["refused"], fz["nosys"], fz["inval"],
-                        fz["fault"], fz["state"], fchecked, last_refused(net, "abuser")["refused"],
+                        fz["fault"], fz["state"], fchecked, last_refused(net, "abuser", t.end)["refused"],
                         achecked, t.vm["abuser"]["spoof"], t.vm["abuser"]["ring"],
                         t.vm["hoarder"]["quota"], t.vm["hoarder"]["revoked"], len(progress),
                         t.vm["spinner"]["revoked"], time.monotonic() - t0))
@@ -504,7 +515,7 @@ def during_spy(net):
     for n in SPIES:
         if "stopped" not in outcome.get(n, ""):
             continue
-        r, ref = t.vm[n], last_refused(net, n)
+        r, ref = t.vm[n], last_refused(net, n, t.end)
         if r["rx"] != r["released"] + r["revoked"]:
             problems.append("%s still holds frames after its stop: %s" % (n, r))
         if not re.search(r"^\[net\] %s: stopped; \d+ receive slot" % n, text, re.MULTILINE):

@@ -79,7 +79,7 @@ def during_flood(net):
     text = net.serial()
     problems = list(good.problems)
     for n in th.GOOD:
-        if th.last_refused(net, n)["vm"] != "alive":
+        if th.last_refused(net, n, t.end)["vm"] != "alive":
             problems.append("%s is stopped" % n)
         if t.vm[n]["revoked"]:
             problems.append("%s had %d slots revoked" % (n, t.vm[n]["revoked"]))
