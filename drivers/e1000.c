@@ -461,6 +461,17 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 	return true;
 }
 
+uint64_t e1000_rx_peek(void)
+{
+	uint32_t i = nic.rx_cons % nic.rx_n;
+
+	if (!nic.up || nic.rx_cons == nic.rx_flushed ||
+	    !(nic.rx[i].status & E1000_RXD_STAT_DD))
+		return 0;
+	/* rx_hpa is ours, not the NIC's: no barrier needed before it. */
+	return nic.rx_hpa[i];
+}
+
 /* --- transmit -------------------------------------------------------- */
 
 /* [8254x 3.3.3.2] DD on a descriptor sent with RS: its buffer is free. */

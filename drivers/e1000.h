@@ -98,6 +98,12 @@ uint32_t e1000_rx_in_flight(void);
  * is cleared and the buffer is the caller's again. */
 bool e1000_rx_next(struct e1000_rx_done *out);
 
+/* The buffer e1000_rx_next would hand back next, if the NIC is done with
+ * it [8254x 3.2.3.1, DD], else 0. Reads the descriptor's status and
+ * changes nothing: a look ahead, so the caller can start loading that
+ * buffer while it handles the one it has (net_poll). */
+uint64_t e1000_rx_peek(void);
+
 /* Copy a 'len'-byte frame (1..E1000_TX_MAX_LEN, no FCS: the NIC appends
  * it) into the next transmit buffer, zero-padded to E1000_ETH_ZLEN, and
  * start it. false when the ring is still full after reclaiming finished

@@ -78,6 +78,14 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 	return true;
 }
 
+/* The buffer the next e1000_rx_next fills, while a frame is left. */
+uint64_t e1000_rx_peek(void)
+{
+	if (hw.rx_next >= hw.nframes || !hw.rx_n)
+		return 0;
+	return hw.rx_posted[hw.rx_head];
+}
+
 bool e1000_tx(const uint8_t *data, uint16_t len)
 {
 	FUZZ_CHECK(len >= NET_FRAME_MIN && len <= NET_FRAME_MAX, "tx len %u",

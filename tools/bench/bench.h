@@ -27,9 +27,11 @@
  * dma_load_ticks). BK_XCHG is page exchange (vmm/net/xchg.c) in flip
  * mode: the guest posts pages of its RAM, each frame's pool page is
  * mapped at a posted GPA. BK_HFIX is hybrid with copy_threshold =
- * BENCH_THRESHOLD, the default before auto. */
+ * BENCH_THRESHOLD, the default before auto. BK_HBEHIND is BK_HYBRID
+ * without the look ahead at the next descriptor (np_rx_ahead), as
+ * net_poll was before it. */
 enum bench_kind { BK_FLIP, BK_COPY, BK_HYBRID, BK_MEMCPY, BK_XCHG, BK_HFIX,
-		  BK_NR };
+		  BK_HBEHIND, BK_NR };
 
 /* Which copy, memcpy/memset/memcmp the netpath files call
  * (bench_string.c). BS_HV is flipvisor as linked: lib/copy.c's copy,
@@ -128,6 +130,7 @@ struct bench_world {
 	struct fake         fk;
 	struct fake_under   under;
 	enum bench_kind     kind;
+	bool                ahead;      /* np_rx_ahead the next descriptor */
 	uint8_t             dma;        /* the one DMA it sees (world_get) */
 	uint32_t            nvms, pool;
 	uint8_t             check;      /* enum np_check_mode */

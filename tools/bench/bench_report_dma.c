@@ -123,6 +123,27 @@ static void print_hybrid(void)
 	}
 }
 
+/* Hybrid with and without the look ahead at the next descriptor. */
+static void print_ahead(void)
+{
+	printf("\nThe next frame's header loaded early (np_rx_ahead), hybrid "
+	       "(auto), batch 32, 1 VM: ns per frame with and\n  without it "
+	       "(the path as before), and with / without\n");
+	printf("   size |  hot: with  without  ratio | warm: with  without  "
+	       "ratio | cold: with  without  ratio\n");
+	for (uint32_t s = 0; s < ARRAY_SIZE(DMA_SIZES); s++) {
+		printf("  %5u |", DMA_SIZES[s]);
+		for (uint8_t d = 0; d < DMA_NR; d++) {
+			struct cell *a = dma_cell(BK_HYBRID, BS_HV, d, DMA_SIZES[s]);
+			struct cell *b = dma_cell(BK_HBEHIND, BS_HV, d, DMA_SIZES[s]);
+
+			printf("   %s %s  %5.2f |", ns_str(a, 7), ns_str(b, 8),
+			       a->med / b->med);
+		}
+		printf("\n");
+	}
+}
+
 static void print_targets16(void)
 {
 	uint8_t wd = 0, fd = 0;
@@ -224,5 +245,6 @@ void print_dma(void)
 	print_crossovers(BS_LOOP8);
 	print_crossovers(BS_LIBC);
 	print_hybrid();
+	print_ahead();
 	print_targets16();
 }

@@ -301,6 +301,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 	if (!noise[0])
 		noise_init();
 	w->kind = kind;
+	w->ahead = kind != BK_HBEHIND;
 	w->nvms = nvms;
 	w->pool = pool;
 	w->check = check;
@@ -344,7 +345,7 @@ struct bench_world *world_new(enum bench_kind kind, uint32_t nvms,
 				.reclaim_ticks = NEVER, .tx_reserve = pool / 8,
 				.check = check, .mtu = NET_MTU_MAX,
 				.mode = kind == BK_XCHG ? NP_FLIP :
-					kind == BK_HFIX ? NP_HYBRID : (uint8_t)kind,
+					kind >= BK_HFIX ? NP_HYBRID : (uint8_t)kind,
 				.copy_threshold = kind == BK_HFIX ?
 					BENCH_THRESHOLD : NP_COPY_AUTO }))
 			die("np_init refused the pool", pool);
@@ -548,18 +549,31 @@ static uint64_t memcpy_pass(struct bench_world *w, uint32_t n, uint8_t **buf,
 	return t1 - t0;
 }
 
+/* The pool frame's address of a page the NIC took. */
+static uint64_t buf_hpa(const struct bench_world *w, const uint8_t *buf)
+{
+	return fhpa((uint32_t)((buf - w->fk.page[0]) / NET_SLOT_SIZE));
+}
+
 /* The timed part of a pass, a function of its own so a profile of it
  * (valgrind --toggle-collect=netpath_pass) counts nothing else: what
- * vmm/net/net.c net_poll does for one batch of descriptors, then what
- * the guests do with the interrupt it raised. */
+ * vmm/net/net.c net_poll does for one batch of descriptors (each next
+ * one looked at first, np_rx_ahead), then what the guests do with the
+ * interrupt it raised. */
 __attribute__((noinline))
 static void netpath_pass(struct bench_world *w, uint32_t n, uint8_t *const *buf,
 			 const uint32_t *len, const bool *eop)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t hpa = fhpa((uint32_t)((buf[i] - w->fk.page[0]) /
-					       NET_SLOT_SIZE));
+	uint64_t next = n ? buf_hpa(w, buf[0]) : 0;
 
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t hpa = next;
+
+		if (i + 1 < n) {
+			next = buf_hpa(w, buf[i + 1]);
+			if (w->ahead)
+				np_rx_ahead(w->np, next);
+		}
 		if (eop[i])
 			np_rx(w->np, hpa, (uint16_t)len[i], w->now);
 		else

@@ -99,6 +99,15 @@ static inline bool np_sense_due(struct np_sense *s)
 	return s->state >= NP_SENSE_NEAR && --s->due <= 0;
 }
 
+/* Whether the frame of the descriptor after the next np_rx's may be
+ * timed: np_rx_ahead does not prefetch it. np_sense_due counts down once
+ * a frame, at np_rx, so that frame is at most the second count from now
+ * (the next one's, when both descriptors are pieces of one frame). */
+static inline bool np_sense_soon(const struct np_sense *s)
+{
+	return s->state >= NP_SENSE_NEAR && s->due <= 2;
+}
+
 /* Which line of a frame of 'len' bytes np_sense_sample times: its last
  * in the first page, the one the frame's first read reaches last. Not
  * the first line: the hardware prefetcher, which follows the pages the

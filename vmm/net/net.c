@@ -55,6 +55,12 @@ void net_poll(uint64_t now)
 	/* A frame longer than a buffer spans descriptors, EOP on its last
 	 * [8254x 3.2.3]: the path keeps the pieces until then. */
 	for (got = 0; got < RX_BUDGET && e1000_rx_next(&d); got++) {
+		uint64_t next = e1000_rx_peek();
+
+		/* The next buffer's header starts loading now, while this
+		 * one is handled (np_rx_ahead). */
+		if (next)
+			np_rx_ahead(net.np, next);
 		if (!(d.status & E1000_RXD_STAT_EOP))
 			np_rx_part(net.np, d.hpa, d.len);
 		else

@@ -227,6 +227,17 @@ uint32_t np_refill(struct netpath *np);
  * FREE and seen by no VM, up to and with its last page (counted once). */
 void np_rx_part(struct netpath *np, uint64_t hpa, uint16_t len);
 
+/* Before np_rx or np_rx_part of one descriptor, the driver may name the
+ * next one the NIC has completed (e1000_rx_peek): the first line of that
+ * page starts loading now, so its miss overlaps this frame's work
+ * instead of stalling the next frame's demux (a NIC without DDIO leaves
+ * frames in memory; docs/performance.md, "Loading the next frame
+ * early"). Only a prefetch hint: nothing is read or changed. None for
+ * an hpa that is not a POSTED frame, nor for a frame whose first read
+ * the DMA sense may time (np_sense_soon): that read must find the line
+ * where the DMA left it. Returns whether it prefetched. */
+bool np_rx_ahead(struct netpath *np, uint64_t hpa);
+
 /* The last (EOP) receive descriptor of a frame: the NIC wrote 'len'
  * bytes at 'hpa', a POSTED frame; any pages np_rx_part kept come first.
  * Demultiplex (by the first page) and deliver it, to each VM by flip

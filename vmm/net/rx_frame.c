@@ -86,6 +86,17 @@ out:
 	np_checked_frame(np);
 }
 
+bool np_rx_ahead(struct netpath *np, uint64_t hpa)
+{
+	uint32_t fi = np_frame_find(np, hpa);
+
+	if (fi == NP_NO_FRAME || np->frame[fi].state != FRAME_POSTED ||
+	    np_sense_soon(&np->sense))
+		return false;
+	__builtin_prefetch(np->page[fi]);
+	return true;
+}
+
 /* The frame np_rx finishes, or a drop (counted, every page FREE): false. */
 static bool rx_chain(struct netpath *np, uint32_t fi, uint16_t len,
 		     struct np_chain *c)
