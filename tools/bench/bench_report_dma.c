@@ -85,6 +85,30 @@ static double hybrid_worst(uint8_t kind, uint8_t first, uint8_t *wd,
 	return worst;
 }
 
+/* Each size's row, hot, warm and cold: hybrid (auto) and the kind 'kb'
+ * beside it, then each over the better of flip and copy ('over_best')
+ * or hybrid over 'kb'. */
+static void print_hybrid_rows(uint8_t kb, bool over_best)
+{
+	for (uint32_t s = 0; s < ARRAY_SIZE(DMA_SIZES); s++) {
+		printf("  %5u |", DMA_SIZES[s]);
+		for (uint8_t d = 0; d < DMA_NR; d++) {
+			double best = fmin(dma_cell(BK_FLIP, BS_HV, d, DMA_SIZES[s])->med,
+					   dma_cell(BK_COPY, BS_HV, d, DMA_SIZES[s])->med);
+			struct cell *a = dma_cell(BK_HYBRID, BS_HV, d, DMA_SIZES[s]);
+			struct cell *b = dma_cell(kb, BS_HV, d, DMA_SIZES[s]);
+
+			if (over_best)
+				printf("    %s%s   %5.2f   %5.2f |", ns_str(a, 8),
+				       ns_str(b, 8), a->med / best, b->med / best);
+			else
+				printf("   %s %s  %5.2f |", ns_str(a, 7),
+				       ns_str(b, 8), a->med / b->med);
+		}
+		printf("\n");
+	}
+}
+
 /* Hybrid as configured by default (auto) and at the old fixed 2048,
  * each over the better side; and what auto sensed in each world. */
 static void print_hybrid(void)
@@ -94,19 +118,7 @@ static void print_hybrid(void)
 	       "of flip and copy\n");
 	printf("   size |  hot: auto    2048   x auto  x 2048 | warm: auto    "
 	       "2048   x auto  x 2048 | cold: auto    2048   x auto  x 2048\n");
-	for (uint32_t s = 0; s < ARRAY_SIZE(DMA_SIZES); s++) {
-		printf("  %5u |", DMA_SIZES[s]);
-		for (uint8_t d = 0; d < DMA_NR; d++) {
-			double best = fmin(dma_cell(BK_FLIP, BS_HV, d, DMA_SIZES[s])->med,
-					   dma_cell(BK_COPY, BS_HV, d, DMA_SIZES[s])->med);
-			struct cell *a = dma_cell(BK_HYBRID, BS_HV, d, DMA_SIZES[s]);
-			struct cell *f = dma_cell(BK_HFIX, BS_HV, d, DMA_SIZES[s]);
-
-			printf("    %s%s   %5.2f   %5.2f |", ns_str(a, 8),
-			       ns_str(f, 8), a->med / best, f->med / best);
-		}
-		printf("\n");
-	}
+	print_hybrid_rows(BK_HFIX, true);
 	for (uint8_t d = 0; d < DMA_NR; d++) {
 		const struct netpath *np = dma_cell(BK_HYBRID, BS_HV, d, 64)->w->np;
 		const struct np_sense *se = &np->sense;
@@ -131,17 +143,7 @@ static void print_ahead(void)
 	       "(the path as before), and with / without\n");
 	printf("   size |  hot: with  without  ratio | warm: with  without  "
 	       "ratio | cold: with  without  ratio\n");
-	for (uint32_t s = 0; s < ARRAY_SIZE(DMA_SIZES); s++) {
-		printf("  %5u |", DMA_SIZES[s]);
-		for (uint8_t d = 0; d < DMA_NR; d++) {
-			struct cell *a = dma_cell(BK_HYBRID, BS_HV, d, DMA_SIZES[s]);
-			struct cell *b = dma_cell(BK_HBEHIND, BS_HV, d, DMA_SIZES[s]);
-
-			printf("   %s %s  %5.2f |", ns_str(a, 7), ns_str(b, 8),
-			       a->med / b->med);
-		}
-		printf("\n");
-	}
+	print_hybrid_rows(BK_HBEHIND, false);
 }
 
 static void print_targets16(void)
