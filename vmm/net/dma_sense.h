@@ -103,10 +103,11 @@ static inline bool np_sense_due(struct np_sense *s)
 	return s->state >= NP_SENSE_NEAR && --s->due <= 0;
 }
 
-/* Whether the frame of the descriptor after the next np_rx's may be
- * timed: np_rx_ahead does not prefetch it. np_sense_due counts down once
- * a frame, at np_rx, so that frame is at most the second count from now
- * (the next one's, when both descriptors are pieces of one frame). */
+/* Whether the frame of the next descriptor, the one after the
+ * descriptor about to go to np_rx or np_rx_part, may be timed:
+ * np_rx_ahead does not prefetch it then. np_sense_due counts down once a
+ * frame, at its np_rx, and that frame's count is the next one (both
+ * descriptors pieces of one frame) or the one after. */
 static inline bool np_sense_soon(const struct np_sense *s)
 {
 	return s->state >= NP_SENSE_NEAR && s->due <= 2;
