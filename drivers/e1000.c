@@ -422,6 +422,17 @@ uint32_t e1000_rx_in_flight(void)
 	return nic.rx_prod - nic.rx_cons;
 }
 
+/* The ring index of the next descriptor in ring order, if the NIC is
+ * done with it [8254x 3.2.3.1, DD], and its status. */
+static bool rx_done(uint32_t *i, uint8_t *status)
+{
+	if (nic.rx_cons == nic.rx_flushed)
+		return false;
+	*i = nic.rx_cons % nic.rx_n;
+	*status = nic.rx[*i].status;
+	return *status & E1000_RXD_STAT_DD;
+}
+
 bool e1000_rx_next(struct e1000_rx_done *out)
 {
 	uint32_t i;
@@ -434,15 +445,10 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 		nic.link_changed = false;
 		log_link();
 	}
-	if (nic.rx_cons == nic.rx_flushed)
-		return false;
-	i = nic.rx_cons % nic.rx_n;
-	d = &nic.rx[i];
-	status = d->status;
-	/* [8254x 3.2.3.1] DD: the NIC is done with this one. */
-	if (!(status & E1000_RXD_STAT_DD))
+	if (!rx_done(&i, &status))
 		return false;
 	barrier();
+	d = &nic.rx[i];
 	out->len = d->length;
 	out->errors = d->errors;
 	out->hpa = nic.rx_hpa[i];
@@ -463,10 +469,10 @@ bool e1000_rx_next(struct e1000_rx_done *out)
 
 uint64_t e1000_rx_peek(void)
 {
-	uint32_t i = nic.rx_cons % nic.rx_n;
+	uint32_t i;
+	uint8_t status;
 
-	if (!nic.up || nic.rx_cons == nic.rx_flushed ||
-	    !(nic.rx[i].status & E1000_RXD_STAT_DD))
+	if (!nic.up || !rx_done(&i, &status))
 		return 0;
 	/* rx_hpa is ours, not the NIC's: no barrier needed before it. */
 	return nic.rx_hpa[i];

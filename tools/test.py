@@ -353,6 +353,7 @@ def run_system(t):
 
 # Exit status of test.py --system-one, by verdict.
 ONE_STATUS = {"pass": 0, "fail": 1, "skip": 3}
+ONE_VERDICT = {rc: v for v, rc in ONE_STATUS.items()}
 ONE_INTERRUPTED = 130
 
 
@@ -393,13 +394,13 @@ def run_system_lanes(tests, jobs, done):
                 running[t["name"]] = proc
             out, _ = proc.communicate()
             rc = proc.returncode
-            verdict = {v: k for k, v in ONE_STATUS.items()}.get(rc, "fail")
+            verdict = ONE_VERDICT.get(rc, "fail")
             with lock:
                 del running[t["name"]]
                 sys.stdout.buffer.write(out)
                 if stop.is_set() and rc == ONE_INTERRUPTED:
                     verdict = None      # the caller counts the interrupt
-                elif rc not in ONE_STATUS.values():
+                elif rc not in ONE_VERDICT:
                     sys.stdout.buffer.write(b"system: %s ... FAIL: test.py --system-one "
                                             b"exit status %d\n" % (t["name"].encode(), rc))
                 sys.stdout.buffer.flush()
