@@ -354,7 +354,7 @@ UNIT_HDRS := $(wildcard lib/*.h mm/*.h vmm/*.h vmm/net/*.h vmm/dev/*.h arch/x86/
 	arch/x86/svm/*.h tests/unit/*.h)
 NETPATH_UNIT_TESTS := frame_pool demux rx_deliver rx_release take_back reclaim \
 	net_tx netpath_check netpath_clock netpath_soak xchg rx_jumbo rx_copy_one \
-	dma_sense
+	dma_sense copy_ring
 NETPATH_UNIT_SRC := $(NETPATH_C) tests/unit/netpath_fakes.c \
 	tests/unit/netpath_fail.c tests/unit/netpath_steps.c
 UNIT_TESTS := config image fmt memmap page_alloc vmx_caps svm_exit svm_cr4 pt \

@@ -36,7 +36,7 @@ static void window_map(bool writable)
 
 bool hostile_net_setup(struct hostile_net *h, bool writable)
 {
-	int64_t r = hc_net_setup(&ring_page.ring, 0);
+	int64_t r = hc_net_setup(&ring_page.ring, 0, 0);
 
 	if (r < 0) {
 		print("net: HC_NET_SETUP refused: error %ld\n", r);

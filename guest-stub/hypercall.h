@@ -76,9 +76,12 @@ static inline int64_t hc_test(uint64_t op, uint64_t a, uint64_t b)
 }
 
 /* 'copy_area' NULL: no copy delivery. */
-static inline int64_t hc_net_setup(struct net_rx_ring *ring, void *copy_area)
+/* 'flags': 0, or NET_COPY_RING with a copy area. */
+static inline int64_t hc_net_setup(struct net_rx_ring *ring, void *copy_area,
+				   uint64_t flags)
 {
-	return hc_call(HC_NET_SETUP, (uint64_t)ring, (uint64_t)copy_area, 0);
+	return hc_call(HC_NET_SETUP, (uint64_t)ring,
+		       (uint64_t)copy_area | flags, 0);
 }
 
 static inline int64_t hc_net_release(const uint16_t *slots, uint64_t n)

@@ -190,8 +190,10 @@ bool net_dev_setup(const struct hc_identity *id)
 	if (copy)
 		copy_area_clear(copy);
 
-	/* The ring is in .bss, zeroed: prod and cons start at 0. */
-	int64_t r = hc_net_setup(&ring_page.ring, copy);
+	/* The ring is in .bss, zeroed: prod and cons start at 0. Copy
+	 * buffers come back as cons passes them: no HC_NET_RELEASE. */
+	int64_t r = hc_net_setup(&ring_page.ring, copy,
+				 copy ? NET_COPY_RING : 0);
 
 	/* NOSYS: a hypervisor from before networking. */
 	if (r == -HC_E_NODEV || r == -HC_E_NOSYS) {
@@ -205,6 +207,7 @@ bool net_dev_setup(const struct hc_identity *id)
 	window_map();
 	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
 		    copy, &ops);
+	rx.copy_ring = copy != NULL;
 	/* Jumbo frames up to the mtu the hypervisor receives with. */
 	if (id->mtu >= NET_MTU_MIN && id->mtu <= NET_MTU_MAX)
 		rx.frame_max = id->mtu + NET_ETH_OVERHEAD;

@@ -208,9 +208,10 @@ static void rx_take_window(struct net_rx *rx, uint16_t slot, uint16_t len,
 }
 
 /* A frame, or a piece of one, copied into buffer 'slot' of our copy
- * area. The buffer is our RAM and was zero when we released it, so it
+ * area. The buffer is our RAM and was zero when we gave it back, so it
  * is cleared again before it goes back: the bytes written, or all of it
- * when we cannot tell how far the hypervisor wrote. */
+ * when we cannot tell how far the hypervisor wrote. It goes back by
+ * release, or on a copy ring as net_rx_poll moves cons past its entry. */
 static void rx_take_copy(struct net_rx *rx, uint16_t slot, uint16_t len,
 			 uint16_t flags)
 {
@@ -230,7 +231,8 @@ static void rx_take_copy(struct net_rx *rx, uint16_t slot, uint16_t len,
 			rx->st.copy_overrun++;
 	}
 	rx_clear(buf, clear);
-	rx_done(rx, (uint16_t)(slot | NET_SLOT_COPY));
+	if (!rx->copy_ring)
+		rx_done(rx, (uint16_t)(slot | NET_SLOT_COPY));
 }
 
 uint32_t net_rx_poll(struct net_rx *rx)

@@ -46,6 +46,9 @@ struct net_rx {
 	struct net_rx_ring *ring;
 	const uint8_t      *window;     /* slot 0's first byte */
 	uint8_t            *copy;       /* copy buffer 0, or NULL */
+	/* Registered with NET_COPY_RING: a copy buffer is the hypervisor's
+	 * again once cons passes its entry, and is never released. */
+	bool                copy_ring;
 	struct net_rx_ops   ops;
 	uint32_t            cons;       /* ours; ring->cons is a copy for the hypervisor */
 	uint32_t            nr_slots;   /* at most NET_RX_SLOTS_MAX */

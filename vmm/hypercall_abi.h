@@ -31,7 +31,8 @@
 #define HC_TEST           5   /* RDI = HC_TEST_* operation, RSI/RDX its arguments */
 #define HC_NET_SETUP      6   /* RDI = GPA of the receive ring page (4 KiB aligned),
 			       * RSI = GPA of the copy area (4 KiB aligned, rx_slots
-			       * buffers of NET_COPY_BUF_SIZE) or 0: no copy delivery */
+			       * buffers of NET_COPY_BUF_SIZE) | NET_COPY_RING or
+			       * not, or 0: no copy delivery */
 #define HC_NET_RELEASE    7   /* RDI = GPA of a u16 array of slots (| NET_SLOT_COPY
 			       * for copy buffers), RSI = count (<= HC_NET_BATCH) */
 #define HC_NET_SEND       8   /* RDI = GPA of an Ethernet frame, RSI = length
@@ -167,9 +168,15 @@ _Static_assert(sizeof(struct hc_identity) == 60, "hc_identity is ABI");
 /* Copy delivery (config 'delivery = copy | hybrid'): the frame is copied
  * into buffer 'slot' of the copy area the guest registered, and the pool
  * frame goes straight back to the NIC. The guest hands the buffer back
- * with HC_NET_RELEASE of (slot | NET_SLOT_COPY). */
+ * with HC_NET_RELEASE of (slot | NET_SLOT_COPY); or, registered with
+ * NET_COPY_RING in bits 11:0 of HC_NET_SETUP's RSI, by moving its ring
+ * 'cons' past the entry, as a virtio ring's buffers come back: the
+ * hypervisor may write the buffer again from then on, and refuses its
+ * release (-HC_E_STATE). The copy ring costs the guest no hypercall a
+ * copied frame. */
 #define NET_COPY_BUF_SIZE 2048
 #define NET_SLOT_COPY     0x8000
+#define NET_COPY_RING     0x1    /* HC_NET_SETUP RSI bit 0: buffers follow cons */
 
 /* Entry flags */
 #define NET_RX_F_BCAST    0x0001 /* broadcast or multicast: shared read-only with other VMs */

@@ -22,7 +22,8 @@
  *   env      the NIC's transmit is busy or not; a map fails for a VM;
  *            received frames' first reads take a cache's or memory's
  *            time (copy_threshold auto)
- *   setup    HC_NET_SETUP again, with or without a copy area
+ *   setup    HC_NET_SETUP again, with or without a copy area, a copy ring
+ *            or an unknown flag
  *
  * After every operation: every invariant (np_check), the fakes' books
  * against the pool's (assert_mirror), and the fakes' own safety rules
@@ -357,17 +358,25 @@ static void op_scribble(struct fz *z)
 static void op_setup(struct fz *z)
 {
 	uint32_t v = fz_u8(z) % nr_vms;
-	bool area = fz_u8(z) & 1;
+	uint8_t how = fz_u8(z);
+	bool area = how & 1;
+	uint32_t flags = how >> 1 & 3;          /* NET_COPY_RING, or unknown */
 	uint32_t nlog = fk.nlog;
 	int r;
 
 	memcpy(&snap, &np, sizeof(np));
-	r = np_setup(&np, v, &fk.ring[v], area ? area_for(v) : NULL);
+	r = np_setup_flags(&np, v, &fk.ring[v], area ? area_for(v) : NULL,
+			   flags);
 	if (r == 0)
 		honest[v] = true;
 	if (r < 0) {
-		FUZZ_CHECK(r == -HC_E_STATE && np.vm[v].held,
-			   "setup refused: %d, holding %u", r, np.vm[v].held);
+		bool bad = flags & ~(uint32_t)NET_COPY_RING ||
+			   (flags && !area);
+
+		FUZZ_CHECK(bad ? r == -HC_E_INVAL :
+			   r == -HC_E_STATE && np.vm[v].held,
+			   "setup refused: %d, holding %u, flags %u", r,
+			   np.vm[v].held, flags);
 		assert_unchanged(nlog, "setup");
 	}
 }

@@ -249,7 +249,11 @@ void assert_entry(uint32_t v, uint32_t i, const uint8_t *data,
 	assert_int_equal(e->len, len);
 	assert_int_equal(e->flags, flags | (copy ? NET_RX_F_COPY : 0));
 	assert_true(e->slot < np.vm[v].nr_slots);
-	if (copy) {
+	if (copy && np.vm[v].copy_ring) {
+		assert_int_equal(e->slot, i & np.vm[v].copy_mask);
+		assert_int_equal(np.vm[v].copy_seq[e->slot], 0);
+		assert_memory_equal(cbuf(v, e->slot), data, len);
+	} else if (copy) {
 		assert_true(np.vm[v].copy_seq[e->slot] != 0);
 		assert_memory_equal(cbuf(v, e->slot), data, len);
 	} else {

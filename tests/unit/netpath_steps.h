@@ -86,7 +86,8 @@ extern const struct mode_case mode_cases[3];
 bool copies(const struct mode_case *m, uint16_t len);
 bool all_bytes(const uint8_t *p, size_t n, uint8_t b);
 /* Entry i of VM v's ring announces 'len' bytes of 'data' with 'flags',
- * copied or flipped, and the buffer or slot it names holds them. */
+ * copied or flipped, and the buffer or slot it names holds them: on a
+ * copy ring, buffer i & copy_mask. */
 void assert_entry(uint32_t v, uint32_t i, const uint8_t *data,
 		  uint16_t len, uint16_t flags, bool copy);
 

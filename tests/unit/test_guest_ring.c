@@ -620,6 +620,37 @@ static void test_ring_copy_reuse_not_dirty(void **state)
 	assert_int_equal(hv.rx->st.copy_overrun, 0);
 }
 
+/* On a copy ring (NET_COPY_RING) copy buffers go back as cons passes
+ * their entries: cleared before, never released; window slots are
+ * released as ever, and a run of copies is joined the same way. */
+static void test_ring_copy_ring(void **state)
+{
+	hv.rx->copy_ring = true;
+	produce(0, 60, NET_RX_F_COPY);
+	produce(5, 300, 0);
+	produce(1, 1000, NET_RX_F_COPY | NET_RX_F_MORE);
+	produce(2, 100, NET_RX_F_COPY);
+	produce(3, 1514, NET_RX_F_COPY);
+	assert_int_equal(net_rx_poll(hv.rx), 5);
+	assert_int_equal(hv.nseen, 4);
+	assert_int_equal(hv.seen_slot[2], RUN_SEEN);
+	assert_int_equal(hv.rx->st.copied, 4);
+	assert_int_equal(hv.nreleased, 1);
+	assert_int_equal(hv.released[0], 5);
+	assert_int_equal(hv.calls, 1);
+	/* Each buffer was zero again before cons passed it. */
+	for (unsigned i = 0; i < hv.nseen; i++)
+		assert_int_equal(hv.seen_cons[i], i < 2 ? i : i + 1);
+	assert_true(all_zero(hv.copy, FAKE_SLOTS * NET_COPY_BUF_SIZE));
+	assert_int_equal(hv.ring->cons, 5);
+	/* Ours again as cons passed them: the fake's books agree. */
+	for (uint16_t b = 0; b < 4; b++) {
+		assert_true(hv.copy_delivered[b]);
+		hv.copy_delivered[b] = false;
+	}
+	check_nothing_held();
+}
+
 /* --- the tail check ------------------------------------------------------ */
 
 static uint8_t *zero_page(void)
@@ -736,6 +767,7 @@ int main(void)
 		RING_TEST(test_ring_runs),
 		RING_TEST(test_ring_copy_no_area),
 		RING_TEST(test_ring_copy_reuse_not_dirty),
+		RING_TEST(test_ring_copy_ring),
 		cmocka_unit_test(test_tail_clean_page),
 		cmocka_unit_test(test_tail_byte_at_len),
 		cmocka_unit_test(test_tail_byte_at_end),

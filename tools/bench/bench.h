@@ -29,9 +29,12 @@
  * mapped at a posted GPA. BK_HFIX is hybrid with copy_threshold =
  * BENCH_THRESHOLD, the default before auto. BK_HBEHIND is BK_HYBRID
  * without the look ahead at the next descriptor (np_rx_ahead), as
- * net_poll was before it. */
+ * net_poll was before it. Every window guest's copy buffers follow its
+ * ring (NET_COPY_RING), as guest-stub's do, but BK_HRELEASE's: it is
+ * BK_HYBRID with the guest releasing them (HC_NET_RELEASE), as before
+ * copy rings. */
 enum bench_kind { BK_FLIP, BK_COPY, BK_HYBRID, BK_MEMCPY, BK_XCHG, BK_HFIX,
-		  BK_HBEHIND, BK_NR };
+		  BK_HBEHIND, BK_HRELEASE, BK_NR };
 
 /* Which copy, memcpy/memset/memcmp the netpath files call
  * (bench_string.c). BS_HV is flipvisor as linked: lib/copy.c's copy,

@@ -31,7 +31,8 @@ static const uint32_t SCALE_POOLS[] = { 64, 256, 1024, 4096 };
 static const uint32_t SCALE_VMS[] = { 1, 2, 4, 8, 16 };
 static const uint16_t SCALE_SIZES[] = { 64, 1514 };
 static const char *const KIND_NAME[] = { "flip", "copy", "hybrid", "memcpy",
-					  "xchg", "hybrid2048", "hybrid-behind" };
+					  "xchg", "hybrid2048", "hybrid-behind",
+					  "hybrid-release" };
 static const char *const STRING_NAME[] = { "hv", "loop8", "libc", "efi" };
 static const char *const CHECK_NAME[] = {       /* enum np_check_mode */
 	[NP_CHECK_OFF] = "off", [NP_CHECK_EVERY] = "every",

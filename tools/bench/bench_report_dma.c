@@ -146,6 +146,19 @@ static void print_ahead(void)
 	print_hybrid_rows(BK_HBEHIND, false);
 }
 
+/* Hybrid with copy buffers back as the guest's cons passes them, and
+ * released by hypercall as before. */
+static void print_copy_ring(void)
+{
+	printf("\nCopy buffers back by the ring (NET_COPY_RING) or by "
+	       "HC_NET_RELEASE, hybrid (auto), batch 32, 1 VM:\n  ns per "
+	       "frame, and ring / release (the hypercall's VM exit not "
+	       "counted)\n");
+	printf("   size |  hot: ring  release  ratio | warm: ring  release  "
+	       "ratio | cold: ring  release  ratio\n");
+	print_hybrid_rows(BK_HRELEASE, false);
+}
+
 static void print_targets16(void)
 {
 	uint8_t wd = 0, fd = 0;
@@ -248,5 +261,6 @@ void print_dma(void)
 	print_crossovers(BS_LIBC);
 	print_hybrid();
 	print_ahead();
+	print_copy_ring();
 	print_targets16();
 }

@@ -250,7 +250,8 @@ static void guest_init(struct bench_world *w, uint32_t v)
 	if (np_add_vm(w->np, v, mac, BENCH_SLOTS, BENCH_QUOTA, false))
 		die("np_add_vm refused VM", v);
 	if (w->kind != BK_XCHG) {
-		if (np_setup(w->np, v, g->ring, g->copy_area))
+		if (np_setup_flags(w->np, v, g->ring, g->copy_area,
+				   w->kind == BK_HRELEASE ? 0 : NET_COPY_RING))
 			die("np_setup refused VM", v);
 		return;
 	}
@@ -417,8 +418,8 @@ static void guest_release(struct bench_world *w, uint32_t v)
 }
 
 /* One ring entry read: an exchanged page goes to the post list, a slot
- * or copy buffer to the release list. The stack reads a frame's headers
- * in its first entry. */
+ * or a copy buffer not on a copy ring to the release list. The stack
+ * reads a frame's headers in its first entry. */
 static void guest_entry(struct bench_world *w, struct bench_guest *g,
 			struct net_rx_entry e, bool first)
 {
@@ -432,7 +433,8 @@ static void guest_entry(struct bench_world *w, struct bench_guest *g,
 				      e.slot;
 	} else if (e.flags & NET_RX_F_COPY) {
 		p = g->copy_area + (size_t)e.slot * NET_COPY_BUF_SIZE;
-		g->done[g->ndone++] = e.slot | NET_SLOT_COPY;
+		if (w->kind == BK_HRELEASE)
+			g->done[g->ndone++] = e.slot | NET_SLOT_COPY;
 	} else {
 		p = fk_page(&w->fk, w->fk.ept[g - w->g][e.slot]);
 		g->done[g->ndone++] = e.slot;

@@ -7,9 +7,6 @@
 #include "vmm/net/net.h"
 #include "vmm/net/net_glue.h"
 
-/* RDI: the ring page; RSI: the copy area, or 0. Both in the VM's own
- * RAM; the receive window is not RAM, so neither can sit on a pool frame
- * other VMs map. Every check before np_setup changes anything. */
 /* The ring page at 'gpa' in the VM's RAM, for either set-up: 0 and
  * *ring, or the error. Found once: the ring page is never posted, so its
  * mapping stays. */
@@ -21,10 +18,15 @@ static int64_t ring_page(struct vm *vm, uint64_t gpa, void **ring)
 	return *ring ? 0 : -HC_E_FAULT;
 }
 
-static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t area_gpa)
+/* RDI: the ring page; RSI: the copy area | its flags (NET_COPY_RING), or
+ * 0. Both in the VM's own RAM; the receive window is not RAM, so neither
+ * can sit on a pool frame other VMs map. Every check before np_setup
+ * changes anything; np_setup_flags checks the flags. */
+static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t rsi)
 {
 	uint64_t area_len = (uint64_t)net.np->vm[vm->id].nr_slots *
 			    NET_COPY_BUF_SIZE;
+	uint64_t area_gpa = rsi & ~(uint64_t)(PAGE_SIZE - 1);
 	uint8_t *area = NULL;
 	void *ring;
 	int64_t r = ring_page(vm, gpa, &ring);
@@ -32,8 +34,6 @@ static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t area_gpa)
 	if (r)
 		return r;
 	if (area_gpa) {
-		if (area_gpa % PAGE_SIZE)
-			return -HC_E_INVAL;
 		area = vm_guest_ptr(vm, area_gpa, area_len);
 		if (!area)
 			return -HC_E_FAULT;
@@ -41,7 +41,8 @@ static int64_t hc_setup(struct vm *vm, uint64_t gpa, uint64_t area_gpa)
 		if (gpa < area_gpa + area_len && area_gpa < gpa + PAGE_SIZE)
 			return -HC_E_INVAL;
 	}
-	return np_setup(net.np, vm->id, ring, area);
+	return np_setup_flags(net.np, vm->id, ring, area,
+			      (uint32_t)(rsi % PAGE_SIZE));
 }
 
 static int64_t hc_release(struct vm *vm, uint64_t gpa, uint64_t count,

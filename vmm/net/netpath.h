@@ -177,11 +177,21 @@ int np_add_vm(struct netpath *np, uint32_t vm, const uint8_t mac[6],
  * its RAM and translated. 'copy_area' (nr_slots buffers of
  * NET_COPY_BUF_SIZE in the guest's RAM, checked and translated by the
  * caller too) may be NULL: then the VM gets every frame by flip, whatever
- * np->mode says. Again only while the VM holds no slot and no copy
- * buffer. 0, -HC_E_INVAL (no such VM, no ring, a copy area over the
- * ring or a pool frame) or -HC_E_STATE (holds slots or buffers). */
-int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
-	     uint8_t *copy_area);
+ * np->mode says. 'flags': 0 or NET_COPY_RING (copy buffers come back as
+ * the guest's cons passes their entries, not by np_release; needs a copy
+ * area). Again only while the VM holds no slot and no copy buffer. 0,
+ * -HC_E_INVAL (no such VM, no ring, a copy area over the ring or a pool
+ * frame, an unknown flag, a copy ring without a copy area) or
+ * -HC_E_STATE (holds slots or buffers). */
+int np_setup_flags(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
+		   uint8_t *copy_area, uint32_t flags);
+
+/* np_setup_flags with no flag: copy buffers come back by np_release. */
+static inline int np_setup(struct netpath *np, uint32_t vm,
+			   struct net_rx_ring *ring, uint8_t *copy_area)
+{
+	return np_setup_flags(np, vm, ring, copy_area, 0);
+}
 
 /* --- receive by page exchange (xchg.c) -------------------------------- */
 

@@ -115,7 +115,8 @@ static bool check_free_bits(const struct netpath *np)
 /* Copy buffers: in use only with a copy area, which no pool page
  * overlaps (so a copy never lands on, and a buffer never names, a pool
  * frame), each stamped from the delivery sequence; held_copy counts
- * them. */
+ * them. A copy ring holds none (its buffers follow the ring), has a
+ * copy area, and uses a power of two of at most nr_slots buffers. */
 static bool check_copy(const struct netpath *np, uint32_t v)
 {
 	const struct np_vm *vm = &np->vm[v];
@@ -134,6 +135,13 @@ static bool check_copy(const struct netpath *np, uint32_t v)
 		     NP_NO_FRAME);
 	if (vm->held_copy && !vm->copy_area)
 		FAIL("copy buffers in use without a copy area", NP_NO_FRAME);
+	if (vm->copy_ring && (vm->held_copy || !vm->copy_area))
+		FAIL("copy ring holding buffers, or without a copy area",
+		     NP_NO_FRAME);
+	if (vm->copy_ring && (vm->copy_mask & (vm->copy_mask + 1u) ||
+			      vm->copy_mask >= vm->nr_slots))
+		FAIL("copy ring's buffers not a power of two within its slots",
+		     NP_NO_FRAME);
 	if (vm->copy_area &&
 	    np_pool_overlaps(np, vm->copy_area,
 			     (uint64_t)vm->nr_slots * NET_COPY_BUF_SIZE))

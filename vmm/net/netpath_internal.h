@@ -78,6 +78,12 @@ struct np_vm {
 	uint16_t          posted;       /* exchange: post slots holding a page */
 	uint32_t          prod;         /* our ring->prod: the guest's is never read */
 	uint8_t          *copy_area;    /* nr_slots buffers in its RAM, or NULL */
+	/* NET_COPY_RING: the copy for ring entry p goes into buffer
+	 * p & copy_mask, free again once the guest's cons passes p. The
+	 * most buffers that rule can use, copy_mask + 1, is a power of two
+	 * (so p & copy_mask runs on across prod's wrap) of at most nr_slots. */
+	bool              copy_ring;
+	uint16_t          copy_mask;
 	struct net_rx_ring *ring;       /* NULL until HC_NET_SETUP */
 	struct np_vm_stats st;
 	/* Bit n: slot_frame[n], copy_seq[n], post_gpa[n] in use: the
@@ -231,10 +237,11 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 void np_batch_end(struct netpath *np, uint64_t now);
 void np_reclaim_ask(struct netpath *np, uint64_t now);
 
-/* Ring entries: room for 'n' more (a lying cons reads as full), and one
- * written, then announced by prod unless it has NET_RX_F_MORE: a guest
- * never sees part of a frame (rx_deliver.c). */
-bool np_ring_room(const struct np_vm *v, uint32_t n);
+/* Ring entries: room for 'n' more with at most 'cap' (<= NET_RX_RING)
+ * unconsumed (a lying cons reads as full), and one written, then
+ * announced by prod unless it has NET_RX_F_MORE: a guest never sees part
+ * of a frame (rx_deliver.c). */
+bool np_ring_room(const struct np_vm *v, uint32_t n, uint32_t cap);
 void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
 		  uint16_t flags);
 
@@ -264,6 +271,9 @@ void np_xchg_ask(struct netpath *np);
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
+/* A page no VM maps after its delivery: straight back to the NIC if the
+ * NIC filled it, else (a VM-to-VM copy's) to the pool (frame_pool.c). */
+void np_pool_recycle(struct netpath *np, uint32_t fi);
 /* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
  * fresh bytes, nobody's yet, were written at the start of frame fi's
  * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before

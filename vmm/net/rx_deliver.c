@@ -25,13 +25,17 @@ _Static_assert(NET_SLOT_SIZE % NET_COPY_BUF_SIZE == 0,
 _Static_assert(NET_RX_SLOTS_MAX <= NET_SLOT_COPY,
 	       "a buffer index leaves the copy bit clear");
 
-int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
-	     uint8_t *copy_area)
+int np_setup_flags(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
+		   uint8_t *copy_area, uint32_t flags)
 {
 	struct np_vm *v;
 	uint64_t area_len;
 
 	if (vm >= NP_MAX_VMS || !np->vm[vm].present || !ring)
+		return -HC_E_INVAL;
+	/* A copy ring needs copy buffers. */
+	if (flags & ~(uint32_t)NET_COPY_RING ||
+	    (flags & NET_COPY_RING && !copy_area))
 		return -HC_E_INVAL;
 	v = &np->vm[vm];
 	area_len = (uint64_t)v->nr_slots * NET_COPY_BUF_SIZE;
@@ -55,6 +59,9 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	v->ring = ring;
 	np->ring_mask |= (uint16_t)(1u << vm);
 	v->copy_area = copy_area;
+	v->copy_ring = flags & NET_COPY_RING;
+	/* The largest power of two of at most nr_slots buffers. */
+	v->copy_mask = (uint16_t)((1u << (31 - __builtin_clz(v->nr_slots))) - 1);
 	v->prod = 0;
 	RING(v)->prod = 0;
 	RING(v)->cons = 0;
@@ -63,14 +70,15 @@ int np_setup(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	return 0;
 }
 
-/* Room for n more entries? A cons ahead of our prod, or more than a
- * ring behind, is garbage: full, so a lying guest only starves itself. */
-bool np_ring_room(const struct np_vm *v, uint32_t n)
+/* Room for n more entries, at most 'cap' unconsumed? A cons ahead of
+ * our prod, or more than a ring behind, is garbage: full, so a lying
+ * guest only starves itself. */
+bool np_ring_room(const struct np_vm *v, uint32_t n, uint32_t cap)
 {
 	uint32_t cons = RING(v)->cons;          /* once: it may change */
 	uint32_t used = v->prod - cons;         /* right across the wrap */
 
-	return used <= NET_RX_RING && NET_RX_RING - used >= n;
+	return used <= cap && cap - used >= n;
 }
 
 void np_ring_push(struct np_vm *v, uint16_t slot, uint16_t len,
@@ -230,12 +238,23 @@ static bool deliver_flip(struct netpath *np, uint32_t vm,
 	return true;
 }
 
+/* The buffer for the copy announced in ring entry 'p': the entry's own
+ * on a copy ring (vm_room saw that the guest's cons has passed the last
+ * entry that used it), else the lowest the guest has released. */
+static inline uint32_t buf_for(const struct np_vm *v, uint32_t p)
+{
+	return v->copy_ring ? (p & v->copy_mask) : lowest_free_buf(v);
+}
+
 /* 'n' bytes from 'src' into free buffer 'b' of VM 'v''s copy area, the
- * buffer then held (deliver_copy, deliver_copy_one). */
+ * buffer then held until released, unless it is on a copy ring
+ * (deliver_copy, deliver_copy_one). */
 static inline void buf_fill(struct netpath *np, struct np_vm *v, uint32_t b,
 			    const uint8_t *src, uint16_t n)
 {
 	copy_fast(v->copy_area + (uint64_t)b * NET_COPY_BUF_SIZE, src, n);
+	if (v->copy_ring)
+		return;
 	v->copy_seq[b] = ++np->seq;
 	np_bit_set(v->buf_used, b);
 	v->held_copy++;
@@ -252,11 +271,12 @@ static void deliver_copy(struct netpath *np, uint32_t vm,
 	struct np_vm *v = &np->vm[vm];
 	struct run r = { 0 };
 	const uint32_t per_page = NET_SLOT_SIZE / NET_COPY_BUF_SIZE;
+	const uint32_t p = v->prod;     /* piece k goes in entry p + k */
 
 	for (uint32_t off = 0, k = 0; off < c->len;
 	     off += NET_COPY_BUF_SIZE, k++) {
 		uint32_t fi = c->fi[k / per_page];
-		uint32_t b = lowest_free_buf(v);
+		uint32_t b = buf_for(v, p + k);
 		uint16_t n = (uint16_t)(c->len - off < NET_COPY_BUF_SIZE ?
 					c->len - off : NET_COPY_BUF_SIZE);
 		const uint8_t *src = np->page[fi];
@@ -309,23 +329,30 @@ static uint32_t bufs_for(uint16_t len)
 }
 
 /* Whether VM 'v' can take a frame that needs 'k' ring entries, and 'k'
- * slots or buffers under its quota, or 'k' posted pages; if not the
- * drop is counted for it. */
-static inline bool vm_room(struct netpath *np, uint32_t vm, uint32_t k)
+ * slots or buffers under its quota, or 'k' posted pages, or 'k' buffers
+ * of its copy ring; if not the drop is counted for it. */
+static inline bool vm_room(struct netpath *np, uint32_t vm, uint32_t k,
+			   bool copy)
 {
 	struct np_vm *v = &np->vm[vm];
+	bool ring_bufs = copy && v->copy_ring;
 
 	if (!v->ring) {
 		v->st.rx_drop_nosetup++;
 		return false;
 	}
-	/* Exchange VMs hold no pool frame: no quota to keep. */
-	if (!v->xchg && v->held + k > v->quota) {
+	/* Exchange VMs hold no pool frame, nor does a copy ring hold
+	 * anything the guest has not consumed: no quota to keep. */
+	if (!v->xchg && !ring_bufs && v->held + k > v->quota) {
 		v->st.rx_drop_quota++;
 		v->at_quota = true;     /* np_reclaim_ask asks it back */
 		return false;
 	}
-	if (!np_ring_room(v, k)) {
+	/* On a copy ring, entries p .. p + k - 1 take buffers (p + j) &
+	 * copy_mask: free if no more than copy_mask + 1 entries are then
+	 * unconsumed. */
+	if (!np_ring_room(v, k, ring_bufs && v->copy_mask < NET_RX_RING ?
+			  v->copy_mask + 1u : NET_RX_RING)) {
 		v->st.rx_drop_ring++;
 		return false;
 	}
@@ -369,7 +396,8 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 		bool copy, ok = true;
 
 		copy = v->xchg ? !xflip : by_copy(np, v, c->len);
-		if (!vm_room(np, i, copy && !v->xchg ? bufs_for(c->len) : c->n))
+		if (!vm_room(np, i, copy && !v->xchg ? bufs_for(c->len) : c->n,
+			     copy && !v->xchg))
 			continue;
 		/* Mapped or copied before announced: the guest never finds
 		 * an entry whose data is not there yet. */
@@ -387,14 +415,17 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 		taken |= (uint16_t)(1u << i);
 	}
 	/* A page every target copied goes straight back (no INVEPT: no
-	 * EPT ever mapped it) and FREE, for the refill at the end of the
-	 * batch, its fresh bytes seen by no VM's mapping. So does the
-	 * posted page that took a flipped page's place, unscrubbed:
-	 * xchg_flip marked it as seen by its guest alone. */
+	 * EPT ever mapped it) to the NIC, its fresh bytes seen by no VM's
+	 * mapping (np_pool_recycle). So does the posted page that took a
+	 * flipped page's place, unscrubbed: xchg_flip marked it as seen by
+	 * its guest alone. A frame no VM took is a drop: FREE, as rx_put
+	 * leaves one. */
 	for (uint32_t j = 0; j < c->n; j++) {
 		np_frame_seen(np, c->fi[j], seen_by[j]);
 		if (np->frame[c->fi[j]].holders)
 			np_frame_set(np, c->fi[j], FRAME_DELIVERED);
+		else if (taken)
+			np_pool_recycle(np, c->fi[j]);
 		else
 			np_pool_put(np, c->fi[j]);
 	}
@@ -415,10 +446,11 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 	const uint8_t *src;
 	uint16_t taken = 0;
 
-	if (!vm_room(np, vm, 1))
+	if (!vm_room(np, vm, 1, true))
 		goto done;
-	/* held + 1 <= quota <= nr_slots: a buffer is free. */
-	b = lowest_free_buf(v);
+	/* held + 1 <= quota <= nr_slots, or the copy ring's entry: a
+	 * buffer is free. */
+	b = buf_for(v, v->prod);
 	if (b == NP_NO_FRAME) {
 		np->ops.panic(np->ops.ctx, "deliver: under quota, no free "
 			      "copy buffer", fi);
@@ -432,9 +464,13 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 	np->st.rx_copy_one++;
 	taken = (uint16_t)(1u << vm);
 done:
-	/* No VM maps it: FREE at once, as np_deliver_each puts it. */
+	/* No VM maps it: back to the NIC, or a drop, as np_deliver_each
+	 * does. */
 	np_frame_seen(np, fi, 0);
-	np_pool_put(np, fi);
+	if (taken)
+		np_pool_recycle(np, fi);
+	else
+		np_pool_put(np, fi);
 	return taken;
 }
 
