@@ -1,9 +1,11 @@
 /* HC_MODE_NET_HOARD: the guest that never gives a receive slot or a copy
  * buffer back. It registers its ring and copy area like the normal mode,
- * then never reads a frame, never advances cons, never releases either
- * kind, and ignores the reclaim interrupt: the hypervisor must hold it
- * to its quota and revoke what it holds while other VMs go on. It only
- * watches prod to say how much it holds. */
+ * but with copy buffers it must release (no NET_COPY_RING: on a copy
+ * ring, buffers it never consumes only stop its own copies), then never
+ * reads a frame, never advances cons, never releases either kind, and
+ * ignores the reclaim interrupt: the hypervisor must hold it to its
+ * quota and revoke what it holds while other VMs go on. It only watches
+ * prod to say how much it holds. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,7 +19,7 @@
 
 void mode_net_hoard(const struct hc_identity *id)
 {
-	if (!net_dev_setup(id))
+	if (!net_dev_setup(id, false))
 		cpu_halt_forever();
 	print("hoarding receive slots\n");
 

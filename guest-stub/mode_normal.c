@@ -23,7 +23,8 @@ void mode_normal(const struct hc_identity *id)
 
 	if (r < 0)
 		print("HC_TEST_KICK refused: error %ld\n", r);
-	bool net = net_dev_setup(id);
+	/* Copy buffers back by cons: no HC_NET_RELEASE for a copy. */
+	bool net = net_dev_setup(id, true);
 
 	/* Interrupts stay off except inside sti_hlt(), so no interrupt can
 	 * arrive between looking at the timer count or the ring and

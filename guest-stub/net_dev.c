@@ -173,7 +173,7 @@ static int64_t dev_release(void *ctx, const uint16_t *slots, uint32_t n)
 	return r;
 }
 
-bool net_dev_setup(const struct hc_identity *id)
+bool net_dev_setup(const struct hc_identity *id, bool copy_ring)
 {
 	static const struct net_rx_ops ops = {
 		.frame = dev_frame, .release = dev_release,
@@ -190,10 +190,10 @@ bool net_dev_setup(const struct hc_identity *id)
 	if (copy)
 		copy_area_clear(copy);
 
-	/* The ring is in .bss, zeroed: prod and cons start at 0. Copy
-	 * buffers come back as cons passes them: no HC_NET_RELEASE. */
+	/* The ring is in .bss, zeroed: prod and cons start at 0. */
+	copy_ring = copy_ring && copy;
 	int64_t r = hc_net_setup(&ring_page.ring, copy,
-				 copy ? NET_COPY_RING : 0);
+				 copy_ring ? NET_COPY_RING : 0);
 
 	/* NOSYS: a hypervisor from before networking. */
 	if (r == -HC_E_NODEV || r == -HC_E_NOSYS) {
@@ -207,7 +207,7 @@ bool net_dev_setup(const struct hc_identity *id)
 	window_map();
 	net_rx_init(&rx, &ring_page.ring, (const uint8_t *)NET_RX_WINDOW_GPA,
 		    copy, &ops);
-	rx.copy_ring = copy != NULL;
+	rx.copy_ring = copy_ring;
 	/* Jumbo frames up to the mtu the hypervisor receives with. */
 	if (id->mtu >= NET_MTU_MIN && id->mtu <= NET_MTU_MAX)
 		rx.frame_max = id->mtu + NET_ETH_OVERHEAD;

@@ -9,11 +9,12 @@
 
 #include "vmm/hypercall_abi.h"
 
-/* Places and zeroes the copy area, then calls HC_NET_SETUP, once. False
- * when there is no network: the hypervisor has no NIC or does not know
- * the call ("net: no network"), or refused it; then no other net call
- * may be made. */
-bool net_dev_setup(const struct hc_identity *id);
+/* Places and zeroes the copy area, then calls HC_NET_SETUP, once: with
+ * NET_COPY_RING if 'copy_ring' (copy buffers come back as cons passes
+ * them), else copy buffers are released. False when there is no
+ * network: the hypervisor has no NIC or does not know the call ("net: no
+ * network"), or refused it; then no other net call may be made. */
+bool net_dev_setup(const struct hc_identity *id, bool copy_ring);
 
 /* Take every frame in the ring, answer it, release its slot, and note a
  * reclaim interrupt. Call with interrupts off, on every wake-up. */

@@ -452,11 +452,13 @@ def during(net):
     for n in GOOD:
         g, r = lines[n], end.vm[n]
         # Revoked frames are accounted for too (a flood may outrun a
-        # good VM's answer to a reclaim); none may be left held.
-        if g["rx"] != r["rx"] or g["held"] != 0 or r["released"] + r["revoked"] != r["rx"]:
+        # good VM's answer to a reclaim), and copies, which its copy ring
+        # gives back (tn.given_back); none may be left held.
+        if g["rx"] != r["rx"] or g["held"] != 0 or tn.given_back(r) != r["rx"]:
             problems.append("%s: its stack took %d (held %d), the hypervisor delivered %d, "
-                            "released %d, revoked %d" % (n, g["rx"], g["held"], r["rx"],
-                                                         r["released"], r["revoked"]))
+                            "released %d, revoked %d, copied %d" % (
+                                n, g["rx"], g["held"], r["rx"], r["released"],
+                                r["revoked"], r["copied"]))
         if g["drop"] - g0[n]["drop"] < bad_types:
             problems.append("%s: its stack dropped %d frames, %d had bad EtherTypes" % (
                 n, g["drop"] - g0[n]["drop"], bad_types))

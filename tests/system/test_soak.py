@@ -25,7 +25,8 @@ At the end, once the counters settle:
   taken by Bochs = NIC rx + Bochs's drops ("device not ready" in bochs.log)
   NIC rx = accepted + unknown + bad_len + no_vm + link_local
 so 'unaccounted' = injected - (every one of those) must be 0. Also: the
-good VMs hold nothing and released all they got, and their own stacks
+good VMs hold nothing and gave back all they got (released, or copied
+on their copy rings), and their own stacks
 saw exactly what the hypervisor delivered; the hoarder holds at most its
 quota and the pool's delivered frames are no more than it holds (no
 frame leaked); no VM stopped; alpha's pings of beta kept being answered.
@@ -326,9 +327,10 @@ def during(net):
     end = tables[-1]
     for n in GOOD:
         problems += stack_problems(net, n, t1.end)
-        if not any(t.vm[n]["released"] + t.vm[n]["revoked"] == t.vm[n]["rx"] for t in tables):
+        if not any(tn.given_back(t.vm[n]) == t.vm[n]["rx"] for t in tables):
             problems.append("%s held frames in every table after the soak: %s" % (
-                n, ["%d+%d/%d" % (t.vm[n]["released"], t.vm[n]["revoked"], t.vm[n]["rx"])
+                n, ["%d+%d+%d/%d" % (t.vm[n]["released"], t.vm[n]["revoked"],
+                                     t.vm[n]["copied"], t.vm[n]["rx"])
                     for t in tables]))
         # Quota drops are allowed: a burst may fill a good VM's quota
         # before it runs; they are counted, and in the table.
