@@ -251,6 +251,35 @@ static void test_lying_cons(void **state)
 	assert_int_equal(rx(mac(0), 60), 1);
 }
 
+/* Detached, or set up again for exchange, a VM is on no copy ring any
+ * more: the books agree (np_check), and a later window set-up without
+ * the flag releases its copies. */
+static void test_detach(void **state)
+{
+	(void)state;
+	set_mode(NP_COPY, 0);
+	world(16, 8, 0, 0);
+	add_vm_xchg(0, 8, false);               /* its RAM, for exchange */
+	assert_int_equal(np_detach(&np, 0), 0);
+	assert_int_equal(np_setup_flags(&np, 0, &fk.ring[0], area_for(0),
+					NET_COPY_RING), 0);
+	np_refill(&np);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(np_detach(&np, 0), 0);
+	assert_false(np.vm[0].copy_ring);
+	assert_true(np_check(&np));
+	assert_int_equal(np_setup_flags(&np, 0, &fk.ring[0], area_for(0),
+					NET_COPY_RING), 0);
+	assert_int_equal(np_setup_xchg(&np, 0, &fk.ring[0], RING_GPA,
+				       RAM_PAGES * NET_SLOT_SIZE), 0);
+	assert_false(np.vm[0].copy_ring);
+	assert_true(np_check(&np));
+	assert_int_equal(np_detach(&np, 0), 0);
+	assert_int_equal(np_setup(&np, 0, &fk.ring[0], area_for(0)), 0);
+	assert_int_equal(rx(mac(0), 60), 1);
+	assert_int_equal(np.vm[0].held_copy, 1);
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 static const struct CMUnitTest tests[] = {
@@ -261,6 +290,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_wrap),
 	T(test_jumbo),
 	T(test_lying_cons),
+	T(test_detach),
 };
 
 int main(void)

@@ -45,6 +45,7 @@ int np_setup_xchg(struct netpath *np, uint32_t vm, struct net_rx_ring *ring,
 	v->ram_bytes = ram_bytes;
 	np->ring_mask |= (uint16_t)(1u << vm);
 	v->copy_area = NULL;
+	v->copy_ring = false;
 	v->prod = 0;
 	v->post_ask = false;
 	v->post_asked = false;
@@ -298,6 +299,7 @@ uint32_t np_unplug(struct netpath *np, uint32_t vm)
 	v->ring = NULL;
 	np->ring_mask &= (uint16_t)~(1u << vm);
 	v->copy_area = NULL;
+	v->copy_ring = false;
 	v->prod = 0;
 	v->rx_pending = false;
 	return n;
