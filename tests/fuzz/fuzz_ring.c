@@ -24,6 +24,8 @@
  *            time (copy_threshold auto)
  *   setup    HC_NET_SETUP again, with or without a copy area, a copy ring
  *            or an unknown flag
+ *   detach   HC_NET_DETACH: refused while the VM holds slots or copy
+ *            buffers, else its ring and copy area forgotten
  *
  * After every operation: every invariant (np_check), the fakes' books
  * against the pool's (assert_mirror), and the fakes' own safety rules
@@ -46,7 +48,7 @@
 #define MAX_OPS 512
 
 enum { OP_RX, OP_RX_END, OP_RELEASE, OP_TX, OP_TICK, OP_SCRIBBLE,
-       OP_CONSUME, OP_ENV, OP_SETUP, OP_FLOOD, OP_RX_PART, NR_OPS };
+       OP_CONSUME, OP_ENV, OP_SETUP, OP_FLOOD, OP_RX_PART, OP_DETACH, NR_OPS };
 
 static uint32_t nr_vms;
 static uint64_t rx_in;          /* frames handed to np_rx */
@@ -381,6 +383,24 @@ static void op_setup(struct fz *z)
 	}
 }
 
+static void op_detach(struct fz *z)
+{
+	uint32_t v = fz_u8(z) % nr_vms;
+	uint32_t nlog = fk.nlog;
+	int r;
+
+	memcpy(&snap, &np, sizeof(np));
+	r = np_detach(&np, v);
+	if (r < 0) {
+		FUZZ_CHECK(r == -HC_E_STATE && np.vm[v].held,
+			   "detach refused: %d, holding %u", r, np.vm[v].held);
+		assert_unchanged(nlog, "detach");
+		return;
+	}
+	FUZZ_CHECK(!np.vm[v].ring && !np.vm[v].copy_area &&
+		   !np.vm[v].copy_ring, "vm%u still set up after detach", v);
+}
+
 static void run_op(struct fz *z)
 {
 	struct net_rx_entry ent[NET_RX_RING];
@@ -406,6 +426,7 @@ static void run_op(struct fz *z)
 	case OP_SETUP:    op_setup(z); break;
 	case OP_FLOOD:    op_flood(z); break;
 	case OP_RX_PART:  op_rx_part(z); break;
+	case OP_DETACH:   op_detach(z); break;
 	}
 }
 

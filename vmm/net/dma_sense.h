@@ -21,10 +21,12 @@
  * leaves a frame in the LLC (the bench's "warm"), flip beats copy from
  * about 990-1190 B on the machine of the first runs (1090-1100 B in the
  * full runs with lowest-first posting), from about 760-820 B on the one
- * of 2026-12-08: copy up to 768, below both. A frame flipped short of
- * the crossover costs a few percent more (1.03 at 1024 B on the first
- * machine), one copied past it up to 9 % more (1024 B on the second,
- * with 1024 here). From memory (a NIC without DDIO, "cold")
+ * of 2026-12-08 while guests released copy buffers, and from about
+ * 1250-1750 B there once they came back by the ring (NET_COPY_RING, as
+ * guest-stub's do): copy up to 1024, below all of them for a copy-ring
+ * guest. A frame flipped short of the crossover costs a few percent
+ * more (1.03 at 1024 B on the first machine), one copied past it up to
+ * 9 % more (1024 B on the second, guests releasing). From memory (a NIC without DDIO, "cold")
  * copy beat flip up to about 175-190 B when copies were put back in
  * order, up to about 97 B or not at all with lowest-first posting, by
  * less than the runs' spread: past the first line, which the
@@ -33,10 +35,10 @@
  * copied: the host cannot show the INVEPT and TLB refill a real flip
  * pays. A frame the CPU wrote itself ("hot", in L1/L2; no device's DMA
  * lands there) would pay off copied up to about 1300-1800 B; it is
- * sensed as "in a cache" too, and flipped from 768 B at up to about
- * 1.1 times the copy's cost. */
+ * sensed as "in a cache" too, and flipped from 1024 B at up to about
+ * 1.25 times the copy's cost. */
 #define NP_COPY_DEFAULT         2048
-#define NP_COPY_NEAR            768
+#define NP_COPY_NEAR            1024
 #define NP_COPY_FAR             128
 
 /* Calibration: the least of this many loads each way. A load from memory

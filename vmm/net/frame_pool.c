@@ -235,28 +235,6 @@ void np_pool_put(struct netpath *np, uint32_t fi)
 		np->free_word = (uint16_t)(fi / 64);
 }
 
-/* A page the NIC filled (POSTED, or RECEIVED as part of a longer frame)
- * that no VM maps now its frame is delivered, every VM having copied
- * it: back into the NIC's ring at once, POSTED, as a driver keeps the
- * buffer of a frame it copied (Linux's e1000 rx_copybreak), without the
- * round trip through FREE and the refill. Its bytes stay seen by no VM
- * (the caller's np_frame_seen), so the scrub rule holds as for a FREE
- * page; the NIC writes only what is posted. A page a VM-to-VM copy took
- * from the pool (FREE), or one the NIC has no room for, goes to the
- * pool. */
-void np_pool_recycle(struct netpath *np, uint32_t fi)
-{
-	struct np_frame *f = &np->frame[fi];
-
-	if (f->state == FRAME_FREE || f->holders ||
-	    np->ops.post(np->ops.ctx, &f->hpa, 1) != 1) {
-		np_pool_put(np, fi);
-		return;
-	}
-	f->len = 0;
-	np_frame_set(np, fi, FRAME_POSTED);
-}
-
 /* The scrub rule. A frame's page is all zero past scrub_len, and every
  * VM in 'seen' has seen every non-zero byte of it, but for the fresh
  * frame [0, len) it carries from its np_rx (or VM-to-VM copy) until its

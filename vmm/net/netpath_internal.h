@@ -271,9 +271,6 @@ void np_xchg_ask(struct netpath *np);
 void np_frame_rekey(struct netpath *np, uint32_t fi, uint64_t hpa);
 uint32_t np_pool_take(struct netpath *np);
 void np_pool_put(struct netpath *np, uint32_t fi);
-/* A page no VM maps after its delivery: straight back to the NIC if the
- * NIC filled it, else (a VM-to-VM copy's) to the pool (frame_pool.c). */
-void np_pool_recycle(struct netpath *np, uint32_t fi);
 /* The scrub rule (frame_pool.c; docs/datapath.md, "Scrub rule"): 'n'
  * fresh bytes, nobody's yet, were written at the start of frame fi's
  * page, by the NIC or a VM-to-VM copy (np_frame_wrote, below); before

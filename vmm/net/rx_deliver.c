@@ -415,17 +415,14 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 		taken |= (uint16_t)(1u << i);
 	}
 	/* A page every target copied goes straight back (no INVEPT: no
-	 * EPT ever mapped it) to the NIC, its fresh bytes seen by no VM's
-	 * mapping (np_pool_recycle). So does the posted page that took a
-	 * flipped page's place, unscrubbed: xchg_flip marked it as seen by
-	 * its guest alone. A frame no VM took is a drop: FREE, as rx_put
-	 * leaves one. */
+	 * EPT ever mapped it) and FREE, for the refill at the end of the
+	 * batch, its fresh bytes seen by no VM's mapping. So does the
+	 * posted page that took a flipped page's place, unscrubbed:
+	 * xchg_flip marked it as seen by its guest alone. */
 	for (uint32_t j = 0; j < c->n; j++) {
 		np_frame_seen(np, c->fi[j], seen_by[j]);
 		if (np->frame[c->fi[j]].holders)
 			np_frame_set(np, c->fi[j], FRAME_DELIVERED);
-		else if (taken)
-			np_pool_recycle(np, c->fi[j]);
 		else
 			np_pool_put(np, c->fi[j]);
 	}
@@ -464,13 +461,9 @@ static uint16_t deliver_copy_one(struct netpath *np, uint32_t vm,
 	np->st.rx_copy_one++;
 	taken = (uint16_t)(1u << vm);
 done:
-	/* No VM maps it: back to the NIC, or a drop, as np_deliver_each
-	 * does. */
+	/* No VM maps it: FREE at once, as np_deliver_each puts it. */
 	np_frame_seen(np, fi, 0);
-	if (taken)
-		np_pool_recycle(np, fi);
-	else
-		np_pool_put(np, fi);
+	np_pool_put(np, fi);
 	return taken;
 }
 
