@@ -26,14 +26,14 @@
  * guest-stub's do): copy up to 1024, below all of them for a copy-ring
  * guest. A frame flipped short of the crossover costs a few percent
  * more (1.03 at 1024 B on the first machine), one copied past it up to
- * 9 % more (1024 B on the second, guests releasing). From memory (a NIC without DDIO, "cold")
- * copy beat flip up to about 175-190 B when copies were put back in
- * order, up to about 97 B or not at all with lowest-first posting, by
- * less than the runs' spread: past the first line, which the
- * prefetcher often has loaded already (np_sense_line), the copy's reads
- * miss, and the flip has no second pass over the bytes. Up to 128 B is
- * copied: the host cannot show the INVEPT and TLB refill a real flip
- * pays. A frame the CPU wrote itself ("hot", in L1/L2; no device's DMA
+ * 9 % more (1024 B on the second, guests releasing). From memory (a NIC
+ * without DDIO, "cold") copy beat flip up to about 175-190 B when
+ * copies were put back in order, up to about 97 B or not at all with
+ * lowest-first posting, by less than the runs' spread: past the first
+ * line, which the prefetcher often has loaded already (np_sense_line),
+ * the copy's reads miss, and the flip has no second pass over the
+ * bytes. Up to 128 B is copied: the host cannot show the INVEPT and TLB
+ * refill a real flip pays. A frame the CPU wrote itself ("hot", in L1/L2; no device's DMA
  * lands there) would pay off copied up to about 1300-1800 B; it is
  * sensed as "in a cache" too, and flipped from 1024 B at up to about
  * 1.25 times the copy's cost. */
