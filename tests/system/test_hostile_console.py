@@ -83,7 +83,12 @@ def during_flood(net):
             problems.append("%s is stopped" % n)
         if t.vm[n]["revoked"]:
             problems.append("%s had %d slots revoked" % (n, t.vm[n]["revoked"]))
-    drops = console_drops(text[:t.end + 4096])
+    # The table's console line follows its refused lines: wait for it
+    # whole (it may still be on its way while they are read).
+    m = net.wait_serial(r"^\[stats\] console: \d+ bytes queued; guest lines "
+                        r"dropped:.*\n", timeout=30, start=t.end)
+    drops = console_drops(m.group(0)) if m else None
+    text = net.serial()
     if drops is None:
         problems.append("no '[stats] console:' line")
         drops = {}
