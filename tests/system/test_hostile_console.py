@@ -37,7 +37,8 @@ MIN_ROUNDS = 4          # rounds of echoes to alpha and gamma, at the least
 MAX_S = 200
 
 _PROGRESS = re.compile(r"^\[test\] flooder: progress=(\d+)$", re.MULTILINE)
-_CONSOLE = re.compile(r"^\[stats\] console: (\d+) bytes queued; guest lines dropped:(.*)$",
+# Whole lines only: the last one may still be on its way.
+_CONSOLE = re.compile(r"^\[stats\] console: (\d+) bytes queued; guest lines dropped:(.*)\n",
                       re.MULTILINE)
 
 
@@ -76,7 +77,6 @@ def during_flood(net):
         t = tn.next_table(net, len(net.serial()), timeout=30)
     finally:
         w.close()
-    text = net.serial()
     problems = list(good.problems)
     for n in th.GOOD:
         if th.last_refused(net, n, t.end)["vm"] != "alive":
@@ -84,9 +84,8 @@ def during_flood(net):
         if t.vm[n]["revoked"]:
             problems.append("%s had %d slots revoked" % (n, t.vm[n]["revoked"]))
     # The table's console line follows its refused lines: wait for it
-    # whole (it may still be on its way while they are read).
-    m = net.wait_serial(r"^\[stats\] console: \d+ bytes queued; guest lines "
-                        r"dropped:.*\n", timeout=30, start=t.end)
+    # (it may still be on its way while they are read).
+    m = net.wait_serial(_CONSOLE.pattern, timeout=30, start=t.end)
     drops = console_drops(m.group(0)) if m else None
     text = net.serial()
     if drops is None:

@@ -848,8 +848,9 @@ def during_scrub(net):
         rx[a] += 1
         nbytes += len(f)
         # The next frame only once this one is given back, as the
-        # statistics say (released, or copied: a copy's page goes straight
-        # back to the NIC): its page is then the NIC's to reuse.
+        # statistics say (released, or copied: a copied frame's page is
+        # FREE at once): its page is then back in the pool for the NIC
+        # to reuse.
         deadline = time.monotonic() + 20
         while True:
             t = next_table(net, last.end, timeout=20)

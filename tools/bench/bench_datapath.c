@@ -47,8 +47,8 @@ struct bench_world *world_get(uint8_t kind, uint32_t nvms, uint32_t pool,
 	/* A host has run a while before anyone measures it: auto's state
 	 * settles first (from memory after 9 timed reads, 1152 frames),
 	 * not in the first cells of a --quick run. */
-	for (uint32_t i = 0; (kind == BK_HYBRID || kind >= BK_HBEHIND) &&
-			     i < WARM_PASSES; i++)
+	for (uint32_t i = 0; (kind == BK_HYBRID || kind == BK_HBEHIND ||
+			      kind == BK_HRELEASE) && i < WARM_PASSES; i++)
 		world_pass(w, 32, 1514, dma);
 	world_drain(w);
 	return worlds[nworlds++] = w;

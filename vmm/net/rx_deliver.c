@@ -393,11 +393,11 @@ uint16_t np_deliver_each(struct netpath *np, const struct np_chain *c,
 		uint32_t i = (uint32_t)__builtin_ctz(left);
 		struct np_vm *v = &np->vm[i];
 		uint32_t prod = v->prod;
-		bool copy, ok = true;
+		bool copy, bufs, ok = true;
 
 		copy = v->xchg ? !xflip : by_copy(np, v, c->len);
-		if (!vm_room(np, i, copy && !v->xchg ? bufs_for(c->len) : c->n,
-			     copy && !v->xchg))
+		bufs = copy && !v->xchg;        /* else a page each */
+		if (!vm_room(np, i, bufs ? bufs_for(c->len) : c->n, bufs))
 			continue;
 		/* Mapped or copied before announced: the guest never finds
 		 * an entry whose data is not there yet. */
